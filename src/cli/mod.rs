@@ -1,0 +1,50 @@
+//! Command-line interface: clap definitions, one file per subcommand, errors mapped to exit codes.
+//! No logic lives here beyond parsing flags and printing.
+pub mod check;
+pub mod model;
+pub mod rules;
+
+use crate::error::exit;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "pressgate", version, about = "Generate, check and audit articles: local models gated by fact-check, citation and E-E-A-T/SEO rules")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint Markdown and HTML files with the rule catalogue (CI linter).
+    Check(check::CheckArgs),
+    /// List rules or explain one.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+    /// Import, list, inspect and run local models.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+}
+
+/// Parse the process arguments, run the command, and return the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::ERROR } else { exit::OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Model(cmd) => model::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit::ERROR
+        }
+    }
+}

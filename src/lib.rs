@@ -1,0 +1,15 @@
+//! pressgate: generate, check and audit articles with local models, gated by fact-check,
+//! citation and E-E-A-T/SEO rules.
+//!
+//! The binary (`src/main.rs`) only calls [`cli::run`]; everything else lives here.
+pub mod cli;
+pub mod doc;
+pub mod error;
+pub mod finding;
+pub mod llm;
+pub mod rules;
+pub mod span;
+
+pub use error::{Error, Result};
+pub use finding::{Finding, Severity};
+pub use span::Span;

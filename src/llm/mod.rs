@@ -1,0 +1,2 @@
+//! Local generation: ONNX Runtime, tokenizer and chat template, KV-cache decoding, GGUF import.
+pub mod weights;

@@ -1,0 +1,106 @@
+//! The rule engine: registry, rule metadata and the context rules run in.
+//!
+//! Rules come from three places, all registered in [`registry`]:
+//! code-backed rules under `builtin/` (SEO, structured data, E-E-A-T, citations) and `style/`,
+//! and declarative rules loaded from the TOML packs in the top-level `rules/` folder.
+pub mod builtin;
+pub mod style;
+
+use crate::doc::Document;
+use crate::finding::{Finding, Severity};
+
+/// Documentation and defaults of one rule; `pressgate rules explain CODE` prints it.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    /// Stable code: `SEO001`, `SD003`, `EEAT002`, `CITE004`, `STYLE010`, `FACT…`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `title-length`.
+    pub name: &'static str,
+    /// Pack: `seo`, `structured-data`, `eeat`, `citations`, `style`.
+    pub pack: &'static str,
+    pub default_severity: Severity,
+    /// One line: what it checks.
+    pub summary: &'static str,
+    /// Markdown in fixed sections: `## What it does`, `## Why is this bad?`, `## Example`,
+    /// `## Use instead`, `## Options`.
+    pub doc: &'static str,
+    pub options: &'static [RuleOption],
+    /// Whether the rule can offer a safe fix.
+    pub fixable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleOption {
+    pub name: &'static str,
+    /// Default rendered as TOML, e.g. `"300"` or `"[\"click here\"]"`.
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// What a rule may read besides the document: its options and project-level settings.
+pub struct RuleContext<'a> {
+    /// Severity in force for this rule (default or configured).
+    pub severity: Severity,
+    /// Options for this rule from `pressgate.toml` (`[rules.CODE]`), empty when none.
+    pub options: &'a toml::Table,
+    /// Project-wide settings that several rules read.
+    pub settings: &'a Settings,
+}
+
+impl RuleContext<'_> {
+    pub fn finding(&self, code: &str, message: impl Into<String>, span: crate::Span) -> Finding {
+        Finding::new(code, self.severity, message, span)
+    }
+    pub fn opt_usize(&self, name: &str, default: usize) -> usize {
+        self.options.get(name).and_then(|v| v.as_integer()).map(|v| v.max(0) as usize).unwrap_or(default)
+    }
+    pub fn opt_f64(&self, name: &str, default: f64) -> f64 {
+        match self.options.get(name) {
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            _ => default,
+        }
+    }
+    pub fn opt_bool(&self, name: &str, default: bool) -> bool {
+        self.options.get(name).and_then(|v| v.as_bool()).unwrap_or(default)
+    }
+    pub fn opt_strings(&self, name: &str) -> Option<Vec<String>> {
+        self.options.get(name).and_then(|v| v.as_array()).map(|a| {
+            a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+        })
+    }
+}
+
+/// Project-level settings (`[settings]` in `pressgate.toml`), overridable per document by front matter.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Primary keyword when front matter has no `primary_keyword`/`keyword`.
+    pub primary_keyword: Option<String>,
+    /// Treat every page as YMYL (health, finance, legal).
+    pub ymyl: bool,
+    /// Require an AI-assistance disclosure on every page.
+    pub require_ai_disclosure: bool,
+    /// Audience for readability: `general`, `expert`, `children`.
+    pub audience: Option<String>,
+    /// Domains whose citation is an error (added to the built-in content-farm list).
+    pub blocked_domains: Vec<String>,
+    /// When non-empty, only these cited domains are allowed.
+    pub allowed_domains: Vec<String>,
+    /// Today's date override (ISO 8601) so date rules are reproducible in tests.
+    pub today: Option<String>,
+}
+
+/// A rule: metadata plus a check over one document.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &RuleMeta;
+
+    /// Push findings for `doc`. Must not panic on any document and must not do I/O.
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>);
+
+    /// Rules that compare documents (duplicate titles) override this; it gets every checked
+    /// document and returns `(document index, finding)` pairs.
+    fn check_set(&self, _ctx: &RuleContext, _docs: &[&Document]) -> Vec<(usize, Finding)> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,95 @@
+//! Byte spans in an original source file and their line:column mapping.
+use serde::{Deserialize, Serialize};
+
+/// A half-open byte range `[start, end)` into the original source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+    /// An empty span at the start of the file, for document-level findings.
+    pub const fn file_start() -> Self {
+        Span { start: 0, end: 0 }
+    }
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    pub fn contains(&self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+}
+
+/// One-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Maps byte offsets of one source text to line:column.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// Line:column of `offset`; offsets past the end or inside a UTF-8 sequence are clamped.
+    pub fn line_col(&self, source: &str, offset: usize) -> LineCol {
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let column = source[self.line_starts[line]..offset].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte offset of the start of one-based `line`.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_offsets_to_lines_and_char_columns() {
+        let src = "ab\ncdé\n\nx";
+        let idx = LineIndex::new(src);
+        assert_eq!(idx.line_col(src, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(idx.line_col(src, 3), LineCol { line: 2, column: 1 });
+        // 'é' is two bytes: the offset after it is column 4.
+        assert_eq!(idx.line_col(src, 7), LineCol { line: 2, column: 4 });
+        assert_eq!(idx.line_col(src, 8), LineCol { line: 3, column: 1 });
+        assert_eq!(idx.line_col(src, 9), LineCol { line: 4, column: 1 });
+        assert_eq!(idx.line_col(src, 999), LineCol { line: 4, column: 2 });
+        // Inside a multi-byte character: clamped back to its start.
+        assert_eq!(idx.line_col(src, 6), LineCol { line: 2, column: 3 });
+    }
+}
