@@ -36,7 +36,9 @@ impl FromStr for Severity {
             "info" | "suggestion" | "hint" => Ok(Severity::Info),
             "warning" | "warn" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            other => Err(format!("unknown severity `{other}` (expected error, warning or info)")),
+            other => Err(format!(
+                "unknown severity `{other}` (expected error, warning or info)"
+            )),
         }
     }
 }
@@ -97,7 +99,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: impl Into<String>, severity: Severity, message: impl Into<String>, span: Span) -> Self {
+    pub fn new(
+        code: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        span: Span,
+    ) -> Self {
         Finding {
             code: code.into(),
             severity,

@@ -3,6 +3,7 @@
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`]; everything else lives here.
 pub mod cli;
+pub mod config;
 pub mod doc;
 pub mod error;
 pub mod finding;

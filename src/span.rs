@@ -2,7 +2,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into the original source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -61,7 +63,10 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let column = source[self.line_starts[line]..offset].chars().count() + 1;
-        LineCol { line: line + 1, column }
+        LineCol {
+            line: line + 1,
+            column,
+        }
     }
 
     pub fn line_count(&self) -> usize {

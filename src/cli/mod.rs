@@ -8,7 +8,11 @@ use crate::error::exit;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "pressgate", version, about = "Generate, check and audit articles: local models gated by fact-check, citation and E-E-A-T/SEO rules")]
+#[command(
+    name = "pressgate",
+    version,
+    about = "Generate, check and audit articles: local models gated by fact-check, citation and E-E-A-T/SEO rules"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,7 +36,11 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::ERROR } else { exit::OK };
+            return if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
         }
     };
     let result = match cli.command {

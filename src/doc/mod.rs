@@ -75,7 +75,10 @@ pub struct OffsetMap {
 impl OffsetMap {
     /// Source offset of `text_offset`: the segment start plus the distance into the segment.
     pub fn to_source(&self, text_offset: usize) -> usize {
-        match self.segments.binary_search_by_key(&text_offset, |&(t, _)| t) {
+        match self
+            .segments
+            .binary_search_by_key(&text_offset, |&(t, _)| t)
+        {
             Ok(i) => self.segments[i].1,
             Err(0) => self.segments.first().map(|&(_, s)| s).unwrap_or(0),
             Err(i) => {
@@ -87,7 +90,11 @@ impl OffsetMap {
     /// Source span of `text[start..end]`.
     pub fn span(&self, start: usize, end: usize) -> Span {
         let s = self.to_source(start);
-        let e = if end > start { self.to_source(end - 1) + 1 } else { s };
+        let e = if end > start {
+            self.to_source(end - 1) + 1
+        } else {
+            s
+        };
         Span::new(s, e.max(s))
     }
 }
@@ -228,5 +235,34 @@ impl Document {
     /// Front matter string field.
     pub fn meta(&self, key: &str) -> Option<&str> {
         self.front_matter.as_ref().and_then(|fm| fm.str(key))
+    }
+}
+
+/// Parse `source` as `format`. Never panics; problems become `diagnostics`.
+pub fn parse(path: &str, source: &str, format: Format) -> Document {
+    Document {
+        path: path.to_owned(),
+        format,
+        source: source.to_owned(),
+        lines: LineIndex::new(source),
+        front_matter: None,
+        title: None,
+        meta_description: None,
+        canonical: None,
+        lang: None,
+        robots: None,
+        headings: Vec::new(),
+        blocks: Vec::new(),
+        sentences: Vec::new(),
+        links: Vec::new(),
+        images: Vec::new(),
+        citations: Vec::new(),
+        references: Vec::new(),
+        json_ld: Vec::new(),
+        byline: None,
+        published: None,
+        modified: None,
+        comments: Vec::new(),
+        diagnostics: Vec::new(),
     }
 }

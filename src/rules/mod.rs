@@ -4,7 +4,10 @@
 //! code-backed rules under `builtin/` (SEO, structured data, E-E-A-T, citations) and `style/`,
 //! and declarative rules loaded from the TOML packs in the top-level `rules/` folder.
 pub mod builtin;
+pub mod engine;
 pub mod style;
+
+pub use engine::Engine;
 
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
@@ -52,7 +55,11 @@ impl RuleContext<'_> {
         Finding::new(code, self.severity, message, span)
     }
     pub fn opt_usize(&self, name: &str, default: usize) -> usize {
-        self.options.get(name).and_then(|v| v.as_integer()).map(|v| v.max(0) as usize).unwrap_or(default)
+        self.options
+            .get(name)
+            .and_then(|v| v.as_integer())
+            .map(|v| v.max(0) as usize)
+            .unwrap_or(default)
     }
     pub fn opt_f64(&self, name: &str, default: f64) -> f64 {
         match self.options.get(name) {
@@ -62,11 +69,16 @@ impl RuleContext<'_> {
         }
     }
     pub fn opt_bool(&self, name: &str, default: bool) -> bool {
-        self.options.get(name).and_then(|v| v.as_bool()).unwrap_or(default)
+        self.options
+            .get(name)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(default)
     }
     pub fn opt_strings(&self, name: &str) -> Option<Vec<String>> {
         self.options.get(name).and_then(|v| v.as_array()).map(|a| {
-            a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
         })
     }
 }
@@ -103,4 +115,12 @@ pub trait Rule: Send + Sync {
     fn check_set(&self, _ctx: &RuleContext, _docs: &[&Document]) -> Vec<(usize, Finding)> {
         Vec::new()
     }
+}
+
+/// Every code-backed and declarative rule, in code order.
+pub fn registry() -> Vec<Box<dyn Rule>> {
+    let mut rules = builtin::all();
+    rules.extend(style::all());
+    rules.sort_by(|a, b| a.meta().code.cmp(b.meta().code));
+    rules
 }

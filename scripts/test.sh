@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what the tests need (ONNX Runtime, the default model, the SARIF schema) into the data
+# directory, then run the whole test suite. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+install_ort
+install_smollm_gguf
+install_sarif_schema
+
+export PRESSGATE_ORT_LIB="$ORT_LIB"
+export PRESSGATE_SARIF_SCHEMA="$SARIF_SCHEMA"
+export PRESSGATE_TEST_GGUF="$SMOLLM_GGUF"
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast --cargo-quiet
+  cargo test --doc --quiet
+else
+  cargo test --no-fail-fast
+fi
