@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what is missing (ONNX Runtime, the default model, the release build) and run the demo.
+# Idempotent: a second run downloads nothing and rebuilds nothing that is up to date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+install_ort
+install_smollm_gguf
+
+log "building pressgate (release)"
+cargo build --release --quiet
+PRESSGATE=target/release/pressgate
+export PRESSGATE_ORT_LIB="$ORT_LIB"
+
+"$PRESSGATE" model install smollm2-135m
+
+log "demo 1/2: lint the bundled demo articles"
+"$PRESSGATE" check fixtures/demo || true
+
+log "demo 2/2: the default local model answers a question"
+"$PRESSGATE" model run smollm2-135m-instruct --max-new-tokens 48 \
+  --prompt "In one sentence, why should an article cite its sources?"
+
+log "done. The binary is $PWD/$PRESSGATE; data (runtime, models) is in $PRESSGATE_HOME"
