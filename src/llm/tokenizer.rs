@@ -164,7 +164,10 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 if id as usize >= tokens.len() {
                     return Err(Error::input(
                         file.path(),
-                        format!("{key} = {id} is outside the {}-token vocabulary", tokens.len()),
+                        format!(
+                            "{key} = {id} is outside the {}-token vocabulary",
+                            tokens.len()
+                        ),
                     ));
                 }
                 Ok(Some(id))
@@ -212,12 +215,14 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 .get_str_array("tokenizer.ggml.merges")?
                 .into_iter()
                 .map(|m| {
-                    m.split_once(' ').map(|(a, b)| json!([a, b])).ok_or_else(|| {
-                        Error::input(
-                            file.path(),
-                            format!("tokenizer.ggml.merges entry {m:?} is not two tokens"),
-                        )
-                    })
+                    m.split_once(' ')
+                        .map(|(a, b)| json!([a, b]))
+                        .ok_or_else(|| {
+                            Error::input(
+                                file.path(),
+                                format!("tokenizer.ggml.merges entry {m:?} is not two tokens"),
+                            )
+                        })
                 })
                 .collect::<Result<Vec<Value>>>()?;
             let pre = file.get_str("tokenizer.ggml.pre").unwrap_or("default");
@@ -284,7 +289,8 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 normalizers.push(json!({"type": "Prepend", "prepend": "▁"}));
                 decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
             }
-            normalizers.push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"}));
+            normalizers
+                .push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"}));
             (
                 json!({"type": "Sequence", "normalizers": normalizers}),
                 Value::Null,
@@ -323,12 +329,8 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
 
 /// The pre-tokenizer for a `gpt2` GGUF tokenizer, chosen by `tokenizer.ggml.pre`.
 fn byte_level_pre_tokenizer(pre: &str) -> Value {
-    let byte_level = |use_regex: bool| {
-        json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex})
-    };
-    let split = |pattern: &str| {
-        json!({"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": false})
-    };
+    let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
+    let split = |pattern: &str| json!({"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": false});
     match pre {
         // GPT-2's own regex, built into the ByteLevel pre-tokenizer.
         "gpt-2" | "gpt2" | "default" => byte_level(true),
@@ -340,7 +342,9 @@ fn byte_level_pre_tokenizer(pre: &str) -> Value {
                 byte_level(true),
             ]
         }),
-        "qwen2" => json!({"type": "Sequence", "pretokenizers": [split(QWEN2_SPLIT), byte_level(false)]}),
+        "qwen2" => {
+            json!({"type": "Sequence", "pretokenizers": [split(QWEN2_SPLIT), byte_level(false)]})
+        }
         // llama-bpe and unknown pre-tokenizers: Llama 3's split.
         _ => json!({"type": "Sequence", "pretokenizers": [split(LLAMA3_SPLIT), byte_level(false)]}),
     }
@@ -404,7 +408,11 @@ fn sentencepiece_merges(tokens: &[&str], types: &[i64], scores: &[f32]) -> Vec<V
             }
         }
     }
-    merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then((a.2, a.3).cmp(&(b.2, b.3))));
+    merges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.cmp(&b.1))
+            .then((a.2, a.3).cmp(&(b.2, b.3)))
+    });
     merges
         .into_iter()
         .map(|(_, _, l, r)| json!([tokens[l], tokens[r]]))
@@ -421,12 +429,235 @@ mod tests {
         Some(Tokenizer::from_file(path).unwrap())
     }
 
+    /// Encodings recorded once with the Python `tokenizers` package (0.23.3) loading the
+    /// tokenizer.json this module builds; digits split singly as SmolLM2's StarCoder tokenizer does.
+    const PYTHON_ENCODINGS: [(&str, &[u32]); 7] = [
+        (
+            "Hello, world! The year 2024 had 366 days.",
+            &[
+                19556, 28, 905, 17, 378, 713, 216, 34, 32, 34, 36, 761, 216, 35, 38, 38, 2009, 30,
+            ],
+        ),
+        (
+            "  leading spaces\n\n\ttabs and   runs  ",
+            &[216, 2899, 5600, 1116, 197, 100, 7366, 284, 256, 7313, 256],
+        ),
+        (
+            "Ünïcödé — “quotes” café 日本語 🚀 emoji",
+            &[
+                142, 246, 94, 25972, 83, 7466, 84, 2756, 1841, 619, 385, 2346, 573, 37366, 17097,
+                241, 115, 40993, 179, 120, 248, 15107, 244, 218, 649, 33777,
+            ],
+        ),
+        (
+            "x=3.14159; y = x**2 // 7",
+            &[
+                104, 45, 35, 30, 33, 36, 33, 37, 41, 43, 329, 446, 1792, 828, 34, 13241, 216, 39,
+            ],
+        ),
+        (
+            "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n",
+            &[
+                1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
+            ],
+        ),
+        (
+            "don't won't I'll it's",
+            &[12420, 982, 3763, 982, 339, 3060, 357, 506],
+        ),
+        (
+            "1234567890 12,345.67",
+            &[
+                33, 34, 35, 36, 37, 38, 39, 40, 41, 32, 216, 33, 34, 28, 35, 36, 37, 30, 38, 39,
+            ],
+        ),
+    ];
+
+    const ROUND_TRIP_TEXTS: [&str; 8] = [
+        "",
+        "plain ascii text",
+        "  two leading spaces, trailing  ",
+        "lines\nand\r\nwindows\n\n\nblank lines\t\ttabs",
+        "digits 0123456789 and 3.14159e-10",
+        "Ünïcödé — “quotes” café 日本語 한국어 العربية 🚀👩‍👩‍👧 emoji",
+        "code: fn main() { println!(\"{}\", 1 << 3); }",
+        "special <|im_start|> inside <|im_end|> text",
+    ];
+
     #[test]
-    fn dump_json_for_reference() {
-        let Some(path) = real_gguf_or_skip("dump") else { return };
-        let json = tokenizer_json_from_gguf(&GgufFile::open(path).unwrap()).unwrap();
-        std::fs::write("/tmp/smollm2_tokenizer.json", serde_json::to_string(&json).unwrap()).unwrap();
-        let t = smollm2().unwrap();
-        assert_eq!(t.encode("<|im_start|>system\n", true).unwrap(), [1, 9690, 198]);
+    fn smollm2_chatml_prefix_and_reference_encodings() {
+        let Some(t) = smollm2() else { return };
+        assert_eq!(
+            t.encode("<|im_start|>system\n", true).unwrap(),
+            [1, 9690, 198]
+        );
+        assert_eq!(t.vocab_size(), 49152);
+        assert_eq!(t.token_to_id("<|im_end|>"), Some(2));
+        for (text, ids) in PYTHON_ENCODINGS {
+            assert_eq!(t.encode(text, true).unwrap(), ids, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn smollm2_decode_inverts_encode() {
+        let Some(t) = smollm2() else { return };
+        for text in ROUND_TRIP_TEXTS {
+            let ids = t.encode(text, false).unwrap();
+            assert_eq!(t.decode(&ids, false).unwrap(), text);
+        }
+        let ids = t
+            .encode("<|im_start|>assistant\nParis.<|im_end|>", false)
+            .unwrap();
+        assert_eq!(t.decode(&ids, true).unwrap(), "assistant\nParis.");
+    }
+
+    #[test]
+    fn stream_decoder_emits_whole_characters() {
+        let Some(t) = smollm2() else { return };
+        for text in ROUND_TRIP_TEXTS {
+            let ids = t.encode(text, false).unwrap();
+            let mut stream = t.stream_decoder(false);
+            let mut out = String::new();
+            for &id in &ids {
+                if let Some(chunk) = stream.step(&t, id).unwrap() {
+                    assert!(!chunk.contains('\u{FFFD}'), "{text:?}: chunk {chunk:?}");
+                    out.push_str(&chunk);
+                }
+            }
+            assert_eq!(out, text);
+        }
+        // 🚀 is four byte-level tokens: nothing comes out until the last one.
+        let ids = t.encode("🚀", false).unwrap();
+        assert!(ids.len() > 1, "{ids:?}");
+        let mut stream = t.stream_decoder(false);
+        let outputs: Vec<_> = ids.iter().map(|&id| stream.step(&t, id).unwrap()).collect();
+        assert!(outputs[..ids.len() - 1].iter().all(Option::is_none));
+        assert_eq!(outputs.last().unwrap().as_deref(), Some("🚀"));
+    }
+
+    #[test]
+    fn tiny_llama_tokenizer_uses_its_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&path, 1).unwrap();
+        let t = Tokenizer::from_file(&path).unwrap();
+        let ids = t.encode("<|im_start|>the cat and the thing", true).unwrap();
+        let tokens: Vec<String> = ids.iter().map(|&id| t.id_to_token(id).unwrap()).collect();
+        assert_eq!(
+            tokens,
+            [
+                "<|im_start|>",
+                "t",
+                "he",
+                "Ġc",
+                "at",
+                "Ġand",
+                "Ġthe",
+                "Ġt",
+                "h",
+                "ing"
+            ]
+        );
+        for text in ROUND_TRIP_TEXTS {
+            assert_eq!(
+                t.decode(&t.encode(text, false).unwrap(), false).unwrap(),
+                text
+            );
+        }
+    }
+
+    /// A SentencePiece-style (`tokenizer.ggml.model = llama`) vocabulary with byte fallback.
+    fn write_spm_gguf(path: &std::path::Path) {
+        use crate::llm::gguf::{GgufWriter, MetaValue};
+        let mut tokens = vec!["<unk>".to_string(), "<s>".into(), "</s>".into()];
+        let mut types = vec![2, 3, 3];
+        let mut scores = vec![0.0f32; 3];
+        for b in 0..=255u8 {
+            tokens.push(format!("<0x{b:02X}>"));
+            types.push(6);
+            scores.push(0.0);
+        }
+        // Higher score merges first, as in SentencePiece BPE.
+        let pieces = [
+            ("▁", -1.0),
+            ("h", -2.0),
+            ("e", -2.0),
+            ("l", -2.0),
+            ("o", -2.0),
+            ("w", -2.0),
+            ("r", -2.0),
+            ("d", -2.0),
+            ("ll", -3.0),
+            ("▁h", -4.0),
+            ("▁he", -5.0),
+            ("▁hell", -6.0),
+            ("▁hello", -7.0),
+            ("or", -8.0),
+            ("▁w", -9.0),
+            ("▁wor", -10.0),
+            ("ld", -11.0),
+        ];
+        for (piece, score) in pieces {
+            tokens.push(piece.to_string());
+            types.push(1);
+            scores.push(score);
+        }
+        let mut w = GgufWriter::new();
+        w.add_metadata("tokenizer.ggml.model", MetaValue::String("llama".into()))
+            .add_metadata(
+                "tokenizer.ggml.tokens",
+                MetaValue::Array(tokens.into_iter().map(MetaValue::String).collect()),
+            )
+            .add_metadata(
+                "tokenizer.ggml.token_type",
+                MetaValue::Array(types.into_iter().map(MetaValue::I32).collect()),
+            )
+            .add_metadata(
+                "tokenizer.ggml.scores",
+                MetaValue::Array(scores.into_iter().map(MetaValue::F32).collect()),
+            )
+            .add_metadata("tokenizer.ggml.bos_token_id", MetaValue::U32(1))
+            .add_metadata("tokenizer.ggml.eos_token_id", MetaValue::U32(2))
+            .add_metadata("tokenizer.ggml.unknown_token_id", MetaValue::U32(0));
+        w.write(path).unwrap();
+    }
+
+    #[test]
+    fn sentencepiece_gguf_tokenizer_merges_by_score_and_falls_back_to_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spm.gguf");
+        write_spm_gguf(&path);
+        let t = Tokenizer::from_file(&path).unwrap();
+        let ids = t.encode("hello world é", true).unwrap();
+        let tokens: Vec<String> = ids.iter().map(|&id| t.id_to_token(id).unwrap()).collect();
+        assert_eq!(
+            tokens,
+            ["<s>", "▁hello", "▁wor", "ld", "▁", "<0xC3>", "<0xA9>"]
+        );
+        assert_eq!(t.decode(&ids, true).unwrap(), "hello world é");
+        let mut stream = t.stream_decoder(true);
+        let mut out = String::new();
+        for &id in &ids {
+            if let Some(chunk) = stream.step(&t, id).unwrap() {
+                out.push_str(&chunk);
+            }
+        }
+        assert_eq!(out, "hello world é");
+    }
+
+    #[test]
+    fn unsupported_tokenizer_model_is_named() {
+        use crate::llm::gguf::{GgufWriter, MetaValue};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t5.gguf");
+        let mut w = GgufWriter::new();
+        w.add_metadata("tokenizer.ggml.model", MetaValue::String("t5".into()))
+            .add_metadata(
+                "tokenizer.ggml.tokens",
+                MetaValue::Array(vec![MetaValue::String("a".into())]),
+            );
+        w.write(&path).unwrap();
+        let err = Tokenizer::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("unsupported tokenizer model `t5`"), "{err}");
     }
 }
