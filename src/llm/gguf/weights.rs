@@ -89,7 +89,8 @@ impl WeightSource for GgufWeights {
         };
         if let (Some(n_heads), true) = (heads, self.qk_permuted()) {
             let rows = tensor.shape.first().copied().unwrap_or(0);
-            if n_heads == 0 || !rows.is_multiple_of(n_heads) || !(rows / n_heads).is_multiple_of(2) {
+            if n_heads == 0 || !rows.is_multiple_of(n_heads) || !(rows / n_heads).is_multiple_of(2)
+            {
                 return Err(Error::input(
                     self.file.path(),
                     format!(
