@@ -566,6 +566,56 @@ mod tests {
         }
     }
 
+    /// A byte-level vocabulary with digit merges, to tell the pre-tokenizers apart.
+    fn digits_tokenizer(pre: &str) -> Tokenizer {
+        use crate::llm::gguf::writer::byte_level_alphabet;
+        use crate::llm::gguf::{GgufWriter, MetaValue};
+        let mut tokens: Vec<String> = byte_level_alphabet().iter().map(char::to_string).collect();
+        let merges = [("1", "2"), ("12", "3"), ("4", "5")];
+        for (a, b) in merges {
+            tokens.push(format!("{a}{b}"));
+        }
+        let mut w = GgufWriter::new();
+        w.add_metadata("tokenizer.ggml.model", MetaValue::String("gpt2".into()))
+            .add_metadata("tokenizer.ggml.pre", MetaValue::String(pre.into()))
+            .add_metadata(
+                "tokenizer.ggml.tokens",
+                MetaValue::Array(tokens.into_iter().map(MetaValue::String).collect()),
+            )
+            .add_metadata(
+                "tokenizer.ggml.merges",
+                MetaValue::Array(
+                    merges
+                        .iter()
+                        .map(|(a, b)| MetaValue::String(format!("{a} {b}")))
+                        .collect(),
+                ),
+            );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("digits.gguf");
+        w.write(&path).unwrap();
+        Tokenizer::from_file(&path).unwrap()
+    }
+
+    #[test]
+    fn pre_tokenizer_follows_tokenizer_ggml_pre() {
+        let pieces = |pre: &str| -> Vec<String> {
+            let t = digits_tokenizer(pre);
+            let ids = t.encode("1234512", false).unwrap();
+            assert_eq!(t.decode(&ids, false).unwrap(), "1234512");
+            ids.iter().map(|&id| t.id_to_token(id).unwrap()).collect()
+        };
+        // GPT-2 keeps the digit run whole; Llama 3 splits it in threes; Qwen2 and SmolLM
+        // (StarCoder) split every digit.
+        assert_eq!(pieces("gpt-2"), ["123", "45", "12"]);
+        assert_eq!(pieces("llama-bpe"), ["123", "45", "1", "2"]);
+        assert_eq!(pieces("qwen2"), ["1", "2", "3", "4", "5", "1", "2"]);
+        assert_eq!(pieces("smollm"), ["1", "2", "3", "4", "5", "1", "2"]);
+        let t = digits_tokenizer("qwen2");
+        let ids = t.encode("it's  ok\n\n", false).unwrap();
+        assert_eq!(t.decode(&ids, false).unwrap(), "it's  ok\n\n");
+    }
+
     /// A SentencePiece-style (`tokenizer.ggml.model = llama`) vocabulary with byte fallback.
     fn write_spm_gguf(path: &std::path::Path) {
         use crate::llm::gguf::{GgufWriter, MetaValue};

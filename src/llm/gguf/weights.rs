@@ -60,7 +60,10 @@ impl GgufWeights {
             Some(n_heads) => {
                 let rows = info.shape()[0];
                 let row_bytes = bytes.len() / rows;
-                Ok((info, unpermute_rows(bytes, n_heads, rows / n_heads, row_bytes)))
+                Ok((
+                    info,
+                    unpermute_rows(bytes, n_heads, rows / n_heads, row_bytes),
+                ))
             }
         }
     }
