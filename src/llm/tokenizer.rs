@@ -695,6 +695,69 @@ mod tests {
         assert_eq!(out, "hello world é");
     }
 
+    /// A BPE model trained with the `sentencepiece` library (fixture), written as a GGUF
+    /// `llama` tokenizer: our encodings must equal the ones sentencepiece itself produced.
+    #[test]
+    fn sentencepiece_model_encodes_like_sentencepiece() {
+        use crate::llm::gguf::{GgufWriter, MetaValue};
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/llm/sentencepiece_bpe.json"
+        );
+        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let array = |key: &str| fixture[key].as_array().unwrap().clone();
+        let mut w = GgufWriter::new();
+        w.add_metadata("tokenizer.ggml.model", MetaValue::String("llama".into()))
+            .add_metadata(
+                "tokenizer.ggml.tokens",
+                MetaValue::Array(
+                    array("tokens")
+                        .iter()
+                        .map(|t| MetaValue::String(t.as_str().unwrap().into()))
+                        .collect(),
+                ),
+            )
+            .add_metadata(
+                "tokenizer.ggml.scores",
+                MetaValue::Array(
+                    array("scores")
+                        .iter()
+                        .map(|v| MetaValue::F32(v.as_f64().unwrap() as f32))
+                        .collect(),
+                ),
+            )
+            .add_metadata(
+                "tokenizer.ggml.token_type",
+                MetaValue::Array(
+                    array("token_types")
+                        .iter()
+                        .map(|v| MetaValue::I32(v.as_i64().unwrap() as i32))
+                        .collect(),
+                ),
+            )
+            .add_metadata("tokenizer.ggml.unknown_token_id", MetaValue::U32(0))
+            .add_metadata("tokenizer.ggml.bos_token_id", MetaValue::U32(1))
+            .add_metadata("tokenizer.ggml.eos_token_id", MetaValue::U32(2));
+        let dir = tempfile::tempdir().unwrap();
+        let gguf = dir.path().join("spm.gguf");
+        w.write(&gguf).unwrap();
+        let t = Tokenizer::from_file(&gguf).unwrap();
+        for case in array("encodings") {
+            let text = case[0].as_str().unwrap();
+            let want: Vec<u32> = case[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
+            assert_eq!(t.encode(text, false).unwrap(), want, "{text:?}");
+            assert_eq!(t.decode(&want, false).unwrap(), text);
+            // Llama-style models add BOS by default.
+            let with_bos = t.encode(text, true).unwrap();
+            assert_eq!(with_bos.first(), Some(&1), "{text:?}");
+        }
+    }
+
     #[test]
     fn unsupported_tokenizer_model_is_named() {
         use crate::llm::gguf::{GgufWriter, MetaValue};
