@@ -1,8 +1,9 @@
 //! GGUF model files: container reader, dequantization, the [`WeightSource`](crate::llm::weights::WeightSource)
-//! implementation, and a small writer used to build test models.
+//! implementation, tokenizer.json conversion, and a small writer used to build test models.
 pub mod dequant;
 pub mod quantize;
 pub mod reader;
+pub mod tokenizer_json;
 pub mod types;
 pub mod weights;
 pub mod writer;
