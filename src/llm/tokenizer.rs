@@ -242,6 +242,33 @@ mod tests {
     }
 
     #[test]
+    fn tokenizer_json_file_loads_like_the_gguf_it_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let gguf = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&gguf, 9).unwrap();
+        let json = tokenizer_json_from_gguf(&GgufFile::open(&gguf).unwrap()).unwrap();
+        let json_path = dir.path().join("tokenizer.json");
+        std::fs::write(&json_path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+        let text = "<|im_start|>user\nthe cat is in the garden<|im_end|>";
+        assert_eq!(
+            Tokenizer::from_file(&json_path)
+                .unwrap()
+                .encode(text, true)
+                .unwrap(),
+            Tokenizer::from_file(&gguf)
+                .unwrap()
+                .encode(text, true)
+                .unwrap()
+        );
+        std::fs::write(&json_path, "{\"model\": 3}").unwrap();
+        let err = Tokenizer::from_file(&json_path).unwrap_err();
+        assert!(matches!(err, Error::Input { .. }), "{err:?}");
+        assert!(err.to_string().contains("invalid tokenizer.json"), "{err}");
+        let err = Tokenizer::from_file(dir.path().join("missing.json")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    }
+
+    #[test]
     fn tiny_llama_tokenizer_uses_its_merges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tiny.gguf");
