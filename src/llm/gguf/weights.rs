@@ -151,6 +151,7 @@ fn is_tensor_of(name: &str, kind: &str) -> bool {
 /// `w.reshape(n_head, 2, head_dim/2, in).swapaxes(1, 2).reshape(w.shape)`:
 /// GGUF row `h·head_dim + 2i + s` is Hugging Face row `h·head_dim + s·head_dim/2 + i`.
 /// `row_len` is in elements of `T` (1 for biases; the row's byte length for raw blocks).
+/// `data` must hold `n_heads · head_dim · row_len` elements (callers check shapes first).
 pub fn unpermute_rows<T: Copy + Default>(
     data: &[T],
     n_heads: usize,

@@ -80,13 +80,15 @@ impl GgufWriter {
         Ok(self)
     }
 
-    /// Serialize to bytes: header, metadata, tensor infos, aligned data.
+    /// Serialize to bytes: header, metadata, tensor infos, aligned data. The data alignment is
+    /// `general.alignment` when it is a power of two, else 32.
     pub fn to_bytes(&self) -> Vec<u8> {
         let alignment = self
             .metadata
             .iter()
             .find(|(k, _)| k == "general.alignment")
             .and_then(|(_, v)| v.as_u64())
+            .filter(|a| a.is_power_of_two())
             .unwrap_or(DEFAULT_ALIGNMENT) as usize;
         let mut out = Vec::new();
         out.extend_from_slice(&GGUF_MAGIC.to_le_bytes());
