@@ -460,6 +460,29 @@ mod tests {
         assert_eq!(file.tensor_info("t.q4_1").unwrap().shape(), [3, 64]);
     }
 
+    #[test]
+    fn general_alignment_is_honoured() {
+        let mut w = sample_writer();
+        w.add_metadata("general.alignment", MetaValue::U32(64));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aligned.gguf");
+        w.write(&path).unwrap();
+        let file = GgufFile::open(&path).unwrap();
+        assert_eq!(file.alignment(), 64);
+        assert_eq!(file.data_offset() % 64, 0);
+        for (info, pending) in file.tensors().iter().zip(&w.tensors) {
+            assert_eq!(info.offset % 64, 0, "{}", info.name);
+            assert_eq!(file.tensor_bytes(info), &pending.bytes[..]);
+        }
+        let mut bad = sample_writer();
+        bad.add_metadata("general.alignment", MetaValue::U32(48));
+        let err = open_bytes(&bad.to_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains("general.alignment must be a power of two"),
+            "{err}"
+        );
+    }
+
     fn open_bytes(bytes: &[u8]) -> Result<GgufFile> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.gguf");
