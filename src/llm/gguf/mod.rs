@@ -31,7 +31,7 @@ pub(crate) fn real_gguf_or_skip(test: &str) -> Option<std::path::PathBuf> {
     if path.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{test}: PRESSGATE_TEST_GGUF is unset and the default model is missing (required in CI)"
+            "{test}: no GGUF model at PRESSGATE_TEST_GGUF or the default download path (required in CI)"
         );
         eprintln!("SKIPPED: {test}: no GGUF model (set PRESSGATE_TEST_GGUF)");
     }
