@@ -521,6 +521,20 @@ mod tests {
         assert!(open_err(&huge_string).contains("claims"));
 
         assert!(open_err(&good[..10]).contains("shorter than the 24-byte header"));
+
+        // One u8 array just over the element cap, written by hand (16 MiB, not 512 MiB of values).
+        let count = (16u64 << 20) + 1;
+        let mut big = Vec::new();
+        big.extend_from_slice(&GGUF_MAGIC.to_le_bytes());
+        big.extend_from_slice(&3u32.to_le_bytes());
+        big.extend_from_slice(&0u64.to_le_bytes());
+        big.extend_from_slice(&1u64.to_le_bytes());
+        write_string(&mut big, "big");
+        big.extend_from_slice(&9u32.to_le_bytes());
+        big.extend_from_slice(&0u32.to_le_bytes());
+        big.extend_from_slice(&count.to_le_bytes());
+        big.resize(big.len() + count as usize, 0);
+        assert!(open_err(&big).contains("metadata arrays hold more than"));
         let cut = good.len() - 40;
         assert!(open_err(&good[..cut]).contains("truncated"));
     }
