@@ -5,3 +5,6 @@ pub mod reference;
 pub mod runtime;
 pub mod session;
 pub mod weights;
+pub mod chat_template;
+pub mod gguf;
+pub mod tokenizer;
