@@ -209,7 +209,10 @@ impl GgufFile {
             let type_code = cursor.u32("metadata type")?;
             let value = cursor.value(type_code, &key, 0)?;
             if metadata_index.insert(key.clone(), metadata.len()).is_some() {
-                return Err(Error::input(&path, format!("duplicate metadata key `{key}`")));
+                return Err(Error::input(
+                    &path,
+                    format!("duplicate metadata key `{key}`"),
+                ));
             }
             metadata.push((key, value));
         }
@@ -378,7 +381,10 @@ impl GgufFile {
             .ok_or_else(|| self.wrong_type(key, "an array of strings"))?;
         items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| self.wrong_type(key, "an array of strings")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| self.wrong_type(key, "an array of strings"))
+            })
             .collect()
     }
 
@@ -601,12 +607,14 @@ impl Cursor<'_> {
             .ok_or_else(|| {
                 Error::input(
                     self.path,
-                    format!("tensor `{name}` dimensions {dims:?} are larger than the file could hold"),
+                    format!(
+                        "tensor `{name}` dimensions {dims:?} are larger than the file could hold"
+                    ),
                 )
             })?;
-        let byte_len = ggml_type.byte_len(dims[0], numel).map_err(|message| {
-            Error::input(self.path, format!("tensor `{name}`: {message}"))
-        })?;
+        let byte_len = ggml_type
+            .byte_len(dims[0], numel)
+            .map_err(|message| Error::input(self.path, format!("tensor `{name}`: {message}")))?;
         Ok(TensorInfo {
             name,
             dims,

@@ -63,9 +63,9 @@ impl GgufWeights {
     }
 
     fn require(&self, name: &str) -> Result<&TensorInfo> {
-        self.file.tensor_info(name).ok_or_else(|| {
-            Error::input(self.file.path(), format!("model has no tensor `{name}`"))
-        })
+        self.file
+            .tensor_info(name)
+            .ok_or_else(|| Error::input(self.file.path(), format!("model has no tensor `{name}`")))
     }
 }
 
@@ -198,7 +198,10 @@ fn read_config(file: &GgufFile) -> Result<LlamaConfig> {
     let rms_norm_eps = file.get_f32(&key("attention.layer_norm_rms_epsilon"))?;
     let vocab_size = match file.get("tokenizer.ggml.tokens") {
         Some(v) => v.as_array().map(<[_]>::len).ok_or_else(|| {
-            Error::input(file.path(), "metadata `tokenizer.ggml.tokens` is not an array")
+            Error::input(
+                file.path(),
+                "metadata `tokenizer.ggml.tokens` is not an array",
+            )
         })?,
         None => file.get_usize(&key("vocab_size"))?,
     };
@@ -242,7 +245,10 @@ fn read_config(file: &GgufFile) -> Result<LlamaConfig> {
 fn check_shapes(file: &GgufFile, config: &LlamaConfig) -> Result<()> {
     let expect = |name: &str, shape: &[usize]| -> Result<()> {
         match file.tensor_info(name) {
-            None => Err(Error::input(file.path(), format!("model has no tensor `{name}`"))),
+            None => Err(Error::input(
+                file.path(),
+                format!("model has no tensor `{name}`"),
+            )),
             Some(info) if info.shape() != shape => Err(Error::input(
                 file.path(),
                 format!(
@@ -253,7 +259,10 @@ fn check_shapes(file: &GgufFile, config: &LlamaConfig) -> Result<()> {
             Some(_) => Ok(()),
         }
     };
-    expect("token_embd.weight", &[config.vocab_size, config.hidden_size])?;
+    expect(
+        "token_embd.weight",
+        &[config.vocab_size, config.hidden_size],
+    )?;
     if config.n_layers > 0 {
         expect(
             "blk.0.attn_q.weight",

@@ -353,7 +353,10 @@ pub fn write_tiny_llama(path: impl AsRef<Path>, seed: u64) -> Result<()> {
     w.add_tensor(
         "output_norm.weight",
         &[HIDDEN],
-        &uniform(HIDDEN, 0.1).iter().map(|v| 1.0 + v).collect::<Vec<_>>(),
+        &uniform(HIDDEN, 0.1)
+            .iter()
+            .map(|v| 1.0 + v)
+            .collect::<Vec<_>>(),
         GgmlType::F32,
     )?;
     w.write(path)
