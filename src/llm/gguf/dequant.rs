@@ -259,3 +259,311 @@ fn block_q8_k(x: &[u8], y: &mut [f32]) {
         *yj = q as i8 as f32 * d;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f16_bytes(v: f32) -> [u8; 2] {
+        f16::from_f32(v).to_le_bytes()
+    }
+
+    /// Sets 4-bit value `q` of element `i` in a 32-element Q4_0-style nibble array.
+    fn put_nibble32(qs: &mut [u8], i: usize, q: u8) {
+        if i < 16 {
+            qs[i] |= q & 0x0F;
+        } else {
+            qs[i - 16] |= (q & 0x0F) << 4;
+        }
+    }
+
+    fn assert_close(got: &[f32], want: &[f32]) {
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() <= 1e-6 * w.abs().max(1.0), "element {i}: got {g}, want {w}");
+        }
+    }
+
+    #[test]
+    fn f32_f16_bf16_decode_exactly() {
+        let values = [1.5f32, -2.25, 0.0, 65504.0];
+        let f32_bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(dequantize(GgmlType::F32, &f32_bytes).unwrap(), values);
+        let f16b: Vec<u8> = values.iter().flat_map(|&v| f16_bytes(v)).collect();
+        assert_eq!(dequantize(GgmlType::F16, &f16b).unwrap(), values);
+        // bf16 is the top half of an f32.
+        let bf: Vec<u8> = [1.5f32, -2.25]
+            .iter()
+            .flat_map(|v| {
+                let b = v.to_bits().to_le_bytes();
+                [b[2], b[3]]
+            })
+            .collect();
+        assert_eq!(dequantize(GgmlType::Bf16, &bf).unwrap(), [1.5, -2.25]);
+    }
+
+    #[test]
+    fn q8_0_hand_built_block() {
+        let mut block = f16_bytes(0.5).to_vec();
+        block.extend((0..32).map(|i| (i as i8 - 16) as u8));
+        let want: Vec<f32> = (0..32).map(|i| (i as f32 - 16.0) * 0.5).collect();
+        assert_eq!(dequantize(GgmlType::Q8_0, &block).unwrap(), want);
+    }
+
+    #[test]
+    fn q4_0_and_q4_1_hand_built_blocks() {
+        let q = |i: usize| ((i * 5 + 3) % 16) as u8;
+        let mut qs = [0u8; 16];
+        for i in 0..32 {
+            put_nibble32(&mut qs, i, q(i));
+        }
+        let mut q4_0 = f16_bytes(2.0).to_vec();
+        q4_0.extend_from_slice(&qs);
+        let want: Vec<f32> = (0..32).map(|i| (q(i) as f32 - 8.0) * 2.0).collect();
+        assert_eq!(dequantize(GgmlType::Q4_0, &q4_0).unwrap(), want);
+
+        let mut q4_1 = f16_bytes(0.25).to_vec();
+        q4_1.extend_from_slice(&f16_bytes(-1.0));
+        q4_1.extend_from_slice(&qs);
+        let want: Vec<f32> = (0..32).map(|i| q(i) as f32 * 0.25 - 1.0).collect();
+        assert_eq!(dequantize(GgmlType::Q4_1, &q4_1).unwrap(), want);
+    }
+
+    #[test]
+    fn q5_0_and_q5_1_use_the_fifth_bit_of_each_element() {
+        let q = |i: usize| ((i * 11 + 7) % 32) as u8;
+        let mut qs = [0u8; 16];
+        let mut qh = 0u32;
+        for i in 0..32 {
+            put_nibble32(&mut qs, i, q(i) & 0x0F);
+            qh |= u32::from(q(i) >> 4) << i;
+        }
+        let mut q5_0 = f16_bytes(0.5).to_vec();
+        q5_0.extend_from_slice(&qh.to_le_bytes());
+        q5_0.extend_from_slice(&qs);
+        let want: Vec<f32> = (0..32).map(|i| (q(i) as f32 - 16.0) * 0.5).collect();
+        assert_eq!(dequantize(GgmlType::Q5_0, &q5_0).unwrap(), want);
+
+        let mut q5_1 = f16_bytes(0.125).to_vec();
+        q5_1.extend_from_slice(&f16_bytes(3.0));
+        q5_1.extend_from_slice(&qh.to_le_bytes());
+        q5_1.extend_from_slice(&qs);
+        let want: Vec<f32> = (0..32).map(|i| q(i) as f32 * 0.125 + 3.0).collect();
+        assert_eq!(dequantize(GgmlType::Q5_1, &q5_1).unwrap(), want);
+    }
+
+    /// Eight 6-bit (scale, min) pairs packed as ggml's `quantize_row_q4_K_ref` does.
+    fn pack_k4_scales(sc: [u8; 8], mins: [u8; 8]) -> [u8; 12] {
+        let mut out = [0u8; 12];
+        for j in 0..8 {
+            if j < 4 {
+                out[j] = sc[j];
+                out[j + 4] = mins[j];
+            } else {
+                out[j + 4] = (sc[j] & 0x0F) | ((mins[j] & 0x0F) << 4);
+                out[j - 4] |= (sc[j] >> 4) << 6;
+                out[j] |= (mins[j] >> 4) << 6;
+            }
+        }
+        out
+    }
+
+    // High bits set in several scales and mins so the 6-bit unpacking is exercised.
+    const K_SCALES: [u8; 8] = [1, 17, 33, 63, 40, 50, 5, 62];
+    const K_MINS: [u8; 8] = [0, 63, 20, 35, 48, 7, 16, 60];
+
+    #[test]
+    fn get_scale_min_k4_inverts_ggml_packing() {
+        let packed = pack_k4_scales(K_SCALES, K_MINS);
+        for j in 0..8 {
+            assert_eq!(get_scale_min_k4(j, &packed), (K_SCALES[j], K_MINS[j]), "j={j}");
+        }
+    }
+
+    #[test]
+    fn q4_k_and_q5_k_hand_built_blocks() {
+        let (d, dmin) = (0.5f32, 0.25f32);
+        let q5 = |e: usize| ((e * 7 + 1) % 32) as u8;
+        let mut qs = [0u8; 128];
+        let mut qh = [0u8; 32];
+        for e in 0..256 {
+            let (chunk, l, high) = (e / 64, e % 32, (e % 64) >= 32);
+            let low4 = q5(e) & 0x0F;
+            qs[chunk * 32 + l] |= if high { low4 << 4 } else { low4 };
+            let bit = 2 * chunk + usize::from(high);
+            qh[l] |= (q5(e) >> 4) << bit;
+        }
+        let scales = pack_k4_scales(K_SCALES, K_MINS);
+        let header: Vec<u8> = [f16_bytes(d), f16_bytes(dmin)].concat();
+
+        let q4_k = [&header[..], &scales, &qs].concat();
+        let want: Vec<f32> = (0..256)
+            .map(|e| {
+                let sb = e / 32;
+                d * K_SCALES[sb] as f32 * (q5(e) & 0x0F) as f32 - dmin * K_MINS[sb] as f32
+            })
+            .collect();
+        assert_close(&dequantize(GgmlType::Q4K, &q4_k).unwrap(), &want);
+
+        let q5_k = [&header[..], &scales, &qh, &qs].concat();
+        let want: Vec<f32> = (0..256)
+            .map(|e| {
+                let sb = e / 32;
+                d * K_SCALES[sb] as f32 * q5(e) as f32 - dmin * K_MINS[sb] as f32
+            })
+            .collect();
+        assert_close(&dequantize(GgmlType::Q5K, &q5_k).unwrap(), &want);
+    }
+
+    #[test]
+    fn q6_k_hand_built_block() {
+        let d = 0.125f32;
+        let q6 = |e: usize| ((e * 13 + 5) % 64) as u8;
+        let scales: [i8; 16] = [
+            1, -2, 3, -4, 5, -6, 7, -8, 127, -128, 10, 20, -30, 40, -50, 60,
+        ];
+        let mut ql = [0u8; 128];
+        let mut qh = [0u8; 64];
+        for e in 0..256 {
+            let (n, quarter, l) = (e / 128, (e % 128) / 32, e % 32);
+            let low4 = q6(e) & 0x0F;
+            let ql_index = 64 * n + l + if quarter % 2 == 1 { 32 } else { 0 };
+            ql[ql_index] |= if quarter >= 2 { low4 << 4 } else { low4 };
+            qh[32 * n + l] |= (q6(e) >> 4) << (2 * quarter);
+        }
+        let block = [
+            &ql[..],
+            &qh,
+            &scales.map(|s| s as u8),
+            &f16_bytes(d),
+        ]
+        .concat();
+        let want: Vec<f32> = (0..256)
+            .map(|e| {
+                let (n, quarter, l) = (e / 128, (e % 128) / 32, e % 32);
+                let sc = scales[8 * n + l / 16 + 2 * quarter];
+                d * sc as f32 * (q6(e) as f32 - 32.0)
+            })
+            .collect();
+        assert_close(&dequantize(GgmlType::Q6K, &block).unwrap(), &want);
+    }
+
+    #[test]
+    fn q2_k_and_q8_k_hand_built_blocks() {
+        let (d, dmin) = (0.5f32, 0.25f32);
+        let q2 = |e: usize| ((e * 3 + e / 7) % 4) as u8;
+        let scales: [u8; 16] = std::array::from_fn(|i| ((i * 5 % 16) | ((15 - i) << 4)) as u8);
+        let mut qs = [0u8; 64];
+        for e in 0..256 {
+            let (half, r) = (e / 128, e % 128);
+            let (shift, part, l) = (r / 32, (r % 32) / 16, r % 16);
+            qs[32 * half + 16 * part + l] |= q2(e) << (2 * shift);
+        }
+        let block = [&scales[..], &qs, &f16_bytes(d), &f16_bytes(dmin)].concat();
+        let want: Vec<f32> = (0..256)
+            .map(|e| {
+                let (half, r) = (e / 128, e % 128);
+                let sc = scales[8 * half + 2 * (r / 32) + (r % 32) / 16];
+                d * (sc & 0x0F) as f32 * q2(e) as f32 - dmin * (sc >> 4) as f32
+            })
+            .collect();
+        assert_close(&dequantize(GgmlType::Q2K, &block).unwrap(), &want);
+
+        let mut q8_k = 0.75f32.to_le_bytes().to_vec();
+        q8_k.extend((0..256).map(|i| (i as u8).wrapping_sub(128)));
+        q8_k.extend([0u8; 32]);
+        let want: Vec<f32> = (0..256).map(|i| (i as f32 - 128.0) * 0.75).collect();
+        assert_eq!(dequantize(GgmlType::Q8K, &q8_k).unwrap(), want);
+    }
+
+    /// An independent ggml-reference quantizer, written element-wise, to check dequantization
+    /// on many blocks of generated data.
+    fn quantize_ref(ty: GgmlType, values: &[f32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for block in values.chunks(32) {
+            match ty {
+                GgmlType::Q8_0 => {
+                    let amax = block.iter().map(|v| v.abs()).fold(0.0, f32::max);
+                    let d = amax / 127.0;
+                    out.extend_from_slice(&f16_bytes(d));
+                    out.extend(block.iter().map(|v| (v / d).round() as i8 as u8));
+                }
+                GgmlType::Q4_0 => {
+                    let max = *block
+                        .iter()
+                        .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                        .unwrap();
+                    let d = max / -8.0;
+                    out.extend_from_slice(&f16_bytes(d));
+                    let mut qs = [0u8; 16];
+                    for (i, v) in block.iter().enumerate() {
+                        put_nibble32(&mut qs, i, ((v / d + 8.5) as i8).min(15) as u8);
+                    }
+                    out.extend_from_slice(&qs);
+                }
+                GgmlType::Q4_1 => {
+                    let min = block.iter().copied().fold(f32::INFINITY, f32::min);
+                    let max = block.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    let d = (max - min) / 15.0;
+                    out.extend_from_slice(&f16_bytes(d));
+                    out.extend_from_slice(&f16_bytes(min));
+                    let mut qs = [0u8; 16];
+                    for (i, v) in block.iter().enumerate() {
+                        put_nibble32(&mut qs, i, (((v - min) / d + 0.5) as i8).min(15) as u8);
+                    }
+                    out.extend_from_slice(&qs);
+                }
+                _ => unreachable!("test quantizer covers Q8_0, Q4_0, Q4_1"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn quantize_then_dequantize_stays_within_half_a_step() {
+        let values: Vec<f32> = (0..32 * 700)
+            .map(|i| ((i as f32 * 0.37).sin() * 3.0) + (i % 7) as f32 * 0.1)
+            .collect();
+        for (ty, levels) in [
+            (GgmlType::Q8_0, 254.0),
+            (GgmlType::Q4_0, 16.0),
+            (GgmlType::Q4_1, 15.0),
+        ] {
+            let got = dequantize(ty, &quantize_ref(ty, &values)).unwrap();
+            assert_eq!(got.len(), values.len());
+            for (block_in, block_out) in values.chunks(32).zip(got.chunks(32)) {
+                let range = block_in.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+                    - block_in.iter().copied().fold(f32::INFINITY, f32::min);
+                let amax = block_in.iter().map(|v| v.abs()).fold(0.0, f32::max);
+                // Half a quantization step, plus f16 rounding of the scale. Q4_0 maps the
+                // largest magnitude to -8, so the other sign clips at +7: up to a full step.
+                let step = if ty == GgmlType::Q4_1 { range } else { 2.0 * amax } / levels;
+                let allowed = if ty == GgmlType::Q4_0 { step } else { step * 0.5 };
+                for (x, y) in block_in.iter().zip(block_out) {
+                    assert!((x - y).abs() <= allowed + amax * 2e-3, "{ty}: {x} -> {y}");
+                }
+            }
+        }
+        // Values on the Q4_1 grid (min -1, step 0.25) come back exactly.
+        let grid: Vec<f32> = (0..32).map(|i| -1.0 + 0.25 * (i % 16) as f32).collect();
+        let got = dequantize(GgmlType::Q4_1, &quantize_ref(GgmlType::Q4_1, &grid)).unwrap();
+        assert_eq!(got, grid);
+        // The writer's quantizer agrees byte for byte with the independent one.
+        assert_eq!(
+            super::super::quantize::quantize_q4_1(&values),
+            quantize_ref(GgmlType::Q4_1, &values)
+        );
+        assert_eq!(
+            super::super::quantize::quantize_q8_0(&values),
+            quantize_ref(GgmlType::Q8_0, &values)
+        );
+    }
+
+    #[test]
+    fn unsupported_type_and_partial_block_are_errors() {
+        let err = dequantize(GgmlType::Iq2Xxs, &[0u8; 66]).unwrap_err();
+        assert!(err.contains("IQ2_XXS"), "{err}");
+        let err = dequantize(GgmlType::Q4_1, &[0u8; 30]).unwrap_err();
+        assert!(err.contains("not a whole number of Q4_1 blocks"), "{err}");
+    }
+}

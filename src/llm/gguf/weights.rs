@@ -275,3 +275,206 @@ fn check_shapes(file: &GgufFile, config: &LlamaConfig) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::gguf::reader::MetaValue;
+    use crate::llm::gguf::writer::GgufWriter;
+
+    #[test]
+    fn permutation_matches_llama_cpp_convert_on_a_hand_example() {
+        // One head of dim 4: reshape(1, 2, 2, 1).swapaxes(1, 2) puts HF rows 0,2,1,3 in order.
+        let hf = [10.0, 11.0, 12.0, 13.0];
+        assert_eq!(permute_rows(&hf, 1, 4, 1), [10.0, 12.0, 11.0, 13.0]);
+        assert_eq!(unpermute_rows(&[10.0, 12.0, 11.0, 13.0], 1, 4, 1), hf);
+        // Two heads of dim 6 with rows of 2: a round trip restores every row.
+        let data: Vec<f32> = (0..24).map(|i| i as f32).collect();
+        let permuted = permute_rows(&data, 2, 6, 2);
+        assert_eq!(&permuted[..6], &[0.0, 1.0, 6.0, 7.0, 2.0, 3.0]);
+        assert_eq!(unpermute_rows(&permuted, 2, 6, 2), data);
+    }
+
+    fn minimal_model(arch: &str, with_bias: bool) -> GgufWriter {
+        let (hidden, heads, kv_heads) = (64usize, 4usize, 2usize);
+        let head_dim = hidden / heads;
+        let mut w = GgufWriter::new();
+        let u = |v: usize| MetaValue::U32(v as u32);
+        w.add_metadata("general.architecture", MetaValue::String(arch.into()))
+            .add_metadata(format!("{arch}.block_count"), u(1))
+            .add_metadata(format!("{arch}.context_length"), u(128))
+            .add_metadata(format!("{arch}.embedding_length"), u(hidden))
+            .add_metadata(format!("{arch}.feed_forward_length"), u(96))
+            .add_metadata(format!("{arch}.attention.head_count"), u(heads))
+            .add_metadata(format!("{arch}.attention.head_count_kv"), u(kv_heads))
+            .add_metadata(
+                format!("{arch}.attention.layer_norm_rms_epsilon"),
+                MetaValue::F32(1e-6),
+            )
+            .add_metadata(
+                "tokenizer.ggml.tokens",
+                MetaValue::Array((0..10).map(|i| MetaValue::String(format!("t{i}"))).collect()),
+            )
+            .add_metadata("tokenizer.ggml.eos_token_id", u(3))
+            .add_metadata("tokenizer.ggml.eot_token_id", u(4));
+        let ramp = |n: usize| (0..n).map(|i| i as f32).collect::<Vec<f32>>();
+        w.add_tensor("token_embd.weight", &[10, hidden], &ramp(10 * hidden), GgmlType::F32)
+            .unwrap();
+        let hf_q = ramp(hidden * hidden);
+        let hf_k = ramp(kv_heads * head_dim * hidden);
+        let (q, k) = if arch == "qwen2" {
+            (hf_q, hf_k)
+        } else {
+            (
+                permute_rows(&hf_q, heads, head_dim, hidden),
+                permute_rows(&hf_k, kv_heads, head_dim, hidden),
+            )
+        };
+        w.add_tensor("blk.0.attn_q.weight", &[hidden, hidden], &q, GgmlType::F32)
+            .unwrap();
+        w.add_tensor("blk.0.attn_k.weight", &[32, hidden], &k, GgmlType::F32)
+            .unwrap();
+        if with_bias {
+            let bias = ramp(hidden);
+            let bias = if arch == "qwen2" {
+                bias
+            } else {
+                permute_rows(&bias, heads, head_dim, 1)
+            };
+            w.add_tensor("blk.0.attn_q.bias", &[hidden], &bias, GgmlType::F32)
+                .unwrap();
+        }
+        w.add_tensor("output.weight", &[10, hidden], &ramp(10 * hidden), GgmlType::F32)
+            .unwrap();
+        w
+    }
+
+    fn open(writer: &GgufWriter) -> Result<GgufWeights> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.gguf");
+        writer.write(&path).unwrap();
+        GgufWeights::open(&path)
+    }
+
+    #[test]
+    fn q_and_k_come_back_in_hugging_face_order() {
+        for arch in ["llama", "mistral", "qwen2"] {
+            let weights = open(&minimal_model(arch, true)).unwrap();
+            let config = weights.config();
+            assert_eq!(config.architecture, arch);
+            assert!(!config.tie_word_embeddings && config.attention_bias);
+            assert_eq!(config.eos_token_ids, [3, 4]);
+            assert_eq!(config.rope_theta, 10_000.0, "default rope base");
+            assert_eq!(config.rms_norm_eps, 1e-6);
+            let ramp = |n: usize| (0..n).map(|i| i as f32).collect::<Vec<f32>>();
+            let q = weights.tensor("blk.0.attn_q.weight").unwrap();
+            assert_eq!(q.shape, [64, 64]);
+            assert_eq!(q.data, ramp(64 * 64), "{arch} q");
+            assert_eq!(weights.tensor("blk.0.attn_k.weight").unwrap().data, ramp(32 * 64));
+            assert_eq!(weights.tensor("blk.0.attn_q.bias").unwrap().data, ramp(64));
+            // Other tensors are never reordered.
+            assert_eq!(weights.tensor("output.weight").unwrap().data, ramp(640));
+            assert_eq!(weights.qk_permuted(), arch != "qwen2");
+        }
+    }
+
+    #[test]
+    fn unsupported_architecture_and_missing_keys_are_named() {
+        let err = open(&minimal_model("gpt2", false)).unwrap_err().to_string();
+        assert!(err.contains("unsupported model architecture `gpt2`"), "{err}");
+        let mut w = GgufWriter::new();
+        w.add_metadata("general.architecture", MetaValue::String("llama".into()));
+        let err = open(&w).unwrap_err().to_string();
+        assert!(err.contains("missing metadata key `llama.block_count`"), "{err}");
+        let weights = open(&minimal_model("llama", false)).unwrap();
+        let err = weights.tensor("blk.9.ffn_up.weight").unwrap_err().to_string();
+        assert!(err.contains("no tensor `blk.9.ffn_up.weight`"), "{err}");
+    }
+
+    /// Values from the `gguf` Python package (llama.cpp's reference reader) on the same file.
+    #[test]
+    fn real_smollm2_matches_reference_dequantization() {
+        let Some(path) = crate::llm::gguf::real_gguf_or_skip("real_smollm2_matches_reference")
+        else {
+            return;
+        };
+        let weights = GgufWeights::open(&path).unwrap();
+        let c = weights.config();
+        assert_eq!(c.architecture, "llama");
+        assert_eq!((c.n_layers, c.hidden_size, c.intermediate_size), (30, 576, 1536));
+        assert_eq!((c.n_heads, c.n_kv_heads, c.head_dim), (9, 3, 64));
+        assert_eq!((c.context_length, c.vocab_size), (8192, 49152));
+        assert_eq!(c.rope_theta, 100_000.0);
+        assert!((c.rms_norm_eps - 1e-5).abs() < 1e-9);
+        assert!(c.tie_word_embeddings && !c.attention_bias);
+        assert_eq!((c.bos_token_id, c.pad_token_id), (Some(1), Some(2)));
+        assert_eq!(c.eos_token_ids, [2]);
+
+        let check = |name: &str, sum: f64, abs_sum: f64, at: &[(usize, f32)]| {
+            let t = weights.tensor_stored_order(name).unwrap();
+            let s: f64 = t.data.iter().map(|&v| f64::from(v)).sum();
+            let a: f64 = t.data.iter().map(|&v| f64::from(v).abs()).sum();
+            assert!((s - sum).abs() < 1e-6 * abs_sum, "{name}: sum {s} vs {sum}");
+            assert!((a - abs_sum).abs() < 1e-6 * abs_sum, "{name}: abs {a} vs {abs_sum}");
+            for &(i, v) in at {
+                assert_eq!(t.data[i], v, "{name}[{i}]");
+            }
+        };
+        let embd = weights.tensor_info("token_embd.weight").unwrap();
+        assert_eq!(embd.ggml_type, GgmlType::Q8_0);
+        check(
+            "token_embd.weight",
+            -15353.04449415207,
+            2802153.619805813,
+            &[(0, -0.106_544_494_628_906_25), (17, 0.083_713_531_494_140_62), (28311551, -0.041_702_270_507_812_5)],
+        );
+        check(
+            "blk.0.attn_q.weight",
+            59.22322082519531,
+            63395.39872741699,
+            &[(1, 0.157_348_632_812_5), (1000, -0.138_427_734_375), (331775, -0.255_859_375)],
+        );
+        check(
+            "blk.3.ffn_down.weight",
+            81.66989135742188,
+            129601.88104248047,
+            &[(1, -0.246_093_75), (884735, 0.357_543_945_312_5)],
+        );
+        check(
+            "blk.0.attn_norm.weight",
+            0.6129436492919922,
+            f64::from(
+                weights
+                    .tensor_stored_order("blk.0.attn_norm.weight")
+                    .unwrap()
+                    .data
+                    .iter()
+                    .map(|v| v.abs())
+                    .sum::<f32>(),
+            ),
+            &[(0, 0.013_977_050_781_25), (17, 0.173_828_125), (575, -0.038_330_078_125)],
+        );
+        // Un-permuted rows (column 5), from numpy's inverse of the convert permutation.
+        let q = weights.tensor("blk.0.attn_q.weight").unwrap();
+        for (row, v) in [(1, -0.298_461_914_062_5), (32, 0.184_692_382_812_5), (33, -0.062_805_175_781_25), (104, 0.013_671_875)] {
+            assert_eq!(q.data[row * 576 + 5], v, "q row {row}");
+        }
+        let k = weights.tensor("blk.0.attn_k.weight").unwrap();
+        assert_eq!(k.shape, [192, 576]);
+        for (row, v) in [(0, 0.175_048_828_125), (1, 0.427_368_164_062_5), (33, 0.229_553_222_656_25), (191, 0.465_942_382_812_5)] {
+            assert_eq!(k.data[row * 576 + 5], v, "k row {row}");
+        }
+
+        let start = std::time::Instant::now();
+        let mut total = 0usize;
+        for info in weights.file().tensors() {
+            total += weights.tensor(&info.name).unwrap().data.len();
+        }
+        eprintln!(
+            "dequantized {} tensors ({total} values) in {:?}",
+            weights.file().tensors().len(),
+            start.elapsed()
+        );
+        assert_eq!(total, 134_515_008);
+    }
+}

@@ -361,3 +361,204 @@ pub fn write_tiny_llama(path: impl AsRef<Path>, seed: u64) -> Result<()> {
     )?;
     w.write(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::gguf::reader::GgufFile;
+    use crate::llm::gguf::weights::GgufWeights;
+    use crate::llm::weights::WeightSource;
+
+    fn sample_writer() -> GgufWriter {
+        let mut w = GgufWriter::new();
+        w.add_metadata("a.u8", MetaValue::U8(7))
+            .add_metadata("a.i8", MetaValue::I8(-7))
+            .add_metadata("a.u16", MetaValue::U16(60_000))
+            .add_metadata("a.i16", MetaValue::I16(-30_000))
+            .add_metadata("a.u32", MetaValue::U32(4_000_000_000))
+            .add_metadata("a.i32", MetaValue::I32(-2_000_000_000))
+            .add_metadata("a.f32", MetaValue::F32(1.5))
+            .add_metadata("a.bool", MetaValue::Bool(true))
+            .add_metadata("a.str", MetaValue::String("héllo ✓".into()))
+            .add_metadata("a.u64", MetaValue::U64(u64::MAX))
+            .add_metadata("a.i64", MetaValue::I64(i64::MIN))
+            .add_metadata("a.f64", MetaValue::F64(-0.125))
+            .add_metadata(
+                "a.strs",
+                MetaValue::Array(vec![
+                    MetaValue::String("x".into()),
+                    MetaValue::String(String::new()),
+                ]),
+            )
+            .add_metadata(
+                "a.nested",
+                MetaValue::Array(vec![
+                    MetaValue::Array(vec![MetaValue::I32(1), MetaValue::I32(-2)]),
+                    MetaValue::Array(vec![MetaValue::I32(3)]),
+                ]),
+            );
+        let ramp: Vec<f32> = (0..64 * 3).map(|i| (i as f32 - 90.0) / 16.0).collect();
+        w.add_tensor("t.f32", &[3, 64], &ramp, GgmlType::F32).unwrap();
+        w.add_tensor("t.f16", &[3, 64], &ramp, GgmlType::F16).unwrap();
+        w.add_tensor("t.q8_0", &[3, 64], &ramp, GgmlType::Q8_0).unwrap();
+        w.add_tensor("t.q4_1", &[3, 64], &ramp, GgmlType::Q4_1).unwrap();
+        w.add_tensor("t.vec", &[5], &[1.0, 2.0, 3.0, 4.0, 5.0], GgmlType::F32)
+            .unwrap();
+        w
+    }
+
+    #[test]
+    fn write_then_read_round_trips_metadata_and_tensors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sample.gguf");
+        let writer = sample_writer();
+        writer.write(&path).unwrap();
+        let file = GgufFile::open(&path).unwrap();
+        assert_eq!(file.version(), 3);
+        assert_eq!(file.alignment(), 32);
+        assert_eq!(file.metadata(), &writer.metadata[..]);
+        assert_eq!(file.get_u32("a.u32").unwrap(), 4_000_000_000);
+        assert_eq!(file.get_f32("a.f64").unwrap(), -0.125);
+        assert_eq!(file.get_str("a.str").unwrap(), "héllo ✓");
+        assert!(file.get_bool("a.bool").unwrap());
+        assert_eq!(file.get_str_array("a.strs").unwrap(), ["x", ""]);
+        let err = file.get_u32("a.str").unwrap_err().to_string();
+        assert!(err.contains("`a.str` should be an integer"), "{err}");
+        let err = file.get_str("missing.key").unwrap_err().to_string();
+        assert!(err.contains("missing metadata key `missing.key`"), "{err}");
+
+        let ramp: Vec<f32> = (0..64 * 3).map(|i| (i as f32 - 90.0) / 16.0).collect();
+        for (name, pending) in ["t.f32", "t.f16", "t.q8_0", "t.q4_1", "t.vec"]
+            .iter()
+            .zip(&writer.tensors)
+        {
+            let info = file.tensor_info(name).unwrap();
+            assert_eq!(info.dims, pending.dims);
+            assert_eq!(info.ggml_type, pending.ggml_type);
+            assert_eq!(info.offset % 32, 0);
+            assert_eq!(file.tensor_bytes(info), &pending.bytes[..], "{name}");
+        }
+        let read = |name: &str| {
+            let info = file.tensor_info(name).unwrap();
+            crate::llm::gguf::dequant::dequantize(info.ggml_type, file.tensor_bytes(info)).unwrap()
+        };
+        // Multiples of 1/16 are exact in f16.
+        assert_eq!(read("t.f32"), ramp);
+        assert_eq!(read("t.f16"), ramp);
+        assert_eq!(read("t.vec"), [1.0, 2.0, 3.0, 4.0, 5.0]);
+        for (name, tolerance) in [("t.q8_0", 0.03), ("t.q4_1", 0.2)] {
+            for (a, b) in read(name).iter().zip(&ramp) {
+                assert!((a - b).abs() < tolerance, "{name}: {a} vs {b}");
+            }
+        }
+        assert_eq!(file.tensor_info("t.q4_1").unwrap().shape(), [3, 64]);
+    }
+
+    fn open_bytes(bytes: &[u8]) -> Result<GgufFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.gguf");
+        std::fs::write(&path, bytes).unwrap();
+        GgufFile::open(&path)
+    }
+
+    fn open_err(bytes: &[u8]) -> String {
+        let err = open_bytes(bytes).unwrap_err();
+        assert!(matches!(err, Error::Input { .. }), "{err:?}");
+        err.to_string()
+    }
+
+    #[test]
+    fn malformed_headers_give_clear_input_errors() {
+        let good = sample_writer().to_bytes();
+        let mut bad_magic = good.clone();
+        bad_magic[0..4].copy_from_slice(b"GGML");
+        assert!(open_err(&bad_magic).contains("not a GGUF file"));
+
+        let mut v1 = good.clone();
+        v1[4..8].copy_from_slice(&1u32.to_le_bytes());
+        assert!(open_err(&v1).contains("unsupported GGUF version 1"));
+
+        let mut huge_tensors = good.clone();
+        huge_tensors[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(open_err(&huge_tensors).contains("tensor infos cannot fit"));
+
+        let mut huge_kv = good.clone();
+        huge_kv[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert!(open_err(&huge_kv).contains("metadata entries cannot fit"));
+
+        // The first key's length claims more bytes than the file has.
+        let mut huge_string = good.clone();
+        huge_string[24..32].copy_from_slice(&(1u64 << 50).to_le_bytes());
+        assert!(open_err(&huge_string).contains("claims"));
+
+        assert!(open_err(&good[..10]).contains("shorter than the 24-byte header"));
+        let cut = good.len() - 40;
+        assert!(open_err(&good[..cut]).contains("truncated"));
+    }
+
+    #[test]
+    fn out_of_range_tensor_offset_is_rejected() {
+        let mut w = GgufWriter::new();
+        w.add_tensor("x", &[32], &[0.5; 32], GgmlType::F32).unwrap();
+        let mut bytes = w.to_bytes();
+        // The only tensor's offset is the last 8 bytes of its info, just before the padding.
+        let info_end = 24 + 8 + 1 + 4 + 8 + 4 + 8;
+        bytes[info_end - 8..info_end].copy_from_slice(&(1u64 << 20).to_le_bytes());
+        assert!(open_err(&bytes).contains("tensor `x` needs bytes"));
+        bytes[info_end - 8..info_end].copy_from_slice(&3u64.to_le_bytes());
+        assert!(open_err(&bytes).contains("not a multiple of the alignment"));
+    }
+
+    #[test]
+    fn every_truncation_and_many_corruptions_fail_without_panicking() {
+        let good = sample_writer().to_bytes();
+        // The last tensor (5 f32) ends 12 bytes before the padded end of the file.
+        let data_end = good.len() - 12;
+        let header_end = open_bytes(&good).unwrap().data_offset() as usize;
+        for len in 0..data_end {
+            assert!(open_bytes(&good[..len]).is_err(), "prefix of {len} bytes opened");
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..300 {
+            let mut bytes = good.clone();
+            for _ in 0..4 {
+                let at = rng.random_range(0..header_end);
+                bytes[at] = rng.random();
+            }
+            // Either outcome is fine; it must not panic or allocate absurdly.
+            let _ = open_bytes(&bytes);
+        }
+    }
+
+    #[test]
+    fn tiny_llama_loads_as_weight_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        write_tiny_llama(&path, 42).unwrap();
+        let weights = GgufWeights::open(&path).unwrap();
+        let config = weights.config();
+        assert_eq!(config.architecture, "llama");
+        assert_eq!(
+            (config.n_layers, config.hidden_size, config.intermediate_size),
+            (2, 64, 128)
+        );
+        assert_eq!((config.n_heads, config.n_kv_heads, config.head_dim), (4, 2, 16));
+        assert_eq!(config.vocab_size, 3 + 256 + TINY_MERGES.len());
+        assert!(config.tie_word_embeddings);
+        assert!(!config.attention_bias);
+        assert_eq!(config.eos_token_ids, [2]);
+        assert_eq!((config.bos_token_id, config.pad_token_id), (Some(1), Some(2)));
+        assert_eq!(config.rope_theta, 10_000.0);
+        let k = weights.tensor("blk.1.attn_k.weight").unwrap();
+        assert_eq!(k.shape, [32, 64]);
+        assert!(k.data.iter().all(|v| v.is_finite() && v.abs() < 0.2));
+        assert!(!weights.has_tensor("output.weight"));
+
+        // Same seed, same bytes; another seed, other weights.
+        let again = dir.path().join("again.gguf");
+        write_tiny_llama(&again, 42).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        write_tiny_llama(&again, 43).unwrap();
+        assert_ne!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+    }
+}
