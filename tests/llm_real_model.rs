@@ -84,3 +84,45 @@ fn int8_top1_agrees_with_reference_forward_pass() {
     eprintln!("top-1 agreement int8 vs reference: {agree}/{total} = {ratio:.3}");
     assert!(ratio >= 0.95, "top-1 agreement {ratio:.3} below 0.95");
 }
+
+/// Decode speed with the KV cache, int8 and int4, two intra-op threads. Prints numbers; run
+/// with `--release --ignored --nocapture`.
+#[test]
+#[ignore = "timing run, not a check"]
+fn decode_speed_int8_and_int4() {
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    for quant in [Quant::Int8, Quant::Int4] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_graph_and_config(&weights, GraphOptions::new(quant), dir.path()).expect("export");
+        let genai = genai_config(weights.config());
+        let options = RuntimeOptions {
+            device: Device::Cpu,
+            intra_threads: Some(2),
+            ..Default::default()
+        };
+        let mut session = DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &options).expect("load");
+        let prompt = PROMPTS[0];
+        let started = std::time::Instant::now();
+        let (logits, mut cache) = session.forward(prompt, session.empty_cache().expect("cache")).expect("prefill");
+        let prefill = started.elapsed();
+        let mut token = argmax(logits.last());
+        let steps = 64;
+        let started = std::time::Instant::now();
+        for _ in 0..steps {
+            let (logits, grown) = session.forward(&[token], cache).expect("step");
+            cache = grown;
+            token = argmax(logits.last());
+        }
+        let decode = started.elapsed();
+        eprintln!(
+            "{quant}: prefill {} tokens in {:.1} ms, decode {:.1} tokens/s",
+            prompt.len(),
+            prefill.as_secs_f64() * 1e3,
+            steps as f64 / decode.as_secs_f64()
+        );
+    }
+}

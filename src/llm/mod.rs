@@ -3,6 +3,7 @@ pub mod chat_template;
 pub mod generate;
 pub mod gguf;
 pub mod import;
+pub mod local_model;
 pub mod model_dir;
 pub mod reference;
 pub mod runtime;

@@ -145,3 +145,48 @@ pub fn import_weights(
         Error::io(out, e)
     })
 }
+
+/// SHA-256 of a file, hex, read in chunks.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).map_err(|e| Error::io(path, e))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Import a llama-family GGUF file into a model folder at `out`: graph, tokenizer, chat
+/// template and provenance.
+pub fn import_gguf(source: &Path, out: &Path, quant: Quant, overwrite: bool) -> Result<()> {
+    use crate::llm::gguf::GgufWeights;
+    if !source.is_file() {
+        return Err(Error::input(source, "no such GGUF file"));
+    }
+    let weights = GgufWeights::open(source)?;
+    let file = weights.file();
+    let tokenizer = crate::llm::tokenizer::tokenizer_json_from_gguf(file)?;
+    let tokenizer_json = serde_json::to_string(&tokenizer)
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot encode tokenizer.json: {e}")))?;
+    let tokens = file.get_str_array("tokenizer.ggml.tokens").unwrap_or_default();
+    let token_text = |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).map(|t| t.to_string()));
+    let config = weights.config();
+    let options = ImportOptions {
+        quant,
+        tokenizer_json: Some(tokenizer_json),
+        chat_template: file.get_str("tokenizer.chat_template").ok().map(str::to_string),
+        bos_token: token_text(config.bos_token_id),
+        eos_token: token_text(config.eos_token_ids.first().copied()),
+        source_file: Some(source.to_path_buf()),
+        source_sha256: Some(file_sha256(source)?),
+        overwrite,
+    };
+    import_weights(&weights, &options, out)
+}
