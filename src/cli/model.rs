@@ -176,16 +176,29 @@ fn list() -> Result<i32> {
         }
     }
     if rows.is_empty() {
-        eprintln!("no models in {} (try `pressgate model install smollm2-135m`)", root.display());
+        eprintln!(
+            "no models in {} (try `pressgate model install smollm2-135m`)",
+            root.display()
+        );
         return Ok(exit::OK);
     }
     rows.sort();
     let header = ["NAME", "ARCH", "PARAMS", "QUANT", "SIZE"].map(String::from);
     let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].len())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", cells.join("  ").trim_end());
     }
     Ok(exit::OK)
@@ -202,11 +215,21 @@ fn info(model: &str) -> Result<i32> {
     println!("quantization:    {quant}");
     println!("layers:          {}", d.num_hidden_layers);
     println!("hidden size:     {}", d.hidden_size);
-    println!("heads:           {} ({} KV, head dim {})", d.num_attention_heads, d.num_key_value_heads, d.head_size);
+    println!(
+        "heads:           {} ({} KV, head dim {})",
+        d.num_attention_heads, d.num_key_value_heads, d.head_size
+    );
     println!("vocabulary:      {}", m.vocab_size);
     println!("context length:  {}", m.context_length);
     println!("eos token ids:   {:?}", m.eos_token_id);
-    println!("chat template:   {}", if dir.chat_template()?.is_some() { "yes" } else { "no" });
+    println!(
+        "chat template:   {}",
+        if dir.chat_template()?.is_some() {
+            "yes"
+        } else {
+            "no"
+        }
+    );
     println!("size on disk:    {}", human_size(dir.size_bytes()));
     if let Some(p) = &dir.provenance {
         if let Some(file) = &p.source_file {
@@ -248,7 +271,11 @@ fn run_model(args: RunArgs) -> Result<i32> {
     let mut out = stdout.lock();
     let mut on_text = |piece: &str| {
         // A closed pipe (e.g. `| head`) ends generation instead of failing it.
-        if out.write_all(piece.as_bytes()).and_then(|_| out.flush()).is_err() {
+        if out
+            .write_all(piece.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
@@ -268,7 +295,10 @@ fn run_model(args: RunArgs) -> Result<i32> {
         st.decode_tokens_per_second()
     );
     if st.truncated_tokens > 0 {
-        eprintln!("warning: dropped the first {} prompt tokens to fit the context", st.truncated_tokens);
+        eprintln!(
+            "warning: dropped the first {} prompt tokens to fit the context",
+            st.truncated_tokens
+        );
     }
     Ok(exit::OK)
 }
@@ -276,7 +306,10 @@ fn run_model(args: RunArgs) -> Result<i32> {
 fn install(name: &str) -> Result<i32> {
     let Some((_, gguf_name, folder)) = INSTALLABLE.iter().find(|(n, _, _)| *n == name) else {
         let known: Vec<&str> = INSTALLABLE.iter().map(|(n, _, _)| *n).collect();
-        return Err(Error::Usage(format!("unknown model `{name}`; installable: {}", known.join(", "))));
+        return Err(Error::Usage(format!(
+            "unknown model `{name}`; installable: {}",
+            known.join(", ")
+        )));
     };
     let source = data_dir().join("downloads").join(gguf_name);
     if !source.is_file() {
@@ -288,7 +321,12 @@ fn install(name: &str) -> Result<i32> {
     let out = models_dir().join(folder);
     let sha = file_sha256(&source)?;
     if let Ok(existing) = ModelDir::open(&out) {
-        if existing.provenance.as_ref().and_then(|p| p.source_sha256.as_deref()) == Some(sha.as_str()) {
+        if existing
+            .provenance
+            .as_ref()
+            .and_then(|p| p.source_sha256.as_deref())
+            == Some(sha.as_str())
+        {
             eprintln!("{name} already installed: {}", out.display());
             return Ok(exit::OK);
         }

@@ -113,7 +113,10 @@ impl ChatTemplate {
                     Some(message) => Error::Usage(format!(
                         "the model's chat template rejected the conversation: {message}"
                     )),
-                    None => Error::Usage(format!("rendering the chat template failed: {}", describe(&e))),
+                    None => Error::Usage(format!(
+                        "rendering the chat template failed: {}",
+                        describe(&e)
+                    )),
                 }
             })
     }
@@ -177,7 +180,12 @@ struct PythonJsonStyle {
     ensure_ascii: bool,
 }
 
-fn write_python_json(out: &mut String, value: &serde_json::Value, style: &PythonJsonStyle, depth: usize) {
+fn write_python_json(
+    out: &mut String,
+    value: &serde_json::Value,
+    style: &PythonJsonStyle,
+    depth: usize,
+) {
     use serde_json::Value as J;
     let newline = |out: &mut String, depth: usize| {
         if let Some(n) = style.indent {
@@ -360,7 +368,10 @@ mod tests {
                 false,
             )
             .unwrap();
-        assert_eq!(out, "<s>[INST] Hi [/INST]Hello!</s>[INST] Summarise this. [/INST]");
+        assert_eq!(
+            out,
+            "<s>[INST] Hi [/INST]Hello!</s>[INST] Summarise this. [/INST]"
+        );
         for conversation in [
             vec![ChatMessage::system("x"), ChatMessage::user("Hi")],
             vec![ChatMessage::user("x"), ChatMessage::user("Hi")],

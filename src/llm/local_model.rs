@@ -81,7 +81,11 @@ impl LocalModel {
         GenerationParams {
             eos_token_ids: self.dir.genai.model.eos_token_id.clone(),
             sampling: SamplingParams {
-                temperature: if search.do_sample { search.temperature } else { 0.0 },
+                temperature: if search.do_sample {
+                    search.temperature
+                } else {
+                    0.0
+                },
                 top_k: if search.do_sample { search.top_k } else { 0 },
                 top_p: search.top_p,
                 repetition_penalty: search.repetition_penalty,
@@ -98,6 +102,13 @@ impl LocalModel {
         on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
         cancel: Option<&AtomicBool>,
     ) -> Result<Generation> {
-        generate(&mut self.session, &self.tokenizer, prompt, params, on_text, cancel)
+        generate(
+            &mut self.session,
+            &self.tokenizer,
+            prompt,
+            params,
+            on_text,
+            cancel,
+        )
     }
 }

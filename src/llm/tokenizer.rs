@@ -164,7 +164,10 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 if id as usize >= tokens.len() {
                     return Err(Error::input(
                         file.path(),
-                        format!("{key} = {id} is outside the {}-token vocabulary", tokens.len()),
+                        format!(
+                            "{key} = {id} is outside the {}-token vocabulary",
+                            tokens.len()
+                        ),
                     ));
                 }
                 Ok(Some(id))
@@ -212,12 +215,14 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 .get_str_array("tokenizer.ggml.merges")?
                 .into_iter()
                 .map(|m| {
-                    m.split_once(' ').map(|(a, b)| json!([a, b])).ok_or_else(|| {
-                        Error::input(
-                            file.path(),
-                            format!("tokenizer.ggml.merges entry {m:?} is not two tokens"),
-                        )
-                    })
+                    m.split_once(' ')
+                        .map(|(a, b)| json!([a, b]))
+                        .ok_or_else(|| {
+                            Error::input(
+                                file.path(),
+                                format!("tokenizer.ggml.merges entry {m:?} is not two tokens"),
+                            )
+                        })
                 })
                 .collect::<Result<Vec<Value>>>()?;
             let pre = file.get_str("tokenizer.ggml.pre").unwrap_or("default");
@@ -284,7 +289,8 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
                 normalizers.push(json!({"type": "Prepend", "prepend": "▁"}));
                 decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
             }
-            normalizers.push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"}));
+            normalizers
+                .push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"}));
             (
                 json!({"type": "Sequence", "normalizers": normalizers}),
                 Value::Null,
@@ -323,12 +329,8 @@ pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
 
 /// The pre-tokenizer for a `gpt2` GGUF tokenizer, chosen by `tokenizer.ggml.pre`.
 fn byte_level_pre_tokenizer(pre: &str) -> Value {
-    let byte_level = |use_regex: bool| {
-        json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex})
-    };
-    let split = |pattern: &str| {
-        json!({"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": false})
-    };
+    let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
+    let split = |pattern: &str| json!({"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": false});
     match pre {
         // GPT-2's own regex, built into the ByteLevel pre-tokenizer.
         "gpt-2" | "gpt2" | "default" => byte_level(true),
@@ -340,7 +342,9 @@ fn byte_level_pre_tokenizer(pre: &str) -> Value {
                 byte_level(true),
             ]
         }),
-        "qwen2" => json!({"type": "Sequence", "pretokenizers": [split(QWEN2_SPLIT), byte_level(false)]}),
+        "qwen2" => {
+            json!({"type": "Sequence", "pretokenizers": [split(QWEN2_SPLIT), byte_level(false)]})
+        }
         // llama-bpe and unknown pre-tokenizers: Llama 3's split.
         _ => json!({"type": "Sequence", "pretokenizers": [split(LLAMA3_SPLIT), byte_level(false)]}),
     }
@@ -404,7 +408,11 @@ fn sentencepiece_merges(tokens: &[&str], types: &[i64], scores: &[f32]) -> Vec<V
             }
         }
     }
-    merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then((a.2, a.3).cmp(&(b.2, b.3))));
+    merges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.cmp(&b.1))
+            .then((a.2, a.3).cmp(&(b.2, b.3)))
+    });
     merges
         .into_iter()
         .map(|(_, _, l, r)| json!([tokens[l], tokens[r]]))
@@ -423,10 +431,19 @@ mod tests {
 
     #[test]
     fn dump_json_for_reference() {
-        let Some(path) = real_gguf_or_skip("dump") else { return };
+        let Some(path) = real_gguf_or_skip("dump") else {
+            return;
+        };
         let json = tokenizer_json_from_gguf(&GgufFile::open(path).unwrap()).unwrap();
-        std::fs::write("/tmp/smollm2_tokenizer.json", serde_json::to_string(&json).unwrap()).unwrap();
+        std::fs::write(
+            "/tmp/smollm2_tokenizer.json",
+            serde_json::to_string(&json).unwrap(),
+        )
+        .unwrap();
         let t = smollm2().unwrap();
-        assert_eq!(t.encode("<|im_start|>system\n", true).unwrap(), [1, 9690, 198]);
+        assert_eq!(
+            t.encode("<|im_start|>system\n", true).unwrap(),
+            [1, 9690, 198]
+        );
     }
 }

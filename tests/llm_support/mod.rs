@@ -118,12 +118,12 @@ pub fn argmax(values: &[f32]) -> u32 {
     best as u32
 }
 
-/// Weights as the quantized graph sees them: linear weights rounded through MatMulNBits
-/// block quantization, the embedding table through fp16. Lets the reference check the
+/// Weights as the quantized graph sees them: linear weights rounded through block (int4) or
+/// per-channel (int8) quantization, the embedding table through fp16. Lets the reference check the
 /// quantized graph's layout exactly.
 pub struct QuantRounded<'a> {
     pub inner: &'a dyn WeightSource,
-    pub bits: usize,
+    pub quant: pressgate::llm::import::Quant,
 }
 
 impl WeightSource for QuantRounded<'_> {
@@ -140,9 +140,12 @@ impl WeightSource for QuantRounded<'_> {
                 *v = half::f16::from_f32(*v).to_f32();
             }
         } else if tensor.shape.len() == 2 {
+            use pressgate::llm::import::quant;
             let (n, k) = (tensor.shape[0], tensor.shape[1]);
-            let q = pressgate::llm::import::quant::quantize_blocks(&tensor.data, n, k, self.bits)?;
-            tensor.data = q.dequantize();
+            tensor.data = match self.quant.block_bits() {
+                Some(bits) => quant::quantize_blocks(&tensor.data, n, k, bits)?.dequantize(),
+                None => quant::quantize_per_channel_i8(&tensor.data, n, k)?.dequantize(),
+            };
         }
         Ok(tensor)
     }

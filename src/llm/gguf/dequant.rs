@@ -280,7 +280,10 @@ mod tests {
     fn assert_close(got: &[f32], want: &[f32]) {
         assert_eq!(got.len(), want.len());
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert!((g - w).abs() <= 1e-6 * w.abs().max(1.0), "element {i}: got {g}, want {w}");
+            assert!(
+                (g - w).abs() <= 1e-6 * w.abs().max(1.0),
+                "element {i}: got {g}, want {w}"
+            );
         }
     }
 
@@ -376,7 +379,11 @@ mod tests {
     fn get_scale_min_k4_inverts_ggml_packing() {
         let packed = pack_k4_scales(K_SCALES, K_MINS);
         for j in 0..8 {
-            assert_eq!(get_scale_min_k4(j, &packed), (K_SCALES[j], K_MINS[j]), "j={j}");
+            assert_eq!(
+                get_scale_min_k4(j, &packed),
+                (K_SCALES[j], K_MINS[j]),
+                "j={j}"
+            );
         }
     }
 
@@ -431,13 +438,7 @@ mod tests {
             ql[ql_index] |= if quarter >= 2 { low4 << 4 } else { low4 };
             qh[32 * n + l] |= (q6(e) >> 4) << (2 * quarter);
         }
-        let block = [
-            &ql[..],
-            &qh,
-            &scales.map(|s| s as u8),
-            &f16_bytes(d),
-        ]
-        .concat();
+        let block = [&ql[..], &qh, &scales.map(|s| s as u8), &f16_bytes(d)].concat();
         let want: Vec<f32> = (0..256)
             .map(|e| {
                 let (n, quarter, l) = (e / 128, (e % 128) / 32, e % 32);
@@ -537,8 +538,16 @@ mod tests {
                 let amax = block_in.iter().map(|v| v.abs()).fold(0.0, f32::max);
                 // Half a quantization step, plus f16 rounding of the scale. Q4_0 maps the
                 // largest magnitude to -8, so the other sign clips at +7: up to a full step.
-                let step = if ty == GgmlType::Q4_1 { range } else { 2.0 * amax } / levels;
-                let allowed = if ty == GgmlType::Q4_0 { step } else { step * 0.5 };
+                let step = if ty == GgmlType::Q4_1 {
+                    range
+                } else {
+                    2.0 * amax
+                } / levels;
+                let allowed = if ty == GgmlType::Q4_0 {
+                    step
+                } else {
+                    step * 0.5
+                };
                 for (x, y) in block_in.iter().zip(block_out) {
                     assert!((x - y).abs() <= allowed + amax * 2e-3, "{ty}: {x} -> {y}");
                 }

@@ -313,13 +313,22 @@ mod tests {
             )
             .add_metadata(
                 "tokenizer.ggml.tokens",
-                MetaValue::Array((0..10).map(|i| MetaValue::String(format!("t{i}"))).collect()),
+                MetaValue::Array(
+                    (0..10)
+                        .map(|i| MetaValue::String(format!("t{i}")))
+                        .collect(),
+                ),
             )
             .add_metadata("tokenizer.ggml.eos_token_id", u(3))
             .add_metadata("tokenizer.ggml.eot_token_id", u(4));
         let ramp = |n: usize| (0..n).map(|i| i as f32).collect::<Vec<f32>>();
-        w.add_tensor("token_embd.weight", &[10, hidden], &ramp(10 * hidden), GgmlType::F32)
-            .unwrap();
+        w.add_tensor(
+            "token_embd.weight",
+            &[10, hidden],
+            &ramp(10 * hidden),
+            GgmlType::F32,
+        )
+        .unwrap();
         let hf_q = ramp(hidden * hidden);
         let hf_k = ramp(kv_heads * head_dim * hidden);
         let (q, k) = if arch == "qwen2" {
@@ -344,8 +353,13 @@ mod tests {
             w.add_tensor("blk.0.attn_q.bias", &[hidden], &bias, GgmlType::F32)
                 .unwrap();
         }
-        w.add_tensor("output.weight", &[10, hidden], &ramp(10 * hidden), GgmlType::F32)
-            .unwrap();
+        w.add_tensor(
+            "output.weight",
+            &[10, hidden],
+            &ramp(10 * hidden),
+            GgmlType::F32,
+        )
+        .unwrap();
         w
     }
 
@@ -370,7 +384,10 @@ mod tests {
             let q = weights.tensor("blk.0.attn_q.weight").unwrap();
             assert_eq!(q.shape, [64, 64]);
             assert_eq!(q.data, ramp(64 * 64), "{arch} q");
-            assert_eq!(weights.tensor("blk.0.attn_k.weight").unwrap().data, ramp(32 * 64));
+            assert_eq!(
+                weights.tensor("blk.0.attn_k.weight").unwrap().data,
+                ramp(32 * 64)
+            );
             assert_eq!(weights.tensor("blk.0.attn_q.bias").unwrap().data, ramp(64));
             // Other tensors are never reordered.
             assert_eq!(weights.tensor("output.weight").unwrap().data, ramp(640));
@@ -381,13 +398,22 @@ mod tests {
     #[test]
     fn unsupported_architecture_and_missing_keys_are_named() {
         let err = open(&minimal_model("gpt2", false)).unwrap_err().to_string();
-        assert!(err.contains("unsupported model architecture `gpt2`"), "{err}");
+        assert!(
+            err.contains("unsupported model architecture `gpt2`"),
+            "{err}"
+        );
         let mut w = GgufWriter::new();
         w.add_metadata("general.architecture", MetaValue::String("llama".into()));
         let err = open(&w).unwrap_err().to_string();
-        assert!(err.contains("missing metadata key `llama.block_count`"), "{err}");
+        assert!(
+            err.contains("missing metadata key `llama.block_count`"),
+            "{err}"
+        );
         let weights = open(&minimal_model("llama", false)).unwrap();
-        let err = weights.tensor("blk.9.ffn_up.weight").unwrap_err().to_string();
+        let err = weights
+            .tensor("blk.9.ffn_up.weight")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no tensor `blk.9.ffn_up.weight`"), "{err}");
     }
 
@@ -401,7 +427,10 @@ mod tests {
         let weights = GgufWeights::open(&path).unwrap();
         let c = weights.config();
         assert_eq!(c.architecture, "llama");
-        assert_eq!((c.n_layers, c.hidden_size, c.intermediate_size), (30, 576, 1536));
+        assert_eq!(
+            (c.n_layers, c.hidden_size, c.intermediate_size),
+            (30, 576, 1536)
+        );
         assert_eq!((c.n_heads, c.n_kv_heads, c.head_dim), (9, 3, 64));
         assert_eq!((c.context_length, c.vocab_size), (8192, 49152));
         assert_eq!(c.rope_theta, 100_000.0);
@@ -415,7 +444,10 @@ mod tests {
             let s: f64 = t.data.iter().map(|&v| f64::from(v)).sum();
             let a: f64 = t.data.iter().map(|&v| f64::from(v).abs()).sum();
             assert!((s - sum).abs() < 1e-6 * abs_sum, "{name}: sum {s} vs {sum}");
-            assert!((a - abs_sum).abs() < 1e-6 * abs_sum, "{name}: abs {a} vs {abs_sum}");
+            assert!(
+                (a - abs_sum).abs() < 1e-6 * abs_sum,
+                "{name}: abs {a} vs {abs_sum}"
+            );
             for &(i, v) in at {
                 assert_eq!(t.data[i], v, "{name}[{i}]");
             }
@@ -426,13 +458,21 @@ mod tests {
             "token_embd.weight",
             -15353.04449415207,
             2802153.619805813,
-            &[(0, -0.106_544_494_628_906_25), (17, 0.083_713_531_494_140_62), (28311551, -0.041_702_270_507_812_5)],
+            &[
+                (0, -0.106_544_494_628_906_25),
+                (17, 0.083_713_531_494_140_62),
+                (28311551, -0.041_702_270_507_812_5),
+            ],
         );
         check(
             "blk.0.attn_q.weight",
             59.22322082519531,
             63395.39872741699,
-            &[(1, 0.157_348_632_812_5), (1000, -0.138_427_734_375), (331775, -0.255_859_375)],
+            &[
+                (1, 0.157_348_632_812_5),
+                (1000, -0.138_427_734_375),
+                (331775, -0.255_859_375),
+            ],
         );
         check(
             "blk.3.ffn_down.weight",
@@ -452,16 +492,30 @@ mod tests {
                     .map(|v| v.abs())
                     .sum::<f32>(),
             ),
-            &[(0, 0.013_977_050_781_25), (17, 0.173_828_125), (575, -0.038_330_078_125)],
+            &[
+                (0, 0.013_977_050_781_25),
+                (17, 0.173_828_125),
+                (575, -0.038_330_078_125),
+            ],
         );
         // Un-permuted rows (column 5), from numpy's inverse of the convert permutation.
         let q = weights.tensor("blk.0.attn_q.weight").unwrap();
-        for (row, v) in [(1, -0.298_461_914_062_5), (32, 0.184_692_382_812_5), (33, -0.062_805_175_781_25), (104, 0.013_671_875)] {
+        for (row, v) in [
+            (1, -0.298_461_914_062_5),
+            (32, 0.184_692_382_812_5),
+            (33, -0.062_805_175_781_25),
+            (104, 0.013_671_875),
+        ] {
             assert_eq!(q.data[row * 576 + 5], v, "q row {row}");
         }
         let k = weights.tensor("blk.0.attn_k.weight").unwrap();
         assert_eq!(k.shape, [192, 576]);
-        for (row, v) in [(0, 0.175_048_828_125), (1, 0.427_368_164_062_5), (33, 0.229_553_222_656_25), (191, 0.465_942_382_812_5)] {
+        for (row, v) in [
+            (0, 0.175_048_828_125),
+            (1, 0.427_368_164_062_5),
+            (33, 0.229_553_222_656_25),
+            (191, 0.465_942_382_812_5),
+        ] {
             assert_eq!(k.data[row * 576 + 5], v, "k row {row}");
         }
 

@@ -398,10 +398,14 @@ mod tests {
                 ]),
             );
         let ramp: Vec<f32> = (0..64 * 3).map(|i| (i as f32 - 90.0) / 16.0).collect();
-        w.add_tensor("t.f32", &[3, 64], &ramp, GgmlType::F32).unwrap();
-        w.add_tensor("t.f16", &[3, 64], &ramp, GgmlType::F16).unwrap();
-        w.add_tensor("t.q8_0", &[3, 64], &ramp, GgmlType::Q8_0).unwrap();
-        w.add_tensor("t.q4_1", &[3, 64], &ramp, GgmlType::Q4_1).unwrap();
+        w.add_tensor("t.f32", &[3, 64], &ramp, GgmlType::F32)
+            .unwrap();
+        w.add_tensor("t.f16", &[3, 64], &ramp, GgmlType::F16)
+            .unwrap();
+        w.add_tensor("t.q8_0", &[3, 64], &ramp, GgmlType::Q8_0)
+            .unwrap();
+        w.add_tensor("t.q4_1", &[3, 64], &ramp, GgmlType::Q4_1)
+            .unwrap();
         w.add_tensor("t.vec", &[5], &[1.0, 2.0, 3.0, 4.0, 5.0], GgmlType::F32)
             .unwrap();
         w
@@ -516,7 +520,10 @@ mod tests {
         let data_end = good.len() - 12;
         let header_end = open_bytes(&good).unwrap().data_offset() as usize;
         for len in 0..data_end {
-            assert!(open_bytes(&good[..len]).is_err(), "prefix of {len} bytes opened");
+            assert!(
+                open_bytes(&good[..len]).is_err(),
+                "prefix of {len} bytes opened"
+            );
         }
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for _ in 0..300 {
@@ -539,15 +546,25 @@ mod tests {
         let config = weights.config();
         assert_eq!(config.architecture, "llama");
         assert_eq!(
-            (config.n_layers, config.hidden_size, config.intermediate_size),
+            (
+                config.n_layers,
+                config.hidden_size,
+                config.intermediate_size
+            ),
             (2, 64, 128)
         );
-        assert_eq!((config.n_heads, config.n_kv_heads, config.head_dim), (4, 2, 16));
+        assert_eq!(
+            (config.n_heads, config.n_kv_heads, config.head_dim),
+            (4, 2, 16)
+        );
         assert_eq!(config.vocab_size, 3 + 256 + TINY_MERGES.len());
         assert!(config.tie_word_embeddings);
         assert!(!config.attention_bias);
         assert_eq!(config.eos_token_ids, [2]);
-        assert_eq!((config.bos_token_id, config.pad_token_id), (Some(1), Some(2)));
+        assert_eq!(
+            (config.bos_token_id, config.pad_token_id),
+            (Some(1), Some(2))
+        );
         assert_eq!(config.rope_theta, 10_000.0);
         let k = weights.tensor("blk.1.attn_k.weight").unwrap();
         assert_eq!(k.shape, [32, 64]);
@@ -557,8 +574,14 @@ mod tests {
         // Same seed, same bytes; another seed, other weights.
         let again = dir.path().join("again.gguf");
         write_tiny_llama(&again, 42).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
         write_tiny_llama(&again, 43).unwrap();
-        assert_ne!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        assert_ne!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
 //! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
 use super::onnx_writer::{Attr, Dim, GraphWriter};
-use super::quant::{quantize_blocks, transpose, Quant, BLOCK_SIZE};
+use super::quant::{quantize_blocks, quantize_per_channel_i8, transpose, Quant, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::llm::weights::{LlamaConfig, WeightSource};
 use onnx_protobuf::tensor_proto::DataType;
@@ -97,7 +97,25 @@ impl Builder<'_> {
     ) -> Result<String> {
         let weight = fetch(self.weights, weight_name, &[out, inp])?;
         let product = format!("{prefix}/out");
-        match self.options.quant.bits() {
+        if self.options.quant == Quant::Int8 {
+            let q = quantize_per_channel_i8(&weight, out, inp)?;
+            let (b, s) = (
+                format!("{prefix}.weight_int8"),
+                format!("{prefix}.weight_scale"),
+            );
+            self.writer.i8_initializer(&b, &[inp, out], &q.values)?;
+            self.writer.f32_initializer(&s, &[out], &q.scales)?;
+            // Activations are quantized per tensor at run time; weights per output channel.
+            self.writer.node(
+                "DynamicQuantizeMatMul",
+                MS,
+                &[input, &b, &s],
+                &[&product],
+                vec![],
+            );
+            return self.add_bias(product, bias_name, out, prefix);
+        }
+        match self.options.quant.block_bits() {
             Some(bits) => {
                 let q = quantize_blocks(&weight, out, inp, bits)?;
                 let blob = BLOCK_SIZE * bits / 8;
@@ -148,6 +166,16 @@ impl Builder<'_> {
                     .node("MatMul", "", &[input, &w], &[&product], vec![]);
             }
         }
+        self.add_bias(product, bias_name, out, prefix)
+    }
+
+    fn add_bias(
+        &mut self,
+        product: String,
+        bias_name: Option<&str>,
+        out: usize,
+        prefix: &str,
+    ) -> Result<String> {
         match bias_name {
             Some(bias_name) => {
                 let bias = fetch(self.weights, bias_name, &[out])?;

@@ -175,13 +175,19 @@ pub fn import_gguf(source: &Path, out: &Path, quant: Quant, overwrite: bool) -> 
     let tokenizer = crate::llm::tokenizer::tokenizer_json_from_gguf(file)?;
     let tokenizer_json = serde_json::to_string(&tokenizer)
         .map_err(|e| Error::Other(anyhow::anyhow!("cannot encode tokenizer.json: {e}")))?;
-    let tokens = file.get_str_array("tokenizer.ggml.tokens").unwrap_or_default();
-    let token_text = |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).map(|t| t.to_string()));
+    let tokens = file
+        .get_str_array("tokenizer.ggml.tokens")
+        .unwrap_or_default();
+    let token_text =
+        |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).map(|t| t.to_string()));
     let config = weights.config();
     let options = ImportOptions {
         quant,
         tokenizer_json: Some(tokenizer_json),
-        chat_template: file.get_str("tokenizer.chat_template").ok().map(str::to_string),
+        chat_template: file
+            .get_str("tokenizer.chat_template")
+            .ok()
+            .map(str::to_string),
         bos_token: token_text(config.bos_token_id),
         eos_token: token_text(config.eos_token_ids.first().copied()),
         source_file: Some(source.to_path_buf()),

@@ -120,6 +120,11 @@ impl GraphWriter {
         self.push_initializer(name, dims, DataType::UINT8, values)
     }
 
+    pub fn i8_initializer(&mut self, name: &str, dims: &[usize], values: &[i8]) -> Result<()> {
+        let bytes: Vec<u8> = values.iter().map(|v| v.to_le_bytes()[0]).collect();
+        self.push_initializer(name, dims, DataType::INT8, &bytes)
+    }
+
     pub fn i64_initializer(&mut self, name: &str, dims: &[usize], values: &[i64]) -> Result<()> {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.push_initializer(name, dims, DataType::INT64, &bytes)

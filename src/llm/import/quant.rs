@@ -26,12 +26,12 @@ impl Quant {
             Quant::Fp32 => "fp32",
         }
     }
-    /// Bits per weight for MatMulNBits; `None` for the float encodings.
-    pub fn bits(self) -> Option<usize> {
+    /// Bits per weight for MatMulNBits (int4 only: ONNX Runtime 1.32's 8-bit MatMulNBits is
+    /// either very slow or, with int8 activations, wrong on SmolLM2); `None` otherwise.
+    pub fn block_bits(self) -> Option<usize> {
         match self {
             Quant::Int4 => Some(4),
-            Quant::Int8 => Some(8),
-            Quant::Fp16 | Quant::Fp32 => None,
+            Quant::Int8 | Quant::Fp16 | Quant::Fp32 => None,
         }
     }
 }
@@ -188,6 +188,58 @@ impl BlockQuantized {
     }
 }
 
+/// A `[n, k]` weight quantized symmetrically to int8 per output channel, stored transposed
+/// (`[k, n]`, ONNX MatMul layout) for `com.microsoft::DynamicQuantizeMatMul`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelQuantized {
+    pub n: usize,
+    pub k: usize,
+    /// `[k, n]`.
+    pub values: Vec<i8>,
+    /// `[n]`: weight = value * scale.
+    pub scales: Vec<f32>,
+}
+
+pub fn quantize_per_channel_i8(data: &[f32], n: usize, k: usize) -> Result<ChannelQuantized> {
+    if data.len() != n * k {
+        return Err(Error::Other(anyhow::anyhow!(
+            "weight has {} values, expected {n}x{k}",
+            data.len()
+        )));
+    }
+    let mut values = vec![0i8; n * k];
+    let mut scales = vec![1f32; n];
+    for row in 0..n {
+        let row_data = &data[row * k..(row + 1) * k];
+        let absmax = row_data.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = if absmax > 0.0 { absmax / 127.0 } else { 1.0 };
+        scales[row] = scale;
+        for (col, v) in row_data.iter().enumerate() {
+            values[col * n + row] = (v / scale).round().clamp(-127.0, 127.0) as i8;
+        }
+    }
+    Ok(ChannelQuantized {
+        n,
+        k,
+        values,
+        scales,
+    })
+}
+
+impl ChannelQuantized {
+    /// The `[n, k]` matrix these values stand for.
+    pub fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.n * self.k];
+        for row in 0..self.n {
+            for col in 0..self.k {
+                out[row * self.k + col] =
+                    f32::from(self.values[col * self.n + row]) * self.scales[row];
+            }
+        }
+        out
+    }
+}
+
 /// Transpose a row-major `[rows, cols]` matrix (PyTorch `[out, in]` to ONNX MatMul `[in, out]`).
 pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0f32; data.len()];
@@ -232,6 +284,24 @@ mod tests {
         for (i, (a, b)) in data.iter().zip(&back).enumerate() {
             let scale = q.scales[(i / k) * q.blocks_per_row + (i % k) / BLOCK_SIZE];
             assert!((a - b).abs() <= scale * 0.5 + 1e-6, "{i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn int8_per_channel_round_trip_and_layout() {
+        let (n, k) = (3, 5);
+        let data = sample(n, k);
+        let q = quantize_per_channel_i8(&data, n, k).expect("quantize");
+        // Stored transposed: element (row 1, col 2) sits at [2, 1].
+        assert_eq!(
+            f32::from(q.values[2 * n + 1]) * q.scales[1],
+            q.dequantize()[k + 2]
+        );
+        for (i, (a, b)) in data.iter().zip(q.dequantize()).enumerate() {
+            assert!(
+                (a - b).abs() <= q.scales[i / k] * 0.5 + 1e-6,
+                "{i}: {a} vs {b}"
+            );
         }
     }
 
