@@ -4,12 +4,19 @@
 mod llm_support;
 
 use llm_support::{argmax, runtime_available};
+use pressgate::llm::chat_template::{ChatMessage, ChatTemplate};
+use pressgate::llm::generate::StopReason;
 use pressgate::llm::gguf::GgufWeights;
-use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
+use pressgate::llm::import::{
+    genai_config, import_gguf, write_graph_and_config, GraphOptions, Quant,
+};
+use pressgate::llm::local_model::LocalModel;
 use pressgate::llm::reference::ReferenceModel;
 use pressgate::llm::runtime::{data_dir, Device, RuntimeOptions};
 use pressgate::llm::session::DecoderSession;
+use pressgate::llm::tokenizer::Tokenizer;
 use pressgate::llm::weights::WeightSource;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 fn test_gguf() -> Option<PathBuf> {
@@ -39,20 +46,30 @@ fn cpu() -> RuntimeOptions {
     }
 }
 
-/// Token id prompts: chat-formatted questions and plain text from the SmolLM2 vocabulary.
-const PROMPTS: [&[u32]; 4] = [
-    &[
-        1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3717, 411, 19714, 31, 2, 198, 1,
-        4093, 198,
-    ],
-    &[504, 3575, 282, 4649, 314, 7042, 30],
-    &[
-        1, 4093, 198, 1780, 314, 253, 1688, 47, 2, 198, 1, 520, 9531, 198,
-    ],
-    &[
-        378, 1314, 28, 11443, 4184, 29, 2373, 16, 33, 30, 216, 33, 34,
-    ],
+/// Chat questions and plain text; every position is compared (teacher forcing).
+const PROMPTS: [(Option<&str>, &str); 5] = [
+    (Some("What is the capital of France?"), ""),
+    (Some("Name three primary colors."), ""),
+    (None, "The quick brown fox jumps over the lazy dog. Then it"),
+    (None, "In 1969, Neil Armstrong became the first person to"),
+    (Some("Write one sentence about the ocean."), ""),
 ];
+
+fn prompt_ids(
+    tokenizer: &Tokenizer,
+    template: &ChatTemplate,
+    prompt: (Option<&str>, &str),
+) -> Vec<u32> {
+    match prompt {
+        (Some(question), _) => {
+            let text = template
+                .render(&[ChatMessage::user(question)], true)
+                .expect("render chat template");
+            tokenizer.encode(&text, false).expect("encode")
+        }
+        (None, text) => tokenizer.encode(text, false).expect("encode"),
+    }
+}
 
 #[test]
 fn int8_top1_agrees_with_reference_forward_pass() {
@@ -61,6 +78,13 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         return;
     }
     let weights = GgufWeights::open(&path).expect("open gguf");
+    let tokenizer = Tokenizer::from_gguf(weights.file()).expect("tokenizer");
+    let template_text = weights
+        .file()
+        .get_str("tokenizer.chat_template")
+        .expect("chat template");
+    let template =
+        ChatTemplate::new(template_text, "<|im_start|>", "<|im_end|>").expect("template");
     let dir = tempfile::tempdir().expect("tempdir");
     write_graph_and_config(&weights, GraphOptions::new(Quant::Int8), dir.path()).expect("export");
     let genai = genai_config(weights.config());
@@ -69,9 +93,10 @@ fn int8_top1_agrees_with_reference_forward_pass() {
     let reference = ReferenceModel::load(&weights).expect("reference");
     let (mut agree, mut total) = (0usize, 0usize);
     for prompt in PROMPTS {
-        let expected = reference.forward(prompt).expect("reference forward");
+        let ids = prompt_ids(&tokenizer, &template, prompt);
+        let expected = reference.forward(&ids).expect("reference forward");
         let (logits, _) = session
-            .forward(prompt, session.empty_cache().expect("cache"))
+            .forward(&ids, session.empty_cache().expect("cache"))
             .expect("run");
         for (row, want) in expected.iter().enumerate() {
             total += 1;
@@ -83,6 +108,46 @@ fn int8_top1_agrees_with_reference_forward_pass() {
     let ratio = agree as f64 / total as f64;
     eprintln!("top-1 agreement int8 vs reference: {agree}/{total} = {ratio:.3}");
     assert!(ratio >= 0.95, "top-1 agreement {ratio:.3} below 0.95");
+}
+
+#[test]
+fn imported_int8_model_answers_paris() {
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("smollm2");
+    import_gguf(&path, &out, Quant::Int8, false).expect("import");
+    let mut model = LocalModel::open(&out, &cpu()).expect("open model");
+    let prompt = model
+        .chat_prompt(None, "What is the capital of France?")
+        .expect("prompt");
+    let mut params = model.default_params();
+    params.max_new_tokens = 24;
+    let mut streamed = String::new();
+    let generation = model
+        .generate(
+            &prompt,
+            &params,
+            &mut |piece| {
+                streamed.push_str(piece);
+                ControlFlow::Continue(())
+            },
+            None,
+        )
+        .expect("generate");
+    eprintln!(
+        "answer: {:?} ({:?})",
+        generation.text, generation.stop_reason
+    );
+    assert!(
+        generation.text.contains("Paris"),
+        "answer was {:?}",
+        generation.text
+    );
+    assert_eq!(streamed, generation.text);
+    assert_eq!(generation.stop_reason, StopReason::Eos);
 }
 
 /// Decode speed with the KV cache, int8 and int4, two intra-op threads. Prints numbers; run
@@ -104,10 +169,16 @@ fn decode_speed_int8_and_int4() {
             intra_threads: Some(2),
             ..Default::default()
         };
-        let mut session = DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &options).expect("load");
-        let prompt = PROMPTS[0];
+        let mut session =
+            DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &options)
+                .expect("load");
+        let prompt: &[u32] = &[
+            1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
+        ];
         let started = std::time::Instant::now();
-        let (logits, mut cache) = session.forward(prompt, session.empty_cache().expect("cache")).expect("prefill");
+        let (logits, mut cache) = session
+            .forward(prompt, session.empty_cache().expect("cache"))
+            .expect("prefill");
         let prefill = started.elapsed();
         let mut token = argmax(logits.last());
         let steps = 64;
