@@ -49,11 +49,11 @@ fn check_config(config: &LlamaConfig) -> Result<()> {
             "zero attention heads",
         ),
         (
-            config.n_kv_heads > 0 && config.n_heads % config.n_kv_heads != 0,
+            config.n_kv_heads > 0 && !config.n_heads.is_multiple_of(config.n_kv_heads),
             "attention heads not a multiple of KV heads",
         ),
         (
-            config.head_dim == 0 || config.head_dim % 2 != 0,
+            config.head_dim == 0 || !config.head_dim.is_multiple_of(2),
             "head dimension must be even",
         ),
         (config.vocab_size == 0, "empty vocabulary"),
