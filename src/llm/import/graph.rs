@@ -24,12 +24,23 @@ pub fn layer_name(pattern: &str, layer: usize) -> String {
     pattern.replace("%d", &layer.to_string())
 }
 
+/// Which contrib op carries int8 weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Int8Kernel {
+    /// Per-output-channel int8 weights, activations quantized per tensor at run time.
+    #[default]
+    DynamicQuantizeMatMul,
+    /// 8-bit MatMulNBits blocks of 32 (symmetric).
+    MatMulNBits,
+}
+
 /// Options for the exported graph.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphOptions {
     pub quant: Quant,
     /// MatMulNBits `accuracy_level`: 4 lets the CPU use int8 activations (fast), 0 keeps f32.
     pub accuracy_level: i64,
+    pub int8_kernel: Int8Kernel,
 }
 
 impl GraphOptions {
@@ -37,6 +48,7 @@ impl GraphOptions {
         GraphOptions {
             quant,
             accuracy_level: 4,
+            int8_kernel: Int8Kernel::default(),
         }
     }
 }
@@ -97,7 +109,9 @@ impl Builder<'_> {
     ) -> Result<String> {
         let weight = fetch(self.weights, weight_name, &[out, inp])?;
         let product = format!("{prefix}/out");
-        if self.options.quant == Quant::Int8 {
+        if self.options.quant == Quant::Int8
+            && self.options.int8_kernel == Int8Kernel::DynamicQuantizeMatMul
+        {
             let q = quantize_per_channel_i8(&weight, out, inp)?;
             let (b, s) = (
                 format!("{prefix}.weight_int8"),
@@ -115,7 +129,11 @@ impl Builder<'_> {
             );
             return self.add_bias(product, bias_name, out, prefix);
         }
-        match self.options.quant.block_bits() {
+        let block_bits = match (self.options.quant, self.options.int8_kernel) {
+            (Quant::Int8, Int8Kernel::MatMulNBits) => Some(8),
+            (quant, _) => quant.block_bits(),
+        };
+        match block_bits {
             Some(bits) => {
                 let q = quantize_blocks(&weight, out, inp, bits)?;
                 let blob = BLOCK_SIZE * bits / 8;
@@ -128,12 +146,16 @@ impl Builder<'_> {
                     .u8_initializer(&b, &[out, q.blocks_per_row, blob], &q.packed)?;
                 self.writer
                     .f32_initializer(&s, &[q.scales.len()], &q.scales)?;
-                self.writer
-                    .u8_initializer(&z, &[q.zero_points.len()], &q.zero_points)?;
+                let mut inputs = vec![input, b.as_str(), s.as_str()];
+                if bits != 8 {
+                    self.writer
+                        .u8_initializer(&z, &[q.zero_points.len()], &q.zero_points)?;
+                    inputs.push(&z);
+                }
                 self.writer.node(
                     "MatMulNBits",
                     MS,
-                    &[input, &b, &s, &z],
+                    &inputs,
                     &[&product],
                     vec![
                         ("K", Attr::Int(inp as i64)),
