@@ -1,5 +1,13 @@
 //! Local generation: ONNX Runtime, tokenizer and chat template, KV-cache decoding, GGUF import.
 pub mod chat_template;
+pub mod generate;
 pub mod gguf;
+pub mod import;
+pub mod local_model;
+pub mod model_dir;
+pub mod reference;
+pub mod runtime;
+pub mod sampling;
+pub mod session;
 pub mod tokenizer;
 pub mod weights;

@@ -1,0 +1,585 @@
+//! The llama decoder graph with onnxruntime-genai's names and contrib ops:
+//! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
+//! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
+use super::onnx_writer::{Attr, Dim, GraphWriter};
+use super::quant::{quantize_blocks, quantize_per_channel_i8, transpose, Quant, BLOCK_SIZE};
+use crate::error::{Error, Result};
+use crate::llm::weights::{LlamaConfig, WeightSource};
+use onnx_protobuf::tensor_proto::DataType;
+use std::path::Path;
+
+const MS: &str = "com.microsoft";
+
+/// Graph input and output names (onnxruntime-genai's convention).
+pub const INPUT_IDS: &str = "input_ids";
+pub const ATTENTION_MASK: &str = "attention_mask";
+pub const LOGITS: &str = "logits";
+pub const PAST_KEY: &str = "past_key_values.%d.key";
+pub const PAST_VALUE: &str = "past_key_values.%d.value";
+pub const PRESENT_KEY: &str = "present.%d.key";
+pub const PRESENT_VALUE: &str = "present.%d.value";
+
+/// Replace genai's `%d` placeholder with a layer index.
+pub fn layer_name(pattern: &str, layer: usize) -> String {
+    pattern.replace("%d", &layer.to_string())
+}
+
+/// Which contrib op carries int8 weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Int8Kernel {
+    /// Per-output-channel int8 weights, activations quantized per tensor at run time.
+    #[default]
+    DynamicQuantizeMatMul,
+    /// 8-bit MatMulNBits blocks of 32 (symmetric).
+    MatMulNBits,
+}
+
+/// Options for the exported graph.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphOptions {
+    pub quant: Quant,
+    /// MatMulNBits `accuracy_level`: 4 lets the CPU use int8 activations (fast), 0 keeps f32.
+    pub accuracy_level: i64,
+    pub int8_kernel: Int8Kernel,
+}
+
+impl GraphOptions {
+    pub fn new(quant: Quant) -> Self {
+        GraphOptions {
+            quant,
+            accuracy_level: 4,
+            int8_kernel: Int8Kernel::default(),
+        }
+    }
+}
+
+fn check_config(config: &LlamaConfig) -> Result<()> {
+    let problems = [
+        (config.n_layers == 0, "no layers"),
+        (
+            config.n_heads == 0 || config.n_kv_heads == 0,
+            "zero attention heads",
+        ),
+        (
+            config.n_kv_heads > 0 && !config.n_heads.is_multiple_of(config.n_kv_heads),
+            "attention heads not a multiple of KV heads",
+        ),
+        (
+            config.head_dim == 0 || !config.head_dim.is_multiple_of(2),
+            "head dimension must be even",
+        ),
+        (config.vocab_size == 0, "empty vocabulary"),
+        (config.context_length == 0, "zero context length"),
+    ];
+    match problems.iter().find(|(bad, _)| *bad) {
+        Some((_, what)) => Err(Error::Other(anyhow::anyhow!(
+            "unsupported model configuration: {what}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn fetch(weights: &dyn WeightSource, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+    let tensor = weights.tensor(name)?;
+    if tensor.shape != shape || tensor.data.len() != shape.iter().product::<usize>() {
+        return Err(Error::Other(anyhow::anyhow!(
+            "tensor {name} has shape {:?}, expected {shape:?}",
+            tensor.shape
+        )));
+    }
+    Ok(tensor.data)
+}
+
+struct Builder<'w> {
+    writer: GraphWriter,
+    options: GraphOptions,
+    weights: &'w dyn WeightSource,
+}
+
+impl Builder<'_> {
+    /// `y = x W^T (+ b)` for a PyTorch-layout weight `[out, in]`; returns the output name.
+    fn linear(
+        &mut self,
+        input: &str,
+        weight_name: &str,
+        bias_name: Option<&str>,
+        out: usize,
+        inp: usize,
+        prefix: &str,
+    ) -> Result<String> {
+        let weight = fetch(self.weights, weight_name, &[out, inp])?;
+        let product = format!("{prefix}/out");
+        if self.options.quant == Quant::Int8
+            && self.options.int8_kernel == Int8Kernel::DynamicQuantizeMatMul
+        {
+            let q = quantize_per_channel_i8(&weight, out, inp)?;
+            let (b, s) = (
+                format!("{prefix}.weight_int8"),
+                format!("{prefix}.weight_scale"),
+            );
+            self.writer.i8_initializer(&b, &[inp, out], &q.values)?;
+            self.writer.f32_initializer(&s, &[out], &q.scales)?;
+            // Activations are quantized per tensor at run time; weights per output channel.
+            self.writer.node(
+                "DynamicQuantizeMatMul",
+                MS,
+                &[input, &b, &s],
+                &[&product],
+                vec![],
+            );
+            return self.add_bias(product, bias_name, out, prefix);
+        }
+        let block_bits = match (self.options.quant, self.options.int8_kernel) {
+            (Quant::Int8, Int8Kernel::MatMulNBits) => Some(8),
+            (quant, _) => quant.block_bits(),
+        };
+        match block_bits {
+            Some(bits) => {
+                let q = quantize_blocks(&weight, out, inp, bits)?;
+                let blob = BLOCK_SIZE * bits / 8;
+                let (b, s, z) = (
+                    format!("{prefix}.qweight"),
+                    format!("{prefix}.scales"),
+                    format!("{prefix}.qzeros"),
+                );
+                self.writer
+                    .u8_initializer(&b, &[out, q.blocks_per_row, blob], &q.packed)?;
+                self.writer
+                    .f32_initializer(&s, &[q.scales.len()], &q.scales)?;
+                let mut inputs = vec![input, b.as_str(), s.as_str()];
+                if bits != 8 {
+                    self.writer
+                        .u8_initializer(&z, &[q.zero_points.len()], &q.zero_points)?;
+                    inputs.push(&z);
+                }
+                self.writer.node(
+                    "MatMulNBits",
+                    MS,
+                    &inputs,
+                    &[&product],
+                    vec![
+                        ("K", Attr::Int(inp as i64)),
+                        ("N", Attr::Int(out as i64)),
+                        ("bits", Attr::Int(bits as i64)),
+                        ("block_size", Attr::Int(BLOCK_SIZE as i64)),
+                        ("accuracy_level", Attr::Int(self.options.accuracy_level)),
+                    ],
+                );
+            }
+            None => {
+                let transposed = transpose(&weight, out, inp);
+                let w = format!("{prefix}.weight");
+                if self.options.quant == Quant::Fp16 {
+                    // Stored as fp16; ONNX Runtime folds the constant Cast at load time.
+                    let half = format!("{prefix}.weight_fp16");
+                    self.writer
+                        .f16_initializer(&half, &[inp, out], &transposed)?;
+                    self.writer.node(
+                        "Cast",
+                        "",
+                        &[&half],
+                        &[&w],
+                        vec![("to", Attr::Int(DataType::FLOAT as i64))],
+                    );
+                } else {
+                    self.writer.f32_initializer(&w, &[inp, out], &transposed)?;
+                }
+                self.writer
+                    .node("MatMul", "", &[input, &w], &[&product], vec![]);
+            }
+        }
+        self.add_bias(product, bias_name, out, prefix)
+    }
+
+    fn add_bias(
+        &mut self,
+        product: String,
+        bias_name: Option<&str>,
+        out: usize,
+        prefix: &str,
+    ) -> Result<String> {
+        match bias_name {
+            Some(bias_name) => {
+                let bias = fetch(self.weights, bias_name, &[out])?;
+                let b = format!("{prefix}.bias");
+                self.writer.f32_initializer(&b, &[out], &bias)?;
+                let biased = format!("{prefix}/biased");
+                self.writer
+                    .node("Add", "", &[&product, &b], &[&biased], vec![]);
+                Ok(biased)
+            }
+            None => Ok(product),
+        }
+    }
+
+    fn norm_weight(&mut self, tensor: &str, name: &str, hidden: usize) -> Result<()> {
+        let gamma = fetch(self.weights, tensor, &[hidden])?;
+        self.writer.f32_initializer(name, &[hidden], &gamma)
+    }
+}
+
+/// Build `model.onnx` + `model.onnx.data` in `dir` from `weights`.
+pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Path) -> Result<()> {
+    let config = weights.config().clone();
+    check_config(&config)?;
+    let hidden = config.hidden_size;
+    let (heads, kv_heads, head_dim) = (config.n_heads, config.n_kv_heads, config.head_dim);
+    let q_size = heads * head_dim;
+    let kv_size = kv_heads * head_dim;
+    let eps = config.rms_norm_eps;
+    let mut b = Builder {
+        writer: GraphWriter::create(dir, "model.onnx.data")?,
+        options,
+        weights,
+    };
+
+    // Inputs.
+    b.writer.input(
+        INPUT_IDS,
+        DataType::INT64,
+        &[Dim::Named("batch_size"), Dim::Named("sequence_length")],
+    );
+    b.writer.input(
+        ATTENTION_MASK,
+        DataType::INT64,
+        &[
+            Dim::Named("batch_size"),
+            Dim::Named("total_sequence_length"),
+        ],
+    );
+    for layer in 0..config.n_layers {
+        for pattern in [PAST_KEY, PAST_VALUE] {
+            b.writer.input(
+                &layer_name(pattern, layer),
+                DataType::FLOAT,
+                &[
+                    Dim::Named("batch_size"),
+                    Dim::Fixed(kv_heads as i64),
+                    Dim::Named("past_sequence_length"),
+                    Dim::Fixed(head_dim as i64),
+                ],
+            );
+        }
+    }
+    b.writer.output(
+        LOGITS,
+        DataType::FLOAT,
+        &[
+            Dim::Named("batch_size"),
+            Dim::Named("sequence_length"),
+            Dim::Fixed(config.vocab_size as i64),
+        ],
+    );
+    for layer in 0..config.n_layers {
+        for pattern in [PRESENT_KEY, PRESENT_VALUE] {
+            b.writer.output(
+                &layer_name(pattern, layer),
+                DataType::FLOAT,
+                &[
+                    Dim::Named("batch_size"),
+                    Dim::Fixed(kv_heads as i64),
+                    Dim::Named("total_sequence_length"),
+                    Dim::Fixed(head_dim as i64),
+                ],
+            );
+        }
+    }
+
+    // GroupQueryAttention wants per-row lengths minus one and the total length, both int32.
+    b.writer.i64_initializer("one_i64", &[], &[1])?;
+    b.writer.i64_initializer("axis_1", &[1], &[1])?;
+    b.writer.node(
+        "ReduceSum",
+        "",
+        &[ATTENTION_MASK, "axis_1"],
+        &["mask/sum"],
+        vec![("keepdims", Attr::Int(0))],
+    );
+    b.writer.node(
+        "Sub",
+        "",
+        &["mask/sum", "one_i64"],
+        &["mask/sum_minus_1"],
+        vec![],
+    );
+    b.writer.node(
+        "Cast",
+        "",
+        &["mask/sum_minus_1"],
+        &["seqlens_k"],
+        vec![("to", Attr::Int(DataType::INT32 as i64))],
+    );
+    b.writer
+        .node("Shape", "", &[ATTENTION_MASK], &["mask/shape"], vec![]);
+    b.writer.node(
+        "Gather",
+        "",
+        &["mask/shape", "one_i64"],
+        &["mask/total_i64"],
+        vec![("axis", Attr::Int(0))],
+    );
+    b.writer.node(
+        "Cast",
+        "",
+        &["mask/total_i64"],
+        &["total_seq_len"],
+        vec![("to", Attr::Int(DataType::INT32 as i64))],
+    );
+
+    // Rotary caches [context, head_dim / 2] (rotate-half layout, Hugging Face inv_freq).
+    let half_dim = head_dim / 2;
+    let positions = config.context_length;
+    let mut cos = Vec::with_capacity(positions * half_dim);
+    let mut sin = Vec::with_capacity(positions * half_dim);
+    for pos in 0..positions {
+        for i in 0..half_dim {
+            let inv_freq =
+                1.0f64 / f64::from(config.rope_theta).powf((2 * i) as f64 / head_dim as f64);
+            let angle = pos as f64 * inv_freq;
+            cos.push(angle.cos() as f32);
+            sin.push(angle.sin() as f32);
+        }
+    }
+    b.writer
+        .f32_initializer("cos_cache", &[positions, half_dim], &cos)?;
+    b.writer
+        .f32_initializer("sin_cache", &[positions, half_dim], &sin)?;
+
+    // Embedding: fp16 table for the quantized encodings halves its size; f32 for fp32.
+    let embedding = fetch(weights, "token_embd.weight", &[config.vocab_size, hidden])?;
+    if options.quant == Quant::Fp32 {
+        b.writer.f32_initializer(
+            "embed_tokens.weight",
+            &[config.vocab_size, hidden],
+            &embedding,
+        )?;
+        b.writer.node(
+            "Gather",
+            "",
+            &["embed_tokens.weight", INPUT_IDS],
+            &["embed/out"],
+            vec![("axis", Attr::Int(0))],
+        );
+    } else {
+        b.writer.f16_initializer(
+            "embed_tokens.weight_fp16",
+            &[config.vocab_size, hidden],
+            &embedding,
+        )?;
+        b.writer.node(
+            "Gather",
+            "",
+            &["embed_tokens.weight_fp16", INPUT_IDS],
+            &["embed/out_fp16"],
+            vec![("axis", Attr::Int(0))],
+        );
+        b.writer.node(
+            "Cast",
+            "",
+            &["embed/out_fp16"],
+            &["embed/out"],
+            vec![("to", Attr::Int(DataType::FLOAT as i64))],
+        );
+    }
+    drop(embedding);
+
+    let scale = 1.0 / (head_dim as f32).sqrt();
+    // `pending` is the sub-layer output not yet added to the residual stream.
+    let mut residual = "embed/out".to_string();
+    let mut pending: Option<String> = None;
+    for layer in 0..config.n_layers {
+        let p = format!("layers.{layer}");
+        let blk = format!("blk.{layer}");
+        // Attention block.
+        let attn_norm = format!("{p}.input_layernorm.weight");
+        b.norm_weight(&format!("{blk}.attn_norm.weight"), &attn_norm, hidden)?;
+        let normed = format!("{p}/input_layernorm/out");
+        residual = skip_norm(
+            &mut b.writer,
+            pending.as_deref(),
+            &residual,
+            &attn_norm,
+            &normed,
+            eps,
+            &format!("{p}/input_layernorm"),
+        );
+        let bias = |t: &str| config.attention_bias.then(|| format!("{blk}.{t}.bias"));
+        let q = b.linear(
+            &normed,
+            &format!("{blk}.attn_q.weight"),
+            bias("attn_q").as_deref(),
+            q_size,
+            hidden,
+            &format!("{p}.attn.q_proj"),
+        )?;
+        let k = b.linear(
+            &normed,
+            &format!("{blk}.attn_k.weight"),
+            bias("attn_k").as_deref(),
+            kv_size,
+            hidden,
+            &format!("{p}.attn.k_proj"),
+        )?;
+        let v = b.linear(
+            &normed,
+            &format!("{blk}.attn_v.weight"),
+            bias("attn_v").as_deref(),
+            kv_size,
+            hidden,
+            &format!("{p}.attn.v_proj"),
+        )?;
+        let attn = format!("{p}/attn/out");
+        let (past_k, past_v) = (layer_name(PAST_KEY, layer), layer_name(PAST_VALUE, layer));
+        let (present_k, present_v) = (
+            layer_name(PRESENT_KEY, layer),
+            layer_name(PRESENT_VALUE, layer),
+        );
+        b.writer.node(
+            "GroupQueryAttention",
+            MS,
+            &[
+                &q,
+                &k,
+                &v,
+                &past_k,
+                &past_v,
+                "seqlens_k",
+                "total_seq_len",
+                "cos_cache",
+                "sin_cache",
+            ],
+            &[&attn, &present_k, &present_v],
+            vec![
+                ("num_heads", Attr::Int(heads as i64)),
+                ("kv_num_heads", Attr::Int(kv_heads as i64)),
+                ("do_rotary", Attr::Int(1)),
+                ("rotary_interleaved", Attr::Int(0)),
+                ("scale", Attr::Float(scale)),
+                ("local_window_size", Attr::Int(-1)),
+            ],
+        );
+        let o = b.linear(
+            &attn,
+            &format!("{blk}.attn_output.weight"),
+            None,
+            hidden,
+            q_size,
+            &format!("{p}.attn.o_proj"),
+        )?;
+
+        // MLP block: down(silu(gate(x)) * up(x)).
+        let ffn_norm = format!("{p}.post_attention_layernorm.weight");
+        b.norm_weight(&format!("{blk}.ffn_norm.weight"), &ffn_norm, hidden)?;
+        let normed = format!("{p}/post_attention_layernorm/out");
+        residual = skip_norm(
+            &mut b.writer,
+            Some(&o),
+            &residual,
+            &ffn_norm,
+            &normed,
+            eps,
+            &format!("{p}/post_attention_layernorm"),
+        );
+        let inter = config.intermediate_size;
+        let gate = b.linear(
+            &normed,
+            &format!("{blk}.ffn_gate.weight"),
+            None,
+            inter,
+            hidden,
+            &format!("{p}.mlp.gate_proj"),
+        )?;
+        let up = b.linear(
+            &normed,
+            &format!("{blk}.ffn_up.weight"),
+            None,
+            inter,
+            hidden,
+            &format!("{p}.mlp.up_proj"),
+        )?;
+        let (sig, silu, gated) = (
+            format!("{p}/mlp/sigmoid"),
+            format!("{p}/mlp/silu"),
+            format!("{p}/mlp/gated"),
+        );
+        b.writer.node("Sigmoid", "", &[&gate], &[&sig], vec![]);
+        b.writer.node("Mul", "", &[&gate, &sig], &[&silu], vec![]);
+        b.writer.node("Mul", "", &[&silu, &up], &[&gated], vec![]);
+        let down = b.linear(
+            &gated,
+            &format!("{blk}.ffn_down.weight"),
+            None,
+            hidden,
+            inter,
+            &format!("{p}.mlp.down_proj"),
+        )?;
+        pending = Some(down);
+    }
+
+    b.norm_weight("output_norm.weight", "norm.weight", hidden)?;
+    skip_norm(
+        &mut b.writer,
+        pending.as_deref(),
+        &residual,
+        "norm.weight",
+        "norm/out",
+        eps,
+        "norm",
+    );
+    let head_tensor = if !config.tie_word_embeddings && weights.has_tensor("output.weight") {
+        "output.weight"
+    } else {
+        "token_embd.weight"
+    };
+    let logits = b.linear(
+        "norm/out",
+        head_tensor,
+        None,
+        config.vocab_size,
+        hidden,
+        "lm_head",
+    )?;
+    b.writer.node("Identity", "", &[&logits], &[LOGITS], vec![]);
+
+    let metadata = [("pressgate.quant", options.quant.to_string())];
+    b.writer.finish(&dir.join("model.onnx"), &metadata)
+}
+
+/// RMSNorm of `residual + pending` (or of `residual` alone); returns the new residual name.
+fn skip_norm(
+    writer: &mut GraphWriter,
+    pending: Option<&str>,
+    residual: &str,
+    gamma: &str,
+    out: &str,
+    eps: f32,
+    prefix: &str,
+) -> String {
+    match pending {
+        None => {
+            writer.node(
+                "SimplifiedLayerNormalization",
+                "",
+                &[residual, gamma],
+                &[out],
+                vec![
+                    ("axis", Attr::Int(-1)),
+                    ("epsilon", Attr::Float(eps)),
+                    ("stash_type", Attr::Int(1)),
+                ],
+            );
+            residual.to_string()
+        }
+        Some(pending) => {
+            let sum = format!("{prefix}/residual");
+            writer.node(
+                "SkipSimplifiedLayerNormalization",
+                MS,
+                &[pending, residual, gamma],
+                &[out, "", "", &sum],
+                vec![("epsilon", Attr::Float(eps))],
+            );
+            sum
+        }
+    }
+}

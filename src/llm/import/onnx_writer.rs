@@ -1,0 +1,249 @@
+//! Writing an ONNX `ModelProto`: nodes, graph inputs/outputs and initializers, with tensor bytes
+//! streamed into one external data file so the protobuf stays small (and under its 2 GB limit).
+use crate::error::{Error, Result};
+use onnx_protobuf::attribute_proto::AttributeType;
+use onnx_protobuf::tensor_proto::{DataLocation, DataType};
+use onnx_protobuf::tensor_shape_proto::{dimension, Dimension};
+use onnx_protobuf::type_proto;
+use onnx_protobuf::{
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Tensors smaller than this stay inside model.onnx.
+const INLINE_LIMIT: usize = 1024;
+/// External tensors start on this boundary so ONNX Runtime can map them directly.
+const EXTERNAL_ALIGN: u64 = 64;
+
+/// A node attribute value.
+pub enum Attr {
+    Int(i64),
+    Float(f32),
+    Ints(Vec<i64>),
+}
+
+/// A dimension of a graph input or output.
+pub enum Dim {
+    Fixed(i64),
+    Named(&'static str),
+}
+
+pub struct GraphWriter {
+    graph: GraphProto,
+    data_file_name: String,
+    data_path: PathBuf,
+    data: BufWriter<std::fs::File>,
+    data_len: u64,
+    node_count: usize,
+}
+
+impl GraphWriter {
+    /// Start a graph whose external tensor data goes to `dir/data_file_name`.
+    pub fn create(dir: &Path, data_file_name: &str) -> Result<Self> {
+        let data_path = dir.join(data_file_name);
+        let file = std::fs::File::create(&data_path).map_err(|e| Error::io(&data_path, e))?;
+        Ok(GraphWriter {
+            graph: GraphProto {
+                name: "pressgate_decoder".into(),
+                ..Default::default()
+            },
+            data_file_name: data_file_name.into(),
+            data_path,
+            data: BufWriter::with_capacity(1 << 20, file),
+            data_len: 0,
+            node_count: 0,
+        })
+    }
+
+    fn push_initializer(
+        &mut self,
+        name: &str,
+        dims: &[usize],
+        data_type: DataType,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let mut tensor = TensorProto {
+            name: name.into(),
+            dims: dims.iter().map(|d| *d as i64).collect(),
+            data_type: data_type as i32,
+            ..Default::default()
+        };
+        if bytes.len() < INLINE_LIMIT {
+            tensor.raw_data = bytes.to_vec();
+        } else {
+            let padding = (EXTERNAL_ALIGN - self.data_len % EXTERNAL_ALIGN) % EXTERNAL_ALIGN;
+            let zeros = [0u8; EXTERNAL_ALIGN as usize];
+            self.write_data(&zeros[..padding as usize])?;
+            let offset = self.data_len;
+            self.write_data(bytes)?;
+            tensor.data_location = DataLocation::EXTERNAL.into();
+            for (key, value) in [
+                ("location", self.data_file_name.clone()),
+                ("offset", offset.to_string()),
+                ("length", bytes.len().to_string()),
+            ] {
+                tensor.external_data.push(StringStringEntryProto {
+                    key: key.into(),
+                    value,
+                    ..Default::default()
+                });
+            }
+        }
+        self.graph.initializer.push(tensor);
+        Ok(())
+    }
+
+    fn write_data(&mut self, bytes: &[u8]) -> Result<()> {
+        self.data
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.data_path, e))?;
+        self.data_len += bytes.len() as u64;
+        Ok(())
+    }
+
+    pub fn f32_initializer(&mut self, name: &str, dims: &[usize], values: &[f32]) -> Result<()> {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.push_initializer(name, dims, DataType::FLOAT, &bytes)
+    }
+
+    pub fn f16_initializer(&mut self, name: &str, dims: &[usize], values: &[f32]) -> Result<()> {
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+            .collect();
+        self.push_initializer(name, dims, DataType::FLOAT16, &bytes)
+    }
+
+    pub fn u8_initializer(&mut self, name: &str, dims: &[usize], values: &[u8]) -> Result<()> {
+        self.push_initializer(name, dims, DataType::UINT8, values)
+    }
+
+    pub fn i8_initializer(&mut self, name: &str, dims: &[usize], values: &[i8]) -> Result<()> {
+        let bytes: Vec<u8> = values.iter().map(|v| v.to_le_bytes()[0]).collect();
+        self.push_initializer(name, dims, DataType::INT8, &bytes)
+    }
+
+    pub fn i64_initializer(&mut self, name: &str, dims: &[usize], values: &[i64]) -> Result<()> {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.push_initializer(name, dims, DataType::INT64, &bytes)
+    }
+
+    /// Add a node; outputs named "" are optional outputs left unused.
+    pub fn node(
+        &mut self,
+        op_type: &str,
+        domain: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attrs: Vec<(&str, Attr)>,
+    ) {
+        self.node_count += 1;
+        let attribute = attrs
+            .into_iter()
+            .map(|(name, value)| {
+                let mut attr = AttributeProto {
+                    name: name.into(),
+                    ..Default::default()
+                };
+                match value {
+                    Attr::Int(i) => {
+                        attr.type_ = AttributeType::INT.into();
+                        attr.i = i;
+                    }
+                    Attr::Float(f) => {
+                        attr.type_ = AttributeType::FLOAT.into();
+                        attr.f = f;
+                    }
+                    Attr::Ints(ints) => {
+                        attr.type_ = AttributeType::INTS.into();
+                        attr.ints = ints;
+                    }
+                }
+                attr
+            })
+            .collect();
+        self.graph.node.push(NodeProto {
+            name: format!("{op_type}_{}", self.node_count),
+            op_type: op_type.into(),
+            domain: domain.into(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            attribute,
+            ..Default::default()
+        });
+    }
+
+    pub fn input(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
+        self.graph.input.push(value_info(name, elem, dims));
+    }
+
+    pub fn output(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
+        self.graph.output.push(value_info(name, elem, dims));
+    }
+
+    /// Write `model_path` (the graph) and flush the external data file.
+    pub fn finish(mut self, model_path: &Path, metadata: &[(&str, String)]) -> Result<()> {
+        self.data
+            .flush()
+            .map_err(|e| Error::io(&self.data_path, e))?;
+        let model = ModelProto {
+            ir_version: 10,
+            producer_name: "pressgate".into(),
+            producer_version: env!("CARGO_PKG_VERSION").into(),
+            opset_import: vec![opset("", 21), opset("com.microsoft", 1)],
+            graph: Some(self.graph).into(),
+            metadata_props: metadata
+                .iter()
+                .map(|(key, value)| StringStringEntryProto {
+                    key: (*key).into(),
+                    value: value.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let bytes = model
+            .write_to_bytes()
+            .map_err(|e| Error::Other(anyhow::anyhow!("cannot encode the ONNX model: {e}")))?;
+        std::fs::write(model_path, bytes).map_err(|e| Error::io(model_path, e))
+    }
+}
+
+fn opset(domain: &str, version: i64) -> OperatorSetIdProto {
+    OperatorSetIdProto {
+        domain: domain.into(),
+        version,
+        ..Default::default()
+    }
+}
+
+fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
+    let shape = TensorShapeProto {
+        dim: dims
+            .iter()
+            .map(|d| Dimension {
+                value: Some(match d {
+                    Dim::Fixed(v) => dimension::Value::DimValue(*v),
+                    Dim::Named(n) => dimension::Value::DimParam((*n).into()),
+                }),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    ValueInfoProto {
+        name: name.into(),
+        type_: Some(TypeProto {
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                elem_type: elem as i32,
+                shape: Some(shape).into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        })
+        .into(),
+        ..Default::default()
+    }
+}

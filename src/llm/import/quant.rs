@@ -1,0 +1,339 @@
+//! Weight encodings for linear layers: block quantization for `com.microsoft::MatMulNBits`
+//! (asymmetric, per block of 32 inputs, uint8 zero points) and plain fp16/fp32.
+use crate::error::{Error, Result};
+use std::str::FromStr;
+
+/// Inputs per quantization block (MatMulNBits `block_size`).
+pub const BLOCK_SIZE: usize = 32;
+/// MatMulNBits' implied zero point for 8 bits when the graph gives none.
+pub const DEFAULT_ZERO_POINT_8BIT: u8 = 128;
+
+/// How linear-layer weights are stored in the exported graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quant {
+    Int4,
+    #[default]
+    Int8,
+    Fp16,
+    Fp32,
+}
+
+impl Quant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quant::Int4 => "int4",
+            Quant::Int8 => "int8",
+            Quant::Fp16 => "fp16",
+            Quant::Fp32 => "fp32",
+        }
+    }
+    /// Bits per weight for MatMulNBits (int4 only: ONNX Runtime 1.32's 8-bit MatMulNBits is
+    /// either very slow or, with int8 activations, wrong on SmolLM2); `None` otherwise.
+    pub fn block_bits(self) -> Option<usize> {
+        match self {
+            Quant::Int4 => Some(4),
+            Quant::Int8 | Quant::Fp16 | Quant::Fp32 => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Quant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Quant {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "int4" | "q4" => Ok(Quant::Int4),
+            "int8" | "q8" => Ok(Quant::Int8),
+            "fp16" | "f16" => Ok(Quant::Fp16),
+            "fp32" | "f32" => Ok(Quant::Fp32),
+            _ => Err(Error::Usage(format!(
+                "unknown quantization `{text}`: expected int4, int8, fp16 or fp32"
+            ))),
+        }
+    }
+}
+
+/// A `[n, k]` weight quantized in MatMulNBits layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockQuantized {
+    pub bits: usize,
+    pub n: usize,
+    pub k: usize,
+    pub blocks_per_row: usize,
+    /// `[n, blocks_per_row, BLOCK_SIZE * bits / 8]`; for 4 bits element 2i is the low nibble.
+    pub packed: Vec<u8>,
+    /// `[n * blocks_per_row]`.
+    pub scales: Vec<f32>,
+    /// 8 bits: `[n * blocks_per_row]`; 4 bits: two per byte, `[n * ceil(blocks_per_row / 2)]`.
+    pub zero_points: Vec<u8>,
+}
+
+/// Quantize a row-major `[n, k]` matrix (PyTorch `[out, in]`) per block of [`BLOCK_SIZE`] inputs.
+/// The block range always includes zero so that padding and exact zeros stay exact.
+pub fn quantize_blocks(data: &[f32], n: usize, k: usize, bits: usize) -> Result<BlockQuantized> {
+    if bits != 4 && bits != 8 {
+        return Err(Error::Usage(format!(
+            "MatMulNBits supports 4 or 8 bits, not {bits}"
+        )));
+    }
+    if data.len() != n * k {
+        return Err(Error::Other(anyhow::anyhow!(
+            "weight has {} values, expected {n}x{k}",
+            data.len()
+        )));
+    }
+    let levels = ((1usize << bits) - 1) as f32;
+    let blocks_per_row = k.div_ceil(BLOCK_SIZE);
+    let blob = BLOCK_SIZE * bits / 8;
+    let zp_row = if bits == 8 {
+        blocks_per_row
+    } else {
+        blocks_per_row.div_ceil(2)
+    };
+    let mut packed = vec![0u8; n * blocks_per_row * blob];
+    let mut scales = vec![0f32; n * blocks_per_row];
+    let mut zero_points = vec![0u8; n * zp_row];
+    let mut codes = [0u8; BLOCK_SIZE];
+    for row in 0..n {
+        let row_data = &data[row * k..(row + 1) * k];
+        for block in 0..blocks_per_row {
+            let start = block * BLOCK_SIZE;
+            let end = (start + BLOCK_SIZE).min(k);
+            let values = &row_data[start..end];
+            let min = values.iter().copied().fold(0f32, f32::min);
+            let max = values.iter().copied().fold(0f32, f32::max);
+            let (scale, zero_point) = if bits == 8 {
+                // Symmetric around MatMulNBits' implied 8-bit zero point, so the graph
+                // passes no zero points.
+                let absmax = max.max(-min);
+                let scale = if absmax > 0.0 { absmax / 127.0 } else { 1.0 };
+                (scale, DEFAULT_ZERO_POINT_8BIT)
+            } else {
+                let scale = if max > min { (max - min) / levels } else { 1.0 };
+                (scale, (-min / scale).round().clamp(0.0, levels) as u8)
+            };
+            codes.fill(zero_point);
+            for (code, &value) in codes.iter_mut().zip(values) {
+                *code = (value / scale + f32::from(zero_point))
+                    .round()
+                    .clamp(0.0, levels) as u8;
+            }
+            let index = row * blocks_per_row + block;
+            scales[index] = scale;
+            let out = &mut packed[index * blob..(index + 1) * blob];
+            if bits == 8 {
+                out.copy_from_slice(&codes);
+                zero_points[row * zp_row + block] = zero_point;
+            } else {
+                for (pair, byte) in codes.chunks_exact(2).zip(out.iter_mut()) {
+                    *byte = pair[0] | (pair[1] << 4);
+                }
+                let slot = &mut zero_points[row * zp_row + block / 2];
+                *slot |= if block % 2 == 0 {
+                    zero_point
+                } else {
+                    zero_point << 4
+                };
+            }
+        }
+    }
+    Ok(BlockQuantized {
+        bits,
+        n,
+        k,
+        blocks_per_row,
+        packed,
+        scales,
+        zero_points,
+    })
+}
+
+impl BlockQuantized {
+    /// The `[n, k]` matrix these codes stand for (MatMulNBits semantics: `(q - zp) * scale`).
+    pub fn dequantize(&self) -> Vec<f32> {
+        let blob = BLOCK_SIZE * self.bits / 8;
+        let zp_row = if self.bits == 8 {
+            self.blocks_per_row
+        } else {
+            self.blocks_per_row.div_ceil(2)
+        };
+        let mut out = vec![0f32; self.n * self.k];
+        for row in 0..self.n {
+            for block in 0..self.blocks_per_row {
+                let index = row * self.blocks_per_row + block;
+                let zp = if self.bits == 8 {
+                    self.zero_points[row * zp_row + block]
+                } else {
+                    let byte = self.zero_points[row * zp_row + block / 2];
+                    if block % 2 == 0 {
+                        byte & 0x0f
+                    } else {
+                        byte >> 4
+                    }
+                };
+                let codes = &self.packed[index * blob..(index + 1) * blob];
+                for j in 0..BLOCK_SIZE {
+                    let col = block * BLOCK_SIZE + j;
+                    if col >= self.k {
+                        break;
+                    }
+                    let q = if self.bits == 8 {
+                        codes[j]
+                    } else if j % 2 == 0 {
+                        codes[j / 2] & 0x0f
+                    } else {
+                        codes[j / 2] >> 4
+                    };
+                    out[row * self.k + col] = (f32::from(q) - f32::from(zp)) * self.scales[index];
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A `[n, k]` weight quantized symmetrically to int8 per output channel, stored transposed
+/// (`[k, n]`, ONNX MatMul layout) for `com.microsoft::DynamicQuantizeMatMul`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelQuantized {
+    pub n: usize,
+    pub k: usize,
+    /// `[k, n]`.
+    pub values: Vec<i8>,
+    /// `[n]`: weight = value * scale.
+    pub scales: Vec<f32>,
+}
+
+pub fn quantize_per_channel_i8(data: &[f32], n: usize, k: usize) -> Result<ChannelQuantized> {
+    if data.len() != n * k {
+        return Err(Error::Other(anyhow::anyhow!(
+            "weight has {} values, expected {n}x{k}",
+            data.len()
+        )));
+    }
+    let mut values = vec![0i8; n * k];
+    let mut scales = vec![1f32; n];
+    for row in 0..n {
+        let row_data = &data[row * k..(row + 1) * k];
+        let absmax = row_data.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = if absmax > 0.0 { absmax / 127.0 } else { 1.0 };
+        scales[row] = scale;
+        for (col, v) in row_data.iter().enumerate() {
+            values[col * n + row] = (v / scale).round().clamp(-127.0, 127.0) as i8;
+        }
+    }
+    Ok(ChannelQuantized {
+        n,
+        k,
+        values,
+        scales,
+    })
+}
+
+impl ChannelQuantized {
+    /// The `[n, k]` matrix these values stand for.
+    pub fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.n * self.k];
+        for row in 0..self.n {
+            for col in 0..self.k {
+                out[row * self.k + col] =
+                    f32::from(self.values[col * self.n + row]) * self.scales[row];
+            }
+        }
+        out
+    }
+}
+
+/// Transpose a row-major `[rows, cols]` matrix (PyTorch `[out, in]` to ONNX MatMul `[in, out]`).
+pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; data.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = data[r * cols + c];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(n: usize, k: usize) -> Vec<f32> {
+        (0..n * k)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+            .collect()
+    }
+
+    #[test]
+    fn int8_round_trip_error_is_below_half_a_step() {
+        let (n, k) = (3, 70);
+        let data = sample(n, k);
+        let q = quantize_blocks(&data, n, k, 8).expect("quantize");
+        let back = q.dequantize();
+        for (i, (a, b)) in data.iter().zip(&back).enumerate() {
+            let scale = q.scales[(i / k) * q.blocks_per_row + (i % k) / BLOCK_SIZE];
+            assert!((a - b).abs() <= scale * 0.5 + 1e-6, "{i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn int4_packs_two_codes_per_byte_and_round_trips() {
+        let (n, k) = (2, 96);
+        let data = sample(n, k);
+        let q = quantize_blocks(&data, n, k, 4).expect("quantize");
+        assert_eq!(q.packed.len(), n * 3 * 16);
+        assert_eq!(q.zero_points.len(), n * 2);
+        let back = q.dequantize();
+        for (i, (a, b)) in data.iter().zip(&back).enumerate() {
+            let scale = q.scales[(i / k) * q.blocks_per_row + (i % k) / BLOCK_SIZE];
+            assert!((a - b).abs() <= scale * 0.5 + 1e-6, "{i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn int8_per_channel_round_trip_and_layout() {
+        let (n, k) = (3, 5);
+        let data = sample(n, k);
+        let q = quantize_per_channel_i8(&data, n, k).expect("quantize");
+        // Stored transposed: element (row 1, col 2) sits at [2, 1].
+        assert_eq!(
+            f32::from(q.values[2 * n + 1]) * q.scales[1],
+            q.dequantize()[k + 2]
+        );
+        for (i, (a, b)) in data.iter().zip(q.dequantize()).enumerate() {
+            assert!(
+                (a - b).abs() <= q.scales[i / k] * 0.5 + 1e-6,
+                "{i}: {a} vs {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn zeros_stay_exact() {
+        let data = vec![0.0; 64];
+        let q = quantize_blocks(&data, 1, 64, 4).expect("quantize");
+        assert!(q.dequantize().iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn quant_names_parse() {
+        assert_eq!("INT4".parse::<Quant>().ok(), Some(Quant::Int4));
+        assert_eq!("fp16".parse::<Quant>().ok(), Some(Quant::Fp16));
+        assert!("int3".parse::<Quant>().is_err());
+    }
+
+    #[test]
+    fn transpose_swaps_axes() {
+        assert_eq!(
+            transpose(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
+            vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+        );
+    }
+}

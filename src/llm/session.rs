@@ -1,0 +1,279 @@
+//! One ONNX Runtime decoder session: feeds token ids, the attention mask and the KV cache, and
+//! hands back logits and the new cache. Input/output names and the KV layout come from
+//! `genai_config.json` and are checked against the graph.
+use crate::error::{Error, Result};
+use crate::llm::model_dir::GenaiModel;
+use crate::llm::runtime::{self, Placement, RuntimeOptions};
+use ort::session::Session;
+use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
+use std::path::Path;
+
+/// Past keys and values per layer, `[1, kv_heads, len, head_dim]` each, owned by ONNX Runtime.
+pub struct KvCache {
+    keys: Vec<DynValue>,
+    values: Vec<DynValue>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Number of positions cached.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Logits of one forward call: `rows` positions of `vocab` values.
+#[derive(Debug, Clone)]
+pub struct Logits {
+    pub data: Vec<f32>,
+    pub rows: usize,
+    pub vocab: usize,
+}
+
+impl Logits {
+    pub fn row(&self, index: usize) -> &[f32] {
+        &self.data[index * self.vocab..(index + 1) * self.vocab]
+    }
+    pub fn last(&self) -> &[f32] {
+        self.row(self.rows.saturating_sub(1))
+    }
+}
+
+struct IoNames {
+    input_ids: String,
+    attention_mask: String,
+    position_ids: Option<String>,
+    past_keys: Vec<String>,
+    past_values: Vec<String>,
+    logits: String,
+    present_keys: Vec<String>,
+    present_values: Vec<String>,
+}
+
+pub struct DecoderSession {
+    session: Session,
+    names: IoNames,
+    kv_heads: usize,
+    head_dim: usize,
+    vocab: usize,
+    context_length: usize,
+    placement: Placement,
+}
+
+fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
+    Error::Other(anyhow::anyhow!("{context}: {e}"))
+}
+
+fn per_layer(pattern: &str, layers: usize) -> Vec<String> {
+    (0..layers)
+        .map(|i| pattern.replace("%d", &i.to_string()))
+        .collect()
+}
+
+impl DecoderSession {
+    /// Load `model_file` described by `model` (genai_config.json's `model` section).
+    pub fn open(model_file: &Path, model: &GenaiModel, options: &RuntimeOptions) -> Result<Self> {
+        let env = runtime::environment(options.ort_lib.as_deref())?;
+        let (mut builder, placement) = runtime::session_builder(&env, options)?;
+        let session = builder.commit_from_file(model_file).map_err(|e| {
+            Error::input(
+                model_file,
+                format!("ONNX Runtime cannot load the model: {e}"),
+            )
+        })?;
+        let decoder = &model.decoder;
+        let layers = decoder.num_hidden_layers;
+        let names = IoNames {
+            input_ids: decoder.inputs.input_ids.clone(),
+            attention_mask: decoder.inputs.attention_mask.clone(),
+            position_ids: None,
+            past_keys: per_layer(&decoder.inputs.past_key_names, layers),
+            past_values: per_layer(&decoder.inputs.past_value_names, layers),
+            logits: decoder.outputs.logits.clone(),
+            present_keys: per_layer(&decoder.outputs.present_key_names, layers),
+            present_values: per_layer(&decoder.outputs.present_value_names, layers),
+        };
+        let mut this = DecoderSession {
+            session,
+            names,
+            kv_heads: decoder.num_key_value_heads,
+            head_dim: decoder.head_size,
+            vocab: model.vocab_size,
+            context_length: model.context_length,
+            placement,
+        };
+        this.check_graph(model_file, decoder.inputs.position_ids.as_deref())?;
+        Ok(this)
+    }
+
+    /// Every configured name must exist in the graph with a float KV cache; `position_ids`
+    /// is fed only when the graph has it.
+    fn check_graph(&mut self, model_file: &Path, position_name: Option<&str>) -> Result<()> {
+        let inputs: Vec<(String, ValueType)> = self
+            .session
+            .inputs()
+            .iter()
+            .map(|o| (o.name().to_string(), o.dtype().clone()))
+            .collect();
+        let outputs: Vec<String> = self
+            .session
+            .outputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
+        let find = |name: &str| inputs.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+        let required_inputs = [&self.names.input_ids, &self.names.attention_mask]
+            .into_iter()
+            .chain(&self.names.past_keys)
+            .chain(&self.names.past_values);
+        for name in required_inputs {
+            if find(name).is_none() {
+                return Err(Error::input(
+                    model_file,
+                    format!("graph has no input `{name}` (genai_config.json names it)"),
+                ));
+            }
+        }
+        let required_outputs = std::iter::once(&self.names.logits)
+            .chain(&self.names.present_keys)
+            .chain(&self.names.present_values);
+        for name in required_outputs {
+            if !outputs.contains(name) {
+                return Err(Error::input(
+                    model_file,
+                    format!("graph has no output `{name}` (genai_config.json names it)"),
+                ));
+            }
+        }
+        if let Some(first) = self.names.past_keys.first() {
+            if let Some(ValueType::Tensor { ty, shape, .. }) = find(first) {
+                if *ty != TensorElementType::Float32 {
+                    return Err(Error::input(
+                        model_file,
+                        format!("KV cache of type {ty:?} is not supported (float32 only)"),
+                    ));
+                }
+                // Fixed dims in the graph win over the config.
+                if shape.len() == 4 {
+                    if shape[1] > 0 {
+                        self.kv_heads = shape[1] as usize;
+                    }
+                    if shape[3] > 0 {
+                        self.head_dim = shape[3] as usize;
+                    }
+                }
+            }
+        }
+        let position = position_name.unwrap_or("position_ids");
+        if find(position).is_some() {
+            self.names.position_ids = Some(position.to_string());
+        }
+        Ok(())
+    }
+
+    pub fn placement(&self) -> Placement {
+        self.placement
+    }
+    pub fn vocab_size(&self) -> usize {
+        self.vocab
+    }
+    pub fn context_length(&self) -> usize {
+        self.context_length
+    }
+
+    /// A cache holding nothing (past length 0).
+    pub fn empty_cache(&self) -> Result<KvCache> {
+        let shape = [1i64, self.kv_heads as i64, 0, self.head_dim as i64];
+        let make = || -> Result<DynValue> {
+            Tensor::<f32>::from_array((shape, Vec::<f32>::new()))
+                .map(|t| t.into_dyn())
+                .map_err(|e| ort_err("cannot create the empty KV cache", e))
+        };
+        let layers = self.names.past_keys.len();
+        Ok(KvCache {
+            keys: (0..layers).map(|_| make()).collect::<Result<_>>()?,
+            values: (0..layers).map(|_| make()).collect::<Result<_>>()?,
+            len: 0,
+        })
+    }
+
+    /// Run `tokens` after the cached positions; returns logits for every new position and the
+    /// grown cache.
+    pub fn forward(&mut self, tokens: &[u32], cache: KvCache) -> Result<(Logits, KvCache)> {
+        if tokens.is_empty() {
+            return Err(Error::Usage("nothing to run: no tokens".into()));
+        }
+        let total = cache.len + tokens.len();
+        if total > self.context_length {
+            return Err(Error::Usage(format!(
+                "{total} tokens exceed the model's context length of {}",
+                self.context_length
+            )));
+        }
+        let seq = tokens.len();
+        let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
+        let mut inputs: Vec<(String, DynValue)> = Vec::with_capacity(3 + 2 * cache.keys.len());
+        let tensor = |shape: [usize; 2], data: Vec<i64>| -> Result<DynValue> {
+            Tensor::<i64>::from_array((shape, data))
+                .map(|t| t.into_dyn())
+                .map_err(|e| ort_err("cannot create an input tensor", e))
+        };
+        inputs.push((self.names.input_ids.clone(), tensor([1, seq], ids)?));
+        inputs.push((
+            self.names.attention_mask.clone(),
+            tensor([1, total], vec![1; total])?,
+        ));
+        if let Some(name) = &self.names.position_ids {
+            let positions = (cache.len as i64..total as i64).collect();
+            inputs.push((name.clone(), tensor([1, seq], positions)?));
+        }
+        for (name, value) in self.names.past_keys.iter().zip(cache.keys) {
+            inputs.push((name.clone(), value));
+        }
+        for (name, value) in self.names.past_values.iter().zip(cache.values) {
+            inputs.push((name.clone(), value));
+        }
+        let mut outputs = self
+            .session
+            .run(inputs)
+            .map_err(|e| ort_err("ONNX Runtime failed to run the decoder", e))?;
+        let logits_value = outputs
+            .remove(&self.names.logits)
+            .ok_or_else(|| ort_err("decoder output missing", &self.names.logits))?;
+        let (shape, data) = logits_value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| ort_err("logits are not a float tensor", e))?;
+        let vocab = shape.last().copied().unwrap_or(0).max(0) as usize;
+        if vocab == 0 || data.len() != seq * vocab {
+            return Err(ort_err("unexpected logits shape", format!("{shape:?}")));
+        }
+        let logits = Logits {
+            data: data.to_vec(),
+            rows: seq,
+            vocab,
+        };
+        let mut take = |names: &[String]| -> Result<Vec<DynValue>> {
+            names
+                .iter()
+                .map(|n| {
+                    outputs
+                        .remove(n)
+                        .ok_or_else(|| ort_err("decoder output missing", n))
+                })
+                .collect()
+        };
+        let keys = take(&self.names.present_keys)?;
+        let values = take(&self.names.present_values)?;
+        Ok((
+            logits,
+            KvCache {
+                keys,
+                values,
+                len: total,
+            },
+        ))
+    }
+}

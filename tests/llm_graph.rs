@@ -1,0 +1,366 @@
+//! The exported decoder graph against the plain-Rust reference forward pass.
+mod llm_support;
+
+use llm_support::{
+    argmax, max_abs_diff, runtime_available, tiny_config, QuantRounded, RandomLlama,
+};
+use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
+use pressgate::llm::reference::ReferenceModel;
+use pressgate::llm::runtime::{Device, RuntimeOptions};
+use pressgate::llm::session::DecoderSession;
+use pressgate::llm::weights::WeightSource;
+
+fn cpu() -> RuntimeOptions {
+    RuntimeOptions {
+        device: Device::Cpu,
+        intra_threads: Some(1),
+        ..Default::default()
+    }
+}
+
+fn export(weights: &RandomLlama, quant: Quant) -> (tempfile::TempDir, DecoderSession) {
+    export_with(weights, GraphOptions::new(quant))
+}
+
+fn export_with(
+    weights: &RandomLlama,
+    options: GraphOptions,
+) -> (tempfile::TempDir, DecoderSession) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_graph_and_config(weights, options, dir.path()).expect("export");
+    let genai = genai_config(weights.config());
+    let session =
+        DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &cpu()).expect("load");
+    (dir, session)
+}
+
+const PROMPT: [u32; 7] = [5, 17, 123, 42, 299, 0, 77];
+
+fn prefill_then_steps_match_reference(attention_bias: bool, quant: Quant, tolerance: f32) {
+    let weights = RandomLlama::new(tiny_config(attention_bias), 7);
+    compare_with_reference(&weights, &weights, GraphOptions::new(quant), tolerance);
+}
+
+/// Layout check of a quantized graph against the reference run on the same rounded weights:
+/// exact for int4 (f32 activations, `accuracy_level` 0); int8 still quantizes activations at
+/// run time, so it gets a small tolerance. An untied head keeps the two roundings of the
+/// embedding (fp16 lookup, block-quantized head) apart.
+fn quantized_layout_matches_reference(quant: Quant, tolerance: f32) {
+    let mut config = tiny_config(false);
+    config.tie_word_embeddings = false;
+    let weights = RandomLlama::new(config, 5);
+    let rounded = QuantRounded {
+        inner: &weights,
+        quant,
+    };
+    let options = GraphOptions {
+        accuracy_level: 0,
+        ..GraphOptions::new(quant)
+    };
+    compare_with_reference(&weights, &rounded, options, tolerance);
+}
+
+fn compare_with_reference(
+    weights: &RandomLlama,
+    reference_weights: &dyn WeightSource,
+    options: GraphOptions,
+    tolerance: f32,
+) {
+    if !runtime_available() {
+        return;
+    }
+    let quant = options.quant;
+    let reference = ReferenceModel::load(reference_weights).expect("reference");
+    let (_dir, mut session) = export_with(weights, options);
+
+    let cache = session.empty_cache().expect("cache");
+    let (logits, mut cache) = session.forward(&PROMPT, cache).expect("prefill");
+    let expected = reference.forward(&PROMPT).expect("reference forward");
+    for (row, want) in expected.iter().enumerate() {
+        let diff = max_abs_diff(logits.row(row), want);
+        assert!(
+            diff < tolerance,
+            "{quant} prefill row {row}: max diff {diff}"
+        );
+    }
+    // Three cached decode steps.
+    let mut tokens = PROMPT.to_vec();
+    for step in 0..3 {
+        let next = argmax(expected_last(&reference, &tokens).as_slice());
+        tokens.push(next);
+        let (logits, grown) = session.forward(&[next], cache).expect("decode step");
+        cache = grown;
+        assert_eq!(cache.len(), tokens.len());
+        let want = expected_last(&reference, &tokens);
+        let diff = max_abs_diff(logits.last(), &want);
+        assert!(
+            diff < tolerance,
+            "{quant} decode step {step}: max diff {diff}"
+        );
+    }
+}
+
+fn expected_last(reference: &ReferenceModel, tokens: &[u32]) -> Vec<f32> {
+    let rows = reference.forward(tokens).expect("reference forward");
+    rows.last().cloned().unwrap_or_default()
+}
+
+#[test]
+fn fp32_logits_match_reference_with_kv_cache() {
+    prefill_then_steps_match_reference(false, Quant::Fp32, 1e-3);
+}
+
+#[test]
+fn fp32_logits_match_reference_with_attention_bias() {
+    prefill_then_steps_match_reference(true, Quant::Fp32, 1e-3);
+}
+
+#[test]
+fn int8_per_channel_layout_matches_reference() {
+    quantized_layout_matches_reference(Quant::Int8, 0.05);
+}
+
+#[test]
+fn int4_matmulnbits_layout_matches_reference_exactly() {
+    quantized_layout_matches_reference(Quant::Int4, 1e-3);
+}
+
+#[test]
+fn int8_with_int8_activations_stays_close_to_reference() {
+    prefill_then_steps_match_reference(false, Quant::Int8, 0.3);
+}
+
+#[test]
+fn fp16_graph_stays_near_reference() {
+    prefill_then_steps_match_reference(false, Quant::Fp16, 0.02);
+}
+
+#[test]
+fn cached_greedy_decoding_equals_full_recompute() {
+    if !runtime_available() {
+        return;
+    }
+    let weights = RandomLlama::new(tiny_config(false), 11);
+    let (_dir, mut session) = export(&weights, Quant::Int8);
+    // Cached: prefill once, then one token per step.
+    let (logits, mut cache) = session
+        .forward(&PROMPT, session.empty_cache().expect("cache"))
+        .expect("prefill");
+    let mut cached = vec![argmax(logits.last())];
+    for _ in 0..9 {
+        let last = cached[cached.len() - 1];
+        let (logits, grown) = session.forward(&[last], cache).expect("step");
+        cache = grown;
+        cached.push(argmax(logits.last()));
+    }
+    // Recompute: the whole sequence from scratch every step.
+    let mut tokens = PROMPT.to_vec();
+    let mut recomputed = Vec::new();
+    for _ in 0..10 {
+        let (logits, _) = session
+            .forward(&tokens, session.empty_cache().expect("cache"))
+            .expect("full");
+        let next = argmax(logits.last());
+        recomputed.push(next);
+        tokens.push(next);
+    }
+    assert_eq!(cached, recomputed);
+}
+
+#[test]
+fn context_overflow_is_a_clear_error() {
+    if !runtime_available() {
+        return;
+    }
+    let weights = RandomLlama::new(tiny_config(false), 3);
+    let (_dir, mut session) = export(&weights, Quant::Fp32);
+    let long = vec![3u32; 129];
+    let err = session
+        .forward(&long, session.empty_cache().expect("cache"))
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        err.is_some_and(|m| m.contains("context length of 128")),
+        "expected a context error"
+    );
+}
+
+/// Token i decodes to "<i>" so stop strings and streaming can be checked without a tokenizer.
+struct AngleIds;
+
+impl pressgate::llm::generate::TokenText for AngleIds {
+    fn decode_tokens(&self, ids: &[u32]) -> pressgate::Result<String> {
+        Ok(ids.iter().map(|i| format!("<{i}>")).collect())
+    }
+}
+
+mod generation {
+    use super::*;
+    use pressgate::llm::generate::{generate, ContextPolicy, GenerationParams, StopReason};
+    use pressgate::llm::sampling::SamplingParams;
+    use std::ops::ControlFlow;
+    use std::sync::atomic::AtomicBool;
+
+    fn setup() -> Option<(tempfile::TempDir, DecoderSession)> {
+        if !runtime_available() {
+            return None;
+        }
+        let weights = RandomLlama::new(tiny_config(false), 21);
+        Some(export(&weights, Quant::Fp32))
+    }
+
+    fn run(
+        session: &mut DecoderSession,
+        params: &GenerationParams,
+        cancel: Option<&AtomicBool>,
+        limit: Option<usize>,
+    ) -> (pressgate::llm::generate::Generation, String) {
+        let mut streamed = String::new();
+        let mut pieces = 0;
+        let generation = generate(
+            session,
+            &AngleIds,
+            &PROMPT,
+            params,
+            &mut |piece| {
+                streamed.push_str(piece);
+                pieces += 1;
+                match limit {
+                    Some(n) if pieces >= n => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                }
+            },
+            cancel,
+        )
+        .expect("generate");
+        (generation, streamed)
+    }
+
+    #[test]
+    fn greedy_generation_streams_the_same_text_and_counts_tokens() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let params = GenerationParams {
+            max_new_tokens: 6,
+            ..Default::default()
+        };
+        let (generation, streamed) = run(&mut session, &params, None, None);
+        assert_eq!(generation.stop_reason, StopReason::MaxNewTokens);
+        assert_eq!(generation.tokens.len(), 6);
+        assert_eq!(generation.stats.prompt_tokens, PROMPT.len());
+        assert_eq!(generation.stats.generated_tokens, 6);
+        assert_eq!(streamed, generation.text);
+        // The first token equals the argmax of a plain forward pass.
+        let (logits, _) = session
+            .forward(&PROMPT, session.empty_cache().expect("cache"))
+            .expect("forward");
+        assert_eq!(generation.tokens[0], argmax(logits.last()));
+    }
+
+    #[test]
+    fn eos_stop_string_callback_and_cancellation_end_generation() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let base = GenerationParams {
+            max_new_tokens: 6,
+            ..Default::default()
+        };
+        let (greedy, _) = run(&mut session, &base, None, None);
+        let first = greedy.tokens[0];
+
+        let eos = GenerationParams {
+            eos_token_ids: vec![first],
+            ..base.clone()
+        };
+        let (generation, _) = run(&mut session, &eos, None, None);
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Eos, 0)
+        );
+
+        let second = format!("<{}>", greedy.tokens[1]);
+        let before_stop = greedy
+            .text
+            .find(&second)
+            .map(|at| greedy.text[..at].to_string());
+        let stop = GenerationParams {
+            stop_strings: vec![second],
+            ..base.clone()
+        };
+        let (generation, streamed) = run(&mut session, &stop, None, None);
+        assert_eq!(generation.stop_reason, StopReason::StopString);
+        assert_eq!(Some(streamed), before_stop);
+
+        let (generation, _) = run(&mut session, &base, None, Some(2));
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Callback, 2)
+        );
+
+        let cancel = AtomicBool::new(true);
+        let (generation, _) = run(&mut session, &base, Some(&cancel), None);
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Cancelled, 0)
+        );
+    }
+
+    #[test]
+    fn seeded_sampling_repeats_and_long_prompts_follow_the_policy() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let sampled = |seed| GenerationParams {
+            max_new_tokens: 8,
+            sampling: SamplingParams {
+                temperature: 1.0,
+                top_p: 0.95,
+                seed,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (a, _) = run(&mut session, &sampled(5), None, None);
+        let (b, _) = run(&mut session, &sampled(5), None, None);
+        assert_eq!(a.tokens, b.tokens);
+
+        let long: Vec<u32> = (0..200).map(|i| i % 300).collect();
+        let strict = GenerationParams {
+            max_new_tokens: 4,
+            ..Default::default()
+        };
+        let err = generate(
+            &mut session,
+            &AngleIds,
+            &long,
+            &strict,
+            &mut |_| ControlFlow::Continue(()),
+            None,
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            err.is_some_and(|m| m.contains("200 tokens") && m.contains("context length is 128"))
+        );
+        let truncate = GenerationParams {
+            context_policy: ContextPolicy::TruncateStart,
+            ..strict
+        };
+        let generation = generate(
+            &mut session,
+            &AngleIds,
+            &long,
+            &truncate,
+            &mut |_| ControlFlow::Continue(()),
+            None,
+        )
+        .expect("truncated generation");
+        assert_eq!(
+            generation.stats.prompt_tokens + generation.stats.truncated_tokens,
+            200
+        );
+        assert!(generation.stats.prompt_tokens + 4 <= 128);
+    }
+}
