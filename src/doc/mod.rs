@@ -382,7 +382,9 @@ fn markdown_comments(source: &str, body_start: usize, code_spans: &[Span]) -> Ve
     let mut from = body_start.min(source.len());
     while let Some(p) = source.get(from..).and_then(|s| s.find("<!--")) {
         let start = from + p;
-        let in_code = code_spans.iter().any(|c| c.start <= start && start < c.end);
+        // Code spans arrive in document order and do not overlap.
+        let before = code_spans.partition_point(|c| c.start <= start);
+        let in_code = before > 0 && code_spans[before - 1].contains(start);
         if in_code {
             from = start + 4;
             continue;
