@@ -784,3 +784,48 @@ fn parse_speed_breakdown() {
         std::hint::black_box(parse("a.md", &article, Format::Markdown));
     });
 }
+
+#[test]
+fn front_matter_json_ld_and_deep_values() {
+    let src = "---\ntitle: T\njsonld:\n  \"@type\": Article\n  headline: T\n---\nBody.\n";
+    let doc = parse("j.md", src, Format::Markdown);
+    assert_eq!(doc.json_ld.len(), 1);
+    assert_eq!(
+        doc.json_ld[0].value.as_ref().map(|v| v["@type"].clone()),
+        Some("Article".into())
+    );
+    let deep_toml = format!(
+        "+++\na = {}{}\n+++\nBody.\n",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let doc = parse("t.md", &deep_toml, Format::Markdown);
+    assert_spans_valid(&doc);
+    let deep_yaml = format!(
+        "---\na: {}{}\n---\nBody.\n",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let doc = parse("y.md", &deep_yaml, Format::Markdown);
+    assert_spans_valid(&doc);
+    assert_eq!(doc.sentences.len(), 1);
+}
+
+#[test]
+fn html_cells_and_inline_images_keep_their_blocks() {
+    let src = "<table><tr><td><div>a</div>b</td></tr></table><p>x <img src=i.png> y</p>";
+    let doc = parse("t.html", src, Format::Html);
+    let blocks: Vec<(BlockKind, &str)> = doc
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str()))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            (BlockKind::TableCell, "a"),
+            (BlockKind::TableCell, "b"),
+            (BlockKind::Paragraph, "x y")
+        ]
+    );
+}
