@@ -573,6 +573,15 @@ fn repetitive_inputs_stay_fast() {
         "a.[1",
         "<script>",
         "]: x\n",
+        "<p> ",
+        "<b>x",
+        "<td>x",
+        "<table>",
+        "<a>",
+        "</p>x",
+        "<li><p>",
+        "<h2>References</h2><ol><li>",
+        "<p>a<b>b<p>c",
     ];
     for pattern in patterns {
         let text = pattern.repeat(size / pattern.len());
@@ -826,6 +835,28 @@ fn html_cells_and_inline_images_keep_their_blocks() {
             (BlockKind::TableCell, "a"),
             (BlockKind::TableCell, "b"),
             (BlockKind::Paragraph, "x y")
+        ]
+    );
+}
+
+#[test]
+fn invented_elements_do_not_steal_later_tags() {
+    // The parser invents a <tbody> for the first table and reopens <b> in the second paragraph;
+    // neither may claim the tags of later elements.
+    let src = "<table><tr><td>A</td></tr></table><p>Para <b>bold<p>still</b> end</p><table><tbody><tr><td>B</td></tr></tbody></table>";
+    let doc = parse("t.html", src, Format::Html);
+    let blocks: Vec<(&str, &str)> = doc
+        .blocks
+        .iter()
+        .map(|b| (b.text.as_str(), slice(&doc, b.span)))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            ("A", "<td>A</td>"),
+            ("Para bold", "<p>Para <b>bold"),
+            ("still end", "<p>still</b> end</p>"),
+            ("B", "<td>B</td>"),
         ]
     );
 }
