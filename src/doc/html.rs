@@ -198,7 +198,6 @@ struct Frame {
 struct BylineCapture {
     col: Collector,
     url: Option<String>,
-    depth: usize,
 }
 
 /// Candidates for a metadata field, best (lowest) priority wins.
@@ -453,12 +452,9 @@ impl<'s> Walker<'s> {
         };
 
         if visible && self.byline.is_none() && self.capture.is_none() && is_author_element(el) {
-            let mut col = Collector::new(start);
-            col.end = start;
             self.capture = Some(BylineCapture {
-                col,
+                col: Collector::new(start),
                 url: el.attr("href").filter(|_| name == "a").map(str::to_owned),
-                depth: self.stack.len(),
             });
             frame.byline = true;
         }
@@ -594,12 +590,11 @@ impl<'s> Walker<'s> {
         if name.split_whitespace().count() > 8 {
             return;
         }
-        let span = capture.col.map.span(s, e);
-        self.byline = byline::from_element(&text[s..e], span, capture.url.take()).map(|mut b| {
-            b.name = name.to_owned();
-            b
+        self.byline = Some(Byline {
+            name: name.to_owned(),
+            url: capture.url.take(),
+            span: capture.col.map.span(s, e),
         });
-        let _ = capture.depth;
     }
 
     /// Text inserted by the walker (citation brackets): mapped to `src`.
