@@ -376,6 +376,8 @@ impl<'s> Walker<'s> {
                 p = comments[ci].end.max(p + 1);
             } else if bytes[p].is_ascii_whitespace() {
                 p += 1;
+            } else if bytes[p..].starts_with("\u{feff}".as_bytes()) {
+                p += 3;
             } else if bytes[p] == b'<' && matches!(bytes.get(p + 1), Some(b'!' | b'?')) {
                 // Doctype or bogus comment.
                 p = bytes[p..to]

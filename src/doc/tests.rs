@@ -860,3 +860,16 @@ fn invented_elements_do_not_steal_later_tags() {
         ]
     );
 }
+
+#[test]
+fn html_with_bom_doctype_and_leading_comment() {
+    let src = "\u{feff}<!DOCTYPE html>\n<!-- built 2024 -->\n<html lang=\"de\"><head><title>Titel</title></head><body><p>Hallo Welt.</p></body></html>";
+    let doc = parse("b.html", src, Format::Html);
+    assert_eq!(doc.lang.as_ref().map(|l| slice(&doc, l.span)), Some("de"));
+    assert_eq!(
+        doc.title.as_ref().map(|t| slice(&doc, t.span)),
+        Some("Titel")
+    );
+    assert_eq!(slice(&doc, doc.blocks[0].span), "<p>Hallo Welt.</p>");
+    assert_eq!(doc.comments.len(), 1);
+}
