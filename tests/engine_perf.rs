@@ -40,7 +40,7 @@ fn article(seed: usize, words: usize) -> String {
             i = i.wrapping_mul(31).wrapping_add(7);
         }
         out.push_str("\n\n");
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             out.push_str("- Flour: 500 g\n- Water: 350 g\n- Salt: 10 g\n\n");
         }
     }
