@@ -50,8 +50,38 @@ pub fn render_index(rules: &[&RuleMeta]) -> String {
             code = m.code,
         ));
     }
+    page.push_str(CONFIGURING);
     page
 }
+
+const CONFIGURING: &str = "
+## Configuring rules
+
+In `pressgate.toml` (found by walking up from the checked path):
+
+```toml
+ignore = [\"drafts/**\"]          # never checked
+packs = [\"styles\"]              # extra declarative TOML packs
+
+[rules]
+select = [\"seo\", \"STYLE\"]     # packs, codes or code prefixes (default: all)
+enable = [\"CITE001\"]            # added on top
+ignore = [\"STYLE013\"]           # removed (alias: disable)
+
+[rules.STYLE006]
+severity = \"error\"              # error | warning | info | off
+max = 30                        # rule options, see each page
+
+[[overrides]]
+files = [\"glossary/**\"]
+ignore = [\"STYLE012\"]
+```
+
+Inline, in Markdown or HTML: `<!-- pressgate-disable-next-line CODE -->`,
+`<!-- pressgate-disable-line CODE -->`, `<!-- pressgate-disable CODE -->` …
+`<!-- pressgate-enable CODE -->`, and `<!-- pressgate-disable-file CODE -->` (or front matter
+`pressgate-disable: [CODE]`). Without a code they cover every rule; a code may be a prefix.
+";
 
 /// Every file of the reference: (file name, contents).
 pub fn render_all(rules: &[Box<dyn Rule>]) -> Vec<(String, String)> {

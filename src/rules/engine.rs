@@ -77,6 +77,12 @@ impl Engine {
         &self.config
     }
 
+    /// Whether a document at `path` (as given to `check`) matches the config's `ignore` globs;
+    /// callers that collect files skip those.
+    pub fn is_ignored(&self, path: &str) -> bool {
+        self.config.is_ignored(&self.config.relative_path(path))
+    }
+
     /// The rule registered under `code`.
     pub fn rule(&self, code: &str) -> Option<&dyn Rule> {
         self.rules
@@ -104,6 +110,10 @@ impl Engine {
         let refs: Vec<&Document> = docs.iter().collect();
         let empty = toml::Table::new();
         for (ri, rule) in self.rules.iter().enumerate() {
+            // Set rules compare whole corpora: skip those that are off for every document.
+            if !active.iter().any(|a| a[ri].is_some()) {
+                continue;
+            }
             let ctx = match &self.base[ri] {
                 Some(a) => RuleContext {
                     severity: a.severity,

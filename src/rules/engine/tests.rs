@@ -278,3 +278,10 @@ fn suppressions_work_on_parsed_markdown() {
     let d = parse("notes.md", &file_off, Format::Markdown);
     assert!(engine("").check(&[d])[0].is_empty());
 }
+
+#[test]
+fn ignore_globs_apply_to_document_paths() {
+    let e = engine("ignore = [\"drafts/**\"]\n");
+    assert!(e.is_ignored("/p/drafts/a.md"));
+    assert!(!e.is_ignored("/p/posts/a.md"));
+}
