@@ -139,6 +139,9 @@ impl Engine {
         out.par_iter_mut()
             .zip(docs.par_iter())
             .for_each(|(findings, doc)| {
+                for f in findings.iter_mut() {
+                    clamp_span(&doc.source, f);
+                }
                 Suppressions::collect(doc).apply(doc, findings);
                 findings.sort_by(|a, b| {
                     a.span
@@ -164,13 +167,21 @@ impl Engine {
                 settings: &self.config.settings,
             };
             let start = out.len();
-            rule.check(&ctx, doc, &mut out);
+            // A bug in one rule must not end the whole run: report it as a finding instead.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rule.check(&ctx, doc, &mut out)
+            }));
+            if let Err(payload) = run {
+                out.truncate(start);
+                out.push(internal_error(rule.meta().code, payload.as_ref()));
+            }
             if a.configured {
                 for f in &mut out[start..] {
                     f.severity = a.severity;
                 }
             }
         }
+
         // Diagnostics no rule claims still reach the user.
         out.extend(
             doc.diagnostics
@@ -194,6 +205,33 @@ impl Engine {
             Cow::Owned(resolve(&self.rules, &layers))
         }
     }
+}
+
+fn internal_error(code: &str, payload: &(dyn std::any::Any + Send)) -> Finding {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Finding::new(
+        code,
+        Severity::Error,
+        format!("internal error in rule {code}: {what}; please report it with this file"),
+        crate::Span::file_start(),
+    )
+}
+
+/// Keep spans inside the source and on character boundaries, so printers can slice with them.
+fn clamp_span(source: &str, f: &mut Finding) {
+    let floor = |mut i: usize| {
+        i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    f.span.start = floor(f.span.start);
+    f.span.end = floor(f.span.end).max(f.span.start);
 }
 
 /// Apply `[rules]` layers in order: `select` narrows, `enable` adds, `ignore` removes, and a

@@ -285,3 +285,39 @@ fn ignore_globs_apply_to_document_paths() {
     assert!(e.is_ignored("/p/drafts/a.md"));
     assert!(!e.is_ignored("/p/posts/a.md"));
 }
+
+/// A rule that panics and one that reports a span past the end of the source.
+struct Broken;
+const BROKEN: RuleMeta = RuleMeta {
+    code: "TEST901",
+    name: "broken",
+    pack: "test",
+    default_severity: Severity::Warning,
+    summary: "s",
+    doc: "d",
+    options: &[],
+    fixable: false,
+};
+impl Rule for Broken {
+    fn meta(&self) -> &RuleMeta {
+        &BROKEN
+    }
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        if doc.source.contains("boom") {
+            out.push(ctx.finding("TEST901", "partial", Span::new(0, 1)));
+            panic!("boom");
+        }
+        out.push(ctx.finding("TEST901", "far", Span::new(2, 999)));
+    }
+}
+
+#[test]
+fn a_panicking_rule_becomes_an_error_finding_and_spans_are_clamped() {
+    let e = Engine::from_rules(vec![Box::new(Broken)], &Config::default()).unwrap();
+    let out = e.check(&[doc(&["boom"]), doc(&["héllo"])]);
+    assert_eq!(out[0].len(), 1);
+    assert_eq!(out[0][0].severity, Severity::Error);
+    assert!(out[0][0].message.contains("internal error") && out[0][0].message.contains("boom"));
+    // "héllo" is 6 bytes; offset 2 is inside "é", so the start moves back to 1.
+    assert_eq!(out[1][0].span, Span::new(1, 6));
+}
