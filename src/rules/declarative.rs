@@ -11,12 +11,15 @@
 //! kind = "existence"          # existence | substitution | occurrence | metric | readability
 //!                             # | conditional | capitalization
 //! severity = "warning"
-//! message = "Cut the filler phrase '%s'"   # %s: the match (or the measured value)
+//! message = "Cut the filler phrase '%s'"   # %s: the match (or the measured value);
+//!                                          # %r: the replacement (substitution, capitalization)
 //! summary = "Filler phrases that add words but no meaning"
 //! tokens = ["needless to say"]
 //! [rule.doc]
 //! what = "..."; why = "..."; example = "..."; use_instead = "..."
 //! ```
+//!
+//! A rule may set its own `pack = "..."`; otherwise it belongs to the file's pack.
 //!
 //! Every matcher is compiled once when the pack loads; checking allocates only for findings.
 use super::formula::{Counts, Expr, Var};
@@ -81,7 +84,11 @@ pub fn load_pack(text: &str, origin: &str) -> Result<Vec<DeclarativeRule>, Strin
         .into_iter()
         .map(|spec| {
             let code = spec.code.clone();
-            DeclarativeRule::compile(spec, pack_name)
+            let pack = match &spec.pack {
+                Some(p) => leak(p.clone()),
+                None => pack_name,
+            };
+            DeclarativeRule::compile(spec, pack)
                 .map_err(|e| format!("{origin}: rule {code}: {e}"))
         })
         .collect()
@@ -105,6 +112,8 @@ struct PackFile {
 #[serde(deny_unknown_fields, default)]
 struct RuleSpec {
     code: String,
+    /// Overrides the file's `pack`.
+    pack: Option<String>,
     name: String,
     kind: String,
     severity: String,
