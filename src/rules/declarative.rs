@@ -88,8 +88,7 @@ pub fn load_pack(text: &str, origin: &str) -> Result<Vec<DeclarativeRule>, Strin
                 Some(p) => leak(p.clone()),
                 None => pack_name,
             };
-            DeclarativeRule::compile(spec, pack)
-                .map_err(|e| format!("{origin}: rule {code}: {e}"))
+            DeclarativeRule::compile(spec, pack).map_err(|e| format!("{origin}: rule {code}: {e}"))
         })
         .collect()
 }

@@ -321,3 +321,28 @@ fn a_panicking_rule_becomes_an_error_finding_and_spans_are_clamped() {
     // "héllo" is 6 bytes; offset 2 is inside "é", so the start moves back to 1.
     assert_eq!(out[1][0].span, Span::new(1, 6));
 }
+
+/// A real project folder: `fixtures/config/overrides/`.
+#[test]
+fn project_folder_with_overrides_and_ignore() {
+    use crate::doc::{parse, Format};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/overrides");
+    let cfg = Config::discover(&root.join("posts/autolyse.md")).unwrap();
+    let e = Engine::from_config(&cfg).unwrap();
+    let load = |rel: &str| {
+        let path = cfg.root.join(rel);
+        let source = std::fs::read_to_string(&path).unwrap();
+        parse(&path.to_string_lossy(), &source, Format::Markdown)
+    };
+    let (post, glossary, draft) = (
+        load("posts/autolyse.md"),
+        load("glossary/autolyse.md"),
+        load("drafts/autolyse.md"),
+    );
+    assert!(e.is_ignored(&draft.path));
+    assert!(!e.is_ignored(&post.path));
+    let out = e.check(&[post, glossary]);
+    assert_eq!(codes(&out[0]), vec!["STYLE001", "STYLE006"]);
+    assert_eq!(out[0][1].severity, Severity::Error);
+    assert!(out[1].is_empty(), "{:?}", out[1]);
+}
