@@ -530,13 +530,23 @@ impl<'s> Builder<'s> {
         Some(self.links.len() - 1)
     }
 
+    /// A link found outside the text flow (raw HTML block).
+    pub fn link(&mut self, link: Link) {
+        self.links.push(link);
+    }
+
     /// Start collecting a Markdown image's alt text (its inner text is not body text).
     pub fn begin_alt(&mut self) {
         self.alt = Some(String::new());
     }
 
+    /// End the alt text; it is also the accessible text of a link around the image.
     pub fn end_alt(&mut self) -> String {
-        self.alt.take().unwrap_or_default()
+        let alt = self.alt.take().unwrap_or_default();
+        for link in &mut self.open_links {
+            link.text.push_str(&alt);
+        }
+        alt
     }
 
     pub fn image(&mut self, image: Image) {

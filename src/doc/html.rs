@@ -70,7 +70,7 @@ fn role(name: &str) -> Role {
         "br" => Role::Break,
         "div" | "section" | "article" | "main" | "table" | "tr" | "thead" | "tbody" | "tfoot"
         | "figure" | "hr" | "details" | "fieldset" | "body" | "html" | "center" | "dl"
-        | "hgroup" | "search" | "img" => Role::Boundary,
+        | "hgroup" | "search" => Role::Boundary,
         _ => Role::Other,
     }
 }
@@ -417,7 +417,9 @@ impl<'s> Walker<'s> {
                 self.b.begin_list(first);
             }
             Role::Cell if in_body && self.header == 0 => {
-                self.b.begin_block(BlockKind::TableCell, start)
+                // A container too, so text after a `<div>` inside the cell is still a cell.
+                self.b.begin_container(BlockKind::TableCell);
+                self.b.begin_block(BlockKind::TableCell, start);
             }
             Role::Quote if in_body => self.b.begin_container(BlockKind::BlockQuote),
             Role::Pre if in_body && self.header == 0 => {
@@ -488,7 +490,11 @@ impl<'s> Walker<'s> {
                 self.header = self.header.saturating_sub(1);
             }
             Role::Heading(level) if in_body => self.b.end_heading(level, end),
-            Role::Paragraph | Role::Cell if in_body && self.header == 0 => self.b.end_block(end),
+            Role::Paragraph if in_body && self.header == 0 => self.b.end_block(end),
+            Role::Cell if in_body && self.header == 0 => {
+                self.b.end_block(end);
+                self.b.end_container();
+            }
             Role::Item if in_body && self.header == 0 => self.b.end_item(end),
             Role::List { .. } if in_body => self.b.end_list(),
             Role::Quote if in_body => self.b.end_container(),

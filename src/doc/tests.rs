@@ -465,3 +465,367 @@ fn every_prefix_of_the_fixtures_parses() {
         }
     }
 }
+
+/// A realistic Markdown article of about `words` words: front matter, sections, paragraphs
+/// with links, emphasis and citations, a list, a table and a references list.
+fn synthetic_article(words: usize) -> String {
+    let sentence = "Dr. Lee's team measured a 3.5 percent gain in *real* output across 120 sites, \
+                    as the [annual review](https://example.org/review) notes.[1] ";
+    let per_sentence = sentence.split_whitespace().count();
+    let mut out = String::from(
+        "---\ntitle: \"Synthetic article\"\ndescription: A generated article.\nauthor: Jane Doe\ndate: 2024-01-01\n---\n\n# Synthetic article\n\n",
+    );
+    let mut written = 0;
+    let mut section = 0;
+    while written < words {
+        section += 1;
+        out.push_str(&format!("## Section {section}\n\n"));
+        for _ in 0..3 {
+            for _ in 0..4 {
+                out.push_str(sentence);
+                written += per_sentence;
+            }
+            out.push_str("\n\n");
+        }
+        out.push_str("- First point, e.g. this one [2].\n- Second point with `code`.\n\n");
+        out.push_str("| Metric | Value |\n|---|---|\n| Gain | 3.5% |\n\n");
+        written += 16;
+    }
+    out.push_str("## References\n\n1. [Annual review](https://example.org/review), 2023.\n2. Smith, \"Other\", https://example.org/other\n");
+    out
+}
+
+/// Release-mode timing (run with optimisations): `cargo test --lib doc::tests::parse_speed -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing report, run on demand with optimisations"]
+fn parse_speed() {
+    let article = synthetic_article(1_500);
+    let words = parse("a.md", &article, Format::Markdown).word_count();
+    let runs = 500;
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(parse("a.md", &article, Format::Markdown));
+    }
+    let per_doc = started.elapsed() / runs;
+    eprintln!(
+        "markdown: {words} words, {} bytes: {per_doc:?} per parse",
+        article.len()
+    );
+
+    let html = format!(
+        "<html><head><title>T</title></head><body><article>{}</article></body></html>",
+        article
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>\n", p.replace('*', "")))
+            .collect::<String>()
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(parse("a.html", &html, Format::Html));
+    }
+    eprintln!(
+        "html: {} bytes: {:?} per parse",
+        html.len(),
+        started.elapsed() / runs
+    );
+
+    let big_md = synthetic_article(800_000);
+    let started = std::time::Instant::now();
+    let doc = parse("big.md", &big_md, Format::Markdown);
+    eprintln!(
+        "markdown {} MB: {:?} ({} sentences)",
+        big_md.len() >> 20,
+        started.elapsed(),
+        doc.sentences.len()
+    );
+    let big_html = html.repeat(5_000_000 / html.len() + 1);
+    let started = std::time::Instant::now();
+    let doc = parse("big.html", &big_html, Format::Html);
+    eprintln!(
+        "html {} MB: {:?} ({} sentences)",
+        big_html.len() >> 20,
+        started.elapsed(),
+        doc.sentences.len()
+    );
+}
+
+/// Inputs built from one repeated construct must parse in time linear in their size.
+#[test]
+fn repetitive_inputs_stay_fast() {
+    let size = 400_000;
+    let patterns = [
+        "a. [",
+        "<!--",
+        "[1] ",
+        "<a href=\"",
+        "&amp;",
+        "*a ",
+        "`",
+        "<p>",
+        "<b><i>",
+        "\r\n",
+        "[^x] ",
+        "<sup><a href=#r>1</a></sup>. ",
+        "> ",
+        "</div>",
+        "<",
+        "[",
+        "a.[1",
+        "<script>",
+        "]: x\n",
+    ];
+    for pattern in patterns {
+        let text = pattern.repeat(size / pattern.len());
+        for format in [Format::Markdown, Format::Html] {
+            let started = std::time::Instant::now();
+            let doc = parse("r", &text, format);
+            assert_spans_valid(&doc);
+            let elapsed = started.elapsed();
+            // Debug build: a linear parse takes well under a second; quadratic takes minutes.
+            assert!(
+                elapsed.as_secs() < 20,
+                "{pattern:?} {format:?}: {elapsed:?}"
+            );
+        }
+    }
+}
+
+/// Syntax fragments the mutation test splices into documents.
+const FRAGMENTS: &[&str] = &[
+    "<",
+    ">",
+    "</",
+    "<!--",
+    "-->",
+    "&",
+    "&amp;",
+    "&#x",
+    ";",
+    "\"",
+    "'",
+    "=",
+    "[",
+    "]",
+    "(",
+    ")",
+    "[^",
+    "]:",
+    "`",
+    "```\n",
+    "\n",
+    "\r\n",
+    "\n\n",
+    "---\n",
+    "+++\n",
+    "# ",
+    "## References\n",
+    "- ",
+    "1. ",
+    "> ",
+    "|",
+    "|---|\n",
+    "*",
+    "_",
+    "~~",
+    "![",
+    "<a href=\"#r\">",
+    "</a>",
+    "<sup>",
+    "</sup>",
+    "<p>",
+    "</p>",
+    "<li>",
+    "<ol start=99999999999999999999>",
+    "<table>",
+    "<td>",
+    "<script type=\"application/ld+json\">",
+    "</script>",
+    "<title>",
+    "<pre>",
+    "<svg>",
+    "<br>",
+    "[1]",
+    "[2, 3]",
+    "[4-6]",
+    "e.g. ",
+    "Mr. ",
+    "...",
+    "…",
+    "é",
+    "\u{0}",
+    "\u{feff}",
+    "\u{200b}",
+    "By Jane",
+    "<time datetime=",
+    "<meta name=description content=",
+    "<html lang=",
+];
+
+/// Random splicing of fixture documents and syntax fragments; any panic fails with the input.
+/// Run longer with `PRESSGATE_FUZZ_SECS=300 cargo test --lib doc::tests::random_mutations -- --ignored`.
+#[test]
+#[ignore = "long-running randomised test, run on demand"]
+fn random_mutations() {
+    use rand::{Rng, SeedableRng};
+    let seconds: u64 = std::env::var("PRESSGATE_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let seed: u64 = std::env::var("PRESSGATE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let corpus: Vec<String> = [
+        "blog-post-yaml.md",
+        "blog-post-toml.md",
+        "broken-front-matter.md",
+        "news-article.html",
+    ]
+    .iter()
+    .map(|name| fixture(name))
+    .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut runs = 0u64;
+    while std::time::Instant::now() < deadline {
+        let mut text = corpus[rng.random_range(0..corpus.len())].clone();
+        for _ in 0..rng.random_range(1..24) {
+            let at = floor_boundary(&text, rng.random_range(0..=text.len()));
+            match rng.random_range(0..4) {
+                0 => text.insert_str(at, FRAGMENTS[rng.random_range(0..FRAGMENTS.len())]),
+                1 => {
+                    let end = floor_boundary(&text, (at + rng.random_range(0..64)).min(text.len()));
+                    text.replace_range(at..end.max(at), "");
+                }
+                2 => {
+                    let end =
+                        floor_boundary(&text, (at + rng.random_range(0..256)).min(text.len()));
+                    let piece = text[at..end.max(at)].to_owned();
+                    let to = floor_boundary(&text, rng.random_range(0..=text.len()));
+                    text.insert_str(to, &piece);
+                }
+                _ => {
+                    let other = &corpus[rng.random_range(0..corpus.len())];
+                    let from = floor_boundary(other, rng.random_range(0..=other.len()));
+                    let end =
+                        floor_boundary(other, (from + rng.random_range(0..512)).min(other.len()));
+                    text.insert_str(at, &other[from..end.max(from)]);
+                }
+            }
+        }
+        for format in [Format::Markdown, Format::Html] {
+            let result = std::panic::catch_unwind(|| {
+                let doc = parse("fuzz", &text, format);
+                assert_spans_valid(&doc);
+            });
+            if result.is_err() {
+                let dir = format!("{}/target/doc-fuzz-failures", env!("CARGO_MANIFEST_DIR"));
+                let _ = std::fs::create_dir_all(&dir);
+                let path = format!("{dir}/seed{seed}-run{runs}-{format:?}.txt");
+                let _ = std::fs::write(&path, &text);
+                panic!("{format:?} parse failed on input saved to {path}");
+            }
+        }
+        runs += 1;
+    }
+    eprintln!("{runs} mutated documents parsed in both formats");
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[test]
+#[ignore = "timing breakdown, run on demand with optimisations"]
+fn parse_speed_breakdown() {
+    let article = synthetic_article(1_500);
+    let runs = 500;
+    let time = |label: &str, f: &dyn Fn()| {
+        let started = std::time::Instant::now();
+        for _ in 0..runs {
+            f();
+        }
+        eprintln!("{label}: {:?}", started.elapsed() / runs);
+    };
+    time("pulldown events", &|| {
+        let opts =
+            pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_FOOTNOTES;
+        let n = pulldown_cmark::Parser::new_ext(&article, opts)
+            .into_offset_iter()
+            .count();
+        std::hint::black_box(n);
+    });
+    time("line index", &|| {
+        std::hint::black_box(LineIndex::new(&article));
+    });
+    time("front matter", &|| {
+        let lines = LineIndex::new(&article);
+        std::hint::black_box(front_matter::parse(&article, &lines).body_start);
+    });
+    time("markdown walk", &|| {
+        std::hint::black_box(markdown::parse(&article, 0).body.blocks.len());
+    });
+    let doc = parse("a.md", &article, Format::Markdown);
+    time("sentences", &|| {
+        for b in &doc.blocks {
+            std::hint::black_box(sentences::split(&b.text));
+        }
+    });
+    time("citations", &|| {
+        for b in &doc.blocks {
+            std::hint::black_box(citations::find(&b.text, &[]));
+        }
+    });
+    time("full parse", &|| {
+        std::hint::black_box(parse("a.md", &article, Format::Markdown));
+    });
+}
+
+#[test]
+fn front_matter_json_ld_and_deep_values() {
+    let src = "---\ntitle: T\njsonld:\n  \"@type\": Article\n  headline: T\n---\nBody.\n";
+    let doc = parse("j.md", src, Format::Markdown);
+    assert_eq!(doc.json_ld.len(), 1);
+    assert_eq!(
+        doc.json_ld[0].value.as_ref().map(|v| v["@type"].clone()),
+        Some("Article".into())
+    );
+    let deep_toml = format!(
+        "+++\na = {}{}\n+++\nBody.\n",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let doc = parse("t.md", &deep_toml, Format::Markdown);
+    assert_spans_valid(&doc);
+    let deep_yaml = format!(
+        "---\na: {}{}\n---\nBody.\n",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let doc = parse("y.md", &deep_yaml, Format::Markdown);
+    assert_spans_valid(&doc);
+    assert_eq!(doc.sentences.len(), 1);
+}
+
+#[test]
+fn html_cells_and_inline_images_keep_their_blocks() {
+    let src = "<table><tr><td><div>a</div>b</td></tr></table><p>x <img src=i.png> y</p>";
+    let doc = parse("t.html", src, Format::Html);
+    let blocks: Vec<(BlockKind, &str)> = doc
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str()))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            (BlockKind::TableCell, "a"),
+            (BlockKind::TableCell, "b"),
+            (BlockKind::Paragraph, "x y")
+        ]
+    );
+}
