@@ -126,7 +126,12 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // An absolute root, so globs match documents however their paths were given.
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let root = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
         Config::from_toml_str(&text, path, root)
     }
 
@@ -484,6 +489,17 @@ mod tests {
             }
             other => panic!("expected a configuration error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn load_gives_an_absolute_root_for_relative_paths() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/full");
+        let c = Config::load(&dir.join("pressgate.toml")).unwrap();
+        assert!(c.root.is_absolute());
+        assert_eq!(
+            c.relative_path(&dir.join("drafts/x.md").to_string_lossy()),
+            "drafts/x.md"
+        );
     }
 
     #[test]
