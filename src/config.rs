@@ -21,6 +21,8 @@
 //! ignore = ["STYLE012"]
 //! [overrides.STYLE006]
 //! severity = "off"
+//! [overrides.settings]                  # on top of [settings]; the last matching override wins
+//! audience = "expert"
 //! ```
 use crate::error::{Error, Result};
 use crate::finding::Severity;
@@ -95,6 +97,9 @@ pub struct Override {
     pub files: Vec<String>,
     pub matcher: GlobSet,
     pub rules: RuleSelection,
+    /// `[overrides.settings]` applied on top of the top-level `[settings]`; the last matching
+    /// override that has settings wins.
+    pub settings: Option<Settings>,
 }
 
 impl Override {
@@ -142,6 +147,7 @@ impl Config {
             message,
         };
         let table: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let mut override_settings: Vec<(usize, toml::Table)> = Vec::new();
         let mut config = Config {
             root,
             path: Some(path.to_path_buf()),
@@ -168,9 +174,12 @@ impl Config {
                         let t = item.as_table().ok_or_else(|| {
                             err(format!("overrides[{i}] must be a table ([[overrides]])"))
                         })?;
-                        config
-                            .overrides
-                            .push(parse_override(t, &format!("overrides[{i}]")).map_err(err)?);
+                        let (o, raw) =
+                            parse_override(t, &format!("overrides[{i}]")).map_err(err)?;
+                        if let Some(raw) = raw {
+                            override_settings.push((i, raw));
+                        }
+                        config.overrides.push(o);
                     }
                 }
                 "ignore" => {
@@ -188,7 +197,34 @@ impl Config {
                 }
             }
         }
+        // Override settings are the top-level table plus their own keys, checked like it.
+        let base = table
+            .get("settings")
+            .and_then(|v| v.as_table())
+            .cloned()
+            .unwrap_or_default();
+        for (i, raw) in override_settings {
+            let mut merged = base.clone();
+            merged.extend(raw);
+            let settings: Settings =
+                toml::Value::Table(merged)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        err(format!("[overrides[{i}].settings]: {}", e.message()))
+                    })?;
+            config.overrides[i].settings = Some(settings);
+        }
         Ok(config)
+    }
+
+    /// Settings for `rel_path`: the last matching override's, else the top-level ones.
+    pub fn settings_for(&self, rel_path: &str) -> &Settings {
+        self.overrides
+            .iter()
+            .rev()
+            .filter(|o| o.matches(rel_path))
+            .find_map(|o| o.settings.as_ref())
+            .unwrap_or(&self.settings)
     }
 
     /// Whether `rel_path` (relative to `root`, `/`-separated) matches an `ignore` glob.
@@ -231,7 +267,11 @@ impl Config {
     }
 }
 
-fn parse_override(table: &toml::Table, where_: &str) -> Result<Override, String> {
+/// The override and its raw `settings` table (merged with the top level later).
+fn parse_override(
+    table: &toml::Table,
+    where_: &str,
+) -> Result<(Override, Option<toml::Table>), String> {
     let files = match table.get("files") {
         Some(v) => string_list(v, &format!("{where_}.files"))?,
         None => return Err(format!("{where_}: missing `files = [\"glob\", ...]`")),
@@ -240,12 +280,24 @@ fn parse_override(table: &toml::Table, where_: &str) -> Result<Override, String>
         return Err(format!("{where_}.files: needs at least one glob"));
     }
     let matcher = compile_globs(&files, &format!("{where_}.files"))?;
+    let settings = match table.get("settings") {
+        Some(v) => Some(
+            v.as_table()
+                .cloned()
+                .ok_or_else(|| format!("`{where_}.settings` must be a table"))?,
+        ),
+        None => None,
+    };
     let rules = parse_selection(table, where_, true)?;
-    Ok(Override {
-        files,
-        matcher,
-        rules,
-    })
+    Ok((
+        Override {
+            files,
+            matcher,
+            rules,
+            settings: None,
+        },
+        settings,
+    ))
 }
 
 /// Parse `select`/`enable`/`ignore`/`disable` and `CODE` tables. `allow_files` accepts the
@@ -259,7 +311,7 @@ fn parse_selection(
     for (key, value) in table {
         let here = format!("{where_}.{key}");
         match key.as_str() {
-            "files" if allow_files => {}
+            "files" | "settings" if allow_files => {}
             "select" => sel.select = string_list(value, &here)?,
             "enable" => sel.enable.extend(string_list(value, &here)?),
             "ignore" | "disable" => sel.disable.extend(string_list(value, &here)?),
@@ -454,6 +506,28 @@ mod tests {
         );
         let m = config_message(parse("[[overrides]]\nignore = [\"SEO\"]\n"));
         assert!(m.contains("overrides[0]") && m.contains("files"), "{m}");
+    }
+
+    #[test]
+    fn override_settings_merge_over_top_level() {
+        let c = parse(
+            "[settings]\naudience = \"general\"\nymyl = true\n[[overrides]]\nfiles = [\"docs/**\"]\n[overrides.settings]\naudience = \"expert\"\n",
+        )
+        .unwrap();
+        let docs = c.settings_for("docs/a.md");
+        assert_eq!(docs.audience.as_deref(), Some("expert"));
+        assert!(docs.ymyl);
+        assert_eq!(
+            c.settings_for("blog/a.md").audience.as_deref(),
+            Some("general")
+        );
+        let m = config_message(parse(
+            "[[overrides]]\nfiles = [\"a\"]\n[overrides.settings]\naudiance = \"x\"\n",
+        ));
+        assert!(
+            m.contains("overrides[0].settings") && m.contains("audiance"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -75,6 +75,8 @@ max = 30                        # rule options, see each page
 [[overrides]]
 files = [\"glossary/**\"]
 ignore = [\"STYLE012\"]
+[overrides.settings]            # on top of [settings]
+audience = \"expert\"
 ```
 
 Inline, in Markdown or HTML: `<!-- pressgate-disable-next-line CODE -->`,

@@ -1,6 +1,6 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
 use super::suppress::Suppressions;
-use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta};
+use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, Settings};
 use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -105,7 +105,10 @@ impl Engine {
         let mut out: Vec<Vec<Finding>> = docs
             .par_iter()
             .zip(active.par_iter())
-            .map(|(doc, active)| self.check_one(doc, active))
+            .map(|(doc, active)| {
+                let settings = self.settings_for(&doc.path);
+                self.check_one(doc, active, settings)
+            })
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
         let empty = toml::Table::new();
@@ -155,7 +158,12 @@ impl Engine {
         out
     }
 
-    fn check_one(&self, doc: &Document, active: &[Option<Active>]) -> Vec<Finding> {
+    fn check_one(
+        &self,
+        doc: &Document,
+        active: &[Option<Active>],
+        settings: &Settings,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for (rule, a) in self.rules.iter().zip(active) {
             let Some(a) = a else {
@@ -164,7 +172,7 @@ impl Engine {
             let ctx = RuleContext {
                 severity: a.severity,
                 options: &a.options,
-                settings: &self.config.settings,
+                settings,
             };
             let start = out.len();
             // A bug in one rule must not end the whole run: report it as a finding instead.
@@ -190,6 +198,14 @@ impl Engine {
                 .cloned(),
         );
         out
+    }
+
+    /// Project settings for a document path (`[settings]`, or a matching override's).
+    fn settings_for(&self, path: &str) -> &Settings {
+        if self.config.overrides.iter().all(|o| o.settings.is_none()) {
+            return &self.config.settings;
+        }
+        self.config.settings_for(&self.config.relative_path(path))
     }
 
     /// Rule settings for a document path: the base ones unless an override matches.

@@ -346,3 +346,40 @@ fn project_folder_with_overrides_and_ignore() {
     assert_eq!(out[0][1].severity, Severity::Error);
     assert!(out[1].is_empty(), "{:?}", out[1]);
 }
+
+/// Reports the audience it was given, to observe per-document settings.
+struct ShowAudience;
+const SHOW_AUDIENCE: RuleMeta = RuleMeta {
+    code: "TEST902",
+    name: "show-audience",
+    pack: "test",
+    default_severity: Severity::Info,
+    summary: "s",
+    doc: "d",
+    options: &[],
+    fixable: false,
+};
+impl Rule for ShowAudience {
+    fn meta(&self) -> &RuleMeta {
+        &SHOW_AUDIENCE
+    }
+    fn check(&self, ctx: &RuleContext, _: &Document, out: &mut Vec<Finding>) {
+        let audience = ctx.settings.audience.clone().unwrap_or_default();
+        out.push(ctx.finding("TEST902", audience, Span::file_start()));
+    }
+}
+
+#[test]
+fn override_settings_reach_rules() {
+    let cfg = config(
+        "[settings]\naudience = \"general\"\n[[overrides]]\nfiles = [\"papers/**\"]\n[overrides.settings]\naudience = \"expert\"\n",
+    );
+    let e = Engine::from_rules(vec![Box::new(ShowAudience)], &cfg).unwrap();
+    let mut blog = doc(&["Text."]);
+    blog.path = "/p/blog/a.md".into();
+    let mut paper = blog.clone();
+    paper.path = "/p/papers/a.md".into();
+    let out = e.check(&[blog, paper]);
+    assert_eq!(out[0][0].message, "general");
+    assert_eq!(out[1][0].message, "expert");
+}
