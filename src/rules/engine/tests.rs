@@ -383,3 +383,16 @@ fn override_settings_reach_rules() {
     assert_eq!(out[0][0].message, "general");
     assert_eq!(out[1][0].message, "expert");
 }
+
+#[test]
+fn suppressions_work_on_parsed_html() {
+    use crate::doc::{parse, Format};
+    let src = "<html><body>\n<p>In conclusion, mix.</p>\n<!-- pressgate-disable-next-line STYLE001 -->\n<p>In conclusion, bake.</p>\n</body></html>\n";
+    let d = parse("a.html", src, Format::Html);
+    let out = engine("[rules]\nselect = [\"STYLE001\"]\n").check(std::slice::from_ref(&d));
+    let lines: Vec<usize> = out[0]
+        .iter()
+        .map(|f| d.lines.line_col(&d.source, f.span.start).line)
+        .collect();
+    assert_eq!(lines, vec![2]);
+}
