@@ -12,6 +12,8 @@
 //! enable = ["CITE001"]                  # added on top of `select`
 //! ignore = ["STYLE013"]                 # removed (alias: `disable`)
 //!
+//! STYLE012 = "info"                     # shorthand for a severity
+//!
 //! [rules.STYLE006]
 //! severity = "error"                    # error | warning | info | off
 //! max = 30                              # rule options
@@ -321,11 +323,20 @@ fn parse_selection(
                         "unknown key `{here}` (expected select, enable, ignore, disable or a rule code table such as [{where_}.STYLE001])"
                     ));
                 }
-                let t = value
-                    .as_table()
-                    .ok_or_else(|| format!("`{here}` must be a table of severity and options"))?;
-                sel.rules
-                    .insert(code.to_owned(), parse_rule_config(t, &here)?);
+                let rc = match value {
+                    toml::Value::Table(t) => parse_rule_config(t, &here)?,
+                    // Shorthand: `STYLE001 = "off"`.
+                    toml::Value::String(level) => RuleConfig {
+                        level: Some(parse_level(level).map_err(|e| format!("`{here}`: {e}"))?),
+                        options: toml::Table::new(),
+                    },
+                    _ => {
+                        return Err(format!(
+                            "`{here}` must be a severity string or a table of severity and options"
+                        ))
+                    }
+                };
+                sel.rules.insert(code.to_owned(), rc);
             }
         }
     }
@@ -441,6 +452,13 @@ mod tests {
         assert_eq!(r6.level, Some(RuleLevel::On(Severity::Error)));
         assert_eq!(r6.options.get("max").and_then(|v| v.as_integer()), Some(30));
         assert_eq!(c.rules.rules["STYLE001"].level, Some(RuleLevel::Off));
+        let short = parse("[rules]\nSTYLE002 = \"info\"\n").unwrap();
+        assert_eq!(
+            short.rules.rules["STYLE002"].level,
+            Some(RuleLevel::On(Severity::Info))
+        );
+        let m = config_message(parse("[rules]\nSTYLE002 = 3\n"));
+        assert!(m.contains("rules.STYLE002"), "{m}");
     }
 
     #[test]
