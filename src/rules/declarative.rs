@@ -141,6 +141,8 @@ struct RuleSpec {
     second: Option<String>,
     exceptions: Vec<String>,
     case: Option<String>,
+    /// Capitalization: headings above this level (the page title) are not checked.
+    min_level: Option<u8>,
     doc: DocSpec,
 }
 
@@ -234,6 +236,7 @@ enum Kind {
     Capitalization {
         case: Case,
         exceptions: HashSet<String>,
+        min_level: u8,
     },
 }
 
@@ -453,9 +456,16 @@ impl DeclarativeRule {
                     toml_list(&spec.exceptions),
                     "Words kept as written (proper nouns); configured ones are added.",
                 ));
+                let min_level = spec.min_level.unwrap_or(1);
+                options.push(option(
+                    "min_level",
+                    min_level.to_string(),
+                    "Shallowest heading level checked (2 leaves the H1 title alone).",
+                ));
                 Kind::Capitalization {
                     case,
                     exceptions: spec.exceptions.iter().cloned().collect(),
+                    min_level,
                 }
             }
             other => {
@@ -889,7 +899,12 @@ impl Rule for DeclarativeRule {
                     }
                 }
             }
-            Kind::Capitalization { case, exceptions } => {
+            Kind::Capitalization {
+                case,
+                exceptions,
+                min_level,
+            } => {
+                let min_level = ctx.opt_usize("min_level", usize::from(*min_level));
                 let case = ctx
                     .options
                     .get("case")
@@ -898,7 +913,11 @@ impl Rule for DeclarativeRule {
                     .unwrap_or(*case);
                 let extra = extra_strings(ctx, "exceptions");
                 let is_exception = |w: &str| exceptions.contains(w) || extra.iter().any(|e| e == w);
-                for h in &doc.headings {
+                for h in doc
+                    .headings
+                    .iter()
+                    .filter(|h| usize::from(h.level) >= min_level)
+                {
                     let Some(fixed) = recase(&h.text, case, &is_exception) else {
                         continue;
                     };

@@ -268,6 +268,8 @@ fn capitalization_sentence_and_title_case() {
         &Settings::default()
     )
     .is_empty());
+    // Test headings are level 2: a minimum level of 3 skips them.
+    assert!(run_rule(&r, &d, "min_level = 3", &Settings::default()).is_empty());
 }
 
 #[test]
