@@ -57,7 +57,22 @@ fn metadata_is_complete_and_codes_are_unique() {
                 m.code,
                 option.name
             );
-            assert!(!option.default.is_empty());
+            let parsed = toml::from_str::<toml::Table>(&format!("v = {}", option.default));
+            assert!(
+                parsed.is_ok(),
+                "{}: default of {} is not TOML",
+                m.code,
+                option.name
+            );
+            if option.default.starts_with('[') {
+                assert!(
+                    !crate::rules::builtin::support::options::string_list(option.default)
+                        .is_empty(),
+                    "{}: default list of {} is empty",
+                    m.code,
+                    option.name
+                );
+            }
         }
     }
 }

@@ -1,55 +1,19 @@
 //! EEAT003: the author is a real person, not a role, a team or an AI tool.
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
-use crate::rules::builtin::support::{jsonld, names};
+use crate::rules::builtin::support::{jsonld, names, options};
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use crate::span::Span;
 use std::sync::LazyLock;
 
 pub struct GenericAuthor;
 
-const DEFAULT_GENERIC: &[&str] = &[
-    "admin",
-    "administrator",
-    "staff",
-    "staff writer",
-    "editor",
-    "editors",
-    "editorial team",
-    "editorial staff",
-    "the editors",
-    "team",
-    "the team",
-    "content team",
-    "marketing team",
-    "webmaster",
-    "guest",
-    "guest author",
-    "anonymous",
-    "unknown",
-    "user",
-    "author",
-    "contributor",
-    "ai writer",
-    "ai assistant",
-    "ai",
-    "bot",
-    "chatgpt",
-    "gpt",
-    "gpt-4",
-    "gpt-4o",
-    "openai",
-    "claude",
-    "gemini",
-    "bard",
-    "copilot",
-    "jasper",
-    "llama",
-];
+/// Default of `generic_names`, as shown by `rules explain`.
+const DEFAULT_GENERIC_NAMES: &str = r#"["admin", "administrator", "staff", "staff writer", "editor", "editors", "editorial team", "editorial staff", "the editors", "team", "the team", "content team", "marketing team", "webmaster", "guest", "guest author", "anonymous", "unknown", "user", "author", "contributor", "ai writer", "ai assistant", "ai", "bot", "chatgpt", "gpt", "gpt-4", "gpt-4o", "openai", "claude", "gemini", "bard", "copilot", "jasper", "llama"]"#;
 
 /// `DEFAULT_GENERIC` normalised once, the way names are compared.
 static DEFAULT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    DEFAULT_GENERIC
+    options::string_list(DEFAULT_GENERIC_NAMES)
         .iter()
         .map(|n| names::name_words(n).join(" "))
         .collect()
@@ -90,7 +54,7 @@ author:
   compared case-insensitively after removing punctuation."#,
     options: &[RuleOption {
         name: "generic_names",
-        default: r#"["admin", "staff", "editor", "team", "ai writer", "chatgpt", "..."]"#,
+        default: DEFAULT_GENERIC_NAMES,
         doc: "Author names that identify no real person.",
     }],
     fixable: false,
