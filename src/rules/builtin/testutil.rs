@@ -292,3 +292,24 @@ fn show_fixture_findings() {
         }
     }
 }
+
+/// Findings of `rule` on one in-memory file, with `[settings]`/options given as TOML text.
+pub fn check_source(
+    rule: &dyn Rule,
+    path: &str,
+    source: &str,
+    settings_toml: &str,
+    options_toml: &str,
+) -> Vec<Finding> {
+    let settings: Settings = toml::from_str(settings_toml).expect("valid settings TOML");
+    let options: toml::Table = toml::from_str(options_toml).expect("valid options TOML");
+    let ctx = RuleContext {
+        severity: rule.meta().default_severity,
+        options: &options,
+        settings: &settings,
+    };
+    let doc = parse(path, source, Format::from_path(path));
+    run_rule(rule, &ctx, std::slice::from_ref(&doc))
+        .pop()
+        .unwrap_or_default()
+}

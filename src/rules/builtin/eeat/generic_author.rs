@@ -107,6 +107,28 @@ fn finding(ctx: &RuleContext, name: &str, place: &str, span: Span) -> Finding {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn ai_words_in_a_name_and_configured_names_are_generic() {
+        let page = |name: &str| format!("---\nauthor: {name}\n---\n\nText.\n");
+        let rule = &super::GenericAuthor;
+        assert_eq!(
+            check_source(rule, "a.md", &page("Acme AI Bot"), "", "").len(),
+            1
+        );
+        assert_eq!(
+            check_source(rule, "a.md", &page("The Staff"), "", "").len(),
+            1
+        );
+        assert!(check_source(rule, "a.md", &page("Aileen Botha"), "", "").is_empty());
+        let custom = "generic_names = [\"Coffee Desk\"]";
+        assert_eq!(
+            check_source(rule, "a.md", &page("Coffee Desk"), "", custom).len(),
+            1
+        );
+        assert!(check_source(rule, "a.md", &page("Admin"), "", custom).is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::GenericAuthor);

@@ -84,6 +84,19 @@ impl Rule for ArticleMissingProperties {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn required_properties_are_configurable() {
+        let page = "<html><head><script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", \"headline\": \"H\"}</script></head></html>";
+        let rule = &super::ArticleMissingProperties;
+        let found = check_source(rule, "a.html", page, "", "");
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .message
+            .contains("author, datePublished, image, publisher"));
+        assert!(check_source(rule, "a.html", page, "", "required = [\"headline\"]").is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::ArticleMissingProperties);
