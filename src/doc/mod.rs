@@ -447,3 +447,6 @@ fn clamp_spans(doc: &mut Document) {
         fix(&mut b.span);
     }
 }
+
+#[cfg(test)]
+mod tests;
