@@ -313,3 +313,23 @@ pub fn check_source(
         .pop()
         .unwrap_or_default()
 }
+
+/// Prints every builtin finding on `$PRESSGATE_DUMP`, for reviewing rules on real pages.
+#[test]
+#[ignore = "debugging aid: PRESSGATE_DUMP=path cargo test show_all_findings -- --ignored --nocapture"]
+fn show_all_findings() {
+    let Ok(path) = std::env::var("PRESSGATE_DUMP") else { return };
+    let source = std::fs::read_to_string(&path).expect("readable file");
+    let doc = parse(&path, &source, Format::from_path(&path));
+    let settings = Settings::default();
+    let options = toml::Table::new();
+    for rule in super::all() {
+        let ctx = RuleContext {
+            severity: rule.meta().default_severity,
+            options: &options,
+            settings: &settings,
+        };
+        let found = run_rule(rule.as_ref(), &ctx, std::slice::from_ref(&doc));
+        print!("{}", describe(&doc, &found[0]));
+    }
+}
