@@ -318,7 +318,9 @@ pub fn check_source(
 #[test]
 #[ignore = "debugging aid: PRESSGATE_DUMP=path cargo test show_all_findings -- --ignored --nocapture"]
 fn show_all_findings() {
-    let Ok(path) = std::env::var("PRESSGATE_DUMP") else { return };
+    let Ok(path) = std::env::var("PRESSGATE_DUMP") else {
+        return;
+    };
     let source = std::fs::read_to_string(&path).expect("readable file");
     let doc = parse(&path, &source, Format::from_path(&path));
     let settings = Settings::default();
