@@ -1,12 +1,491 @@
-//! `pressgate check`.
-use crate::error::Result;
+//! `pressgate check`: lint files, directories, globs or stdin and report the findings.
+//!
+//! Inputs that cannot be linted (missing, unreadable, binary, not UTF-8, over `--max-file-size`)
+//! are reported as `IO001` error findings on that path, next to the other findings, so every
+//! output format shows them. If no input at all could be read, the run exits 2. Empty files are
+//! read fine and skipped with a warning on stderr (there is nothing to check in them).
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::doc::{self, Document, Format};
+use crate::error::{exit, Error, Result};
+use crate::finding::{FileReport, Finding, Severity};
+use crate::fix;
+use crate::report::{self, OutputFormat, RenderOptions, ReportInput, IO_CODE};
+use crate::rules::{Engine, RuleMeta};
+use crate::span::Span;
+use crate::walk::{self, Input, InputSource};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailLevel {
+    fn severity(self) -> Severity {
+        match self {
+            FailLevel::Error => Severity::Error,
+            FailLevel::Warning => Severity::Warning,
+            FailLevel::Info => Severity::Info,
+        }
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files, directories (respecting .gitignore) or globs; `-` reads stdin.
+    /// Files, directories (respecting .gitignore) or globs; `-` reads stdin. Default: `.`.
     pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Lowest severity that makes the run fail (exit 1).
+    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
+    pub fail_level: FailLevel,
+    /// Use this `pressgate.toml` instead of discovering one from the first path.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only report these codes, code prefixes or packs (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Do not report these codes, code prefixes or packs (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Ignore findings recorded in this baseline file; only new ones are reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Apply safe fixes in place (atomically), then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print a unified diff of the fixes and change nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+    /// Name used for stdin (`-`): picks the format and is the reported path.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Only print findings: no summary line, no warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the number of findings per code instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Skip (and report as IO001) files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 5_000_000)]
+    pub max_file_size: u64,
 }
 
-pub fn run(_args: CheckArgs) -> Result<i32> {
-    Err(crate::Error::Usage("check: not built yet".into()))
+/// Codes to keep: `--select` (empty = all) minus `--ignore`. An entry matches a code exactly,
+/// as a prefix (`SEO`, `STYLE0`), or by the rule's pack name (`seo`, `style`).
+struct CodeFilter {
+    select: Vec<String>,
+    ignore: Vec<String>,
+}
+
+impl CodeFilter {
+    fn new(select: &[String], ignore: &[String]) -> Self {
+        let clean = |v: &[String]| {
+            v.iter()
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        CodeFilter {
+            select: clean(select),
+            ignore: clean(ignore),
+        }
+    }
+
+    fn matches(entry: &str, code: &str, pack: Option<&str>) -> bool {
+        code.to_ascii_uppercase().starts_with(entry)
+            || pack.is_some_and(|p| p.eq_ignore_ascii_case(entry))
+    }
+
+    fn keeps(&self, code: &str, pack: Option<&str>) -> bool {
+        // Unreadable inputs are always reported: hiding them would hide unchecked files.
+        if code == IO_CODE {
+            return true;
+        }
+        let selected =
+            self.select.is_empty() || self.select.iter().any(|e| Self::matches(e, code, pack));
+        selected && !self.ignore.iter().any(|e| Self::matches(e, code, pack))
+    }
+}
+
+/// What reading one input produced.
+enum ReadOutcome {
+    Text(String),
+    Empty,
+    Failed(String),
+}
+
+fn read_limited(reader: impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Read one input, rejecting what cannot be linted with a message that says why.
+fn read_input(input: &Input, max_size: u64) -> ReadOutcome {
+    let too_big = |size: u64| {
+        ReadOutcome::Failed(format!(
+            "file is {size} bytes, over the --max-file-size limit of {max_size} bytes; skipped"
+        ))
+    };
+    let bytes = match &input.source {
+        InputSource::Stdin => match read_limited(std::io::stdin().lock(), max_size) {
+            Ok(b) => b,
+            Err(e) => return ReadOutcome::Failed(format!("cannot read stdin: {e}")),
+        },
+        InputSource::File(path) => {
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.is_dir() => {
+                    return ReadOutcome::Failed("is a directory, not a file".into())
+                }
+                Ok(meta) if meta.len() > max_size => return too_big(meta.len()),
+                Ok(_) => {}
+                Err(e) => return ReadOutcome::Failed(io_message(&e)),
+            }
+            // Limit the read too: the file may grow between the size check and the read.
+            match std::fs::File::open(path).and_then(|f| read_limited(f, max_size)) {
+                Ok(b) => b,
+                Err(e) => return ReadOutcome::Failed(io_message(&e)),
+            }
+        }
+    };
+    if bytes.len() as u64 > max_size {
+        return too_big(bytes.len() as u64);
+    }
+    if bytes.is_empty() {
+        return ReadOutcome::Empty;
+    }
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return ReadOutcome::Failed(format!(
+            "binary file (NUL byte at offset {pos}), not a text document; skipped"
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => ReadOutcome::Text(text),
+        Err(e) => ReadOutcome::Failed(format!(
+            "not valid UTF-8 (invalid byte at offset {}); convert it to UTF-8 to check it",
+            e.utf8_error().valid_up_to()
+        )),
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn io_report(path: &str, message: &str) -> FileReport {
+    FileReport {
+        path: path.to_owned(),
+        source: String::new(),
+        findings: vec![Finding::new(
+            IO_CODE,
+            Severity::Error,
+            message,
+            Span::file_start(),
+        )],
+    }
+}
+
+/// The directory to discover `pressgate.toml` from: the first path (a glob's base, stdin's
+/// current directory).
+fn config_start(paths: &[String]) -> PathBuf {
+    match paths.first().map(String::as_str) {
+        None | Some("-") => PathBuf::from("."),
+        Some(p) if !Path::new(p).exists() && walk::is_glob(p) => walk::glob_base(p),
+        Some(p) => PathBuf::from(p),
+    }
+}
+
+/// Path of `input` relative to the config root, `/`-separated, for `Config::is_ignored`.
+fn relative_to_root(config: &Config, input: &Input) -> String {
+    let InputSource::File(path) = &input.source else {
+        return input.display.clone();
+    };
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    match absolute.strip_prefix(&root) {
+        Ok(rel) => walk::display_path(rel),
+        Err(_) => input.display.clone(),
+    }
+}
+
+fn check_docs(
+    engine: &Engine,
+    docs: &[Document],
+    filter: &CodeFilter,
+    metas: &[RuleMeta],
+) -> Vec<Vec<Finding>> {
+    let pack_of = |code: &str| metas.iter().find(|m| m.code == code).map(|m| m.pack);
+    engine
+        .check(docs)
+        .into_iter()
+        .map(|mut list| {
+            list.retain(|f| filter.keeps(&f.code, pack_of(&f.code)));
+            list
+        })
+        .collect()
+}
+
+fn warn(quiet: bool, message: &str) {
+    if !quiet {
+        eprintln!("warning: {message}");
+    }
+}
+
+pub fn run(args: CheckArgs) -> Result<i32> {
+    let paths = if args.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        args.paths.clone()
+    };
+    let stdin_count = paths.iter().filter(|p| *p == "-").count();
+    if stdin_count > 1 {
+        return Err(Error::Usage("`-` (stdin) may be given only once".into()));
+    }
+    if stdin_count == 1 && args.fix && !args.dry_run {
+        return Err(Error::Usage(
+            "--fix cannot write back to stdin; use --fix --dry-run to see the diff".into(),
+        ));
+    }
+
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::discover(&config_start(&paths))?,
+    };
+    let engine = Engine::from_config(&config)?;
+    let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    let filter = CodeFilter::new(&args.select, &args.ignore);
+
+    // Discover and read inputs.
+    let discovery = walk::discover(&paths, args.stdin_filename.as_deref());
+    let mut io_reports: Vec<FileReport> = discovery
+        .failures
+        .iter()
+        .map(|f| io_report(&f.display, &f.message))
+        .collect();
+    let inputs: Vec<Input> = discovery
+        .inputs
+        .into_iter()
+        .filter(|i| !config.is_ignored(&relative_to_root(&config, i)))
+        .collect();
+    let read: Vec<(Input, ReadOutcome)> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let r = read_input(&input, args.max_file_size);
+            (input, r)
+        })
+        .collect();
+    let attempted = read.len() + io_reports.len();
+    let mut texts: Vec<(Input, String)> = Vec::new();
+    let mut empty = 0;
+    for (input, r) in read {
+        match r {
+            ReadOutcome::Text(text) => texts.push((input, text)),
+            ReadOutcome::Empty => {
+                empty += 1;
+                warn(
+                    args.quiet,
+                    &format!("{}: empty file, nothing to check", input.display),
+                );
+            }
+            ReadOutcome::Failed(message) => io_reports.push(io_report(&input.display, &message)),
+        }
+    }
+    if attempted == 0 {
+        warn(args.quiet, "no Markdown or HTML files found");
+    } else if texts.is_empty() && empty == 0 {
+        for r in &io_reports {
+            for f in &r.findings {
+                eprintln!("error: {}: {}", r.path, f.message);
+            }
+        }
+        eprintln!("error: none of the inputs could be read");
+        return Ok(exit::ERROR);
+    }
+
+    // Lint.
+    let parse = |display: &str, text: &str| doc::parse(display, text, Format::from_path(display));
+    let mut docs: Vec<Document> = texts
+        .par_iter()
+        .map(|(i, t)| parse(&i.display, t))
+        .collect();
+    let mut findings = check_docs(&engine, &docs, &filter, &metas);
+
+    // Fix, then re-check everything together so set-level rules see the fixed texts.
+    if args.fix {
+        let fixed: Vec<fix::Applied> = docs
+            .par_iter()
+            .zip(findings.par_iter())
+            .map(|(d, list)| {
+                fix::fix_until_stable(&d.source, list, |text| {
+                    check_docs(&engine, &[parse(&d.path, text)], &filter, &metas)
+                        .pop()
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let mut changed_files = 0;
+        let mut applied = 0;
+        let mut stdout = std::io::stdout().lock();
+        for ((input, _), (d, result)) in texts.iter().zip(docs.iter().zip(&fixed)) {
+            if result.fixes == 0 || result.source == d.source {
+                continue;
+            }
+            changed_files += 1;
+            applied += result.fixes;
+            if args.dry_run {
+                let diff = fix::unified_diff(&d.path, &d.source, &result.source);
+                stdout
+                    .write_all(diff.as_bytes())
+                    .map_err(|e| Error::io("<stdout>", e))?;
+            } else if let InputSource::File(path) = &input.source {
+                fix::write_atomic(path, result.source.as_bytes())
+                    .map_err(|e| Error::io(path, e))?;
+            }
+        }
+        drop(stdout);
+        let verb = if args.dry_run { "would fix" } else { "fixed" };
+        if !args.quiet {
+            eprintln!("{verb} {applied} finding(s) in {changed_files} file(s)");
+        }
+        if changed_files > 0 {
+            docs = docs
+                .iter()
+                .zip(fixed)
+                .map(|(d, result)| {
+                    if result.fixes > 0 {
+                        parse(&d.path, &result.source)
+                    } else {
+                        d.clone()
+                    }
+                })
+                .collect();
+            findings = check_docs(&engine, &docs, &filter, &metas);
+        }
+    }
+
+    let mut reports: Vec<FileReport> = docs
+        .into_iter()
+        .zip(findings)
+        .map(|(d, findings)| FileReport {
+            path: d.path,
+            source: d.source,
+            findings,
+        })
+        .collect();
+    reports.append(&mut io_reports);
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_reports(&reports);
+        baseline.save(path)?;
+        if !args.quiet {
+            let total: usize = baseline.findings.iter().map(|e| e.count).sum();
+            eprintln!("wrote {total} finding(s) to baseline {}", path.display());
+        }
+        return Ok(exit::OK);
+    }
+    if let Some(path) = &args.baseline {
+        let dropped = Baseline::load(path)?.filter(&mut reports);
+        if !args.quiet && dropped > 0 {
+            eprintln!("{dropped} finding(s) already in the baseline were not reported");
+        }
+    }
+
+    // Output. With --fix --dry-run the diff was the output; findings are only counted.
+    let input = ReportInput {
+        files: &reports,
+        rules: &metas,
+    };
+    let output = if args.statistics {
+        let counts = report::statistics::count(&input);
+        match args.format {
+            OutputFormat::Json => report::statistics::render_json(&counts),
+            _ => report::statistics::render_text(&counts),
+        }
+    } else if args.fix && args.dry_run {
+        String::new()
+    } else {
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        report::render(
+            args.format,
+            &input,
+            RenderOptions {
+                color,
+                quiet: args.quiet,
+            },
+        )
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        // A closed pipe (`| head`) is not an error of the check.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Error::io("<stdout>", e))
+        }
+        _ => {}
+    }
+
+    let fail_at = args.fail_level.severity();
+    let failed = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity >= fail_at);
+    Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_filter_matches_codes_prefixes_and_packs() {
+        let f = CodeFilter::new(&["seo".into(), "STYLE00".into()], &["SEO002".into()]);
+        assert!(f.keeps("SEO001", Some("seo")));
+        assert!(!f.keeps("SEO002", Some("seo")));
+        assert!(f.keeps("STYLE001", Some("style")));
+        assert!(!f.keeps("STYLE010", Some("style")));
+        assert!(!f.keeps("EEAT001", Some("eeat")));
+        assert!(
+            f.keeps(IO_CODE, None),
+            "unreadable inputs are always reported"
+        );
+        let by_pack = CodeFilter::new(&[], &["style".into()]);
+        assert!(!by_pack.keeps("STYLE001", Some("style")));
+        assert!(by_pack.keeps("SEO001", Some("seo")));
+    }
 }
