@@ -303,12 +303,17 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         .collect();
     let attempted = read.len() + io_reports.len();
     let mut texts: Vec<(Input, String)> = Vec::new();
-    let mut empty = 0;
+    // Empty files are read fine but not linted: rules on an empty document only add noise.
+    let mut empty_reports: Vec<FileReport> = Vec::new();
     for (input, r) in read {
         match r {
             ReadOutcome::Text(text) => texts.push((input, text)),
             ReadOutcome::Empty => {
-                empty += 1;
+                empty_reports.push(FileReport {
+                    path: input.display.clone(),
+                    source: String::new(),
+                    findings: Vec::new(),
+                });
                 warn(
                     args.quiet,
                     &format!("{}: empty file, nothing to check", input.display),
@@ -319,7 +324,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     }
     if attempted == 0 {
         warn(args.quiet, "no Markdown or HTML files found");
-    } else if texts.is_empty() && empty == 0 {
+    } else if texts.is_empty() && empty_reports.is_empty() {
         for r in &io_reports {
             for f in &r.findings {
                 eprintln!("error: {}: {}", r.path, f.message);
@@ -400,6 +405,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         })
         .collect();
     reports.append(&mut io_reports);
+    reports.append(&mut empty_reports);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
     if let Some(path) = &args.write_baseline {
