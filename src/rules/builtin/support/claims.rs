@@ -1,0 +1,185 @@
+//! Detects sentences that state checkable facts: statistics, measured quantities, money,
+//! date-bound facts and direct quotations.
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Why a sentence counts as a factual claim that needs a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimKind {
+    Percentage,
+    Money,
+    Quantity,
+    Ratio,
+    DateBound,
+    Quote,
+}
+
+impl ClaimKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClaimKind::Percentage => "a percentage",
+            ClaimKind::Money => "an amount of money",
+            ClaimKind::Quantity => "a number with a unit",
+            ClaimKind::Ratio => "a ratio",
+            ClaimKind::DateBound => "a date-bound fact",
+            ClaimKind::Quote => "a direct quote",
+        }
+    }
+}
+
+/// Citation markers such as `[3]`, `[2, 4]`, `[5-7]`, `[^note]`: their digits are not claims.
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[(?:\^[^\]\s]+|\d+(?:\s*[,–-]\s*\d+)*)\]").expect("valid regex"));
+
+static PERCENTAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d(?:[\d,.]*\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)")
+        .expect("valid regex")
+});
+
+static MONEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:[$€£¥₹]\s?\d|\b\d(?:[\d,.]*\d)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds sterling|yen)\b)",
+    )
+    .expect("valid regex")
+});
+
+static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)\b\d(?:[\d,.]*\d)?\s?(?:
+            thousand|million|billion|trillion|bn|
+            mg|g|kg|tonnes?|tons?|lbs?|pounds|ounces|oz|
+            mm|cm|m|km|miles?|feet|ft|inches|meters|metres|kilometers|kilometres|
+            ml|l|liters?|litres?|gallons?|
+            kwh|mwh|gwh|kw|mw|gw|watts?|volts?|mah|
+            hz|khz|mhz|ghz|kb|mb|gb|tb|
+            °c|°f|degrees|calories|kcal|
+            ms|seconds|minutes|hours|days|weeks|months|years|decades|
+            people|users|patients|participants|respondents|adults|children|employees|customers|cases|deaths|times
+        )\b",
+    )
+    .expect("valid regex")
+});
+
+static RATIO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b\d+\s+(?:in|out of)\s+(?:every\s+)?\d+\b|\b(?:one|two|three|four|five)\s+in\s+(?:two|three|four|five|ten|\d+)\b|\b\d+(?:\.\d+)?x\b|\b\d+(?:\.\d+)?-fold\b")
+        .expect("valid regex")
+});
+
+static DATE_BOUND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:in|since|by|during|as of|until|from|between|before|after|through|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2},?)?)\s+(?:1[89]|20)\d\d\b",
+    )
+    .expect("valid regex")
+});
+
+/// A quotation of at least four words in straight or curly double quotes.
+static QUOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"["“]\s*[^"“”\s]+(?:\s+[^"“”\s]+){3,}\s*["”]"#).expect("valid regex")
+});
+
+/// The first kind of claim found in `sentence`, ignoring citation markers.
+pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
+    let masked = mask_markers(sentence);
+    let text = masked.as_ref();
+    if QUOTE.is_match(text) {
+        return Some(ClaimKind::Quote);
+    }
+    if !text.bytes().any(|b| b.is_ascii_digit()) && !RATIO.is_match(text) {
+        return None;
+    }
+    let checks: [(&Regex, ClaimKind); 5] = [
+        (&PERCENTAGE, ClaimKind::Percentage),
+        (&MONEY, ClaimKind::Money),
+        (&RATIO, ClaimKind::Ratio),
+        (&QUANTITY, ClaimKind::Quantity),
+        (&DATE_BOUND, ClaimKind::DateBound),
+    ];
+    checks
+        .into_iter()
+        .find(|(re, _)| re.is_match(text))
+        .map(|(_, kind)| kind)
+}
+
+/// Whether `sentence` contains any digit outside citation markers (YMYL pages cite every number).
+pub fn has_number(sentence: &str) -> bool {
+    if !sentence.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    mask_markers(sentence)
+        .bytes()
+        .any(|b| b.is_ascii_digit())
+}
+
+/// `sentence` with citation markers blanked out; borrows when there are none.
+fn mask_markers(sentence: &str) -> std::borrow::Cow<'_, str> {
+    if !sentence.contains('[') {
+        return std::borrow::Cow::Borrowed(sentence);
+    }
+    MARKER.replace_all(sentence, " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_statistics_and_quantities() {
+        assert_eq!(
+            claim_kind("About 42% of adults drink coffee daily."),
+            Some(ClaimKind::Percentage)
+        );
+        assert_eq!(
+            claim_kind("Sales rose 3.5 percent last quarter."),
+            Some(ClaimKind::Percentage)
+        );
+        assert_eq!(
+            claim_kind("The average grinder costs $129."),
+            Some(ClaimKind::Money)
+        );
+        assert_eq!(
+            claim_kind("The battery holds 5,000 mAh."),
+            Some(ClaimKind::Quantity)
+        );
+        assert_eq!(
+            claim_kind("The city has 2.1 million residents."),
+            Some(ClaimKind::Quantity)
+        );
+        assert_eq!(
+            claim_kind("Roughly 1 in 5 people are affected."),
+            Some(ClaimKind::Ratio)
+        );
+        assert_eq!(
+            claim_kind("In 2023, the agency changed its guidance."),
+            Some(ClaimKind::DateBound)
+        );
+        assert_eq!(
+            claim_kind("The law took effect on March 3, 2021 across the EU."),
+            Some(ClaimKind::DateBound)
+        );
+    }
+
+    #[test]
+    fn detects_direct_quotes_but_not_scare_quotes() {
+        assert_eq!(
+            claim_kind("She said “we will not raise prices this year” at the meeting."),
+            Some(ClaimKind::Quote)
+        );
+        assert_eq!(claim_kind("This is the so-called \"smart\" mode."), None);
+    }
+
+    #[test]
+    fn ignores_plain_text_list_counts_and_citation_markers() {
+        assert_eq!(claim_kind("Grind the beans just before brewing."), None);
+        assert_eq!(claim_kind("Here are 5 tips for better sleep."), None);
+        assert_eq!(claim_kind("Espresso needs a fine grind [3]."), None);
+        assert_eq!(claim_kind("See the studies [2, 4] and [^note]."), None);
+        assert_eq!(claim_kind("Step 2: rinse the filter."), None);
+    }
+
+    #[test]
+    fn has_number_skips_citation_markers() {
+        assert!(has_number("Take 2 tablets."));
+        assert!(!has_number("Take the tablets with water [2]."));
+        assert!(!has_number("No digits here."));
+    }
+}
