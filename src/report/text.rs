@@ -78,7 +78,10 @@ fn render_finding(
     let title = level(f.severity)
         .primary_title(f.message.as_str())
         .id(f.code.as_str());
-    let mut group: Group = if file.source.is_empty() {
+    // Document-level findings (empty span at the start) and empty sources get the position only:
+    // a caret under the first character would point at nothing in particular.
+    let document_level = f.span.is_empty() && f.span.start == 0;
+    let mut group: Group = if file.source.is_empty() || document_level {
         let region = locator.region(f.span);
         title.element(
             Origin::path(file.path.as_str())

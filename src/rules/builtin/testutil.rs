@@ -31,7 +31,11 @@ pub fn assert_fixtures(rule: &dyn Rule) {
     entries.sort();
     let (mut passes, mut fails) = (0, 0);
     for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
         let files: Vec<PathBuf> = if entry.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&entry)
                 .expect("readable set folder")
@@ -67,7 +71,11 @@ pub fn assert_fixtures(rule: &dyn Rule) {
         for (doc, found) in docs.iter().zip(&findings) {
             let shown = describe(doc, found);
             if expect_pass {
-                assert!(found.is_empty(), "{code}: {} should pass but gave:\n{shown}", doc.path);
+                assert!(
+                    found.is_empty(),
+                    "{code}: {} should pass but gave:\n{shown}",
+                    doc.path
+                );
                 continue;
             }
             let mut expected: Vec<usize> = EXPECT
@@ -81,14 +89,21 @@ pub fn assert_fixtures(rule: &dyn Rule) {
             expected.sort_unstable();
             let mut lines: Vec<usize> = found.iter().map(|f| line_of(doc, f.span)).collect();
             lines.sort_unstable();
-            assert_eq!(lines, expected, "{code}: {} finding lines differ:\n{shown}", doc.path);
+            assert_eq!(
+                lines, expected,
+                "{code}: {} finding lines differ:\n{shown}",
+                doc.path
+            );
         }
         assert!(
             expect_pass || total > 0,
             "{code}: {name} should fail but gave no finding"
         );
     }
-    assert!(passes > 0 && fails > 0, "{code}: needs a pass and a fail fixture");
+    assert!(
+        passes > 0 && fails > 0,
+        "{code}: needs a pass and a fail fixture"
+    );
 }
 
 /// Findings of `rule` for each document: `check` per document plus `check_set` over all.
@@ -151,6 +166,13 @@ fn line_of(doc: &Document, span: Span) -> usize {
 fn describe(doc: &Document, found: &[Finding]) -> String {
     found
         .iter()
-        .map(|f| format!("  line {}: {} {}\n", line_of(doc, f.span), f.code, f.message))
+        .map(|f| {
+            format!(
+                "  line {}: {} {}\n",
+                line_of(doc, f.span),
+                f.code,
+                f.message
+            )
+        })
         .collect()
 }

@@ -51,13 +51,20 @@ impl Rule for CanonicalUrl {
         match &doc.canonical {
             None => {
                 if ctx.opt_bool("required", true) {
-                    out.push(ctx.finding(META.code, "page has no canonical URL", Span::file_start()));
+                    out.push(ctx.finding(
+                        META.code,
+                        "page has no canonical URL",
+                        Span::file_start(),
+                    ));
                 }
             }
             Some(c) if !urls::is_http(&c.text) => out.push(
                 ctx.finding(
                     META.code,
-                    format!("canonical URL \"{}\" is not an absolute http(s) URL", c.text.trim()),
+                    format!(
+                        "canonical URL \"{}\" is not an absolute http(s) URL",
+                        c.text.trim()
+                    ),
                     c.span,
                 )
                 .with_help("write the full URL, starting with https://"),

@@ -53,7 +53,9 @@ impl Rule for DescriptionLength {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let Some(description) = &doc.meta_description else { return };
+        let Some(description) = &doc.meta_description else {
+            return;
+        };
         let text = description.text.trim();
         if text.is_empty() {
             return; // SEO003 reports empty descriptions.

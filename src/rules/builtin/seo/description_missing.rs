@@ -48,8 +48,14 @@ impl Rule for DescriptionMissing {
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
         match &doc.meta_description {
             None => out.push(
-                ctx.finding(META.code, "page has no meta description", Span::file_start())
-                    .with_help("add `description` to the front matter or a `<meta name=\"description\">`"),
+                ctx.finding(
+                    META.code,
+                    "page has no meta description",
+                    Span::file_start(),
+                )
+                .with_help(
+                    "add `description` to the front matter or a `<meta name=\"description\">`",
+                ),
             ),
             Some(d) if d.text.trim().is_empty() => {
                 out.push(ctx.finding(META.code, "meta description is empty", d.span))

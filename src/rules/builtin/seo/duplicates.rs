@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn key_ignores_case_and_spacing() {
-        assert_eq!(key("  Best   Coffee\nGrinders "), key("best coffee grinders"));
+        assert_eq!(
+            key("  Best   Coffee\nGrinders "),
+            key("best coffee grinders")
+        );
         assert_ne!(key("Best grinders"), key("Best grinder"));
     }
 }

@@ -44,7 +44,8 @@ the image invisible to both.
 };
 
 static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\w\-. ]+\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)$").expect("valid regex")
+    Regex::new(r"(?i)^[\w\-. ]+\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)$")
+        .expect("valid regex")
 });
 
 impl Rule for ImageAltMissing {
@@ -60,7 +61,10 @@ impl Rule for ImageAltMissing {
                 Some("") if allow_empty => continue,
                 Some("") => format!("image `{}` has empty alt text", image.src),
                 Some(alt) if FILE_NAME.is_match(alt) => {
-                    format!("alt text of `{}` is a file name, not a description", image.src)
+                    format!(
+                        "alt text of `{}` is a file name, not a description",
+                        image.src
+                    )
                 }
                 Some(_) => continue,
             };

@@ -47,11 +47,16 @@ impl Rule for KeywordInDescription {
         else {
             return;
         };
-        let Some(description) = &doc.meta_description else { return };
+        let Some(description) = &doc.meta_description else {
+            return;
+        };
         if !description.text.trim().is_empty() && !matcher.is_in(&description.text) {
             out.push(ctx.finding(
                 META.code,
-                format!("primary keyword \"{}\" is not in the meta description", matcher.phrase()),
+                format!(
+                    "primary keyword \"{}\" is not in the meta description",
+                    matcher.phrase()
+                ),
                 description.span,
             ));
         }

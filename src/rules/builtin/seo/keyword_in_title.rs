@@ -52,7 +52,10 @@ impl Rule for KeywordInTitle {
         if !title.text.trim().is_empty() && !matcher.is_in(&title.text) {
             out.push(ctx.finding(
                 META.code,
-                format!("primary keyword \"{}\" is not in the title", matcher.phrase()),
+                format!(
+                    "primary keyword \"{}\" is not in the title",
+                    matcher.phrase()
+                ),
                 title.span,
             ));
         }

@@ -44,9 +44,8 @@ language search engines serve the page in.
 };
 
 /// BCP 47 shape: a 2-3 letter language, then optional subtags of 1-8 letters or digits.
-static LANG_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$").expect("valid regex")
-});
+static LANG_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$").expect("valid regex"));
 
 impl Rule for LangMissing {
     fn meta(&self) -> &RuleMeta {
@@ -58,15 +57,18 @@ impl Rule for LangMissing {
             return;
         }
         match &doc.lang {
-            None => out.push(ctx.finding(
-                META.code,
-                "page does not declare its language",
-                Span::file_start(),
-            ).with_help(if doc.format == Format::Html {
-                "add a lang attribute, e.g. <html lang=\"en\">"
-            } else {
-                "add `lang: en` to the front matter"
-            })),
+            None => out.push(
+                ctx.finding(
+                    META.code,
+                    "page does not declare its language",
+                    Span::file_start(),
+                )
+                .with_help(if doc.format == Format::Html {
+                    "add a lang attribute, e.g. <html lang=\"en\">"
+                } else {
+                    "add `lang: en` to the front matter"
+                }),
+            ),
             Some(lang) if !LANG_TAG.is_match(lang.text.trim()) => out.push(ctx.finding(
                 META.code,
                 format!("\"{}\" is not a valid language tag", lang.text.trim()),

@@ -101,7 +101,10 @@ impl Rule for NonDescriptiveLinkText {
 /// `[3]`, `3`, `^2`: citation markers rendered as links.
 fn is_citation_number(text: &str) -> bool {
     let inner = text.trim_start_matches(['[', '^']).trim_end_matches(']');
-    !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit() || b == b',' || b == b' ' || b == b'-')
+    !inner.is_empty()
+        && inner
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b',' || b == b' ' || b == b'-')
 }
 
 fn looks_like_url(text: &str) -> bool {

@@ -44,21 +44,27 @@ impl Rule for Noindex {
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
         if let Some(robots) = &doc.robots {
-            let blocked = robots
-                .text
-                .split([',', ' ', ';'])
-                .any(|d| d.trim().eq_ignore_ascii_case("noindex") || d.trim().eq_ignore_ascii_case("none"));
+            let blocked = robots.text.split([',', ' ', ';']).any(|d| {
+                d.trim().eq_ignore_ascii_case("noindex") || d.trim().eq_ignore_ascii_case("none")
+            });
             if blocked {
                 out.push(ctx.finding(
                     META.code,
-                    format!("robots directive \"{}\" keeps the page out of search results", robots.text.trim()),
+                    format!(
+                        "robots directive \"{}\" keeps the page out of search results",
+                        robots.text.trim()
+                    ),
                     robots.span,
                 ));
                 return;
             }
         }
         if fm_flag(doc, "noindex") == Some(true) {
-            let span = doc.front_matter.as_ref().map(|f| f.span).unwrap_or_else(Span::file_start);
+            let span = doc
+                .front_matter
+                .as_ref()
+                .map(|f| f.span)
+                .unwrap_or_else(Span::file_start);
             out.push(ctx.finding(
                 META.code,
                 "front matter `noindex: true` keeps the page out of search results",

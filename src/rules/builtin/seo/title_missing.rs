@@ -46,11 +46,10 @@ impl Rule for TitleMissing {
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
         match &doc.title {
-            None => out.push(ctx.finding(
-                META.code,
-                "page has no title",
-                Span::file_start(),
-            ).with_help("add `title` to the front matter or a `<title>` element")),
+            None => out.push(
+                ctx.finding(META.code, "page has no title", Span::file_start())
+                    .with_help("add `title` to the front matter or a `<title>` element"),
+            ),
             Some(t) if t.text.trim().is_empty() => {
                 out.push(ctx.finding(META.code, "page title is empty", t.span))
             }

@@ -28,8 +28,9 @@ impl ClaimKind {
 }
 
 /// Citation markers such as `[3]`, `[2, 4]`, `[5-7]`, `[^note]`: their digits are not claims.
-static MARKER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[(?:\^[^\]\s]+|\d+(?:\s*[,–-]\s*\d+)*)\]").expect("valid regex"));
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[(?:\^[^\]\s]+|\d+(?:\s*[,–-]\s*\d+)*)\]").expect("valid regex")
+});
 
 static PERCENTAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d(?:[\d,.]*\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)")
@@ -105,9 +106,7 @@ pub fn has_number(sentence: &str) -> bool {
     if !sentence.bytes().any(|b| b.is_ascii_digit()) {
         return false;
     }
-    mask_markers(sentence)
-        .bytes()
-        .any(|b| b.is_ascii_digit())
+    mask_markers(sentence).bytes().any(|b| b.is_ascii_digit())
 }
 
 /// `sentence` with citation markers blanked out; borrows when there are none.

@@ -82,7 +82,9 @@ fn split_offset(s: &str) -> Option<(&str, i64)> {
 }
 
 fn parse_clock(s: &str) -> Option<NaiveTime> {
-    let valid = s.len() >= 5 && s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b','));
+    let valid = s.len() >= 5
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b','));
     if !valid {
         return None;
     }

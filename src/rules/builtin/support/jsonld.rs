@@ -173,7 +173,9 @@ pub fn article_author_names(doc: &Document) -> Vec<String> {
     let all = nodes(doc);
     let mut names = Vec::new();
     for node in all.iter().filter(|n| n.is_article()) {
-        let Some(author) = node.get("author") else { continue };
+        let Some(author) = node.get("author") else {
+            continue;
+        };
         for link in linked(author, &all) {
             match link {
                 Ok(object) => {

@@ -136,7 +136,11 @@ pub fn stem(word: &str) -> &str {
 /// "day"/"key" keep their 'y' (their plural is "-ys", not "-ies").
 fn ends_vowel_y(w: &str) -> bool {
     let b = w.as_bytes();
-    b.len() >= 2 && matches!(b[b.len() - 2].to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')
+    b.len() >= 2
+        && matches!(
+            b[b.len() - 2].to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u'
+        )
 }
 
 #[cfg(test)]

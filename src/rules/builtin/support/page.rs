@@ -5,13 +5,32 @@ use crate::span::Span;
 use serde_json::Value;
 
 /// Front matter keys that name the primary keyword, in priority order.
-const KEYWORD_KEYS: &[&str] = &["primary_keyword", "keyword", "focus_keyword", "focus_keyphrase"];
+const KEYWORD_KEYS: &[&str] = &[
+    "primary_keyword",
+    "keyword",
+    "focus_keyword",
+    "focus_keyphrase",
+];
 
 /// Categories whose pages are "Your Money or Your Life" content.
 const YMYL_CATEGORIES: &[&str] = &[
-    "health", "medical", "medicine", "wellness", "nutrition", "mental health", "finance",
-    "financial", "money", "investing", "personal finance", "tax", "taxes", "insurance", "legal",
-    "law", "safety",
+    "health",
+    "medical",
+    "medicine",
+    "wellness",
+    "nutrition",
+    "mental health",
+    "finance",
+    "financial",
+    "money",
+    "investing",
+    "personal finance",
+    "tax",
+    "taxes",
+    "insurance",
+    "legal",
+    "law",
+    "safety",
 ];
 
 /// The primary keyword: front matter first, then `settings.primary_keyword`.

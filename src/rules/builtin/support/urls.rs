@@ -13,7 +13,11 @@ pub fn host(url: &str) -> Option<String> {
     let authority = authority.rsplit('@').next().unwrap_or(authority);
     let host = if authority.starts_with('[') {
         // IPv6 literal: keep the brackets' content.
-        authority.split(']').next().unwrap_or("").trim_start_matches('[')
+        authority
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
     } else {
         authority.split(':').next().unwrap_or("")
     };
@@ -28,7 +32,10 @@ pub fn host(url: &str) -> Option<String> {
 
 /// Whether `host` is `domain` or one of its subdomains (`news.example.com` is in `example.com`).
 pub fn host_in_domain(host: &str, domain: &str) -> bool {
-    let domain = domain.trim().trim_start_matches("www.").trim_end_matches('.');
+    let domain = domain
+        .trim()
+        .trim_start_matches("www.")
+        .trim_end_matches('.');
     if domain.is_empty() {
         return false;
     }
@@ -84,7 +91,11 @@ pub fn normalize(url: &str) -> String {
 
 fn is_tracking_param(param: &str) -> bool {
     let name = param.split('=').next().unwrap_or("").to_ascii_lowercase();
-    name.starts_with("utm_") || matches!(name.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid" | "ref_src")
+    name.starts_with("utm_")
+        || matches!(
+            name.as_str(),
+            "fbclid" | "gclid" | "mc_cid" | "mc_eid" | "ref_src"
+        )
 }
 
 fn strip_http_scheme(url: &str) -> Option<&str> {
@@ -105,8 +116,14 @@ mod tests {
 
     #[test]
     fn extracts_hosts() {
-        assert_eq!(host("https://www.Example.com:8080/a?b#c").as_deref(), Some("example.com"));
-        assert_eq!(host("http://user:pw@news.bbc.co.uk").as_deref(), Some("news.bbc.co.uk"));
+        assert_eq!(
+            host("https://www.Example.com:8080/a?b#c").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            host("http://user:pw@news.bbc.co.uk").as_deref(),
+            Some("news.bbc.co.uk")
+        );
         assert_eq!(host("ftp://example.com"), None);
         assert_eq!(host("/relative/path"), None);
         assert_eq!(host("https://"), None);
@@ -129,8 +146,14 @@ mod tests {
         let b = normalize("http://example.com:80/study?a=1&b=2");
         assert_eq!(a, b);
         assert_eq!(a, "example.com/study?a=1&b=2");
-        assert_ne!(normalize("https://example.com/a"), normalize("https://example.com/b"));
-        assert_eq!(normalize("https://example.com/"), normalize("https://example.com"));
+        assert_ne!(
+            normalize("https://example.com/a"),
+            normalize("https://example.com/b")
+        );
+        assert_eq!(
+            normalize("https://example.com/"),
+            normalize("https://example.com")
+        );
         // Odd input never panics.
         assert_eq!(normalize("not a url/"), "not a url");
         assert_eq!(normalize("https://é.fr/ü"), "é.fr/ü");
