@@ -54,7 +54,7 @@ pub fn apply_safe_fixes(source: &str, findings: &[Finding]) -> Applied {
             fixes += 1;
         }
     }
-    accepted.sort_by(|a, b| b.span.start.cmp(&a.span.start));
+    accepted.sort_by_key(|e| std::cmp::Reverse(e.span.start));
     let mut out = source.to_owned();
     for edit in accepted {
         out.replace_range(edit.span.start..edit.span.end, &edit.replacement);

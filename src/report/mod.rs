@@ -10,6 +10,9 @@ pub mod sarif;
 pub mod statistics;
 pub mod text;
 
+#[cfg(test)]
+mod snapshot_tests;
+
 use crate::finding::{FileReport, Severity};
 use crate::rules::RuleMeta;
 
