@@ -18,7 +18,7 @@ WORK="bench/work"
 CORPUS="$WORK/corpus-$COUNT-$SEED"
 DOC="docs/benchmarks.md"
 
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$(dirname "$DOC")"
 
 if [[ ! -f "$CORPUS/.complete" ]]; then
   echo "generating $COUNT articles into $CORPUS ..."
@@ -35,9 +35,11 @@ if [[ ! -x "$MDL" ]] || ! grep -q "\"version\": \"$MDL_VERSION\"" "$WORK/node_mo
   npm install --silent --no-audit --no-fund --prefix "$WORK" "markdownlint-cli2@$MDL_VERSION"
 fi
 
+BUILD="given binary"
 if [[ -z "${PRESSGATE_BIN:-}" ]]; then
   cargo build --release --quiet --bin pressgate
   PRESSGATE_BIN="target/release/pressgate"
+  BUILD="release"
 fi
 
 TIME=/usr/bin/time
@@ -50,14 +52,17 @@ fi
 run() {
   local name="$1"; shift
   local log="$WORK/time-$name.txt"
-  local rc=0
+  local rc=0 start end
+  start=$(date +%s%N)
   "$TIME" -v -o "$log" "$@" >"$WORK/out-$name.txt" 2>"$WORK/err-$name.txt" || rc=$?
+  end=$(date +%s%N)
   if (( rc > 1 )); then
     echo "$name failed with exit $rc:" >&2
     tail -5 "$WORK/err-$name.txt" >&2
     exit 2
   fi
-  SECS=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$log")
+  # Wall time from nanosecond timestamps: GNU time only reports hundredths.
+  SECS=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
   RSS_MB=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
 }
 
@@ -97,7 +102,7 @@ Run on $today: $files generated articles ($words words, \`bench/gen_corpus.py\` 
 
 | tool | rules | wall time (s) | files/s | peak RSS (MB) | findings |
 |---|---:|---:|---:|---:|---:|
-| \`pressgate check --format json\` (release) | $rules | $pg_secs | $pg_fps | $pg_rss | $pg_findings |
+| \`pressgate check --format json\` ($BUILD) | $rules | $pg_secs | $pg_fps | $pg_rss | $pg_findings |
 | \`markdownlint-cli2\` $MDL_VERSION | default | $mdl_secs | $mdl_fps | $mdl_rss | $mdl_findings |
 
 pressgate: **${ratio}x** the files/s of markdownlint-cli2 on this corpus.
