@@ -5,6 +5,18 @@ use crate::finding::Finding;
 use crate::span::{LineIndex, Span};
 use serde_json::Value;
 
+mod builder;
+mod byline;
+pub mod citations;
+mod collector;
+mod front_matter;
+mod html;
+mod html_scan;
+mod json_ld;
+mod markdown;
+mod references;
+pub mod sentences;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Markdown,
@@ -240,29 +252,198 @@ impl Document {
 
 /// Parse `source` as `format`. Never panics; problems become `diagnostics`.
 pub fn parse(path: &str, source: &str, format: Format) -> Document {
-    Document {
-        path: path.to_owned(),
-        format,
-        source: source.to_owned(),
-        lines: LineIndex::new(source),
-        front_matter: None,
-        title: None,
-        meta_description: None,
-        canonical: None,
-        lang: None,
-        robots: None,
-        headings: Vec::new(),
-        blocks: Vec::new(),
-        sentences: Vec::new(),
-        links: Vec::new(),
-        images: Vec::new(),
-        citations: Vec::new(),
-        references: Vec::new(),
-        json_ld: Vec::new(),
-        byline: None,
-        published: None,
-        modified: None,
-        comments: Vec::new(),
-        diagnostics: Vec::new(),
+    let mut doc = Document::empty(path, source, format);
+    match format {
+        Format::Markdown => fill_markdown(&mut doc),
+        Format::Html => html::fill(&mut doc),
+    }
+    clamp_spans(&mut doc);
+    doc
+}
+
+impl Document {
+    fn empty(path: &str, source: &str, format: Format) -> Document {
+        Document {
+            path: path.replace('\\', "/"),
+            format,
+            source: source.to_owned(),
+            lines: LineIndex::new(source),
+            front_matter: None,
+            title: None,
+            meta_description: None,
+            canonical: None,
+            lang: None,
+            robots: None,
+            headings: Vec::new(),
+            blocks: Vec::new(),
+            sentences: Vec::new(),
+            links: Vec::new(),
+            images: Vec::new(),
+            citations: Vec::new(),
+            references: Vec::new(),
+            json_ld: Vec::new(),
+            byline: None,
+            published: None,
+            modified: None,
+            comments: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn set_body(&mut self, body: builder::Body) {
+        self.headings = body.headings;
+        self.blocks = body.blocks;
+        self.sentences = body.sentences;
+        self.links = body.links;
+        self.images = body.images;
+        self.citations = body.citations;
+        self.references = body.references;
+    }
+}
+
+/// Front matter keys for each metadata field, first match wins.
+const PUBLISHED_KEYS: &[&str] = &[
+    "date",
+    "published",
+    "datePublished",
+    "published_at",
+    "pubDate",
+];
+const MODIFIED_KEYS: &[&str] = &[
+    "updated",
+    "modified",
+    "lastmod",
+    "dateModified",
+    "updated_at",
+];
+
+fn fill_markdown(doc: &mut Document) {
+    let source = doc.source.as_str();
+    let fm = front_matter::parse(source, &doc.lines);
+    let parsed = markdown::parse(source, fm.body_start);
+    let comments = markdown_comments(source, fm.body_start, &parsed.code_spans);
+    let mut json_ld = Vec::new();
+    for span in &parsed.html_spans {
+        json_ld.extend(json_ld::in_html(source, *span));
+    }
+    if let Some(front) = &fm.front_matter {
+        doc.title = front_matter::text_field(source, front, &["title"]);
+        doc.meta_description = front_matter::text_field(
+            source,
+            front,
+            &["description", "meta_description", "summary"],
+        );
+        doc.canonical = front_matter::text_field(
+            source,
+            front,
+            &["canonical", "canonical_url", "canonicalURL"],
+        );
+        doc.lang = front_matter::text_field(source, front, &["lang", "language", "locale"]);
+        doc.robots = front_matter::text_field(source, front, &["robots"]);
+        doc.published = front_matter::text_field(source, front, PUBLISHED_KEYS)
+            .or_else(|| toml_date_field(source, front, PUBLISHED_KEYS));
+        doc.modified = front_matter::text_field(source, front, MODIFIED_KEYS)
+            .or_else(|| toml_date_field(source, front, MODIFIED_KEYS));
+        doc.byline = byline::from_front_matter(source, front);
+    }
+    let byline = doc.byline.take().or_else(|| {
+        byline::from_text(
+            &parsed.body.blocks,
+            &parsed.body.headings,
+            &parsed.body.links,
+        )
+    });
+    doc.byline = byline;
+    doc.comments = comments;
+    doc.json_ld = json_ld;
+    doc.front_matter = fm.front_matter;
+    doc.diagnostics.extend(fm.diagnostic);
+    doc.set_body(parsed.body);
+}
+
+/// TOML dates arrive as `{"$__toml_private_datetime": "..."}` objects: read them as text.
+fn toml_date_field(source: &str, fm: &FrontMatter, keys: &[&str]) -> Option<Text> {
+    keys.iter().find_map(|key| {
+        let value = fm.values.get(*key)?;
+        let text = match value {
+            Value::Object(map) if map.len() == 1 => map.values().next()?.as_str()?.to_owned(),
+            _ => return None,
+        };
+        Some(Text {
+            text,
+            span: front_matter::value_span(source, fm, key),
+        })
+    })
+}
+
+/// `<!-- ... -->` comments in a Markdown body, except inside code.
+fn markdown_comments(source: &str, body_start: usize, code_spans: &[Span]) -> Vec<Comment> {
+    let mut comments = Vec::new();
+    let mut from = body_start.min(source.len());
+    while let Some(p) = source.get(from..).and_then(|s| s.find("<!--")) {
+        let start = from + p;
+        let in_code = code_spans.iter().any(|c| c.start <= start && start < c.end);
+        if in_code {
+            from = start + 4;
+            continue;
+        }
+        let end = html_scan::comment_end(source, start, source.len());
+        comments.push(comment(source, Span::new(start, end)));
+        from = end.max(start + 4);
+    }
+    comments
+}
+
+fn comment(source: &str, span: Span) -> Comment {
+    let raw = source.get(span.start..span.end).unwrap_or("");
+    let inner = raw.strip_prefix("<!--").unwrap_or(raw);
+    let inner = inner.strip_suffix("-->").unwrap_or(inner);
+    Comment {
+        text: inner.trim().to_owned(),
+        span,
+    }
+}
+
+/// Every span must slice the source: clamp to its length and to character boundaries.
+fn clamp_spans(doc: &mut Document) {
+    let source = doc.source.as_str();
+    let fix = |span: &mut Span| {
+        let mut start = span.start.min(source.len());
+        while !source.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = span.end.min(source.len()).max(start);
+        while !source.is_char_boundary(end) {
+            end += 1;
+        }
+        *span = Span::new(start, end);
+    };
+    let texts = [
+        &mut doc.title,
+        &mut doc.meta_description,
+        &mut doc.canonical,
+        &mut doc.lang,
+        &mut doc.robots,
+        &mut doc.published,
+        &mut doc.modified,
+    ];
+    for text in texts.into_iter().flatten() {
+        fix(&mut text.span);
+    }
+    if let Some(fm) = doc.front_matter.as_mut() {
+        fix(&mut fm.span);
+    }
+    doc.headings.iter_mut().for_each(|h| fix(&mut h.span));
+    doc.blocks.iter_mut().for_each(|b| fix(&mut b.span));
+    doc.sentences.iter_mut().for_each(|s| fix(&mut s.span));
+    doc.links.iter_mut().for_each(|l| fix(&mut l.span));
+    doc.images.iter_mut().for_each(|i| fix(&mut i.span));
+    doc.citations.iter_mut().for_each(|c| fix(&mut c.span));
+    doc.references.iter_mut().for_each(|r| fix(&mut r.span));
+    doc.json_ld.iter_mut().for_each(|j| fix(&mut j.span));
+    doc.comments.iter_mut().for_each(|c| fix(&mut c.span));
+    doc.diagnostics.iter_mut().for_each(|d| fix(&mut d.span));
+    if let Some(b) = doc.byline.as_mut() {
+        fix(&mut b.span);
     }
 }

@@ -1,21 +1,66 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
-use super::{Rule, RuleContext};
-use crate::config::Config;
+use super::suppress::Suppressions;
+use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta};
+use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;
-use crate::error::Result;
-use crate::finding::Finding;
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Severity};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 pub struct Engine {
     rules: Vec<Box<dyn Rule>>,
     config: Config,
+    /// Per rule (same index as `rules`): its settings under the top-level `[rules]`, `None`
+    /// when off. Documents matched by no override use this directly.
+    base: Vec<Option<Active>>,
+    codes: HashSet<&'static str>,
+}
+
+/// How one rule runs for one document.
+#[derive(Debug, Clone)]
+struct Active {
+    severity: Severity,
+    /// Severity set in configuration: it replaces whatever severity the rule emitted.
+    configured: bool,
+    options: toml::Table,
 }
 
 impl Engine {
-    /// Every rule the configuration enables, with its severity and options.
+    /// Every rule the configuration enables, with its severity and options. Project packs
+    /// (`packs = [...]`) are loaded and compiled here, once. Unknown codes, selectors that match
+    /// no rule, unknown options and options of the wrong type are `Error::Config`.
     pub fn from_config(config: &Config) -> Result<Engine> {
+        let mut rules = super::registry();
+        for dir in &config.packs {
+            for rule in declarative::load_pack_dir(dir)? {
+                rules.push(Box::new(rule));
+            }
+        }
+        rules.sort_by(|a, b| a.meta().code.cmp(b.meta().code));
+        let mut codes = HashSet::new();
+        for r in &rules {
+            if !codes.insert(r.meta().code) {
+                return Err(config_error(
+                    config,
+                    format!(
+                        "rule code `{}` is defined twice (check `packs`)",
+                        r.meta().code
+                    ),
+                ));
+            }
+        }
+        validate(config, &rules, &config.rules, "rules")?;
+        for (i, o) in config.overrides.iter().enumerate() {
+            validate(config, &rules, &o.rules, &format!("overrides[{i}]"))?;
+        }
+        let base = resolve(&rules, &[&config.rules]);
         Ok(Engine {
-            rules: super::registry(),
+            rules,
             config: config.clone(),
+            base,
+            codes,
         })
     }
 
@@ -23,35 +68,280 @@ impl Engine {
         &self.rules
     }
 
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The rule registered under `code`.
+    pub fn rule(&self, code: &str) -> Option<&dyn Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.meta().code == code)
+            .map(|r| r.as_ref())
+    }
+
+    /// Whether `code` runs for a document at `path` (as given to `check`), and at what severity.
+    pub fn severity_for(&self, code: &str, path: &str) -> Option<Severity> {
+        let i = self.rules.iter().position(|r| r.meta().code == code)?;
+        self.active_for(path)[i].as_ref().map(|a| a.severity)
+    }
+
     /// Findings for each document (same order as `docs`), each list sorted by span then code.
     /// Set-level rules (duplicate titles) see all `docs` together.
     pub fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
-        let empty = toml::Table::new();
-        let mut out: Vec<Vec<Finding>> = docs.iter().map(|d| d.diagnostics.clone()).collect();
+        let active: Vec<Cow<'_, [Option<Active>]>> =
+            docs.iter().map(|d| self.active_for(&d.path)).collect();
+        let mut out: Vec<Vec<Finding>> = docs
+            .par_iter()
+            .zip(active.par_iter())
+            .map(|(doc, active)| self.check_one(doc, active))
+            .collect();
         let refs: Vec<&Document> = docs.iter().collect();
-        for rule in &self.rules {
+        let empty = toml::Table::new();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            let ctx = match &self.base[ri] {
+                Some(a) => RuleContext {
+                    severity: a.severity,
+                    options: &a.options,
+                    settings: &self.config.settings,
+                },
+                None => RuleContext {
+                    severity: rule.meta().default_severity,
+                    options: &empty,
+                    settings: &self.config.settings,
+                },
+            };
+            for (i, mut f) in rule.check_set(&ctx, &refs) {
+                let Some(Some(a)) = active.get(i).map(|a| &a[ri]) else {
+                    continue;
+                };
+                if a.configured {
+                    f.severity = a.severity;
+                }
+                out[i].push(f);
+            }
+        }
+        out.par_iter_mut()
+            .zip(docs.par_iter())
+            .for_each(|(findings, doc)| {
+                Suppressions::collect(doc).apply(doc, findings);
+                findings.sort_by(|a, b| {
+                    a.span
+                        .start
+                        .cmp(&b.span.start)
+                        .then_with(|| a.code.cmp(&b.code))
+                        .then_with(|| a.span.end.cmp(&b.span.end))
+                        .then_with(|| a.message.cmp(&b.message))
+                });
+            });
+        out
+    }
+
+    fn check_one(&self, doc: &Document, active: &[Option<Active>]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (rule, a) in self.rules.iter().zip(active) {
+            let Some(a) = a else {
+                continue;
+            };
             let ctx = RuleContext {
-                severity: rule.meta().default_severity,
-                options: &empty,
+                severity: a.severity,
+                options: &a.options,
                 settings: &self.config.settings,
             };
-            for (doc, findings) in docs.iter().zip(out.iter_mut()) {
-                rule.check(&ctx, doc, findings);
-            }
-            for (i, f) in rule.check_set(&ctx, &refs) {
-                if let Some(list) = out.get_mut(i) {
-                    list.push(f);
+            let start = out.len();
+            rule.check(&ctx, doc, &mut out);
+            if a.configured {
+                for f in &mut out[start..] {
+                    f.severity = a.severity;
                 }
             }
         }
-        for list in &mut out {
-            list.sort_by(|a, b| {
-                a.span
-                    .start
-                    .cmp(&b.span.start)
-                    .then_with(|| a.code.cmp(&b.code))
-            });
-        }
+        // Diagnostics no rule claims still reach the user.
+        out.extend(
+            doc.diagnostics
+                .iter()
+                .filter(|d| !self.codes.contains(d.code.as_str()))
+                .cloned(),
+        );
         out
     }
+
+    /// Rule settings for a document path: the base ones unless an override matches.
+    fn active_for(&self, path: &str) -> Cow<'_, [Option<Active>]> {
+        if self.config.overrides.is_empty() {
+            return Cow::Borrowed(&self.base);
+        }
+        let rel = self.config.relative_path(path);
+        let layers = self.config.selections_for(&rel);
+        if layers.len() == 1 {
+            Cow::Borrowed(&self.base)
+        } else {
+            Cow::Owned(resolve(&self.rules, &layers))
+        }
+    }
 }
+
+/// Apply `[rules]` layers in order: `select` narrows, `enable` adds, `ignore` removes, and a
+/// `[rules.CODE]` table sets severity (or `off`) and options for that code.
+fn resolve(rules: &[Box<dyn Rule>], layers: &[&RuleSelection]) -> Vec<Option<Active>> {
+    rules
+        .iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let picks = |list: &[String]| list.iter().any(|s| selector_matches(s, meta));
+            let mut on = true;
+            let mut active = Active {
+                severity: meta.default_severity,
+                configured: false,
+                options: toml::Table::new(),
+            };
+            for layer in layers {
+                if !layer.select.is_empty() {
+                    on = picks(&layer.select);
+                }
+                if picks(&layer.enable) {
+                    on = true;
+                }
+                if picks(&layer.disable) {
+                    on = false;
+                }
+                if let Some(rc) = layer.rules.get(meta.code) {
+                    match rc.level {
+                        Some(RuleLevel::Off) => on = false,
+                        Some(RuleLevel::On(s)) => {
+                            on = true;
+                            active.severity = s;
+                            active.configured = true;
+                        }
+                        None => {}
+                    }
+                    for (k, v) in &rc.options {
+                        active.options.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            on.then_some(active)
+        })
+        .collect()
+}
+
+fn config_error(config: &Config, message: String) -> Error {
+    Error::Config {
+        path: config
+            .path
+            .clone()
+            .unwrap_or_else(|| config.root.join(crate::config::FILE_NAME)),
+        message,
+    }
+}
+
+/// Close matches for a mistyped code or selector, for error messages.
+pub fn suggestions<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let wanted_lower = wanted.to_ascii_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .filter_map(|c| {
+            let score = strsim::jaro_winkler(&wanted_lower, &c.to_ascii_lowercase());
+            (score > 0.8).then_some((score, c))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+fn did_you_mean(list: &[&str]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", list.join(", "))
+    }
+}
+
+fn validate(
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+    sel: &RuleSelection,
+    where_: &str,
+) -> Result<()> {
+    let names = || {
+        rules
+            .iter()
+            .flat_map(|r| [r.meta().code, r.meta().pack])
+            .collect::<Vec<_>>()
+    };
+    for (key, list) in [
+        ("select", &sel.select),
+        ("enable", &sel.enable),
+        ("ignore", &sel.disable),
+    ] {
+        for s in list {
+            if !rules.iter().any(|r| selector_matches(s, r.meta())) {
+                let near = suggestions(s, names().into_iter());
+                return Err(config_error(
+                    config,
+                    format!(
+                        "`{where_}.{key}`: `{s}` matches no rule, pack or code prefix{}",
+                        did_you_mean(&near)
+                    ),
+                ));
+            }
+        }
+    }
+    for (code, rc) in &sel.rules {
+        let Some(rule) = rules.iter().find(|r| r.meta().code == code) else {
+            let near = suggestions(code, rules.iter().map(|r| r.meta().code));
+            return Err(config_error(
+                config,
+                format!(
+                    "`{where_}.{code}`: unknown rule code{}",
+                    did_you_mean(&near)
+                ),
+            ));
+        };
+        for (name, value) in &rc.options {
+            validate_option(rule.meta(), name, value)
+                .map_err(|m| config_error(config, format!("`{where_}.{code}.{name}`: {m}")))?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_option(meta: &RuleMeta, name: &str, value: &toml::Value) -> Result<(), String> {
+    let Some(opt) = meta.options.iter().find(|o| o.name == name) else {
+        let known: Vec<&str> = meta.options.iter().map(|o| o.name).collect();
+        return Err(if known.is_empty() {
+            format!("{} has no options", meta.code)
+        } else {
+            format!(
+                "unknown option of {} (known: {})",
+                meta.code,
+                known.join(", ")
+            )
+        });
+    };
+    // Defaults are written as TOML; a default that is not a TOML value ("none") accepts any type.
+    let Ok(default) = format!("v = {}", opt.default).parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let Some(default) = default.get("v") else {
+        return Ok(());
+    };
+    let numeric = |v: &toml::Value| matches!(v, toml::Value::Integer(_) | toml::Value::Float(_));
+    let compatible = match default {
+        toml::Value::Integer(_) => matches!(value, toml::Value::Integer(_)),
+        toml::Value::Float(_) => numeric(value),
+        other => std::mem::discriminant(other) == std::mem::discriminant(value),
+    };
+    if compatible {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {} like the default `{}`, found `{value}`",
+            default.type_str(),
+            opt.default
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,8 +4,14 @@
 //! code-backed rules under `builtin/` (SEO, structured data, E-E-A-T, citations) and `style/`,
 //! and declarative rules loaded from the TOML packs in the top-level `rules/` folder.
 pub mod builtin;
+pub mod declarative;
+pub mod diagnostics;
+pub mod docs;
 pub mod engine;
+pub mod formula;
 pub mod style;
+pub mod suppress;
+pub mod text;
 
 pub use engine::Engine;
 
@@ -117,10 +123,22 @@ pub trait Rule: Send + Sync {
     }
 }
 
-/// Every code-backed and declarative rule, in code order.
+/// Every code-backed and declarative rule, in code order. Declarative rules here are the
+/// embedded packs; [`Engine::from_config`] adds a project's own packs.
 pub fn registry() -> Vec<Box<dyn Rule>> {
     let mut rules = builtin::all();
     rules.extend(style::all());
+    rules.extend(diagnostics::all());
+    rules.extend(
+        declarative::embedded()
+            .iter()
+            .map(|r| Box::new(std::sync::Arc::clone(r)) as Box<dyn Rule>),
+    );
     rules.sort_by(|a, b| a.meta().code.cmp(b.meta().code));
     rules
+}
+
+/// Whether selector `sel` (a pack name, a code, or a code prefix) picks `meta`.
+pub fn selector_matches(sel: &str, meta: &RuleMeta) -> bool {
+    sel.eq_ignore_ascii_case(meta.pack) || meta.code.starts_with(sel)
 }

@@ -168,26 +168,53 @@ pub fn as_node<'d>(object: &'d Map<String, Value>, span: Span) -> Node<'d> {
     Node { object, span }
 }
 
-/// Names of the authors of every article node (resolving `@id` references).
-pub fn article_author_names(doc: &Document) -> Vec<String> {
+/// An author of an article node, as far as JSON-LD says.
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// Trimmed name; empty when the author object has none.
+    pub name: String,
+    /// Whether it has a `url` or `sameAs` (a profile to link to).
+    pub has_profile: bool,
+    /// Span of the JSON-LD block.
+    pub span: Span,
+}
+
+/// The authors of every article node (resolving `@id` references; bare strings are names).
+pub fn article_authors(doc: &Document) -> Vec<Author> {
     let all = nodes(doc);
-    let mut names = Vec::new();
+    let mut authors = Vec::new();
     for node in all.iter().filter(|n| n.is_article()) {
         let Some(author) = node.get("author") else {
             continue;
         };
         for link in linked(author, &all) {
-            match link {
+            authors.push(match link {
                 Ok(object) => {
-                    if let Some(name) = as_node(object, node.span).str("name") {
-                        names.push(name.trim().to_owned());
+                    let person = as_node(object, node.span);
+                    Author {
+                        name: person.str("name").unwrap_or("").trim().to_owned(),
+                        has_profile: person.get("url").is_some() || person.get("sameAs").is_some(),
+                        span: node.span,
                     }
                 }
-                Err(text) => names.push(text.trim().to_owned()),
-            }
+                Err(text) => Author {
+                    name: text.trim().to_owned(),
+                    has_profile: false,
+                    span: node.span,
+                },
+            });
         }
     }
-    names
+    authors
+}
+
+/// Names of the authors of every article node.
+pub fn article_author_names(doc: &Document) -> Vec<String> {
+    article_authors(doc)
+        .into_iter()
+        .map(|a| a.name)
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

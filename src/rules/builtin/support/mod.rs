@@ -5,5 +5,6 @@ pub mod claims;
 pub mod dates;
 pub mod jsonld;
 pub mod keyword;
+pub mod names;
 pub mod page;
 pub mod urls;

@@ -1,0 +1,79 @@
+//! `<script type="application/ld+json">` blocks: parsed values, or the parse error.
+use super::{html_scan, JsonLd};
+use crate::span::Span;
+
+/// Whether a `type` attribute value names JSON-LD.
+pub(crate) fn is_json_ld_type(value: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+}
+
+/// Parse the script content at `span` (the text between the tags).
+pub(crate) fn parse_block(source: &str, span: Span) -> JsonLd {
+    let raw = source.get(span.start..span.end).unwrap_or("");
+    // Some sites wrap the JSON in an HTML comment or CDATA for old browsers.
+    let trimmed = raw.trim();
+    let unwrapped = trimmed
+        .strip_prefix("<!--")
+        .and_then(|s| s.strip_suffix("-->"))
+        .or_else(|| {
+            trimmed
+                .strip_prefix("//<![CDATA[")
+                .and_then(|s| s.strip_suffix("//]]>"))
+        })
+        .unwrap_or(trimmed);
+    match serde_json::from_str::<serde_json::Value>(unwrapped) {
+        Ok(value) => JsonLd {
+            value: Some(value),
+            error: None,
+            span,
+        },
+        Err(err) => JsonLd {
+            value: None,
+            error: Some(format!("invalid JSON-LD: {err}")),
+            span,
+        },
+    }
+}
+
+/// All JSON-LD scripts in the HTML at `span` of `source`.
+pub(crate) fn in_html(source: &str, span: Span) -> Vec<JsonLd> {
+    let scan = html_scan::scan(source, span.start, span.end);
+    scan.raw_texts
+        .iter()
+        .filter_map(|&(tag_index, content)| {
+            let tag = scan.tags.get(tag_index)?;
+            let kind = html_scan::attr(source, tag.span, "type")?;
+            (tag.name == "script" && is_json_ld_type(&kind.value))
+                .then(|| parse_block(source, content))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_valid_and_keeps_errors() {
+        let src = r#"<script type="application/ld+json">{"@type":"Article"}</script>
+<script type='application/ld+json'>{"@type": </script><script>var x;</script>"#;
+        let found = in_html(src, Span::new(0, src.len()));
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[0].value.as_ref().map(|v| v["@type"].clone()),
+            Some("Article".into())
+        );
+        assert_eq!(
+            &src[found[0].span.start..found[0].span.end],
+            r#"{"@type":"Article"}"#
+        );
+        assert!(found[1].value.is_none());
+        assert!(found[1]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("line 1")));
+    }
+}

@@ -1,0 +1,149 @@
+//! EEAT009: pages that recommend things show first-hand experience or expertise.
+use crate::doc::Document;
+use crate::finding::{Finding, Severity};
+use crate::rules::builtin::support::page;
+use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
+use crate::span::Span;
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub struct ExperienceSignalsMissing;
+
+const META: RuleMeta = RuleMeta {
+    code: "EEAT009",
+    name: "experience-signals-missing",
+    pack: "eeat",
+    default_severity: Severity::Warning,
+    summary: "The page makes recommendations but shows no first-hand experience or expertise.",
+    doc: r#"## What it does
+A heuristic. Counts recommendation phrases ("we recommend", "our top pick", "you should
+buy", "the best ... is", "avoid") in the body. When there are at least
+`min_recommendations`, it looks for first-hand experience ("we tested", "I've used",
+"in my experience", "hands-on", "after three months of") or expertise signals
+("certified", "licensed", "years of experience", credentials such as MD, PhD, CFA). It
+reports pages with recommendations and neither kind of signal.
+
+## Why is this bad?
+Recommendations without evidence that the author tried the products or knows the field
+are the hallmark of low-effort affiliate and AI-spun content; search engines' quality
+guidelines ask for exactly this evidence.
+
+## Example
+"The best grinder is the X100. We recommend it for everyone. Our top pick for budgets is
+the B20."
+
+## Use instead
+"We tested 12 grinders over six weeks, pulling 40 shots with each. The X100 is our top
+pick because..."
+
+## Options
+- `min_recommendations` (default `2`): recommendation phrases needed before the check
+  applies."#,
+    options: &[RuleOption {
+        name: "min_recommendations",
+        default: "2",
+        doc: "How many recommendation phrases make a page a recommendation page.",
+    }],
+    fixable: false,
+};
+
+static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:we|I)\s+(?:strongly\s+|highly\s+)?(?:recommend|suggest|advise)
+        | \b(?:our|my)\s+(?:top\s+)?(?:pick|choice|favou?rite|recommendation)s?\b
+        | \btop\s+pick\b
+        | \byou\s+should\s+(?:buy|choose|get|pick|use|try|avoid|consider)\b
+        | \b(?:is|are)\s+the\s+best\b
+        | \bthe\s+best\s+\w+(?:\s+\w+)?\s+(?:is|are|for)\b
+        | \b(?:must[-\s]have|worth\s+(?:buying|the\s+money))\b
+        | \bbest\s+(?:overall|value|budget)\b",
+    )
+    .expect("valid regex")
+});
+
+static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:I|we)\s+(?:have\s+|'ve\s+|’ve\s+)?(?:personally\s+)?(?:tested|tried|used|reviewed|measured|compared|owned|bought|cooked|brewed|ran|run|hiked|visited|spent)\b
+        | \b(?:I|we)(?:'ve|’ve)\s+(?:been\s+)?(?:tested|tried|used|using|testing|owned|brewing|running)\b
+        | \b(?:in|from)\s+(?:my|our)\s+(?:own\s+)?(?:experience|testing|tests|trials|lab|kitchen)\b
+        | \bhands[-\s]on\b
+        | \b(?:after|over)\s+(?:\w+\s+)?(?:days|weeks|months|years)\s+of\s+(?:use|testing|daily)\b
+        | \bour\s+(?:testing|tests|test\s+results|measurements|methodology)\b
+        | \bhow\s+we\s+test",
+    )
+    .expect("valid regex")
+});
+
+static EXPERTISE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        \b(?i:certified|licensed|board[-\s]certified|accredited|registered\s+dietitian|qualified)\b
+        | \b(?i:years\s+of\s+(?:experience|practice))\b
+        | \b(?i:years\s+as\s+an?)\b
+        | \b(?:MD|PhD|CFA|CFP|CPA|RN|RD|DPT|JD|MSc|Esq)\b",
+    )
+    .expect("valid regex")
+});
+
+impl Rule for ExperienceSignalsMissing {
+    fn meta(&self) -> &RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        let needed = ctx.opt_usize("min_recommendations", 2).max(1);
+        let mut recommendations = 0;
+        let mut has_signal = false;
+        for block in page::prose_blocks(doc) {
+            recommendations += RECOMMENDATION.find_iter(&block.text).count();
+            if EXPERIENCE.is_match(&block.text) || EXPERTISE.is_match(&block.text) {
+                has_signal = true;
+                break;
+            }
+        }
+        let byline_credentials = doc
+            .byline
+            .as_ref()
+            .is_some_and(|b| EXPERTISE.is_match(&b.name));
+        if has_signal || byline_credentials || recommendations < needed {
+            return;
+        }
+        out.push(
+            ctx.finding(
+                META.code,
+                format!(
+                    "{recommendations} recommendations but no sign of first-hand experience or expertise"
+                ),
+                Span::file_start(),
+            )
+            .with_help("say how you tested or used what you recommend, or who with what expertise wrote it"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separates_recommendations_from_experience() {
+        assert!(RECOMMENDATION.is_match("We recommend the X100 for most people."));
+        assert!(RECOMMENDATION.is_match("Our top pick is the B20."));
+        assert!(RECOMMENDATION.is_match("The best grinder for espresso is the X100."));
+        assert!(!RECOMMENDATION.is_match("Grind size affects extraction."));
+        assert!(EXPERIENCE.is_match("We tested 12 grinders over six weeks."));
+        assert!(EXPERIENCE.is_match("I've been using it daily."));
+        assert!(EXPERIENCE.is_match("After three months of use, the burrs still cut cleanly."));
+        assert!(!EXPERIENCE.is_match("Grinders are popular."));
+        assert!(EXPERTISE.is_match("Jane is a certified Q grader."));
+        assert!(EXPERTISE.is_match("Dr. Lee, MD, reviewed this."));
+        assert!(!EXPERTISE.is_match("Md. of the month"));
+    }
+
+    #[test]
+    fn fixtures() {
+        crate::rules::builtin::testutil::assert_fixtures(&super::ExperienceSignalsMissing);
+    }
+}

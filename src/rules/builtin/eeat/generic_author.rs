@@ -1,0 +1,146 @@
+//! EEAT003: the author is a real person, not a role, a team or an AI tool.
+use crate::doc::Document;
+use crate::finding::{Finding, Severity};
+use crate::rules::builtin::support::{jsonld, names};
+use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
+use crate::span::Span;
+
+pub struct GenericAuthor;
+
+const DEFAULT_GENERIC: &[&str] = &[
+    "admin",
+    "administrator",
+    "staff",
+    "staff writer",
+    "editor",
+    "editors",
+    "editorial team",
+    "editorial staff",
+    "the editors",
+    "team",
+    "the team",
+    "content team",
+    "marketing team",
+    "webmaster",
+    "guest",
+    "guest author",
+    "anonymous",
+    "unknown",
+    "user",
+    "author",
+    "contributor",
+    "ai writer",
+    "ai assistant",
+    "ai",
+    "bot",
+    "chatgpt",
+    "gpt",
+    "gpt-4",
+    "gpt-4o",
+    "openai",
+    "claude",
+    "gemini",
+    "bard",
+    "copilot",
+    "jasper",
+    "llama",
+];
+
+/// Words that make any name an AI tool, e.g. "ChatGPT Writer" or "Acme AI Bot".
+const AI_WORDS: &[&str] = &["ai", "chatgpt", "gpt", "openai", "bot", "llm", "copilot"];
+
+const META: RuleMeta = RuleMeta {
+    code: "EEAT003",
+    name: "generic-author",
+    pack: "eeat",
+    default_severity: Severity::Warning,
+    summary: "The author is a generic role (\"Admin\", \"Staff\", \"Team\") or an AI tool.",
+    doc: r#"## What it does
+Checks the byline and the JSON-LD author names against a list of generic names (roles
+such as "Admin", "Staff", "Editor", "Team") and AI tool names ("ChatGPT", "AI Writer");
+a name that contains a word like "AI", "GPT" or "Bot" is reported too.
+
+## Why is this bad?
+Authorship is meant to tell readers who is accountable and what experience stands behind
+the text. A role or a tool name says neither.
+
+## Example
+```markdown
+author: Admin
+```
+
+## Use instead
+```markdown
+author:
+  name: Jane Doe
+  url: /authors/jane-doe
+```
+
+## Options
+- `generic_names` (default: about 35 roles and AI tool names): names to report,
+  compared case-insensitively after removing punctuation."#,
+    options: &[RuleOption {
+        name: "generic_names",
+        default: r#"["admin", "staff", "editor", "team", "ai writer", "chatgpt", "..."]"#,
+        doc: "Author names that identify no real person.",
+    }],
+    fixable: false,
+};
+
+impl Rule for GenericAuthor {
+    fn meta(&self) -> &RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        let configured = ctx.opt_strings("generic_names");
+        let generic: Vec<String> = match &configured {
+            Some(list) => list
+                .iter()
+                .map(|n| names::name_words(n).join(" "))
+                .collect(),
+            None => DEFAULT_GENERIC
+                .iter()
+                .map(|n| names::name_words(n).join(" "))
+                .collect(),
+        };
+        let is_generic = |name: &str| {
+            let words = names::name_words(name);
+            let joined = words.join(" ");
+            let joined = joined.strip_prefix("the ").unwrap_or(&joined);
+            generic.iter().any(|g| g == joined)
+                || words.iter().any(|w| AI_WORDS.contains(&w.as_str()))
+        };
+        let mut reported: Vec<String> = Vec::new();
+        if let Some(byline) = &doc.byline {
+            if is_generic(&byline.name) {
+                reported.push(names::name_words(&byline.name).join(" "));
+                out.push(finding(ctx, &byline.name, "byline", byline.span));
+            }
+        }
+        for author in jsonld::article_authors(doc) {
+            let key = names::name_words(&author.name).join(" ");
+            if !author.name.is_empty() && is_generic(&author.name) && !reported.contains(&key) {
+                out.push(finding(ctx, &author.name, "JSON-LD author", author.span));
+                reported.push(key);
+            }
+        }
+    }
+}
+
+fn finding(ctx: &RuleContext, name: &str, place: &str, span: Span) -> Finding {
+    ctx.finding(
+        META.code,
+        format!("{place} \"{}\" is not a real person's name", name.trim()),
+        span,
+    )
+    .with_help("credit the person who wrote or reviewed the article, with a link to their profile")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixtures() {
+        crate::rules::builtin::testutil::assert_fixtures(&super::GenericAuthor);
+    }
+}

@@ -1,0 +1,272 @@
+//! Registry-wide checks: metadata shape, and no panics on odd documents.
+use super::all;
+use crate::doc::{
+    parse, Block, BlockKind, Byline, Citation, CitationKind, Document, Format, FrontMatter,
+    Heading, Image, JsonLd, Link, OffsetMap, Reference, Sentence, Text,
+};
+use crate::rules::{RuleContext, Settings};
+use crate::span::Span;
+use serde_json::json;
+use std::collections::HashSet;
+
+#[test]
+fn metadata_is_complete_and_codes_are_unique() {
+    let rules = all();
+    assert!(rules.len() >= 36, "only {} rules", rules.len());
+    let mut codes = HashSet::new();
+    let mut names = HashSet::new();
+    for rule in &rules {
+        let m = rule.meta();
+        assert!(codes.insert(m.code), "duplicate code {}", m.code);
+        assert!(names.insert(m.name), "duplicate name {}", m.name);
+        let prefix_matches_pack = match m.pack {
+            "seo" => m.code.starts_with("SEO"),
+            "structured-data" => m.code.starts_with("SD"),
+            "eeat" => m.code.starts_with("EEAT"),
+            "citations" => m.code.starts_with("CITE"),
+            _ => false,
+        };
+        assert!(prefix_matches_pack, "{} in pack {}", m.code, m.pack);
+        assert!(
+            m.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{} is not kebab-case",
+            m.name
+        );
+        assert!(!m.summary.is_empty());
+        let mut last = 0;
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Options",
+        ] {
+            let at = m
+                .doc
+                .find(section)
+                .unwrap_or_else(|| panic!("{}: doc lacks {section}", m.code));
+            assert!(at >= last, "{}: {section} out of order", m.code);
+            last = at;
+        }
+        for option in m.options {
+            assert!(
+                m.doc.contains(&format!("`{}`", option.name)),
+                "{}: option {} is not documented",
+                m.code,
+                option.name
+            );
+            assert!(!option.default.is_empty());
+        }
+    }
+}
+
+fn text(s: &str, span: Span) -> Option<Text> {
+    Some(Text {
+        text: s.to_owned(),
+        span,
+    })
+}
+
+/// A document built by hand with empty strings, out-of-range indices, odd JSON-LD and
+/// spans past the end of the source: rules must cope without panicking.
+fn odd_document() -> Document {
+    let mut doc = parse("odd.html", "<p>x</p>", Format::Html);
+    let far = Span::new(500, 900);
+    doc.front_matter = Some(FrontMatter {
+        values: json!({"ymyl": "yes", "primary_keyword": "", "keyword": "  ", "author": {"x": 1},
+                        "category": [1, null, "Health"], "ai_disclosure": 3, "publisher": []})
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+        span: far,
+    });
+    doc.title = text("", far);
+    doc.meta_description = text("   ", far);
+    doc.canonical = text("", far);
+    doc.lang = text("", far);
+    doc.robots = text(",,,", far);
+    doc.headings = vec![
+        Heading {
+            level: 6,
+            text: String::new(),
+            span: far,
+        },
+        Heading {
+            level: 0,
+            text: "é".into(),
+            span: far,
+        },
+        Heading {
+            level: 255,
+            text: "x".into(),
+            span: far,
+        },
+    ];
+    doc.blocks = vec![Block {
+        kind: BlockKind::Paragraph,
+        text: "In 2023, 45% “of all the people” said so [1] [".into(),
+        span: far,
+        map: OffsetMap::default(),
+        heading: Some(99),
+    }];
+    doc.sentences = vec![
+        Sentence {
+            text: "In 2023, 45% of people said so.".into(),
+            span: far,
+            block: 7,
+            text_range: (9, 3),
+        },
+        Sentence {
+            text: String::new(),
+            span: Span::new(10, 2),
+            block: 0,
+            text_range: (0, 0),
+        },
+    ];
+    doc.links = vec![
+        Link {
+            href: String::new(),
+            text: String::new(),
+            rel: vec![],
+            span: far,
+        },
+        Link {
+            href: "https://".into(),
+            text: "https://".into(),
+            rel: vec!["author".into()],
+            span: far,
+        },
+        Link {
+            href: "http://[::1".into(),
+            text: "here".into(),
+            rel: vec![],
+            span: Span::new(9, 1),
+        },
+    ];
+    doc.images = vec![Image {
+        src: String::new(),
+        alt: Some(".png".into()),
+        span: far,
+    }];
+    doc.citations = vec![
+        Citation {
+            label: String::new(),
+            kind: CitationKind::Bracket,
+            span: far,
+            sentence: Some(42),
+        },
+        Citation {
+            label: "1".into(),
+            kind: CitationKind::Footnote,
+            span: far,
+            sentence: None,
+        },
+    ];
+    doc.references = vec![
+        Reference {
+            label: String::new(),
+            text: String::new(),
+            url: Some(String::new()),
+            title: None,
+            span: far,
+        },
+        Reference {
+            label: "1".into(),
+            text: "x".into(),
+            url: Some("https://ehow.com".into()),
+            title: None,
+            span: far,
+        },
+        Reference {
+            label: "1".into(),
+            text: "x".into(),
+            url: Some("HTTPS://www.ehow.com/".into()),
+            title: None,
+            span: far,
+        },
+    ];
+    doc.json_ld = vec![
+        JsonLd {
+            value: None,
+            error: None,
+            span: far,
+        },
+        JsonLd {
+            value: Some(json!(null)),
+            error: None,
+            span: far,
+        },
+        JsonLd {
+            value: Some(json!([[[{"@type": 5}]], {"@graph": {"@graph": []}}])),
+            error: None,
+            span: far,
+        },
+        JsonLd {
+            value: Some(
+                json!({"@type": ["Article", null, 3], "author": [null, 1, {"@id": 7}, {"@id": "#a"}, {}],
+                               "datePublished": ["2031-01-01", "x"], "dateModified": {"@value": "2020-01-01"},
+                               "publisher": {"name": null}}),
+            ),
+            error: Some("also an error".into()),
+            span: far,
+        },
+        JsonLd {
+            value: Some(json!({"@type": "Person", "@id": "#a"})),
+            error: None,
+            span: far,
+        },
+    ];
+    doc.byline = Some(Byline {
+        name: String::new(),
+        url: Some(String::new()),
+        span: far,
+    });
+    doc
+}
+
+#[test]
+fn no_rule_panics_on_odd_or_empty_documents() {
+    let settings = Settings {
+        ymyl: true,
+        require_ai_disclosure: true,
+        primary_keyword: Some("-".into()),
+        allowed_domains: vec![String::new(), "example.com".into()],
+        blocked_domains: vec![String::new()],
+        today: Some("not a date".into()),
+        ..Settings::default()
+    };
+    let mut options = toml::Table::new();
+    for (key, value) in [
+        ("min_words", toml::Value::Integer(-5)),
+        ("max_density", toml::Value::String("x".into())),
+        (
+            "generic_texts",
+            toml::Value::Array(vec![toml::Value::Integer(1)]),
+        ),
+        ("required", toml::Value::Array(vec![])),
+        ("intro_words", toml::Value::Integer(0)),
+    ] {
+        options.insert(key.into(), value);
+    }
+    let docs = vec![
+        odd_document(),
+        parse("empty.md", "", Format::Markdown),
+        parse("empty.html", "", Format::Html),
+    ];
+    let refs: Vec<&Document> = docs.iter().collect();
+    for rule in all() {
+        let ctx = RuleContext {
+            severity: rule.meta().default_severity,
+            options: &options,
+            settings: &settings,
+        };
+        for doc in &docs {
+            let mut out = Vec::new();
+            rule.check(&ctx, doc, &mut out);
+            assert!(out.iter().all(|f| f.code == rule.meta().code));
+        }
+        let _ = rule.check_set(&ctx, &refs);
+    }
+}

@@ -1,0 +1,86 @@
+//! STYLE005: runs of consecutive sentences that start with the same word.
+use crate::doc::Document;
+use crate::finding::{Finding, Severity};
+use crate::rules::{text, Rule, RuleContext, RuleMeta, RuleOption};
+
+pub struct RepeatedSentenceOpenings;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "STYLE005",
+    name: "repeated-sentence-openings",
+    pack: "style",
+    default_severity: Severity::Warning,
+    summary: "Several consecutive sentences start with the same word",
+    doc: "## What it does
+Reports a run of `min_run` (default 3) or more consecutive sentences in one paragraph that
+start with the same word (compared without case). The finding covers the whole run.
+
+## Why is this bad?
+\"The starter… The starter… The starter…\" reads as a list forced into prose, and it is one of
+the most recognisable patterns of generated text. Varied openings keep the reader moving.
+
+## Example
+```markdown
+The starter needs flour. The starter needs water. The starter needs time.
+```
+
+## Use instead
+```markdown
+The starter needs flour and water, and then time.
+```
+
+## Options
+- `min_run` (default `3`): how many sentences in a row with the same first word are reported.
+",
+    options: &[RuleOption {
+        name: "min_run",
+        default: "3",
+        doc: "How many sentences in a row with the same first word are reported.",
+    }],
+    fixable: false,
+};
+
+impl Rule for RepeatedSentenceOpenings {
+    fn meta(&self) -> &RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        let min_run = ctx.opt_usize("min_run", 3).max(2);
+        // (block, first word, first sentence index) of the current run, and its length.
+        let mut run: Option<(usize, &str, usize)> = None;
+        let mut len = 0;
+        let mut flush = |run: Option<(usize, &str, usize)>, len: usize, last: usize| {
+            if let Some((_, word, first)) = run {
+                if len >= min_run {
+                    let span = doc.sentences[first].span.cover(doc.sentences[last].span);
+                    out.push(ctx.finding(
+                        META.code,
+                        format!("{len} sentences in a row start with '{word}'; vary the openings"),
+                        span,
+                    ));
+                }
+            }
+        };
+        let mut last = 0;
+        for i in text::prose_sentences(doc) {
+            let s = &doc.sentences[i];
+            let word = text::first_word(&s.text);
+            let continues = match (run, word) {
+                (Some((block, w, _)), Some(word)) => {
+                    block == s.block && last + 1 == i && w.eq_ignore_ascii_case(word)
+                }
+                _ => false,
+            };
+            if continues {
+                len += 1;
+            } else {
+                flush(run, len, last);
+                run = word.map(|w| (s.block, w, i));
+                len = 1;
+            }
+            last = i;
+        }
+        flush(run, len, last);
+    }
+}
