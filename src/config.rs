@@ -176,9 +176,11 @@ impl Config {
                     let dirs = string_list(value, "packs").map_err(err)?;
                     config.packs = dirs.iter().map(|d| config.root.join(d)).collect();
                 }
-                other => return Err(err(format!(
+                other => {
+                    return Err(err(format!(
                     "unknown key `{other}` (expected settings, rules, overrides, ignore or packs)"
-                ))),
+                )))
+                }
             }
         }
         Ok(config)

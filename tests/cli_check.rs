@@ -487,3 +487,104 @@ fn usage_errors_are_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("baseline.json"));
 }
+
+/// Safe-fix edits of `file` from JSON findings, applied bottom-up: an independent re-implementation
+/// of what `--fix` must write.
+fn apply_json_fixes(source: &str, findings: &[Value], file: &str) -> (String, usize) {
+    let mut edits: Vec<(usize, usize, String)> = findings
+        .iter()
+        .filter(|f| f["file"] == file && f["fix"]["applicability"] == "safe")
+        .flat_map(|f| f["fix"]["edits"].as_array().cloned().unwrap_or_default())
+        .map(|e| {
+            (
+                e["span"]["start"].as_u64().unwrap() as usize,
+                e["span"]["end"].as_u64().unwrap() as usize,
+                e["replacement"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    let n = edits.len();
+    let mut out = source.to_owned();
+    for (start, end, replacement) in edits {
+        out.replace_range(start..end, &replacement);
+    }
+    (out, n)
+}
+
+#[test]
+fn fix_dry_run_prints_a_unified_diff_and_changes_nothing() {
+    let dir = copy_project();
+    let guide = dir.path().join("docs/guide.md");
+    let before = std::fs::read(&guide).unwrap();
+    let out = pressgate()
+        .current_dir(dir.path())
+        .args(["check", "--fix", "--dry-run", "docs"])
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("--- a/docs/guide.md\n+++ b/docs/guide.md\n@@ "),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && !l.starts_with("---")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && !l.starts_with("+++")),
+        "{diff}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would fix"));
+    assert_eq!(
+        std::fs::read(&guide).unwrap(),
+        before,
+        "--dry-run must not write"
+    );
+}
+
+#[test]
+fn fix_writes_safe_fixes_atomically_and_reports_what_is_left() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = copy_project();
+    let guide = dir.path().join("docs/guide.md");
+    std::fs::set_permissions(&guide, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let source = std::fs::read_to_string(&guide).unwrap();
+    let json = |args: &[&str]| {
+        let out = pressgate()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(args)
+            .arg("docs")
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().cloned().unwrap_or_default()
+    };
+    let before = json(&[]);
+    let (expected, edits) = apply_json_fixes(&source, &before, "docs/guide.md");
+    assert!(edits > 0, "guide.md has safe fixes (wordy phrases)");
+
+    let after = json(&["--fix"]);
+    assert_eq!(std::fs::read_to_string(&guide).unwrap(), expected);
+    assert!(
+        after.iter().all(|f| f["fix"]["applicability"] != "safe"),
+        "findings after --fix are re-checked: no safe fix is left: {after:?}"
+    );
+    assert!(after.len() < before.len());
+    let mode = std::fs::metadata(&guide).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "permissions are kept");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("docs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+    // Files without fixes are not rewritten.
+    assert_eq!(
+        std::fs::read(dir.path().join("docs/clean.md")).unwrap(),
+        std::fs::read(Path::new(PROJECT).join("docs/clean.md")).unwrap()
+    );
+}
