@@ -503,7 +503,7 @@ fn apply_json_fixes(source: &str, findings: &[Value], file: &str) -> (String, us
             )
         })
         .collect();
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let n = edits.len();
     let mut out = source.to_owned();
     for (start, end, replacement) in edits {
