@@ -588,3 +588,17 @@ fn fix_writes_safe_fixes_atomically_and_reports_what_is_left() {
         std::fs::read(Path::new(PROJECT).join("docs/clean.md")).unwrap()
     );
 }
+
+#[test]
+fn config_ignore_globs_skip_files() {
+    let dir = copy_project();
+    std::fs::write(dir.path().join("pressgate.toml"), "ignore = [\"docs/page.html\"]\n").unwrap();
+    let out = pressgate()
+        .current_dir(dir.path())
+        .args(["check", "--format", "junit", "docs"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
+    assert!(!xml.contains("page.html"), "{xml}");
+}

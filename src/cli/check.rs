@@ -117,6 +117,25 @@ impl CodeFilter {
             || pack.is_some_and(|p| p.eq_ignore_ascii_case(entry))
     }
 
+    /// Every entry must name a rule, a prefix of one, a pack, or `IO001`: a typo would otherwise
+    /// silently select nothing and pass CI.
+    fn validate(&self, rules: &[RuleMeta]) -> Result<()> {
+        for (flag, entries) in [("--select", &self.select), ("--ignore", &self.ignore)] {
+            for entry in entries {
+                let known = IO_CODE.starts_with(entry.as_str())
+                    || rules
+                        .iter()
+                        .any(|m| Self::matches(entry, m.code, Some(m.pack)));
+                if !known {
+                    return Err(Error::Usage(format!(
+                        "{flag}: `{entry}` matches no rule code, code prefix or pack (see `pressgate rules list`)"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn keeps(&self, code: &str, pack: Option<&str>) -> bool {
         // Unreadable inputs are always reported: hiding them would hide unchecked files.
         if code == IO_CODE {
@@ -278,9 +297,35 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         Some(path) => Config::load(path)?,
         None => Config::discover(&config_start(&paths))?,
     };
-    let engine = Engine::from_config(&config)?;
-    let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    let mut engine = Engine::from_config(&config)?;
     let filter = CodeFilter::new(&args.select, &args.ignore);
+    // Hand --select/--ignore to the engine too, so unselected rules do not run at all; the
+    // filter stays as the final word (it also covers IO001 and config overrides).
+    if !filter.select.is_empty() || !filter.ignore.is_empty() {
+        let all: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+        filter.validate(&all)?;
+        let mut narrowed = config.clone();
+        let for_engine = |entries: &[String]| -> Vec<String> {
+            entries
+                .iter()
+                .filter(|e| {
+                    all.iter()
+                        .any(|m| CodeFilter::matches(e, m.code, Some(m.pack)))
+                })
+                .cloned()
+                .collect()
+        };
+        if !filter.select.is_empty() {
+            narrowed.rules.select = for_engine(&filter.select);
+            narrowed.rules.enable.clear();
+        }
+        narrowed.rules.disable.extend(for_engine(&filter.ignore));
+        // An empty engine selection means "every rule": keep the full engine then.
+        if filter.select.is_empty() || !narrowed.rules.select.is_empty() {
+            engine = Engine::from_config(&narrowed)?;
+        }
+    }
+    let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
 
     // Discover and read inputs.
     let discovery = walk::discover(&paths, args.stdin_filename.as_deref());
