@@ -4,6 +4,7 @@
 #   bench/check.sh            # 5,000 articles (bench/gen_corpus.py, seed 42) under bench/work/
 #   COUNT=500 bench/check.sh  # smaller corpus for a quick look
 #   PRESSGATE_BIN=path bench/check.sh   # use an already built binary instead of `cargo build --release`
+#   CARGO_TARGET_DIR=dir bench/check.sh # build the release binary there (keeps target/ free)
 #
 # Prints files/s for each tool and the ratio, and rewrites the table in docs/benchmarks.md.
 # Not a test: timings depend on the machine. Needs python3, node/npm (registry access for the
@@ -38,7 +39,7 @@ fi
 BUILD="given binary"
 if [[ -z "${PRESSGATE_BIN:-}" ]]; then
   cargo build --release --quiet --bin pressgate
-  PRESSGATE_BIN="target/release/pressgate"
+  PRESSGATE_BIN="${CARGO_TARGET_DIR:-target}/release/pressgate"
   BUILD="release"
 fi
 
