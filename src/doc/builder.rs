@@ -22,8 +22,6 @@ struct OpenBlock {
     col: Collector,
     /// Footnote references inside the block: (text offset, label, span).
     footnotes: Vec<(usize, String, Span)>,
-    /// Citations found structurally (HTML `<sup><a href="#ref-1">1</a></sup>`).
-    markers: Vec<(usize, String, Span)>,
 }
 
 struct OpenLink {
@@ -112,14 +110,6 @@ impl<'s> Builder<'s> {
         self.heading.is_some()
     }
 
-    pub fn in_references(&self) -> bool {
-        self.refs_section.is_some() || self.ref_item.is_some()
-    }
-
-    pub fn headings(&self) -> &[Heading] {
-        &self.headings
-    }
-
     // ----- containers and blocks -------------------------------------------------------------
 
     pub fn begin_container(&mut self, kind: BlockKind) {
@@ -148,7 +138,6 @@ impl<'s> Builder<'s> {
             kind,
             col: Collector::new(start),
             footnotes: Vec::new(),
-            markers: Vec::new(),
         });
     }
 
@@ -199,14 +188,6 @@ impl<'s> Builder<'s> {
             self.pending.push(PendingCitation {
                 label,
                 kind: CitationKind::Footnote,
-                span,
-                at: Some((index, at)),
-            });
-        }
-        for (at, label, span) in open.markers {
-            self.pending.push(PendingCitation {
-                label,
-                kind: CitationKind::Bracket,
                 span,
                 at: Some((index, at)),
             });
@@ -467,20 +448,10 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// A citation known from markup (HTML `<sup><a href="#ref-1">1</a></sup>`) at the current
-    /// end of the block text.
-    pub fn structural_citation(&mut self, label: String, span: Span) {
-        match self.block.as_mut() {
-            Some(open) if self.heading.is_none() && self.ref_item.is_none() => {
-                let at = open.col.text.len();
-                open.markers.push((at, label, span));
-            }
-            _ => self.pending.push(PendingCitation {
-                label,
-                kind: CitationKind::Bracket,
-                span,
-                at: None,
-            }),
+    /// Text that only link anchors see (links in site navigation, whose text is not body).
+    pub fn link_text(&mut self, text: &str) {
+        for link in &mut self.open_links {
+            link.text.push_str(text);
         }
     }
 
@@ -512,7 +483,6 @@ impl<'s> Builder<'s> {
                 kind,
                 col: Collector::new(src),
                 footnotes: Vec::new(),
-                markers: Vec::new(),
             });
         }
     }
@@ -534,7 +504,6 @@ impl<'s> Builder<'s> {
             kind,
             col: Collector::new(0),
             footnotes: Vec::new(),
-            markers: Vec::new(),
         });
         &mut open.col
     }
@@ -561,10 +530,6 @@ impl<'s> Builder<'s> {
             span: Span::new(open.start, end.max(open.start)),
         });
         Some(self.links.len() - 1)
-    }
-
-    pub fn link(&mut self, link: Link) {
-        self.links.push(link);
     }
 
     /// Start collecting a Markdown image's alt text (its inner text is not body text).

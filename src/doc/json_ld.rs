@@ -10,9 +10,22 @@ pub(crate) fn is_json_ld_type(value: &str) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
 }
 
+/// Parse script text that has no source position (the span is set by the caller).
+pub(crate) fn parse_text(text: &str) -> JsonLd {
+    let mut block = parse_str(text);
+    block.span = Span::new(0, 0);
+    block
+}
+
 /// Parse the script content at `span` (the text between the tags).
 pub(crate) fn parse_block(source: &str, span: Span) -> JsonLd {
     let raw = source.get(span.start..span.end).unwrap_or("");
+    let mut block = parse_str(raw);
+    block.span = span;
+    block
+}
+
+fn parse_str(raw: &str) -> JsonLd {
     // Some sites wrap the JSON in an HTML comment or CDATA for old browsers.
     let trimmed = raw.trim();
     let unwrapped = trimmed
@@ -28,12 +41,12 @@ pub(crate) fn parse_block(source: &str, span: Span) -> JsonLd {
         Ok(value) => JsonLd {
             value: Some(value),
             error: None,
-            span,
+            span: Span::new(0, 0),
         },
         Err(err) => JsonLd {
             value: None,
             error: Some(format!("invalid JSON-LD: {err}")),
-            span,
+            span: Span::new(0, 0),
         },
     }
 }

@@ -968,6 +968,7 @@ fn recase(heading: &str, case: Case, is_exception: &dyn Fn(&str) -> bool) -> Opt
         let letters: Vec<char> = core.chars().collect();
         let skip = core.is_empty()
             || is_exception(core)
+            || core.split('-').next().is_some_and(is_exception)
             || !letters[0].is_alphabetic()
             || core.chars().any(|c| c.is_ascii_digit())
             // Acronyms and inner capitals (SEO, iPhone) are written as their owners write them.
@@ -986,7 +987,8 @@ fn recase(heading: &str, case: Case, is_exception: &dyn Fn(&str) -> bool) -> Opt
             }
         };
         let mut word = (*w).to_owned();
-        if !skip && starts_upper != want_upper {
+        // After a colon both cases are common, in either style.
+        if !skip && !after_colon && starts_upper != want_upper {
             // Title case leaves capitalised minor words alone: styles disagree on them.
             let tolerated = case == Case::Title && !want_upper;
             if !tolerated {

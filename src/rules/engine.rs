@@ -38,6 +38,11 @@ impl Engine {
                 rules.push(Box::new(rule));
             }
         }
+        Engine::from_rules(rules, config)
+    }
+
+    /// An engine over exactly `rules` (tests, embedding), configured by `config`.
+    pub fn from_rules(mut rules: Vec<Box<dyn Rule>>, config: &Config) -> Result<Engine> {
         rules.sort_by(|a, b| a.meta().code.cmp(b.meta().code));
         let mut codes = HashSet::new();
         for r in &rules {

@@ -11,6 +11,8 @@ pub mod engine;
 pub mod formula;
 pub mod style;
 pub mod suppress;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod text;
 
 pub use engine::Engine;

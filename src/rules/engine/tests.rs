@@ -1,1 +1,253 @@
 use super::*;
+use crate::rules::testutil::doc;
+use crate::Span;
+use std::path::{Path, PathBuf};
+
+fn config(text: &str) -> Config {
+    match Config::from_toml_str(text, Path::new("/p/pressgate.toml"), PathBuf::from("/p")) {
+        Ok(c) => c,
+        Err(e) => panic!("config does not parse: {e}"),
+    }
+}
+
+fn engine(text: &str) -> Engine {
+    match Engine::from_config(&config(text)) {
+        Ok(e) => e,
+        Err(e) => panic!("engine does not build: {e}"),
+    }
+}
+
+fn engine_error(text: &str) -> String {
+    match Engine::from_config(&config(text)) {
+        Ok(_) => panic!("expected a configuration error"),
+        Err(Error::Config { path, message }) => {
+            assert_eq!(path, Path::new("/p/pressgate.toml"));
+            message
+        }
+        Err(e) => panic!("expected a configuration error, got {e}"),
+    }
+}
+
+fn codes(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+const FILLER: &str = "In conclusion, feed it. Utilize a scale.";
+
+#[test]
+fn default_config_runs_every_rule_at_default_severity() {
+    let e = engine("");
+    let out = e.check(&[doc(&[FILLER])]);
+    assert_eq!(codes(&out[0]), vec!["STYLE001", "STYLE003"]);
+    assert_eq!(out[0][0].severity, Severity::Warning);
+}
+
+#[test]
+fn configured_severity_and_off() {
+    let e =
+        engine("[rules.STYLE001]\nseverity = \"error\"\n[rules.STYLE003]\nseverity = \"off\"\n");
+    let out = e.check(&[doc(&[FILLER])]);
+    assert_eq!(codes(&out[0]), vec!["STYLE001"]);
+    assert_eq!(out[0][0].severity, Severity::Error);
+    assert_eq!(e.severity_for("STYLE001", "a.md"), Some(Severity::Error));
+    assert_eq!(e.severity_for("STYLE003", "a.md"), None);
+}
+
+#[test]
+fn select_enable_and_ignore_by_pack_prefix_and_code() {
+    let e = engine("[rules]\nselect = [\"PARSE\"]\nenable = [\"STYLE003\"]\n");
+    assert_eq!(codes(&e.check(&[doc(&[FILLER])])[0]), vec!["STYLE003"]);
+    let e = engine("[rules]\nselect = [\"style\"]\nignore = [\"STYLE00\"]\n");
+    assert!(e.check(&[doc(&[FILLER])])[0].is_empty());
+    let e = engine("[rules]\ndisable = [\"STYLE001\"]\n");
+    assert_eq!(codes(&e.check(&[doc(&[FILLER])])[0]), vec!["STYLE003"]);
+}
+
+#[test]
+fn overrides_apply_by_path_relative_to_root() {
+    let e = engine(
+        "[[overrides]]\nfiles = [\"glossary/**\"]\nignore = [\"STYLE001\"]\n[overrides.STYLE003]\nseverity = \"info\"\n",
+    );
+    let mut inside = doc(&[FILLER]);
+    inside.path = "/p/glossary/terms.md".into();
+    let mut outside = doc(&[FILLER]);
+    outside.path = "/p/posts/terms.md".into();
+    let out = e.check(&[inside, outside]);
+    assert_eq!(codes(&out[0]), vec!["STYLE003"]);
+    assert_eq!(out[0][0].severity, Severity::Info);
+    assert_eq!(codes(&out[1]), vec!["STYLE001", "STYLE003"]);
+    assert_eq!(out[1][1].severity, Severity::Warning);
+}
+
+#[test]
+fn rule_options_reach_the_rule() {
+    let long = "one two three four five six seven eight nine ten.";
+    assert!(engine("").check(&[doc(&[long])])[0].is_empty());
+    let e = engine("[rules.STYLE006]\nmax = 5\n");
+    assert_eq!(codes(&e.check(&[doc(&[long])])[0]), vec!["STYLE006"]);
+}
+
+#[test]
+fn bad_rule_configuration_is_an_error_naming_the_key() {
+    let m = engine_error("[rules.STYLE999]\nseverity = \"error\"\n");
+    assert!(
+        m.contains("rules.STYLE999") && m.contains("unknown rule"),
+        "{m}"
+    );
+    let m = engine_error("[rules]\nselect = [\"STYEL\"]\n");
+    assert!(m.contains("rules.select") && m.contains("STYEL"), "{m}");
+    let m = engine_error("[rules.STYLE006]\nmaximum = 5\n");
+    assert!(
+        m.contains("rules.STYLE006.maximum") && m.contains("max"),
+        "{m}"
+    );
+    let m = engine_error("[rules.STYLE006]\nmax = \"five\"\n");
+    assert!(m.contains("rules.STYLE006.max"), "{m}");
+    let m = engine_error("[rules.STYLE001]\nmax = 5\n");
+    assert!(m.contains("no options"), "{m}");
+    let m =
+        engine_error("[[overrides]]\nfiles = [\"a/**\"]\n[overrides.SEO999]\nseverity = \"off\"\n");
+    assert!(m.contains("overrides[0].SEO999"), "{m}");
+}
+
+#[test]
+fn inline_suppressions_remove_findings() {
+    let e = engine("");
+    let d = doc(&[
+        "<!-- pressgate-disable-next-line STYLE001 -->",
+        FILLER,
+        FILLER,
+    ]);
+    let out = e.check(&[d]);
+    assert_eq!(codes(&out[0]), vec!["STYLE003", "STYLE001", "STYLE003"]);
+    let d = doc(&["<!-- pressgate-disable-file STYLE -->", FILLER]);
+    assert!(e.check(&[d])[0].is_empty());
+    let d = doc(&[
+        "<!-- pressgate-disable STYLE003 -->",
+        FILLER,
+        "<!-- pressgate-enable STYLE003 -->",
+        FILLER,
+    ]);
+    assert_eq!(
+        codes(&e.check(&[d])[0]),
+        vec!["STYLE001", "STYLE001", "STYLE003"]
+    );
+}
+
+#[test]
+fn parse_diagnostics_become_findings_and_obey_config() {
+    let mut d = doc(&["Fine text."]);
+    d.diagnostics.push(Finding::new(
+        "PARSE001",
+        Severity::Error,
+        "front matter: bad YAML at line 2",
+        Span::new(0, 10),
+    ));
+    d.diagnostics.push(Finding::new(
+        "PARSE099",
+        Severity::Warning,
+        "an unregistered diagnostic",
+        Span::new(0, 1),
+    ));
+    let out = engine("").check(std::slice::from_ref(&d));
+    assert_eq!(codes(&out[0]), vec!["PARSE001", "PARSE099"]);
+    let out = engine("[rules.PARSE001]\nseverity = \"warning\"\n").check(std::slice::from_ref(&d));
+    assert_eq!(out[0][0].severity, Severity::Warning);
+    let out = engine("[rules]\nignore = [\"PARSE001\"]\n").check(&[d]);
+    assert_eq!(codes(&out[0]), vec!["PARSE099"]);
+}
+
+#[test]
+fn findings_are_sorted_by_position_then_code() {
+    let out = engine("").check(&[doc(&["Utilize it. In conclusion, stop."])]);
+    let starts: Vec<usize> = out[0].iter().map(|f| f.span.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort_unstable();
+    assert_eq!(starts, sorted);
+    assert_eq!(codes(&out[0]), vec!["STYLE003", "STYLE001"]);
+}
+
+/// A set rule: reports every document after the first that repeats the first's text.
+struct SameText;
+const SAME_TEXT: RuleMeta = RuleMeta {
+    code: "TEST900",
+    name: "same-text",
+    pack: "test",
+    default_severity: Severity::Warning,
+    summary: "s",
+    doc: "d",
+    options: &[],
+    fixable: false,
+};
+impl Rule for SameText {
+    fn meta(&self) -> &RuleMeta {
+        &SAME_TEXT
+    }
+    fn check(&self, _: &RuleContext, _: &Document, _: &mut Vec<Finding>) {}
+    fn check_set(&self, ctx: &RuleContext, docs: &[&Document]) -> Vec<(usize, Finding)> {
+        (1..docs.len())
+            .filter(|&i| docs[i].source == docs[0].source)
+            .map(|i| (i, ctx.finding("TEST900", "same", Span::file_start())))
+            .collect()
+    }
+}
+
+#[test]
+fn set_rules_see_all_documents_and_respect_overrides() {
+    let cfg = config("[[overrides]]\nfiles = [\"quiet/**\"]\nignore = [\"TEST900\"]\n");
+    let e = Engine::from_rules(vec![Box::new(SameText)], &cfg).unwrap();
+    let mut a = doc(&["Same."]);
+    a.path = "/p/a.md".into();
+    let mut b = a.clone();
+    b.path = "/p/b.md".into();
+    let mut c = a.clone();
+    c.path = "/p/quiet/c.md".into();
+    let out = e.check(&[a, b, c]);
+    assert!(out[0].is_empty());
+    assert_eq!(codes(&out[1]), vec!["TEST900"]);
+    assert!(out[2].is_empty());
+}
+
+#[test]
+fn project_packs_add_rules_and_duplicates_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packs = tmp.path().join("styles");
+    std::fs::create_dir_all(&packs).unwrap();
+    std::fs::write(
+        packs.join("house.toml"),
+        "pack = \"house\"\n[[rule]]\ncode = \"HOUSE001\"\nname = \"no-gluten-free\"\nkind = \"existence\"\nseverity = \"error\"\nmessage = \"Say 'without gluten', not '%s'\"\nsummary = \"House style\"\ntokens = [\"gluten-free\"]\n[rule.doc]\nwhat = \"w\"\nwhy = \"y\"\nexample = \"e\"\nuse_instead = \"u\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("pressgate.toml"),
+        "packs = [\"styles\"]\n[rules]\nselect = [\"house\"]\n",
+    )
+    .unwrap();
+    let cfg = Config::load(&tmp.path().join("pressgate.toml")).unwrap();
+    let e = Engine::from_config(&cfg).unwrap();
+    let out = e.check(&[doc(&["A gluten-free loaf. In conclusion, bake."])]);
+    assert_eq!(codes(&out[0]), vec!["HOUSE001"]);
+    assert_eq!(out[0][0].severity, Severity::Error);
+
+    std::fs::write(packs.join("dup.toml"), "pack = \"dup\"\n[[rule]]\ncode = \"STYLE001\"\nname = \"x\"\nkind = \"existence\"\nseverity = \"error\"\nmessage = \"m\"\nsummary = \"s\"\ntokens = [\"x\"]\n[rule.doc]\nwhat = \"w\"\nwhy = \"y\"\nexample = \"e\"\nuse_instead = \"u\"\n").unwrap();
+    match Engine::from_config(&cfg) {
+        Err(Error::Config { message, .. }) => assert!(message.contains("STYLE001"), "{message}"),
+        _ => panic!("a duplicate code must be a configuration error"),
+    }
+    std::fs::write(
+        packs.join("dup.toml"),
+        "pack = \"dup\"\n[[rule]]\ncode = \"DUP001\"\n",
+    )
+    .unwrap();
+    match Engine::from_config(&cfg) {
+        Err(Error::Config { path, .. }) => assert!(path.ends_with("dup.toml")),
+        _ => panic!("a broken pack must be a configuration error naming the pack"),
+    }
+}
+
+#[test]
+fn suggestions_find_close_codes() {
+    let list = ["STYLE001", "STYLE002", "SEO001"];
+    assert_eq!(suggestions("STYLE01", list.iter().copied())[0], "STYLE001");
+    assert!(suggestions("zzz", list.iter().copied()).is_empty());
+}

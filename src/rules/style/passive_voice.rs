@@ -149,3 +149,30 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod share_tests {
+    use super::*;
+    use crate::rules::testutil::{doc, run_rule};
+    use crate::rules::Settings;
+
+    #[test]
+    fn reports_when_share_exceeds_threshold() {
+        let passive = doc(&["It was mixed. It was baked. I ate it. I liked it. We left."]);
+        let f = run_rule(&PassiveVoiceOveruse, &passive, "", &Settings::default());
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.starts_with("2 of 5"), "{}", f[0].message);
+        assert_eq!(f[0].span.start, 0);
+        assert!(run_rule(
+            &PassiveVoiceOveruse,
+            &passive,
+            "max_share = 0.5",
+            &Settings::default()
+        )
+        .is_empty());
+        let active = doc(&["I mixed it. I baked it. I ate it. It was eaten. We left."]);
+        assert!(run_rule(&PassiveVoiceOveruse, &active, "", &Settings::default()).is_empty());
+        let short = doc(&["It was mixed. It was baked."]);
+        assert!(run_rule(&PassiveVoiceOveruse, &short, "", &Settings::default()).is_empty());
+    }
+}

@@ -84,3 +84,36 @@ impl Rule for RepeatedSentenceOpenings {
         flush(run, len, last);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{doc, run_rule, texts};
+    use crate::rules::Settings;
+
+    #[test]
+    fn reports_a_run_of_three_covering_it() {
+        let d = doc(&["Intro. The a. The b. the c. Done."]);
+        let f = run_rule(&RepeatedSentenceOpenings, &d, "", &Settings::default());
+        assert_eq!(texts(&d, &f), vec!["The a. The b. the c."]);
+        assert!(f[0].message.starts_with("3 sentences"));
+    }
+
+    #[test]
+    fn runs_break_at_paragraphs_and_respect_min_run() {
+        let d = doc(&["The a. The b.", "The c. It d."]);
+        assert!(run_rule(&RepeatedSentenceOpenings, &d, "", &Settings::default()).is_empty());
+        let d = doc(&["The a. The b. It c."]);
+        assert!(run_rule(&RepeatedSentenceOpenings, &d, "", &Settings::default()).is_empty());
+        assert_eq!(
+            run_rule(
+                &RepeatedSentenceOpenings,
+                &d,
+                "min_run = 2",
+                &Settings::default()
+            )
+            .len(),
+            1
+        );
+    }
+}

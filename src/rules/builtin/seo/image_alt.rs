@@ -1,5 +1,5 @@
 //! SEO008: images have descriptive alt text.
-use crate::doc::Document;
+use crate::doc::{Document, Format};
 use crate::finding::{Finding, Severity};
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use regex::Regex;
@@ -15,8 +15,9 @@ const META: RuleMeta = RuleMeta {
     summary: "An image has no alt text, or alt text that is only a file name.",
     doc: r#"## What it does
 Reports images without an `alt` attribute (`![](photo.jpg)` or `<img src>` with no `alt`)
-and images whose alt text is just a file name. An explicitly empty `alt=""` marks a
-decorative image and is accepted unless `allow_empty` is false.
+and images whose alt text is just a file name. In HTML an explicitly empty `alt=""` marks
+a decorative image and is accepted unless `allow_empty` is false; Markdown has no way to
+tell decorative from forgotten, so an empty `![](...)` is reported.
 
 ## Why is this bad?
 Alt text is what screen readers say and what image search indexes. Missing alt text makes
@@ -34,7 +35,7 @@ the image invisible to both.
 ```
 
 ## Options
-- `allow_empty` (default `true`): accept `alt=""` for decorative images."#,
+- `allow_empty` (default `true`): accept `alt=""` for decorative images in HTML."#,
     options: &[RuleOption {
         name: "allow_empty",
         default: "true",
@@ -54,12 +55,13 @@ impl Rule for ImageAltMissing {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let allow_empty = ctx.opt_bool("allow_empty", true);
+        // Only HTML can say "decorative" on purpose (`alt=""`); `![](x)` is a forgotten alt.
+        let allow_empty = ctx.opt_bool("allow_empty", true) && doc.format == Format::Html;
         for image in &doc.images {
             let message = match image.alt.as_deref().map(str::trim) {
                 None => format!("image `{}` has no alt text", image.src),
                 Some("") if allow_empty => continue,
-                Some("") => format!("image `{}` has empty alt text", image.src),
+                Some("") => format!("image `{}` has no alt text", image.src),
                 Some(alt) if FILE_NAME.is_match(alt) => {
                     format!(
                         "alt text of `{}` is a file name, not a description",
