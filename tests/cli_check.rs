@@ -592,7 +592,11 @@ fn fix_writes_safe_fixes_atomically_and_reports_what_is_left() {
 #[test]
 fn config_ignore_globs_skip_files() {
     let dir = copy_project();
-    std::fs::write(dir.path().join("pressgate.toml"), "ignore = [\"docs/page.html\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("pressgate.toml"),
+        "ignore = [\"docs/page.html\"]\n",
+    )
+    .unwrap();
     let out = pressgate()
         .current_dir(dir.path())
         .args(["check", "--format", "junit", "docs"])

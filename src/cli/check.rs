@@ -1,9 +1,20 @@
 //! `pressgate check`: lint files, directories, globs or stdin and report the findings.
 //!
-//! Inputs that cannot be linted (missing, unreadable, binary, not UTF-8, over `--max-file-size`)
-//! are reported as `IO001` error findings on that path, next to the other findings, so every
-//! output format shows them. If no input at all could be read, the run exits 2. Empty files are
-//! read fine and skipped with a warning on stderr (there is nothing to check in them).
+//! Inputs that cannot be linted never panic and never stop the other inputs:
+//!
+//! | input | outcome |
+//! |---|---|
+//! | missing path, glob that matches nothing | `IO001` finding "no such file or directory" on that path |
+//! | unreadable file or directory | `IO001` "permission denied" on that path |
+//! | binary file (a NUL byte) | `IO001` "binary file (NUL byte at offset N)" |
+//! | invalid UTF-8 | `IO001` "not valid UTF-8 (invalid byte at offset N)" |
+//! | over `--max-file-size` (default 5 MB; stdin too) | `IO001` "file is N bytes, over the limit" |
+//! | empty file | checked, no findings, a warning on stderr |
+//!
+//! `IO001` is an error, is not removed by `--select`/`--ignore`, and shows in every output
+//! format. When not a single input could be read, the `IO001` messages go to stderr and the run
+//! exits 2. `--fix` writes through a temp file + rename, so a file is either untouched or fully
+//! fixed; it cannot write back to stdin (use `--fix --dry-run`).
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Document, Format};
@@ -241,14 +252,14 @@ fn config_start(paths: &[String]) -> PathBuf {
     }
 }
 
-/// Path of `input` relative to the config root, `/`-separated, for `Config::is_ignored`.
-fn relative_to_root(config: &Config, input: &Input) -> String {
+/// Path of `input` relative to the (canonical) config root, `/`-separated, for
+/// `Config::is_ignored`. Both sides are canonical so symlinked temp dirs still match.
+fn relative_to_root(root: &Path, input: &Input) -> String {
     let InputSource::File(path) = &input.source else {
         return input.display.clone();
     };
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    match absolute.strip_prefix(&root) {
+    match absolute.strip_prefix(root) {
         Ok(rel) => walk::display_path(rel),
         Err(_) => input.display.clone(),
     }
@@ -334,10 +345,11 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         .iter()
         .map(|f| io_report(&f.display, &f.message))
         .collect();
+    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let inputs: Vec<Input> = discovery
         .inputs
         .into_iter()
-        .filter(|i| !config.is_ignored(&relative_to_root(&config, i)))
+        .filter(|i| !config.is_ignored(&relative_to_root(&root, i)))
         .collect();
     let read: Vec<(Input, ReadOutcome)> = inputs
         .into_par_iter()
