@@ -282,6 +282,17 @@ fn check_docs(
         .collect()
 }
 
+/// Write to stdout; a closed pipe (`| head`) is not an error of the check.
+fn write_stdout(stdout: &mut impl Write, text: &str) -> Result<()> {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
+
 fn warn(quiet: bool, message: &str) {
     if !quiet {
         eprintln!("warning: {message}");
@@ -423,9 +434,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
             applied += result.fixes;
             if args.dry_run {
                 let diff = fix::unified_diff(&d.path, &d.source, &result.source);
-                stdout
-                    .write_all(diff.as_bytes())
-                    .map_err(|e| Error::io("<stdout>", e))?;
+                write_stdout(&mut stdout, &diff)?;
             } else if let InputSource::File(path) = &input.source {
                 fix::write_atomic(path, result.source.as_bytes())
                     .map_err(|e| Error::io(path, e))?;
@@ -511,17 +520,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
             },
         )
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(output.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        // A closed pipe (`| head`) is not an error of the check.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(Error::io("<stdout>", e))
-        }
-        _ => {}
-    }
+    write_stdout(&mut std::io::stdout().lock(), &output)?;
 
     let fail_at = args.fail_level.severity();
     let failed = reports
