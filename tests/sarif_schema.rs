@@ -98,6 +98,8 @@ fn check_command_sarif_output_is_schema_valid() {
             "sarif",
             "fixtures/check/project",
             "fixtures/check/bad/binary.md",
+            // Every rule's pass/fail examples: many codes, fixes, HTML and Markdown.
+            "fixtures/rules",
         ])
         .output()
         .unwrap();
@@ -110,6 +112,10 @@ fn check_command_sarif_output_is_schema_valid() {
     let log: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert!(results.iter().any(|r| r["ruleId"] == "IO001"));
+    assert!(
+        results.iter().any(|r| r.get("fixes").is_some()),
+        "some results carry fixes"
+    );
     assert_valid(&schema, &log);
 }
 
