@@ -299,6 +299,217 @@ fn warn(quiet: bool, message: &str) {
     }
 }
 
+/// The engine for `config`, narrowed to `--select`/`--ignore` so unselected rules do not run
+/// at all. The [`CodeFilter`] stays the final word (it also covers IO001 and config overrides).
+fn build_engine(config: &Config, filter: &CodeFilter) -> Result<Engine> {
+    let engine = Engine::from_config(config)?;
+    if filter.select.is_empty() && filter.ignore.is_empty() {
+        return Ok(engine);
+    }
+    let all: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    filter.validate(&all)?;
+    let for_engine = |entries: &[String]| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| {
+                all.iter()
+                    .any(|m| CodeFilter::matches(e, m.code, Some(m.pack)))
+            })
+            .cloned()
+            .collect()
+    };
+    let mut narrowed = config.clone();
+    if !filter.select.is_empty() {
+        narrowed.rules.select = for_engine(&filter.select);
+        narrowed.rules.enable.clear();
+        // An empty engine selection means "every rule" (e.g. `--select IO001`): keep the full
+        // engine and let the filter drop the rest.
+        if narrowed.rules.select.is_empty() {
+            return Ok(engine);
+        }
+    }
+    narrowed.rules.disable.extend(for_engine(&filter.ignore));
+    Engine::from_config(&narrowed)
+}
+
+/// Inputs after discovery and reading.
+struct ReadInputs {
+    /// Inputs that read as non-empty UTF-8 text.
+    texts: Vec<(Input, String)>,
+    /// One `IO001` report per input that could not be used.
+    io_reports: Vec<FileReport>,
+    /// Empty files: checked, nothing to report.
+    empty_reports: Vec<FileReport>,
+}
+
+fn read_inputs(paths: &[String], args: &CheckArgs, config: &Config) -> ReadInputs {
+    let discovery = walk::discover(paths, args.stdin_filename.as_deref());
+    let mut io_reports: Vec<FileReport> = discovery
+        .failures
+        .iter()
+        .map(|f| io_report(&f.display, &f.message))
+        .collect();
+    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let read: Vec<(Input, ReadOutcome)> = discovery
+        .inputs
+        .into_par_iter()
+        .filter(|i| !config.is_ignored(&relative_to_root(&root, i)))
+        .map(|input| {
+            let outcome = read_input(&input, args.max_file_size);
+            (input, outcome)
+        })
+        .collect();
+    let mut texts = Vec::new();
+    // Empty files are read fine but not linted: rules on an empty document only add noise.
+    let mut empty_reports = Vec::new();
+    for (input, outcome) in read {
+        match outcome {
+            ReadOutcome::Text(text) => texts.push((input, text)),
+            ReadOutcome::Empty => {
+                warn(
+                    args.quiet,
+                    &format!("{}: empty file, nothing to check", input.display),
+                );
+                empty_reports.push(FileReport {
+                    path: input.display,
+                    source: String::new(),
+                    findings: Vec::new(),
+                });
+            }
+            ReadOutcome::Failed(message) => io_reports.push(io_report(&input.display, &message)),
+        }
+    }
+    ReadInputs {
+        texts,
+        io_reports,
+        empty_reports,
+    }
+}
+
+fn parse_as(display: &str, text: &str) -> Document {
+    doc::parse(display, text, Format::from_path(display))
+}
+
+/// `--fix`: apply safe fixes per document (re-checking it alone between rounds), then either
+/// print diffs (`--dry-run`) or write the files atomically. Returns the documents as they now
+/// read. A file that cannot be written is named on stderr and makes the run exit 2.
+fn apply_fixes(
+    args: &CheckArgs,
+    lint: &Lint,
+    texts: &[(Input, String)],
+    docs: Vec<Document>,
+    findings: &[Vec<Finding>],
+) -> Result<FixOutcome> {
+    let fixed: Vec<fix::Applied> = docs
+        .par_iter()
+        .zip(findings.par_iter())
+        .map(|(d, list)| {
+            fix::fix_until_stable(&d.source, list, |text| {
+                lint.check(&[parse_as(&d.path, text)])
+                    .pop()
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let changed = fixed
+        .iter()
+        .zip(&docs)
+        .any(|(r, d)| r.fixes > 0 && r.source != d.source);
+    let (mut changed_files, mut applied, mut write_failed) = (0, 0, false);
+    let mut stdout = std::io::stdout().lock();
+    for ((input, _), (d, result)) in texts.iter().zip(docs.iter().zip(&fixed)) {
+        if result.fixes == 0 || result.source == d.source {
+            continue;
+        }
+        if args.dry_run {
+            write_stdout(
+                &mut stdout,
+                &fix::unified_diff(&d.path, &d.source, &result.source),
+            )?;
+        } else if let InputSource::File(path) = &input.source {
+            if let Err(e) = fix::write_atomic(path, result.source.as_bytes()) {
+                eprintln!("error: {}: cannot write fixes: {e}", d.path);
+                write_failed = true;
+                continue;
+            }
+        }
+        changed_files += 1;
+        applied += result.fixes;
+    }
+    drop(stdout);
+    if !args.quiet {
+        let verb = if args.dry_run { "would fix" } else { "fixed" };
+        eprintln!("{verb} {applied} finding(s) in {changed_files} file(s)");
+    }
+    let docs = docs
+        .into_iter()
+        .zip(fixed)
+        .map(|(d, result)| {
+            if result.fixes > 0 && result.source != d.source {
+                parse_as(&d.path, &result.source)
+            } else {
+                d
+            }
+        })
+        .collect();
+    Ok(FixOutcome {
+        docs,
+        changed,
+        write_failed,
+    })
+}
+
+struct FixOutcome {
+    /// The documents as they read after fixing.
+    docs: Vec<Document>,
+    /// Whether any document changed.
+    changed: bool,
+    /// Whether some fixed file could not be written.
+    write_failed: bool,
+}
+
+/// The engine plus the code filter: what "check these documents" means for this run.
+struct Lint {
+    engine: Engine,
+    filter: CodeFilter,
+    metas: Vec<RuleMeta>,
+}
+
+impl Lint {
+    fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
+        check_docs(&self.engine, docs, &self.filter, &self.metas)
+    }
+}
+
+fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
+    if args.statistics {
+        let counts = report::statistics::count(input);
+        return match args.format {
+            OutputFormat::Json => report::statistics::render_json(&counts),
+            _ => report::statistics::render_text(&counts),
+        };
+    }
+    // With --fix --dry-run the diff was the output.
+    if args.fix && args.dry_run {
+        return String::new();
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    report::render(
+        args.format,
+        input,
+        RenderOptions {
+            color,
+            quiet: args.quiet,
+        },
+    )
+}
+
 pub fn run(args: CheckArgs) -> Result<i32> {
     let paths = if args.paths.is_empty() {
         vec![".".to_owned()]
@@ -319,145 +530,47 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         Some(path) => Config::load(path)?,
         None => Config::discover(&config_start(&paths))?,
     };
-    let mut engine = Engine::from_config(&config)?;
     let filter = CodeFilter::new(&args.select, &args.ignore);
-    // Hand --select/--ignore to the engine too, so unselected rules do not run at all; the
-    // filter stays as the final word (it also covers IO001 and config overrides).
-    if !filter.select.is_empty() || !filter.ignore.is_empty() {
-        let all: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
-        filter.validate(&all)?;
-        let mut narrowed = config.clone();
-        let for_engine = |entries: &[String]| -> Vec<String> {
-            entries
-                .iter()
-                .filter(|e| {
-                    all.iter()
-                        .any(|m| CodeFilter::matches(e, m.code, Some(m.pack)))
-                })
-                .cloned()
-                .collect()
-        };
-        if !filter.select.is_empty() {
-            narrowed.rules.select = for_engine(&filter.select);
-            narrowed.rules.enable.clear();
-        }
-        narrowed.rules.disable.extend(for_engine(&filter.ignore));
-        // An empty engine selection means "every rule": keep the full engine then.
-        if filter.select.is_empty() || !narrowed.rules.select.is_empty() {
-            engine = Engine::from_config(&narrowed)?;
-        }
-    }
+    let engine = build_engine(&config, &filter)?;
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    let lint = Lint {
+        engine,
+        filter,
+        metas,
+    };
 
-    // Discover and read inputs.
-    let discovery = walk::discover(&paths, args.stdin_filename.as_deref());
-    let mut io_reports: Vec<FileReport> = discovery
-        .failures
-        .iter()
-        .map(|f| io_report(&f.display, &f.message))
-        .collect();
-    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let inputs: Vec<Input> = discovery
-        .inputs
-        .into_iter()
-        .filter(|i| !config.is_ignored(&relative_to_root(&root, i)))
-        .collect();
-    let read: Vec<(Input, ReadOutcome)> = inputs
-        .into_par_iter()
-        .map(|input| {
-            let r = read_input(&input, args.max_file_size);
-            (input, r)
-        })
-        .collect();
-    let attempted = read.len() + io_reports.len();
-    let mut texts: Vec<(Input, String)> = Vec::new();
-    // Empty files are read fine but not linted: rules on an empty document only add noise.
-    let mut empty_reports: Vec<FileReport> = Vec::new();
-    for (input, r) in read {
-        match r {
-            ReadOutcome::Text(text) => texts.push((input, text)),
-            ReadOutcome::Empty => {
-                empty_reports.push(FileReport {
-                    path: input.display.clone(),
-                    source: String::new(),
-                    findings: Vec::new(),
-                });
-                warn(
-                    args.quiet,
-                    &format!("{}: empty file, nothing to check", input.display),
-                );
+    let ReadInputs {
+        texts,
+        io_reports,
+        empty_reports,
+    } = read_inputs(&paths, &args, &config);
+    if texts.is_empty() && empty_reports.is_empty() {
+        if io_reports.is_empty() {
+            warn(args.quiet, "no Markdown or HTML files found");
+        } else {
+            for r in &io_reports {
+                for f in &r.findings {
+                    eprintln!("error: {}: {}", r.path, f.message);
+                }
             }
-            ReadOutcome::Failed(message) => io_reports.push(io_report(&input.display, &message)),
+            eprintln!("error: none of the inputs could be read");
+            return Ok(exit::ERROR);
         }
     }
-    if attempted == 0 {
-        warn(args.quiet, "no Markdown or HTML files found");
-    } else if texts.is_empty() && empty_reports.is_empty() {
-        for r in &io_reports {
-            for f in &r.findings {
-                eprintln!("error: {}: {}", r.path, f.message);
-            }
-        }
-        eprintln!("error: none of the inputs could be read");
-        return Ok(exit::ERROR);
-    }
 
-    // Lint.
-    let parse = |display: &str, text: &str| doc::parse(display, text, Format::from_path(display));
     let mut docs: Vec<Document> = texts
         .par_iter()
-        .map(|(i, t)| parse(&i.display, t))
+        .map(|(i, t)| parse_as(&i.display, t))
         .collect();
-    let mut findings = check_docs(&engine, &docs, &filter, &metas);
-
-    // Fix, then re-check everything together so set-level rules see the fixed texts.
+    let mut findings = lint.check(&docs);
+    let mut write_failed = false;
     if args.fix {
-        let fixed: Vec<fix::Applied> = docs
-            .par_iter()
-            .zip(findings.par_iter())
-            .map(|(d, list)| {
-                fix::fix_until_stable(&d.source, list, |text| {
-                    check_docs(&engine, &[parse(&d.path, text)], &filter, &metas)
-                        .pop()
-                        .unwrap_or_default()
-                })
-            })
-            .collect();
-        let mut changed_files = 0;
-        let mut applied = 0;
-        let mut stdout = std::io::stdout().lock();
-        for ((input, _), (d, result)) in texts.iter().zip(docs.iter().zip(&fixed)) {
-            if result.fixes == 0 || result.source == d.source {
-                continue;
-            }
-            changed_files += 1;
-            applied += result.fixes;
-            if args.dry_run {
-                let diff = fix::unified_diff(&d.path, &d.source, &result.source);
-                write_stdout(&mut stdout, &diff)?;
-            } else if let InputSource::File(path) = &input.source {
-                fix::write_atomic(path, result.source.as_bytes())
-                    .map_err(|e| Error::io(path, e))?;
-            }
-        }
-        drop(stdout);
-        let verb = if args.dry_run { "would fix" } else { "fixed" };
-        if !args.quiet {
-            eprintln!("{verb} {applied} finding(s) in {changed_files} file(s)");
-        }
-        if changed_files > 0 {
-            docs = docs
-                .iter()
-                .zip(fixed)
-                .map(|(d, result)| {
-                    if result.fixes > 0 {
-                        parse(&d.path, &result.source)
-                    } else {
-                        d.clone()
-                    }
-                })
-                .collect();
-            findings = check_docs(&engine, &docs, &filter, &metas);
+        let outcome = apply_fixes(&args, &lint, &texts, docs, &findings)?;
+        write_failed = outcome.write_failed;
+        docs = outcome.docs;
+        // Re-check everything together so set-level rules see the fixed texts.
+        if outcome.changed {
+            findings = lint.check(&docs);
         }
     }
 
@@ -469,9 +582,9 @@ pub fn run(args: CheckArgs) -> Result<i32> {
             source: d.source,
             findings,
         })
+        .chain(io_reports)
+        .chain(empty_reports)
         .collect();
-    reports.append(&mut io_reports);
-    reports.append(&mut empty_reports);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
     if let Some(path) = &args.write_baseline {
@@ -490,38 +603,15 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
-    // Output. With --fix --dry-run the diff was the output; findings are only counted.
     let input = ReportInput {
         files: &reports,
-        rules: &metas,
+        rules: &lint.metas,
     };
-    let output = if args.statistics {
-        let counts = report::statistics::count(&input);
-        match args.format {
-            OutputFormat::Json => report::statistics::render_json(&counts),
-            _ => report::statistics::render_text(&counts),
-        }
-    } else if args.fix && args.dry_run {
-        String::new()
-    } else {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-        report::render(
-            args.format,
-            &input,
-            RenderOptions {
-                color,
-                quiet: args.quiet,
-            },
-        )
-    };
-    write_stdout(&mut std::io::stdout().lock(), &output)?;
+    write_stdout(&mut std::io::stdout().lock(), &render_output(&args, &input))?;
 
+    if write_failed {
+        return Ok(exit::ERROR);
+    }
     let fail_at = args.fail_level.severity();
     let failed = reports
         .iter()
