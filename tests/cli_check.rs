@@ -615,3 +615,24 @@ fn config_ignore_globs_skip_files() {
     assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
     assert!(!xml.contains("page.html"), "{xml}");
 }
+
+#[test]
+fn stdin_filename_picks_the_format() {
+    let page = "<html lang=\"en\"><head><title>Choosing a standing desk for a small home office</title></head>\n<body><h1>Desks</h1><p>Text.</p></body></html>\n";
+    let codes = |name: &str| -> Vec<String> {
+        let out = pressgate()
+            .args(["check", "--format", "json", "--stdin-filename", name, "-"])
+            .write_stdin(page)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // As HTML the <title> counts; as Markdown the same text has no title.
+    assert!(!codes("page.html").contains(&"SEO001".to_owned()));
+    assert!(codes("page.md").contains(&"SEO001".to_owned()));
+}
