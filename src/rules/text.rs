@@ -38,8 +38,8 @@ pub fn syllables(word: &str) -> usize {
         return 0;
     }
     // Silent final `e` ("make"), but not "-le" after a consonant ("table") or a lone vowel group.
-    if last[2] == 'e' && count > 1 && !(last[1] == 'l' && !is_vowel(last[0])) && !is_vowel(last[1])
-    {
+    let consonant_le = last[1] == 'l' && !is_vowel(last[0]);
+    if last[2] == 'e' && count > 1 && !is_vowel(last[1]) && !consonant_le {
         count -= 1;
     }
     // "-es"/"-ed" endings are usually silent ("makes", "jumped") unless after t/d/s-like sounds.

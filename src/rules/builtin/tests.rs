@@ -270,3 +270,92 @@ fn no_rule_panics_on_odd_or_empty_documents() {
         let _ = rule.check_set(&ctx, &refs);
     }
 }
+
+/// A realistic ~1,500-word article: the SEO001 pass fixture with its body sections repeated.
+fn long_article() -> Document {
+    let base = include_str!("../../../fixtures/rules/SEO001/pass.md");
+    let (head, rest) = base.split_at(base.find("## Burr or blade").unwrap_or(0));
+    let (body, references) = rest.split_at(rest.find("## References").unwrap_or(rest.len()));
+    let source = format!("{head}{}{references}", body.repeat(5));
+    parse("long.md", &source, Format::Markdown)
+}
+
+#[test]
+fn all_rules_check_a_long_article_quickly() {
+    let doc = long_article();
+    assert!(doc.word_count() >= 1_400, "{} words", doc.word_count());
+    let settings = Settings {
+        primary_keyword: Some("coffee grinder".into()),
+        ymyl: true,
+        require_ai_disclosure: true,
+        allowed_domains: vec!["nature.com".into()],
+        today: Some("2025-06-01".into()),
+        ..Settings::default()
+    };
+    let options = toml::Table::new();
+    let rules = all();
+    let run = || {
+        let mut findings = Vec::new();
+        for rule in &rules {
+            let ctx = RuleContext {
+                severity: rule.meta().default_severity,
+                options: &options,
+                settings: &settings,
+            };
+            rule.check(&ctx, &doc, &mut findings);
+            findings.extend(rule.check_set(&ctx, &[&doc]).into_iter().map(|(_, f)| f));
+        }
+        findings.len()
+    };
+    run(); // Compile the lazily built regexes outside the timing.
+           // The fastest of several batches: the machine is shared, so the mean mostly measures noise.
+    let per_doc = (0..10)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            for _ in 0..10 {
+                std::hint::black_box(run());
+            }
+            start.elapsed() / 10
+        })
+        .min()
+        .unwrap_or_default();
+    println!(
+        "all {} rules on {} words: {per_doc:?} per document",
+        rules.len(),
+        doc.word_count()
+    );
+    // Generous bound for unoptimised test builds; it catches accidental quadratic work.
+    assert!(
+        per_doc < std::time::Duration::from_millis(50),
+        "{per_doc:?}"
+    );
+}
+
+#[test]
+#[ignore = "profiling aid: cargo test per_rule_timing -- --ignored --nocapture"]
+fn per_rule_timing() {
+    let doc = long_article();
+    let settings = Settings {
+        primary_keyword: Some("coffee grinder".into()),
+        ymyl: true,
+        require_ai_disclosure: true,
+        ..Settings::default()
+    };
+    let options = toml::Table::new();
+    for rule in all() {
+        let ctx = RuleContext {
+            severity: rule.meta().default_severity,
+            options: &options,
+            settings: &settings,
+        };
+        let mut out = Vec::new();
+        rule.check(&ctx, &doc, &mut out);
+        let start = std::time::Instant::now();
+        for _ in 0..20 {
+            out.clear();
+            rule.check(&ctx, &doc, &mut out);
+            let _ = rule.check_set(&ctx, &[&doc]);
+        }
+        println!("{} {:?}", rule.meta().code, start.elapsed() / 20);
+    }
+}

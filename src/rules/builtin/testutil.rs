@@ -66,6 +66,15 @@ pub fn assert_fixtures(rule: &dyn Rule) {
                 parse(&display, &source, Format::from_path(&display))
             })
             .collect();
+        for doc in &docs {
+            // A fixture tests one rule, so it must itself be a well-formed page.
+            assert!(
+                doc.diagnostics.is_empty(),
+                "{code}: {} does not parse cleanly: {:?}",
+                doc.path,
+                doc.diagnostics
+            );
+        }
         let findings = run_rule(rule, &ctx, &docs);
         let total: usize = findings.iter().map(Vec::len).sum();
         for (doc, found) in docs.iter().zip(&findings) {
@@ -175,4 +184,111 @@ fn describe(doc: &Document, found: &[Finding]) -> String {
             )
         })
         .collect()
+}
+
+/// Prints the parsed Document of `$PRESSGATE_DUMP` (a fixture path) for debugging fixtures.
+#[test]
+#[ignore = "debugging aid: PRESSGATE_DUMP=path cargo test dump_document -- --ignored --nocapture"]
+fn dump_document() {
+    let Ok(path) = std::env::var("PRESSGATE_DUMP") else {
+        return;
+    };
+    let source = std::fs::read_to_string(&path).expect("readable file");
+    let doc = parse(&path, &source, Format::from_path(&path));
+    let line = |s: Span| doc.lines.line_col(&doc.source, s.start).line;
+    println!(
+        "title {:?}",
+        doc.title.as_ref().map(|t| (&t.text, line(t.span)))
+    );
+    println!(
+        "description {:?}",
+        doc.meta_description
+            .as_ref()
+            .map(|t| (&t.text, line(t.span)))
+    );
+    println!(
+        "canonical {:?} lang {:?} robots {:?}",
+        doc.canonical, doc.lang, doc.robots
+    );
+    println!(
+        "byline {:?}",
+        doc.byline.as_ref().map(|b| (&b.name, &b.url, line(b.span)))
+    );
+    for h in &doc.headings {
+        println!("h{} {:?} line {}", h.level, h.text, line(h.span));
+    }
+    for b in &doc.blocks {
+        println!("block {:?} line {}: {:.60}", b.kind, line(b.span), b.text);
+    }
+    for s in &doc.sentences {
+        println!("sentence line {}: {:.70}", line(s.span), s.text);
+    }
+    for l in &doc.links {
+        println!(
+            "link {:?} {:?} rel {:?} line {}",
+            l.text,
+            l.href,
+            l.rel,
+            line(l.span)
+        );
+    }
+    for i in &doc.images {
+        println!("image {:?} alt {:?} line {}", i.src, i.alt, line(i.span));
+    }
+    for c in &doc.citations {
+        println!(
+            "citation {:?} sentence {:?} line {}",
+            c.label,
+            c.sentence,
+            line(c.span)
+        );
+    }
+    for r in &doc.references {
+        println!(
+            "reference {:?} url {:?} line {}",
+            r.label,
+            r.url,
+            line(r.span)
+        );
+    }
+    for j in &doc.json_ld {
+        println!(
+            "json-ld ok={} err={:?} line {}",
+            j.value.is_some(),
+            j.error,
+            line(j.span)
+        );
+    }
+    println!("words {}", doc.word_count());
+}
+
+/// Prints every finding each rule gives on its own fixtures, for reviewing messages.
+#[test]
+#[ignore = "debugging aid: cargo test show_fixture_findings -- --ignored --nocapture"]
+fn show_fixture_findings() {
+    for rule in super::all() {
+        let code = rule.meta().code;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rules")
+            .join(code);
+        let (settings, options) = load_config(&dir, code);
+        let ctx = RuleContext {
+            severity: rule.meta().default_severity,
+            options: &options,
+            settings: &settings,
+        };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| is_document(p)) {
+            let source = std::fs::read_to_string(&path).expect("readable fixture");
+            let display = path.to_string_lossy().into_owned();
+            let doc = parse(&display, &source, Format::from_path(&display));
+            let found = run_rule(rule.as_ref(), &ctx, std::slice::from_ref(&doc));
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            println!("{code} {name}:\n{}", describe(&doc, &found[0]));
+        }
+    }
 }

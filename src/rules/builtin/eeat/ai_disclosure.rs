@@ -2,6 +2,7 @@
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::page;
+use crate::rules::builtin::support::pattern::compile;
 use crate::rules::{Rule, RuleContext, RuleMeta};
 use crate::span::Span;
 use regex::Regex;
@@ -40,7 +41,7 @@ None (the requirement comes from settings or front matter)."#,
 };
 
 static DISCLOSURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?ix)
         \bAI[-\s](?:assisted|assistance|generated|written|drafted|supported|aided)\b
         | \b(?:written|drafted|created|generated|produced|prepared|composed|edited)\s+
@@ -50,7 +51,6 @@ static DISCLOSURE: LazyLock<Regex> = LazyLock::new(|| {
         | \bAI\s+disclosure\b
         | \bassisted\s+by\s+(?:an?\s+)?(?:AI|artificial\s+intelligence|language\s+model)",
     )
-    .expect("valid regex")
 });
 
 /// Whether `text` discloses AI assistance.

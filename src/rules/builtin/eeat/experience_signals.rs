@@ -2,6 +2,7 @@
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::page;
+use crate::rules::builtin::support::pattern::compile;
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use crate::span::Span;
 use regex::Regex;
@@ -48,7 +49,7 @@ pick because..."
 };
 
 static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?ix)
         \b(?:we|I)\s+(?:strongly\s+|highly\s+)?(?:recommend|suggest|advise)
         | \b(?:our|my)\s+(?:top\s+)?(?:pick|choice|favou?rite|recommendation)s?\b
@@ -59,11 +60,10 @@ static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?:must[-\s]have|worth\s+(?:buying|the\s+money))\b
         | \bbest\s+(?:overall|value|budget)\b",
     )
-    .expect("valid regex")
 });
 
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?ix)
         \b(?:I|we)\s+(?:have\s+|'ve\s+|’ve\s+)?(?:personally\s+)?(?:tested|tried|used|reviewed|measured|compared|owned|bought|cooked|brewed|ran|run|hiked|visited|spent)\b
         | \b(?:I|we)(?:'ve|’ve)\s+(?:been\s+)?(?:tested|tried|used|using|testing|owned|brewing|running)\b
@@ -73,18 +73,16 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
         | \bour\s+(?:testing|tests|test\s+results|measurements|methodology)\b
         | \bhow\s+we\s+test",
     )
-    .expect("valid regex")
 });
 
 static EXPERTISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?x)
         \b(?i:certified|licensed|board[-\s]certified|accredited|registered\s+dietitian|qualified)\b
         | \b(?i:years\s+of\s+(?:experience|practice))\b
         | \b(?i:years\s+as\s+an?)\b
         | \b(?:MD|PhD|CFA|CFP|CPA|RN|RD|DPT|JD|MSc|Esq)\b",
     )
-    .expect("valid regex")
 });
 
 impl Rule for ExperienceSignalsMissing {

@@ -4,6 +4,7 @@ use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::{jsonld, names};
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use crate::span::Span;
+use std::sync::LazyLock;
 
 pub struct GenericAuthor;
 
@@ -45,6 +46,14 @@ const DEFAULT_GENERIC: &[&str] = &[
     "jasper",
     "llama",
 ];
+
+/// `DEFAULT_GENERIC` normalised once, the way names are compared.
+static DEFAULT_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    DEFAULT_GENERIC
+        .iter()
+        .map(|n| names::name_words(n).join(" "))
+        .collect()
+});
 
 /// Words that make any name an AI tool, e.g. "ChatGPT Writer" or "Acme AI Bot".
 const AI_WORDS: &[&str] = &["ai", "chatgpt", "gpt", "openai", "bot", "llm", "copilot"];
@@ -93,17 +102,12 @@ impl Rule for GenericAuthor {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let configured = ctx.opt_strings("generic_names");
-        let generic: Vec<String> = match &configured {
-            Some(list) => list
-                .iter()
+        let configured: Option<Vec<String>> = ctx.opt_strings("generic_names").map(|list| {
+            list.iter()
                 .map(|n| names::name_words(n).join(" "))
-                .collect(),
-            None => DEFAULT_GENERIC
-                .iter()
-                .map(|n| names::name_words(n).join(" "))
-                .collect(),
-        };
+                .collect()
+        });
+        let generic: &[String] = configured.as_deref().unwrap_or(&DEFAULT_KEYS);
         let is_generic = |name: &str| {
             let words = names::name_words(name);
             let joined = words.join(" ");

@@ -1,6 +1,7 @@
 //! EEAT007: YMYL pages name an expert reviewer.
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
+use crate::rules::builtin::support::pattern::compile;
 use crate::rules::builtin::support::{jsonld, page};
 use crate::rules::{Rule, RuleContext, RuleMeta};
 use crate::span::Span;
@@ -41,8 +42,9 @@ None (YMYL comes from settings or front matter)."#,
 };
 
 static REVIEWED_BY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:medically|clinically|legally|financially|expert|fact)[-\s])?(?:reviewed|checked|vetted|verified)\s+by\s+\S")
-        .expect("valid regex")
+    compile(
+        r"(?i)\b(?:(?:medically|clinically|legally|financially|expert|fact)[-\s])?(?:reviewed|checked|vetted|verified)\s+by\s+\S",
+    )
 });
 
 impl Rule for YmylReviewerMissing {

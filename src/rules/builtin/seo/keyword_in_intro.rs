@@ -54,10 +54,17 @@ impl Rule for KeywordInIntro {
             return;
         };
         let limit = ctx.opt_usize("intro_words", 100);
+        // Report at the first paragraph of running text, not at a "By ..." byline line.
+        let byline = doc.byline.as_ref().map(|b| b.span);
         let mut first_block: Option<Span> = None;
         let mut seen = 0;
         'blocks: for block in page::prose_blocks(doc) {
-            first_block.get_or_insert(block.span);
+            let is_byline = byline
+                .is_some_and(|b| block.span.start <= b.start && b.start < block.span.end)
+                || looks_like_byline(&block.text);
+            if first_block.is_none() && !is_byline {
+                first_block = Some(block.span);
+            }
             // A phrase does not continue across paragraphs.
             let mut window = Window::new(matcher.word_len());
             for word in words(&block.text) {
@@ -82,6 +89,13 @@ impl Rule for KeywordInIntro {
             span,
         ));
     }
+}
+
+/// A short "By Jane Doe" line.
+fn looks_like_byline(text: &str) -> bool {
+    let text = text.trim_start();
+    text.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("by "))
+        && text.split_whitespace().count() <= 8
 }
 
 #[cfg(test)]

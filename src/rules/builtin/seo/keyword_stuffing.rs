@@ -72,7 +72,7 @@ impl Rule for KeywordStuffing {
                 ctx.finding(
                     META.code,
                     format!(
-                        "keyword stuffing: \"{}\" appears {occurrences} times in {total} words ({density:.1}%, above {max}%)",
+                        "keyword stuffing: \"{}\" appears {occurrences} times in {total} words ({density:.2}%, above {max}%)",
                         matcher.phrase()
                     ),
                     Span::file_start(),

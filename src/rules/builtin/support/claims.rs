@@ -1,5 +1,6 @@
 //! Detects sentences that state checkable facts: statistics, measured quantities, money,
 //! date-bound facts and direct quotations.
+use super::pattern::compile;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -28,24 +29,21 @@ impl ClaimKind {
 }
 
 /// Citation markers such as `[3]`, `[2, 4]`, `[5-7]`, `[^note]`: their digits are not claims.
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(?:\^[^\]\s]+|\d+(?:\s*[,–-]\s*\d+)*)\]").expect("valid regex")
-});
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\[(?:\^[^\]\s]+|\d+(?:\s*[,–-]\s*\d+)*)\]"));
 
 static PERCENTAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d(?:[\d,.]*\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)")
-        .expect("valid regex")
+    compile(r"(?i)\d(?:[\d,.]*\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)")
 });
 
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?i)(?:[$€£¥₹]\s?\d|\b\d(?:[\d,.]*\d)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds sterling|yen)\b)",
     )
-    .expect("valid regex")
 });
 
 static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?xi)\b\d(?:[\d,.]*\d)?\s?(?:
             thousand|million|billion|trillion|bn|
             mg|g|kg|tonnes?|tons?|lbs?|pounds|ounces|oz|
@@ -58,25 +56,23 @@ static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
             people|users|patients|participants|respondents|adults|children|employees|customers|cases|deaths|times
         )\b",
     )
-    .expect("valid regex")
 });
 
 static RATIO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b\d+\s+(?:in|out of)\s+(?:every\s+)?\d+\b|\b(?:one|two|three|four|five)\s+in\s+(?:two|three|four|five|ten|\d+)\b|\b\d+(?:\.\d+)?x\b|\b\d+(?:\.\d+)?-fold\b")
-        .expect("valid regex")
+    compile(
+        r"(?i)\b\d+\s+(?:in|out of)\s+(?:every\s+)?\d+\b|\b(?:one|two|three|four|five)\s+in\s+(?:two|three|four|five|ten|\d+)\b|\b\d+(?:\.\d+)?x\b|\b\d+(?:\.\d+)?-fold\b",
+    )
 });
 
 static DATE_BOUND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"(?i)\b(?:in|since|by|during|as of|until|from|between|before|after|through|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2},?)?)\s+(?:1[89]|20)\d\d\b",
     )
-    .expect("valid regex")
 });
 
 /// A quotation of at least four words in straight or curly double quotes.
-static QUOTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"["“]\s*[^"“”\s]+(?:\s+[^"“”\s]+){3,}\s*["”]"#).expect("valid regex")
-});
+static QUOTE: LazyLock<Regex> =
+    LazyLock::new(|| compile(r#"["“]\s*[^"“”\s]+(?:\s+[^"“”\s]+){3,}\s*["”]"#));
 
 /// The first kind of claim found in `sentence`, ignoring citation markers.
 pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {

@@ -51,10 +51,16 @@ impl KeywordMatcher {
     pub fn feed<'t>(&self, window: &mut Window<'t>, word: &'t str) -> bool {
         window.push(stem(word));
         window.len() == self.stems.len()
-            && window
-                .iter()
-                .zip(&self.stems)
-                .all(|(w, k)| w.chars().flat_map(char::to_lowercase).eq(k.chars()))
+            && window.iter().zip(&self.stems).all(|(w, k)| same_word(w, k))
+    }
+}
+
+/// `word` equals the lower-cased `stem`, ignoring case; ASCII words skip the Unicode path.
+fn same_word(word: &str, stem: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(stem)
+    } else {
+        word.chars().flat_map(char::to_lowercase).eq(stem.chars())
     }
 }
 

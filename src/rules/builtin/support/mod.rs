@@ -7,4 +7,5 @@ pub mod jsonld;
 pub mod keyword;
 pub mod names;
 pub mod page;
+pub mod pattern;
 pub mod urls;
