@@ -5,6 +5,7 @@ use super::ReportInput;
 use crate::baseline::fingerprint;
 use crate::finding::Severity;
 use crate::rules::RuleMeta;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -32,13 +33,90 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
-fn region_json(r: Region) -> Value {
-    json!({
-        "startLine": r.start.line,
-        "startColumn": r.start.column,
-        "endLine": r.end.line,
-        "endColumn": r.end.column,
-    })
+// Typed, borrowing structs rather than `serde_json::Value`: a large run has hundreds of
+// thousands of results, and a `Value` tree of them costs several times the memory.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+impl From<Region> for SarifRegion {
+    fn from(r: Region) -> Self {
+        SarifRegion {
+            start_line: r.start.line,
+            start_column: r.start.column,
+            end_line: r.end.line,
+            end_column: r.end.column,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: SarifRegion,
+    inserted_content: Text<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    description: Text<&'a str>,
+    artifact_changes: Vec<ArtifactChange<'a>>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "pressgateFingerprint/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<String>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
 }
 
 fn rule_json(rule: &RuleMeta) -> Value {
@@ -89,68 +167,96 @@ pub fn render(input: &ReportInput) -> String {
         .map(|(i, code)| (code.as_str(), i))
         .collect();
 
+    let uris: Vec<String> = input.files.iter().map(|f| path_to_uri(&f.path)).collect();
     let mut results = Vec::new();
-    for file in input.files {
+    for (file, uri) in input.files.iter().zip(&uris) {
         let locator = Locator::new(&file.source);
-        let uri = path_to_uri(&file.path);
         for f in &file.findings {
-            let mut result = json!({
-                "ruleId": f.code,
-                "ruleIndex": rule_index.get(f.code.as_str()).copied().unwrap_or(0),
-                "level": level(f.severity),
-                "message": { "text": match &f.help {
-                    Some(help) => format!("{}\nhelp: {help}", f.message),
-                    None => f.message.clone(),
-                } },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri },
-                        "region": region_json(locator.region(f.span)),
-                    }
-                }],
-                "partialFingerprints": {
-                    "pressgateFingerprint/v1": fingerprint(f, &file.source),
-                },
-            });
-            if let Some(fix) = &f.fix {
-                let replacements: Vec<Value> = fix
-                    .edits
-                    .iter()
-                    .map(|e| {
-                        json!({
-                            "deletedRegion": region_json(locator.region(e.span)),
-                            "insertedContent": { "text": e.replacement },
-                        })
-                    })
-                    .collect();
-                result["fixes"] = json!([{
-                    "description": { "text": fix.message },
-                    "artifactChanges": [{
-                        "artifactLocation": { "uri": uri },
-                        "replacements": replacements,
+            let fixes = f
+                .fix
+                .iter()
+                .map(|fix| SarifFix {
+                    description: Text { text: &fix.message },
+                    artifact_changes: vec![ArtifactChange {
+                        artifact_location: ArtifactLocation { uri },
+                        replacements: fix
+                            .edits
+                            .iter()
+                            .map(|e| Replacement {
+                                deleted_region: locator.region(e.span).into(),
+                                inserted_content: Text {
+                                    text: &e.replacement,
+                                },
+                            })
+                            .collect(),
                     }],
-                }]);
-            }
-            results.push(result);
+                })
+                .collect();
+            results.push(SarifResult {
+                rule_id: &f.code,
+                rule_index: rule_index.get(f.code.as_str()).copied().unwrap_or(0),
+                level: level(f.severity),
+                message: Text {
+                    text: match &f.help {
+                        Some(help) => format!("{}\nhelp: {help}", f.message),
+                        None => f.message.clone(),
+                    },
+                },
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri },
+                        region: locator.region(f.span).into(),
+                    },
+                }],
+                partial_fingerprints: Fingerprints {
+                    v1: fingerprint(f, &file.source),
+                },
+                fixes,
+            });
         }
     }
 
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "pressgate",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules.into_values().collect::<Vec<_>>(),
-                }
+    #[derive(Serialize)]
+    struct Driver {
+        name: &'static str,
+        version: &'static str,
+        rules: Vec<Value>,
+    }
+    #[derive(Serialize)]
+    struct Tool {
+        driver: Driver,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Run<'a> {
+        tool: Tool,
+        /// Our columns count characters, not UTF-16 code units (the SARIF default).
+        column_kind: &'static str,
+        results: Vec<SarifResult<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Log<'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        version: &'static str,
+        runs: [Run<'a>; 1],
+    }
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "pressgate",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: rules.into_values().collect(),
+                },
             },
-            // Our columns count characters, not UTF-16 code units (the SARIF default).
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    });
+    };
+    // Plain structs of strings and numbers: serialisation cannot fail.
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
