@@ -377,7 +377,9 @@ mod tests {
         .unwrap();
         assert_eq!(c.rules.select, vec!["style", "SEO"]);
         assert_eq!(c.rules.enable, vec!["CITE001"]);
-        assert_eq!(c.rules.disable, vec!["STYLE013", "STYLE012"]);
+        let mut disabled = c.rules.disable.clone();
+        disabled.sort();
+        assert_eq!(disabled, vec!["STYLE012", "STYLE013"]);
         let r6 = &c.rules.rules["STYLE006"];
         assert_eq!(r6.level, Some(RuleLevel::On(Severity::Error)));
         assert_eq!(r6.options.get("max").and_then(|v| v.as_integer()), Some(30));

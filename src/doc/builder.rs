@@ -160,13 +160,10 @@ impl<'s> Builder<'s> {
         if !keep_whitespace {
             open.col.trim_end();
         }
-        let start = open.col.start;
-        let end = end.unwrap_or(open.col.end).max(open.col.end).max(start);
-        let end = start
-            + self
-                .source
-                .get(start..end)
-                .map_or(0, |s| s.trim_end().len());
+        let (start, end) = self.trimmed(
+            open.col.start,
+            end.unwrap_or(open.col.end).max(open.col.end),
+        );
         if open.col.is_blank() {
             for (_, label, span) in open.footnotes {
                 self.pending.push(PendingCitation {
@@ -178,10 +175,11 @@ impl<'s> Builder<'s> {
             }
             return;
         }
-        if self.refs_section.is_some() && open.kind != BlockKind::Code {
-            if self.add_paragraph_references(&open.col) {
-                return;
-            }
+        if self.refs_section.is_some()
+            && open.kind != BlockKind::Code
+            && self.add_paragraph_references(&open.col)
+        {
+            return;
         }
         let index = self.blocks.len();
         for (at, label, span) in open.footnotes {
@@ -200,6 +198,18 @@ impl<'s> Builder<'s> {
             map: open.col.map,
             heading: self.headings.len().checked_sub(1),
         });
+    }
+
+    /// `start..end` without surrounding whitespace (table cells start after the pipe).
+    fn trimmed(&self, start: usize, end: usize) -> (usize, usize) {
+        let end = end.max(start);
+        match self.source.get(start..end) {
+            Some(raw) => {
+                let lead = raw.len() - raw.trim_start().len();
+                (start + lead, start + lead + raw.trim().len())
+            }
+            None => (start, end),
+        }
     }
 
     /// A paragraph inside the references section: one reference per line that starts with a
@@ -264,13 +274,7 @@ impl<'s> Builder<'s> {
             return;
         };
         col.trim_end();
-        let start = col.start;
-        let end = end.max(col.end).max(start);
-        let end = start
-            + self
-                .source
-                .get(start..end)
-                .map_or(0, |s| s.trim_end().len());
+        let (start, end) = self.trimmed(col.start, end.max(col.end));
         let text = col.text.trim().to_owned();
         let level = level.clamp(1, 6);
         if references::is_references_heading(&text) {
@@ -365,13 +369,7 @@ impl<'s> Builder<'s> {
 
     fn push_ref(&mut self, mut open: OpenRef, end: Option<usize>) {
         open.col.trim_end();
-        let start = open.col.start;
-        let end = end.unwrap_or(open.col.end).max(start);
-        let end = start
-            + self
-                .source
-                .get(start..end)
-                .map_or(0, |s| s.trim_end().len());
+        let (start, end) = self.trimmed(open.col.start, end.unwrap_or(open.col.end));
         let span = Span::new(start, end);
         let links: Vec<&Link> = self.links_in(span).collect();
         let reference = references::build(open.label, &open.col.text, span, &links);
@@ -532,13 +530,23 @@ impl<'s> Builder<'s> {
         Some(self.links.len() - 1)
     }
 
+    /// A link found outside the text flow (raw HTML block).
+    pub fn link(&mut self, link: Link) {
+        self.links.push(link);
+    }
+
     /// Start collecting a Markdown image's alt text (its inner text is not body text).
     pub fn begin_alt(&mut self) {
         self.alt = Some(String::new());
     }
 
+    /// End the alt text; it is also the accessible text of a link around the image.
     pub fn end_alt(&mut self) -> String {
-        self.alt.take().unwrap_or_default()
+        let alt = self.alt.take().unwrap_or_default();
+        for link in &mut self.open_links {
+            link.text.push_str(&alt);
+        }
+        alt
     }
 
     pub fn image(&mut self, image: Image) {
@@ -575,6 +583,8 @@ impl<'s> Builder<'s> {
             }
             block_sentences.push((first, sentences.len() - first));
         }
+
+        extend_over_links(&mut sentences, &self.links);
 
         let sentence_at = |block: usize, at: usize| -> Option<usize> {
             let &(first, count) = block_sentences.get(block)?;
@@ -633,4 +643,31 @@ enum TextMode {
     Collapse,
     Raw,
     At,
+}
+
+/// A sentence that starts or ends inside a link (`By [Sam Roe](/sam)`) covers the whole link
+/// markup, so the span is a well-formed piece of source.
+fn extend_over_links(sentences: &mut [Sentence], links: &[Link]) {
+    if links.is_empty() {
+        return;
+    }
+    let mut spans: Vec<Span> = links.iter().map(|l| l.span).collect();
+    spans.sort_unstable();
+    let containing = |offset: usize| -> Option<Span> {
+        let i = spans.partition_point(|s| s.start < offset);
+        // Only the closest links before `offset` can contain it (links rarely nest).
+        spans[i.saturating_sub(2)..i]
+            .iter()
+            .rev()
+            .find(|s| s.start < offset && offset < s.end)
+            .copied()
+    };
+    for sentence in sentences {
+        if let Some(link) = containing(sentence.span.start) {
+            sentence.span.start = link.start;
+        }
+        if let Some(link) = containing(sentence.span.end) {
+            sentence.span.end = link.end;
+        }
+    }
 }

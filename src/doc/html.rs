@@ -47,10 +47,9 @@ enum Role {
 
 fn role(name: &str) -> Role {
     match name {
-        "script" | "style" | "noscript" | "template" | "svg" | "math" | "iframe" | "object"
-        | "select" | "textarea" | "button" | "canvas" | "video" | "audio" | "map" | "head" => {
-            Role::Hidden
-        }
+        "script" | "style" | "noscript" | "template" | "title" | "svg" | "math" | "iframe"
+        | "object" | "select" | "textarea" | "button" | "canvas" | "video" | "audio" | "map"
+        | "head" => Role::Hidden,
         "nav" | "aside" | "footer" | "form" | "menu" | "dialog" => Role::Chrome,
         "header" => Role::Header,
         "h1" => Role::Heading(1),
@@ -71,7 +70,7 @@ fn role(name: &str) -> Role {
         "br" => Role::Break,
         "div" | "section" | "article" | "main" | "table" | "tr" | "thead" | "tbody" | "tfoot"
         | "figure" | "hr" | "details" | "fieldset" | "body" | "html" | "center" | "dl"
-        | "hgroup" | "search" | "img" => Role::Boundary,
+        | "hgroup" | "search" => Role::Boundary,
         _ => Role::Other,
     }
 }
@@ -236,6 +235,8 @@ struct Walker<'s> {
     chrome: usize,
     header: usize,
     pre: usize,
+    /// Depth inside `<svg>`/`<math>`, whose `<title>` is not the page title.
+    foreign: usize,
     title: Best,
     description: Best,
     canonical: Best,
@@ -270,6 +271,7 @@ impl<'s> Walker<'s> {
             chrome: 0,
             header: 0,
             pre: 0,
+            foreign: 0,
             title: Best::default(),
             description: Best::default(),
             canonical: Best::default(),
@@ -335,6 +337,9 @@ impl<'s> Walker<'s> {
         let tag = matched.map(|(_, span)| span);
         let start = tag.map_or(self.pos, |t| t.start);
         let role = role(name);
+        if matches!(name, "svg" | "math") {
+            self.foreign += 1;
+        }
 
         // Metadata lives in <head> (and sometimes <body>): read it whatever the context.
         match name {
@@ -343,24 +348,22 @@ impl<'s> Walker<'s> {
                     self.lang.offer(0, self.attr_text(tag, "lang", lang));
                 }
             }
-            "title" if self.title.value.is_none() && !self.in_svg() => {
+            "title" if self.title.value.is_none() && self.foreign == 0 => {
                 if let Some((index, _)) = matched {
                     self.title_from_raw_text(index, node);
                 }
             }
             "meta" => self.meta(el, tag),
             "link" => self.link_element(el, tag),
-            "script" => {
-                if el.attr("type").is_some_and(json_ld::is_json_ld_type) {
-                    let content = matched.and_then(|(index, _)| self.raw_text_span(index));
-                    match content {
-                        Some(span) => self.json_ld.push(json_ld::parse_block(self.source, span)),
-                        None => {
-                            let text: String = node_text(node);
-                            let mut block = json_ld::parse_text(&text);
-                            block.span = Span::new(start, start);
-                            self.json_ld.push(block);
-                        }
+            "script" if el.attr("type").is_some_and(json_ld::is_json_ld_type) => {
+                let content = matched.and_then(|(index, _)| self.raw_text_span(index));
+                match content {
+                    Some(span) => self.json_ld.push(json_ld::parse_block(self.source, span)),
+                    None => {
+                        let text: String = node_text(node);
+                        let mut block = json_ld::parse_text(&text);
+                        block.span = Span::new(start, start);
+                        self.json_ld.push(block);
                     }
                 }
             }
@@ -414,7 +417,9 @@ impl<'s> Walker<'s> {
                 self.b.begin_list(first);
             }
             Role::Cell if in_body && self.header == 0 => {
-                self.b.begin_block(BlockKind::TableCell, start)
+                // A container too, so text after a `<div>` inside the cell is still a cell.
+                self.b.begin_container(BlockKind::TableCell);
+                self.b.begin_block(BlockKind::TableCell, start);
             }
             Role::Quote if in_body => self.b.begin_container(BlockKind::BlockQuote),
             Role::Pre if in_body && self.header == 0 => {
@@ -462,6 +467,9 @@ impl<'s> Walker<'s> {
         let Some(frame) = self.stack.pop() else {
             return;
         };
+        if matches!(name, "svg" | "math") {
+            self.foreign = self.foreign.saturating_sub(1);
+        }
         let end = self.close_end(name, self.pos.max(frame.tag.map_or(0, |t| t.end)));
         let visible = self.hidden == 0;
         let in_body = visible && self.chrome == 0;
@@ -482,7 +490,11 @@ impl<'s> Walker<'s> {
                 self.header = self.header.saturating_sub(1);
             }
             Role::Heading(level) if in_body => self.b.end_heading(level, end),
-            Role::Paragraph | Role::Cell if in_body && self.header == 0 => self.b.end_block(end),
+            Role::Paragraph if in_body && self.header == 0 => self.b.end_block(end),
+            Role::Cell if in_body && self.header == 0 => {
+                self.b.end_block(end);
+                self.b.end_container();
+            }
             Role::Item if in_body && self.header == 0 => self.b.end_item(end),
             Role::List { .. } if in_body => self.b.end_list(),
             Role::Quote if in_body => self.b.end_container(),
@@ -517,14 +529,6 @@ impl<'s> Walker<'s> {
             b
         });
         let _ = capture.depth;
-    }
-
-    fn in_svg(&self) -> bool {
-        self.hidden > 0
-            && self
-                .stack
-                .iter()
-                .any(|f| f.role == Role::Hidden && f.tag.is_none())
     }
 
     /// Text inserted by the walker (citation brackets): mapped to `src`.
@@ -614,14 +618,14 @@ impl<'s> Walker<'s> {
             "robots" => self.robots.offer(0, text),
             "googlebot" => self.robots.offer(5, text),
             "og:title" | "twitter:title" => self.title.offer(5, text),
-            "author" | "article:author" => {
-                if self.meta_author.is_none() && !text.text.starts_with("http") {
-                    self.meta_author = Some(Byline {
-                        name: text.text,
-                        url: None,
-                        span: text.span,
-                    });
-                }
+            "author" | "article:author"
+                if self.meta_author.is_none() && !text.text.starts_with("http") =>
+            {
+                self.meta_author = Some(Byline {
+                    name: text.text,
+                    url: None,
+                    span: text.span,
+                });
             }
             "article:published_time" => self.published.offer(0, text),
             "datepublished" | "date" | "dc.date" | "pubdate" => self.published.offer(1, text),
@@ -824,9 +828,8 @@ fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
             }
         }
     };
-    let mut chars = text.char_indices();
     let mut lost = false;
-    while let Some((t, c)) = chars.next() {
+    for (t, c) in text.char_indices() {
         if lost {
             // Alignment gave up: everything left maps to where it stopped.
             pieces.push(Piece {

@@ -51,6 +51,26 @@ fn parse_str(raw: &str) -> JsonLd {
     }
 }
 
+/// Structured data given in front matter (`jsonld:` / `json_ld:` / `schema:`), as a mapping or
+/// as a JSON string.
+pub(crate) fn from_front_matter(source: &str, fm: &super::FrontMatter) -> Option<JsonLd> {
+    let (key, value) = ["jsonld", "json_ld", "schema"]
+        .iter()
+        .find_map(|k| fm.values.get(*k).map(|v| (*k, v)))?;
+    let span = super::front_matter::value_span(source, fm, key);
+    let mut block = match value {
+        serde_json::Value::String(text) => parse_str(text),
+        serde_json::Value::Object(_) | serde_json::Value::Array(_) => JsonLd {
+            value: Some(value.clone()),
+            error: None,
+            span,
+        },
+        _ => return None,
+    };
+    block.span = span;
+    Some(block)
+}
+
 /// All JSON-LD scripts in the HTML at `span` of `source`.
 pub(crate) fn in_html(source: &str, span: Span) -> Vec<JsonLd> {
     let scan = html_scan::scan(source, span.start, span.end);

@@ -1,7 +1,7 @@
 //! Markdown body (CommonMark + GFM tables, footnotes, strikethrough) into the Document body,
 //! walking pulldown-cmark's events with their source ranges.
 use super::builder::{Body, Builder};
-use super::{html_scan, BlockKind, Image};
+use super::{html_scan, BlockKind, Image, Link};
 use crate::span::Span;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use regex::Regex;
@@ -101,6 +101,7 @@ pub(crate) fn parse(source: &str, body_start: usize) -> MarkdownParse {
                 TagEnd::HtmlBlock => {
                     if let Some(s) = in_html_block.take() {
                         html_spans.push(Span::new(s, end));
+                        html_block_media(&mut b, source, Span::new(s, end));
                     }
                 }
                 TagEnd::List(_) => b.end_list(),
@@ -215,6 +216,59 @@ fn inline_html(b: &mut Builder<'_>, source: &str, html: &str, start: usize) {
         }
         ("br", _) => b.line_break(start),
         _ => {}
+    }
+}
+
+/// Images and links inside a raw HTML block (`<figure><img ...></figure>`).
+fn html_block_media(b: &mut Builder<'_>, source: &str, span: Span) {
+    let scan = html_scan::scan(source, span.start, span.end);
+    for (i, tag) in scan.tags.iter().enumerate() {
+        if tag.is_end {
+            continue;
+        }
+        match tag.name.as_str() {
+            "img" => b.image(Image {
+                src: html_scan::attr(source, tag.span, "src")
+                    .map(|a| a.value)
+                    .unwrap_or_default(),
+                alt: html_scan::attr(source, tag.span, "alt").map(|a| a.value),
+                span: tag.span,
+            }),
+            "a" => {
+                let Some(href) = html_scan::attr(source, tag.span, "href") else {
+                    continue;
+                };
+                let inner = &scan.tags[i + 1..];
+                let close = inner
+                    .iter()
+                    .take(64)
+                    .position(|t| t.is_end && t.name == "a");
+                let (text, end) = match close {
+                    Some(c) => {
+                        // Visible text: the source between the tags inside the link.
+                        let mut text = String::new();
+                        let mut from = tag.span.end;
+                        for t in &inner[..=c] {
+                            text.push_str(source.get(from..t.span.start).unwrap_or(""));
+                            text.push(' ');
+                            from = t.span.end;
+                        }
+                        (html_scan::decode_entities(&text), inner[c].span.end)
+                    }
+                    None => (String::new(), tag.span.end),
+                };
+                let rel = html_scan::attr(source, tag.span, "rel")
+                    .map(|a| html_scan::rel_tokens(&a.value))
+                    .unwrap_or_default();
+                b.link(Link {
+                    href: href.value,
+                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    rel,
+                    span: Span::new(tag.span.start, end),
+                });
+            }
+            _ => {}
+        }
     }
 }
 
@@ -375,6 +429,24 @@ mod tests {
         assert_eq!(body.links[0].rel, vec!["nofollow", "ugc"]);
         assert_eq!(body.images[0].alt, None);
         assert_eq!(body.blocks[0].text, "Hi there end");
+    }
+
+    #[test]
+    fn html_blocks_give_images_links_and_json_ld_spans() {
+        let src = "Intro.\n\n<figure>\n<a href=\"/big.png\"><img src=\"small.png\" alt=\"Chart\"> <b>Full</b> size</a>\n</figure>\n\n[![Logo](logo.png)](https://x.org)\n";
+        let parsed = parse(src, 0);
+        let body = parsed.body;
+        assert_eq!(body.images.len(), 2);
+        assert_eq!(body.images[0].alt.as_deref(), Some("Chart"));
+        assert_eq!(
+            slice(src, body.images[0].span),
+            "<img src=\"small.png\" alt=\"Chart\">"
+        );
+        assert_eq!(body.links[0].href, "/big.png");
+        assert_eq!(body.links[0].text, "Full size");
+        assert!(slice(src, body.links[0].span).ends_with("size</a>"));
+        assert_eq!(body.links[1].text, "Logo", "alt text names a linked image");
+        assert_eq!(parsed.html_spans.len(), 1);
     }
 
     #[test]

@@ -340,10 +340,9 @@ fn fill_markdown(doc: &mut Document) {
         );
         doc.lang = front_matter::text_field(source, front, &["lang", "language", "locale"]);
         doc.robots = front_matter::text_field(source, front, &["robots"]);
-        doc.published = front_matter::text_field(source, front, PUBLISHED_KEYS)
-            .or_else(|| toml_date_field(source, front, PUBLISHED_KEYS));
-        doc.modified = front_matter::text_field(source, front, MODIFIED_KEYS)
-            .or_else(|| toml_date_field(source, front, MODIFIED_KEYS));
+        doc.published = front_matter::text_field(source, front, PUBLISHED_KEYS);
+        doc.modified = front_matter::text_field(source, front, MODIFIED_KEYS);
+        json_ld.extend(json_ld::from_front_matter(source, front));
         doc.byline = byline::from_front_matter(source, front);
     }
     let byline = doc.byline.take().or_else(|| {
@@ -361,28 +360,15 @@ fn fill_markdown(doc: &mut Document) {
     doc.set_body(parsed.body);
 }
 
-/// TOML dates arrive as `{"$__toml_private_datetime": "..."}` objects: read them as text.
-fn toml_date_field(source: &str, fm: &FrontMatter, keys: &[&str]) -> Option<Text> {
-    keys.iter().find_map(|key| {
-        let value = fm.values.get(*key)?;
-        let text = match value {
-            Value::Object(map) if map.len() == 1 => map.values().next()?.as_str()?.to_owned(),
-            _ => return None,
-        };
-        Some(Text {
-            text,
-            span: front_matter::value_span(source, fm, key),
-        })
-    })
-}
-
 /// `<!-- ... -->` comments in a Markdown body, except inside code.
 fn markdown_comments(source: &str, body_start: usize, code_spans: &[Span]) -> Vec<Comment> {
     let mut comments = Vec::new();
     let mut from = body_start.min(source.len());
     while let Some(p) = source.get(from..).and_then(|s| s.find("<!--")) {
         let start = from + p;
-        let in_code = code_spans.iter().any(|c| c.start <= start && start < c.end);
+        // Code spans arrive in document order and do not overlap.
+        let before = code_spans.partition_point(|c| c.start <= start);
+        let in_code = before > 0 && code_spans[before - 1].contains(start);
         if in_code {
             from = start + 4;
             continue;
@@ -447,3 +433,6 @@ fn clamp_spans(doc: &mut Document) {
         fix(&mut b.span);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,25 +24,33 @@ pub fn syllables(word: &str) -> usize {
     let mut prev_vowel = false;
     let mut letters = 0;
     let mut last = ['\0'; 3];
-    for c in word.chars().filter(|c| c.is_alphabetic()) {
+    let mut step = |c: char| {
         let c = c.to_ascii_lowercase();
         letters += 1;
-        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        let vowel = is_vowel(c);
         if vowel && !prev_vowel {
             count += 1;
         }
         prev_vowel = vowel;
         last = [last[1], last[2], c];
+    };
+    // Bytes for the common ASCII case: this runs for every word of every document.
+    if word.is_ascii() {
+        word.bytes()
+            .filter(u8::is_ascii_alphabetic)
+            .for_each(|b| step(char::from(b)));
+    } else {
+        word.chars().filter(|c| c.is_alphabetic()).for_each(step);
     }
     if letters == 0 {
         return 0;
     }
-    // Silent final `e` ("make"), but not "-le" after a consonant ("table") or a lone vowel group.
+    // Silent final `e` ("make"), but not "-le" after a consonant ("table").
     let consonant_le = last[1] == 'l' && !is_vowel(last[0]);
     if last[2] == 'e' && count > 1 && !is_vowel(last[1]) && !consonant_le {
         count -= 1;
     }
-    // "-es"/"-ed" endings are usually silent ("makes", "jumped") unless after t/d/s-like sounds.
+    // "-ed" is usually silent ("jumped") unless after t or d ("wanted").
     if count > 1
         && last[2] == 'd'
         && last[1] == 'e'

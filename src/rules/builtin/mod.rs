@@ -4,7 +4,7 @@ mod citations;
 mod eeat;
 mod seo;
 mod structured_data;
-mod support;
+pub mod support;
 #[cfg(test)]
 mod testutil;
 

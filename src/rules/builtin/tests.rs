@@ -57,7 +57,22 @@ fn metadata_is_complete_and_codes_are_unique() {
                 m.code,
                 option.name
             );
-            assert!(!option.default.is_empty());
+            let parsed = toml::from_str::<toml::Table>(&format!("v = {}", option.default));
+            assert!(
+                parsed.is_ok(),
+                "{}: default of {} is not TOML",
+                m.code,
+                option.name
+            );
+            if option.default.starts_with('[') {
+                assert!(
+                    !crate::rules::builtin::support::options::string_list(option.default)
+                        .is_empty(),
+                    "{}: default list of {} is empty",
+                    m.code,
+                    option.name
+                );
+            }
         }
     }
 }
@@ -357,5 +372,63 @@ fn per_rule_timing() {
             let _ = rule.check_set(&ctx, &[&doc]);
         }
         println!("{} {:?}", rule.meta().code, start.elapsed() / 20);
+    }
+}
+
+/// Every fixture of this pack, cut at many places and parsed as both formats: truncated
+/// front matter, JSON-LD and tags must not make any rule panic.
+#[test]
+fn no_rule_panics_on_truncated_fixtures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let name = path.to_string_lossy();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if name.ends_with(".md") || name.ends_with(".html") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 80, "only {} fixture files", files.len());
+    let settings = Settings {
+        primary_keyword: Some("coffee grinder".into()),
+        ymyl: true,
+        require_ai_disclosure: true,
+        allowed_domains: vec!["nature.com".into()],
+        blocked_domains: vec!["example.com".into()],
+        today: Some("2025-06-01".into()),
+        ..Settings::default()
+    };
+    let options = toml::Table::new();
+    let rules = all();
+    for file in files {
+        let Ok(source) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let step = (source.len() / 8).max(1);
+        for cut in (0..source.len()).step_by(step) {
+            let end = (cut..=source.len())
+                .find(|&i| source.is_char_boundary(i))
+                .unwrap_or(0);
+            for format in [Format::Markdown, Format::Html] {
+                let doc = parse("cut", &source[..end], format);
+                for rule in &rules {
+                    let ctx = RuleContext {
+                        severity: rule.meta().default_severity,
+                        options: &options,
+                        settings: &settings,
+                    };
+                    let mut out = Vec::new();
+                    rule.check(&ctx, &doc, &mut out);
+                    let _ = rule.check_set(&ctx, &[&doc, &doc]);
+                }
+            }
+        }
     }
 }

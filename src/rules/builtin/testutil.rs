@@ -292,3 +292,46 @@ fn show_fixture_findings() {
         }
     }
 }
+
+/// Findings of `rule` on one in-memory file, with `[settings]`/options given as TOML text.
+pub fn check_source(
+    rule: &dyn Rule,
+    path: &str,
+    source: &str,
+    settings_toml: &str,
+    options_toml: &str,
+) -> Vec<Finding> {
+    let settings: Settings = toml::from_str(settings_toml).expect("valid settings TOML");
+    let options: toml::Table = toml::from_str(options_toml).expect("valid options TOML");
+    let ctx = RuleContext {
+        severity: rule.meta().default_severity,
+        options: &options,
+        settings: &settings,
+    };
+    let doc = parse(path, source, Format::from_path(path));
+    run_rule(rule, &ctx, std::slice::from_ref(&doc))
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Prints every builtin finding on `$PRESSGATE_DUMP`, for reviewing rules on real pages.
+#[test]
+#[ignore = "debugging aid: PRESSGATE_DUMP=path cargo test show_all_findings -- --ignored --nocapture"]
+fn show_all_findings() {
+    let Ok(path) = std::env::var("PRESSGATE_DUMP") else {
+        return;
+    };
+    let source = std::fs::read_to_string(&path).expect("readable file");
+    let doc = parse(&path, &source, Format::from_path(&path));
+    let settings = Settings::default();
+    let options = toml::Table::new();
+    for rule in super::all() {
+        let ctx = RuleContext {
+            severity: rule.meta().default_severity,
+            options: &options,
+            settings: &settings,
+        };
+        let found = run_rule(rule.as_ref(), &ctx, std::slice::from_ref(&doc));
+        print!("{}", describe(&doc, &found[0]));
+    }
+}

@@ -251,3 +251,30 @@ fn suggestions_find_close_codes() {
     assert_eq!(suggestions("STYLE01", list.iter().copied())[0], "STYLE001");
     assert!(suggestions("zzz", list.iter().copied()).is_empty());
 }
+
+/// Suppressions and overrides with documents from the real Markdown parser.
+#[test]
+fn suppressions_work_on_parsed_markdown() {
+    use crate::doc::{parse, Format};
+    let src = "---\ntitle: Notes\n---\n\n# Notes\n\n<!-- pressgate-disable-next-line STYLE001 -->\nIn conclusion, feed it.\n\nIn conclusion, bake it. <!-- pressgate-disable-line STYLE003 --> Utilize a scale.\n\n<!-- pressgate-disable STYLE -->\n\nUtilize a scale in order to weigh.\n\n<!-- pressgate-enable STYLE -->\n\nUtilize the oven.\n";
+    let d = parse("notes.md", src, Format::Markdown);
+    let out = engine("").check(std::slice::from_ref(&d));
+    let got: Vec<(String, usize)> = out[0]
+        .iter()
+        .map(|f| {
+            (
+                f.code.clone(),
+                d.lines.line_col(&d.source, f.span.start).line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("STYLE001".to_owned(), 10), ("STYLE003".to_owned(), 18)],
+        "{:?}",
+        out[0]
+    );
+    let file_off = format!("{src}\n<!-- pressgate-disable-file STYLE001 STYLE003 -->\n");
+    let d = parse("notes.md", &file_off, Format::Markdown);
+    assert!(engine("").check(&[d])[0].is_empty());
+}

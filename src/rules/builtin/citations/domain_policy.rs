@@ -25,7 +25,8 @@ const META: RuleMeta = RuleMeta {
     summary:
         "A cited domain is blocked (content farm, `blocked_domains`) or not in `allowed_domains`.",
     doc: r#"## What it does
-Checks the domain of every reference URL and every external link in the body:
+Checks the domain of every reference URL and every link in the body (links to the page's
+own site, taken from its canonical URL, and author links are not citations and are skipped):
 - a domain on the built-in content-farm list or in `[settings] blocked_domains`
   (subdomains included) is reported;
 - when `[settings] allowed_domains` is non-empty, any other domain is reported.
@@ -91,8 +92,18 @@ impl Rule for CitedDomainNotAllowed {
                 judge(url, reference.span);
             }
         }
+        // Links to the page's own site (its canonical host) and author links are navigation,
+        // not citations.
+        let own_host = doc.canonical.as_ref().and_then(|c| urls::host(&c.text));
+        let byline_span = doc.byline.as_ref().map(|b| b.span);
         for link in &doc.links {
-            if !page::in_references(doc, link.span) {
+            let internal = urls::host(&link.href)
+                .zip(own_host.as_deref())
+                .is_some_and(|(host, own)| urls::host_in_domain(&host, own));
+            let author_link = link.rel.iter().any(|r| r == "author")
+                || byline_span
+                    .is_some_and(|b| b.start <= link.span.start && link.span.end <= b.end);
+            if !internal && !author_link && !page::in_references(doc, link.span) {
                 judge(&link.href, link.span);
             }
         }
@@ -102,6 +113,38 @@ impl Rule for CitedDomainNotAllowed {
 #[cfg(test)]
 mod tests {
     use super::CONTENT_FARMS;
+
+    use crate::doc::{parse, Format};
+    use crate::rules::builtin::testutil::run_rule;
+    use crate::rules::{RuleContext, Settings};
+
+    #[test]
+    fn allowed_domains_limit_citations_but_not_internal_links() {
+        let source = "---\ncanonical: https://example.com/guide\n---\n\n# Grinders\n\n\
+            See our [burr guide](https://example.com/burrs) and a [study](https://www.nature.com/articles/x) \
+            and a [blog post](https://someblog.net/post).\n";
+        let doc = parse("a.md", source, Format::Markdown);
+        let settings = Settings {
+            allowed_domains: vec!["nature.com".into()],
+            ..Settings::default()
+        };
+        let options = toml::Table::new();
+        let ctx = RuleContext {
+            severity: crate::Severity::Error,
+            options: &options,
+            settings: &settings,
+        };
+        let found = run_rule(
+            &super::CitedDomainNotAllowed,
+            &ctx,
+            std::slice::from_ref(&doc),
+        );
+        let messages: Vec<&str> = found[0].iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec!["cited domain someblog.net is not in allowed_domains"]
+        );
+    }
 
     #[test]
     fn embedded_list_is_clean() {

@@ -90,6 +90,19 @@ impl Rule for YmylReviewerMissing {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn settings_make_every_page_ymyl_and_front_matter_opts_out() {
+        let page = "---\ntitle: Budgeting basics\n---\n\nSave a little every month.\n";
+        let rule = &super::YmylReviewerMissing;
+        assert!(check_source(rule, "a.md", page, "", "").is_empty());
+        assert_eq!(check_source(rule, "a.md", page, "ymyl = true", "").len(), 1);
+        let opted_out = page.replace("title:", "ymyl: false\ntitle:");
+        assert!(check_source(rule, "a.md", &opted_out, "ymyl = true", "").is_empty());
+        let reviewer = page.replace("title:", "reviewed_by: Ana Ruiz, CFP\ntitle:");
+        assert!(check_source(rule, "a.md", &reviewer, "ymyl = true", "").is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::YmylReviewerMissing);

@@ -80,6 +80,19 @@ impl Rule for ImageAltMissing {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn empty_alt_is_decorative_in_html_unless_disallowed() {
+        let page =
+            "<html lang=\"en\"><body><p>Text</p><img src=\"line.svg\" alt=\"\"></body></html>";
+        let rule = &super::ImageAltMissing;
+        assert!(check_source(rule, "a.html", page, "", "").is_empty());
+        assert_eq!(
+            check_source(rule, "a.html", page, "", "allow_empty = false").len(),
+            1
+        );
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::ImageAltMissing);

@@ -85,6 +85,24 @@ impl Rule for KeywordStuffing {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn short_pages_are_skipped_and_density_is_configurable() {
+        let page = "---\nkeyword: grinder\n---\n\nA grinder is a grinder. Buy a grinder today.\n";
+        let rule = &super::KeywordStuffing;
+        assert!(check_source(rule, "a.md", page, "", "").is_empty());
+        let found = check_source(rule, "a.md", page, "", "min_words = 1");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("3 times in 9 words"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            check_source(rule, "a.md", page, "", "min_words = 1\nmax_density = 50.0").is_empty()
+        );
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::KeywordStuffing);

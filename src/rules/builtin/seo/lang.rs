@@ -81,6 +81,18 @@ impl Rule for LangMissing {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn markdown_needs_lang_only_when_configured() {
+        let page = "---\ntitle: Grinders\n---\n\n# Grinders\n";
+        let rule = &super::LangMissing;
+        assert!(check_source(rule, "a.md", page, "", "").is_empty());
+        let found = check_source(rule, "a.md", page, "", "require_in_markdown = true");
+        assert_eq!(found.len(), 1);
+        let tagged = "---\nlang: en-GB\n---\n\n# Grinders\n";
+        assert!(check_source(rule, "a.md", tagged, "", "require_in_markdown = true").is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::LangMissing);

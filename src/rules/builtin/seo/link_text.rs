@@ -1,30 +1,18 @@
 //! SEO009: link text says where the link goes.
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
+use crate::rules::builtin::support::options;
 use crate::rules::builtin::support::page::in_references;
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
+use std::sync::LazyLock;
 
 pub struct NonDescriptiveLinkText;
 
-const DEFAULT_GENERIC: &[&str] = &[
-    "click here",
-    "click",
-    "here",
-    "read more",
-    "more",
-    "learn more",
-    "this link",
-    "link",
-    "this",
-    "this page",
-    "this article",
-    "go",
-    "see here",
-    "continue",
-    "continue reading",
-    "details",
-    "more info",
-];
+/// Default of `generic_texts`, as shown by `rules explain`.
+const DEFAULT_GENERIC_TEXTS: &str = r#"["click here", "click", "here", "read more", "more", "learn more", "this link", "link", "this", "this page", "this article", "go", "see here", "continue", "continue reading", "details", "more info"]"#;
+
+static DEFAULT_GENERIC: LazyLock<Vec<String>> =
+    LazyLock::new(|| options::string_list(DEFAULT_GENERIC_TEXTS));
 
 const META: RuleMeta = RuleMeta {
     code: "SEO009",
@@ -57,7 +45,7 @@ See the [espresso brew ratio chart](https://example.org/ratios).
   "here", "this link"): link texts to report, compared case-insensitively."#,
     options: &[RuleOption {
         name: "generic_texts",
-        default: r#"["click here", "here", "read more", "learn more", "more", "this link", "link", "this", "this page", "this article", "go", "see here", "continue", "continue reading", "details", "more info", "click"]"#,
+        default: DEFAULT_GENERIC_TEXTS,
         doc: "Link texts that say nothing about the target.",
     }],
     fixable: false,

@@ -79,6 +79,24 @@ impl Rule for SingleH1 {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn front_matter_title_can_stand_in_for_the_h1() {
+        let page = "---\ntitle: Grinders\n---\n\n## Burrs\n\nText.\n";
+        assert_eq!(
+            check_source(&super::SingleH1, "a.md", page, "", "").len(),
+            1
+        );
+        let allowed = check_source(
+            &super::SingleH1,
+            "a.md",
+            page,
+            "",
+            "allow_title_as_h1 = true",
+        );
+        assert!(allowed.is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::SingleH1);

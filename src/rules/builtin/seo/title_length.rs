@@ -81,6 +81,21 @@ impl Rule for TitleLength {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn limits_come_from_options() {
+        let page = "---\ntitle: Coffee grinders for espresso, tested\n---\n";
+        let rule = &super::TitleLength;
+        assert!(check_source(rule, "a.md", page, "", "").is_empty());
+        let found = check_source(rule, "a.md", page, "", "max_length = 20");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("36 characters"),
+            "{}",
+            found[0].message
+        );
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::TitleLength);

@@ -1,12 +1,13 @@
 //! SD002: Article structured data has the properties rich results need.
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
-use crate::rules::builtin::support::jsonld;
+use crate::rules::builtin::support::{jsonld, options};
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 
 pub struct ArticleMissingProperties;
 
-const DEFAULT_REQUIRED: &[&str] = &["headline", "author", "datePublished", "image", "publisher"];
+/// Default of `required`, as shown by `rules explain`.
+const DEFAULT_REQUIRED: &str = r#"["headline", "author", "datePublished", "image", "publisher"]"#;
 
 const META: RuleMeta = RuleMeta {
     code: "SD002",
@@ -41,7 +42,7 @@ and search engines cannot tell who wrote it, when, and for whom.
   properties every article node needs."#,
     options: &[RuleOption {
         name: "required",
-        default: r#"["headline", "author", "datePublished", "image", "publisher"]"#,
+        default: DEFAULT_REQUIRED,
         doc: "Properties every article node must have.",
     }],
     fixable: false,
@@ -53,15 +54,13 @@ impl Rule for ArticleMissingProperties {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let configured = ctx.opt_strings("required");
-        let required: Vec<&str> = match &configured {
-            Some(list) => list.iter().map(String::as_str).collect(),
-            None => DEFAULT_REQUIRED.to_vec(),
-        };
+        let required = ctx
+            .opt_strings("required")
+            .unwrap_or_else(|| options::string_list(DEFAULT_REQUIRED));
         for node in jsonld::nodes(doc).iter().filter(|n| n.is_article()) {
             let missing: Vec<&str> = required
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .filter(|p| node.get(p).is_none())
                 .collect();
             if missing.is_empty() {
@@ -85,6 +84,19 @@ impl Rule for ArticleMissingProperties {
 
 #[cfg(test)]
 mod tests {
+    use crate::rules::builtin::testutil::check_source;
+    #[test]
+    fn required_properties_are_configurable() {
+        let page = "<html><head><script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", \"headline\": \"H\"}</script></head></html>";
+        let rule = &super::ArticleMissingProperties;
+        let found = check_source(rule, "a.html", page, "", "");
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .message
+            .contains("author, datePublished, image, publisher"));
+        assert!(check_source(rule, "a.html", page, "", "required = [\"headline\"]").is_empty());
+    }
+
     #[test]
     fn fixtures() {
         crate::rules::builtin::testutil::assert_fixtures(&super::ArticleMissingProperties);

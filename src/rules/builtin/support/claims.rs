@@ -70,9 +70,11 @@ static DATE_BOUND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A quotation of at least four words in straight or curly double quotes.
+/// A quotation of at least four words in straight or curly double quotes. The opening quote
+/// must start a word and the closing one end a word, so the text between two scare-quoted
+/// words ("smart" mode ... "eco" mode) is not taken for a quotation.
 static QUOTE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r#"["“]\s*[^"“”\s]+(?:\s+[^"“”\s]+){3,}\s*["”]"#));
+    LazyLock::new(|| compile(r#"(?:^|[\s(\[—–])["“][^"“”\s]+(?:\s+[^"“”\s]+){3,}["”]"#));
 
 /// The first kind of claim found in `sentence`, ignoring citation markers.
 pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
@@ -160,6 +162,14 @@ mod tests {
             Some(ClaimKind::Quote)
         );
         assert_eq!(claim_kind("This is the so-called \"smart\" mode."), None);
+        assert_eq!(
+            claim_kind("The \"smart\" mode is a lot quieter than the \"eco\" one."),
+            None
+        );
+        assert_eq!(
+            claim_kind("\"The numbers surprised us,\" said Mr. Lee."),
+            Some(ClaimKind::Quote)
+        );
     }
 
     #[test]

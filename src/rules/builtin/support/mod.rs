@@ -6,6 +6,7 @@ pub mod dates;
 pub mod jsonld;
 pub mod keyword;
 pub mod names;
+pub mod options;
 pub mod page;
 pub mod pattern;
 pub mod urls;

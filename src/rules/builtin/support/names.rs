@@ -41,6 +41,15 @@ pub fn same_person(a: &str, b: &str) -> bool {
     !a.is_empty() && a == b
 }
 
+/// The names in a byline that credits several people: "A, B and C" gives A, B, C.
+pub fn split_names(byline: &str) -> impl Iterator<Item = &str> {
+    byline
+        .split([',', '&', ';'])
+        .flat_map(|part| part.split(" and "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +62,12 @@ mod tests {
         assert!(!same_person("Jane Doe", "John Doe"));
         assert!(!same_person("", ""));
         assert_eq!(name_words("Mary-Ann Lee"), vec!["mary-ann", "lee"]);
+    }
+
+    #[test]
+    fn splits_bylines_that_credit_several_people() {
+        let parts: Vec<&str> = split_names("Jane Doe, John Roe and Ann Lee & Bo Li").collect();
+        assert_eq!(parts, vec!["Jane Doe", "John Roe", "Ann Lee", "Bo Li"]);
+        assert_eq!(split_names(" , ").count(), 0);
     }
 }
