@@ -107,6 +107,7 @@ Run on $today: $files generated articles ($words words, \`bench/gen_corpus.py\` 
 | \`markdownlint-cli2\` $MDL_VERSION | default | $mdl_secs | $mdl_fps | $mdl_rss | $mdl_findings |
 
 pressgate: **${ratio}x** the files/s of markdownlint-cli2 on this corpus.
+Single runs; on a shared or busy machine expect run-to-run differences of 20% or more.
 <!-- bench:check:end -->
 TABLE
 )
