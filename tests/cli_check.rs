@@ -636,3 +636,45 @@ fn stdin_filename_picks_the_format() {
     assert!(!codes("page.html").contains(&"SEO001".to_owned()));
     assert!(codes("page.md").contains(&"SEO001".to_owned()));
 }
+
+#[test]
+fn odd_documents_never_panic_in_any_format() {
+    let long_line = format!("# T\n\n{}\n", "word ".repeat(20_000));
+    let nested = format!("{}x\n", "> ".repeat(200));
+    let docs: Vec<(&str, String)> = vec![
+        ("bom.md", "\u{feff}---\ntitle: \"BOM\"\n---\n\n# Héllo 👋\n\nWe utilize it.\r\n".into()),
+        ("crlf.md", "---\r\ntitle: x\r\n---\r\n\r\n# A\r\n\r\nIn order to go.\r\n".into()),
+        ("unterminated.md", "---\ntitle: [unclosed\n\n# A\n".into()),
+        ("only-front-matter.md", "---\ntitle: x\n---\n".into()),
+        ("long-line.md", long_line),
+        ("nested.md", nested),
+        ("rtl.md", "# שלום עולם\n\nمرحبا بالعالم. e\u{301}\u{301} zalgo.\n".into()),
+        ("broken.html", "<html><head><title>x</title><body><p>unclosed <b><i>tags\n<script type=\"application/ld+json\">{bad</script>".into()),
+        ("whitespace.md", " \n\t\n".into()),
+    ];
+    for (name, text) in &docs {
+        for format in ["text", "json", "sarif", "junit", "github", "rdjsonl", "csv"] {
+            let out = pressgate()
+                .args(["check", "--format", format, "--stdin-filename", name, "-"])
+                .write_stdin(text.clone())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{name} as {format}: exit {:?}\n{stderr}",
+                out.status.code()
+            );
+            assert!(!stderr.contains("panicked"), "{name} as {format}: {stderr}");
+        }
+        let out = pressgate()
+            .args(["check", "--fix", "--dry-run", "--stdin-filename", name, "-"])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name} --fix --dry-run"
+        );
+    }
+}
