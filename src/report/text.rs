@@ -57,7 +57,9 @@ fn excerpt<'a>(
         .map(|next| next.saturating_sub(1))
         .unwrap_or(source.len())
         .max(start);
-    let excerpt = source.get(start..end).unwrap_or("");
+    // Without the `\r` of a CRLF line end, which would render as a visible symbol.
+    let excerpt = source.get(start..end).unwrap_or("").trim_end_matches('\r');
+    let end = start + excerpt.len();
     let clamp = |offset: usize| {
         let mut o = offset.clamp(start, end) - start;
         while !excerpt.is_char_boundary(o) {
@@ -213,6 +215,30 @@ mod tests {
         );
         assert!(!quiet.contains("in 2 files"));
         assert!(quiet.contains("STYLE002"));
+    }
+
+    #[test]
+    fn crlf_line_ends_are_not_shown() {
+        let file = FileReport {
+            path: "w.md".into(),
+            source: "a\r\nWe utilize it.\r\nb\r\n".into(),
+            findings: vec![Finding::new(
+                "S1",
+                Severity::Warning,
+                "wordy",
+                crate::Span::new(6, 13),
+            )],
+        };
+        let files = [file];
+        let out = render(
+            &ReportInput {
+                files: &files,
+                rules: &[],
+            },
+            RenderOptions::default(),
+        );
+        assert!(out.contains("2 | We utilize it.\n"), "{out}");
+        assert!(!out.contains('\u{240d}'), "{out}");
     }
 
     #[test]
