@@ -292,6 +292,25 @@ mod tests {
     }
 
     #[test]
+    fn walk_errors_name_the_path_and_the_cause() {
+        // Root reads mode-000 directories, so the CLI test cannot always provoke this.
+        let denied = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("./docs/locked"),
+                err: Box::new(ignore::Error::Io(std::io::Error::from(
+                    std::io::ErrorKind::PermissionDenied,
+                ))),
+            }),
+        };
+        assert_eq!(error_path(&denied), Some(Path::new("./docs/locked")));
+        assert_eq!(
+            error_message(&denied),
+            "permission denied: cannot read directory"
+        );
+    }
+
+    #[test]
     fn display_paths_are_normalised() {
         assert_eq!(display_path(Path::new("./a/./b.md")), "a/./b.md");
         assert_eq!(display_path(Path::new(".//x.md")), "x.md");
