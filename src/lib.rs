@@ -2,14 +2,18 @@
 //! citation and E-E-A-T/SEO rules.
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`]; everything else lives here.
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod doc;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod llm;
+pub mod report;
 pub mod rules;
 pub mod span;
+pub mod walk;
 
 pub use error::{Error, Result};
 pub use finding::{Finding, Severity};
