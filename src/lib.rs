@@ -9,6 +9,7 @@ pub mod error;
 pub mod finding;
 pub mod llm;
 pub mod rules;
+pub mod sources;
 pub mod span;
 
 pub use error::{Error, Result};
