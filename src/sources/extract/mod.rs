@@ -62,11 +62,17 @@ const NEGATIVE_HINTS: &[&str] = &[
     "sharing", "social", "related", "recommended", "newsletter", "subscribe", "signup", "promo",
     "sponsor", "sponsored", "advert", "advertisement", "ad", "ads", "breadcrumb", "breadcrumbs",
     "pagination", "pager", "popup", "modal", "widget", "skip", "toolbar", "tags", "signature",
-    "actions", "toc", "outbrain", "taboola", "paywall",
+    "actions", "toc", "outbrain", "taboola", "paywall", "meta", "controls", "suggested",
+    "byline", "bio", "announcement",
 ];
 
-/// Class/id words that mark content; they save an element from the negative hints
-/// (`comment-body` of a forum) and add to its score.
+/// Class/id words that say "this element is the text itself"; they save an element from the
+/// negative hints (`comment-body`, `wy-nav-content`).
+const SAVING_HINTS: &[&str] = &[
+    "article", "content", "main", "body", "text", "prose", "markdown", "message", "story",
+];
+
+/// Class/id words that mark content containers; they add to an element's score.
 const POSITIVE_HINTS: &[&str] = &[
     "article", "content", "main", "body", "text", "entry", "post", "story", "prose", "markdown",
     "blog", "docs", "documentation", "message", "thread", "topic",
@@ -113,7 +119,7 @@ fn is_boilerplate(element: &ElementRef<'_>) -> bool {
     }
     let words = hint_words(element);
     words.iter().any(|w| NEGATIVE_HINTS.contains(&w.as_str()))
-        && !words.iter().any(|w| POSITIVE_HINTS.contains(&w.as_str()))
+        && !words.iter().any(|w| SAVING_HINTS.contains(&w.as_str()))
 }
 
 fn class_weight(element: &ElementRef<'_>) -> f64 {
@@ -407,6 +413,14 @@ fn emit(element: ElementRef<'_>, depth: usize, builder: &mut TextBuilder) {
             }
         }
         return;
+    }
+    // A cluster of links (tag list, share buttons, "next/previous") is navigation; the chosen
+    // container itself (depth 0) is always kept.
+    if depth > 0 && link_density(&element) > 0.6 {
+        let (chars, _) = text_stats(&element);
+        if chars < 200 {
+            return;
+        }
     }
     let is_block = BLOCK_TAGS.contains(&name) || matches!(name, "body" | "html");
     if is_block {
