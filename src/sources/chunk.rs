@@ -179,12 +179,18 @@ pub fn chunk_text(
         .filter_map(|(index, group)| {
             let span = Span::new(group.first()?.span.start, group.last()?.span.end);
             let chunk_text = text.get(span.start..span.end)?.to_string();
+            // Headings that open the chunk belong to its path, so the path is taken where
+            // its first sentence of body text starts.
+            let body_start = group
+                .iter()
+                .find(|u| !u.starts_heading)
+                .map_or(span.start, |u| u.span.start);
             Some(Chunk {
                 source_id: source_id.to_string(),
                 index,
                 span,
                 tokens: counter.count(&chunk_text),
-                heading_path: heading_path(&extracted.headings, span.start),
+                heading_path: heading_path(&extracted.headings, body_start),
                 text: chunk_text,
             })
         })
