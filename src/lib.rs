@@ -12,6 +12,7 @@ pub mod fix;
 pub mod llm;
 pub mod report;
 pub mod rules;
+pub mod sources;
 pub mod span;
 pub mod walk;
 

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod model;
 pub mod rules;
+pub mod sources;
 
 use crate::error::exit;
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ pub enum Command {
     /// Import, list, inspect and run local models.
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Fetch sources and extract their text (safety checks, robots.txt, cache).
+    #[command(subcommand)]
+    Sources(sources::SourcesCommand),
 }
 
 /// Parse the process arguments, run the command, and return the exit code.
@@ -47,6 +51,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Model(cmd) => model::run(cmd),
+        Command::Sources(cmd) => sources::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,709 @@
+//! Fetching one source: a URL over http(s) or a file in the project, with every safety check,
+//! limit, robots.txt, politeness, retries and the revalidating HTTP cache applied.
+use super::cache::{CacheMeta, HttpCache};
+use super::politeness::HostGate;
+use super::retry;
+use super::robots::Robots;
+use super::safety::{self, BlockedAddress};
+use reqwest::header::{self, HeaderMap};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The user agent sent with every request; its first word is the robots.txt token.
+pub const USER_AGENT: &str = concat!("pressgate/", env!("CARGO_PKG_VERSION"));
+
+/// Limits and policies of a fetch run. [`FetchOptions::default`] is what the CLI uses.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Allow private, loopback and link-local addresses (`--allow-private`).
+    pub allow_private: bool,
+    pub connect_timeout: Duration,
+    /// Whole request, from connecting to the last body byte.
+    pub timeout: Duration,
+    /// Largest body kept (after decompression); larger ones are refused.
+    pub max_bytes: u64,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    /// HTTP cache folder; `None` disables the cache (`--no-cache`).
+    pub cache_dir: Option<PathBuf>,
+    pub respect_robots: bool,
+    /// Least time between the starts of two requests to one host.
+    pub host_delay: Duration,
+    /// Most requests in flight to one host.
+    pub host_concurrency: usize,
+    /// Retries after a 429 or 5xx answer.
+    pub max_retries: u32,
+    /// First backoff when the server gives no `Retry-After`; doubles each retry.
+    pub retry_base: Duration,
+    /// Cap on any single wait, including one asked for by `Retry-After`.
+    pub max_retry_wait: Duration,
+    /// Local files must lie under this folder.
+    pub project_root: PathBuf,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            allow_private: false,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_bytes: 5 * 1024 * 1024,
+            max_redirects: 5,
+            user_agent: USER_AGENT.to_string(),
+            cache_dir: super::cache::default_cache_dir(),
+            respect_robots: true,
+            host_delay: Duration::from_millis(500),
+            host_concurrency: 2,
+            max_retries: 2,
+            retry_base: Duration::from_secs(1),
+            max_retry_wait: Duration::from_secs(10),
+            project_root: PathBuf::from("."),
+        }
+    }
+}
+
+/// What kind of text a body holds, which decides how it is extracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentKind {
+    Html,
+    Markdown,
+    Text,
+}
+
+/// Where a body came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Downloaded in full.
+    Network,
+    /// The server answered 304 Not Modified; the body is the cached one.
+    Revalidated,
+    /// Read from a local file.
+    File,
+}
+
+/// A fetched source body with what is known about it.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The input as given (URL or path).
+    pub requested: String,
+    /// Final URL after redirects (`file://` URL for local files).
+    pub url: String,
+    pub status: u16,
+    /// Media type, lower case, without parameters.
+    pub content_type: String,
+    pub kind: ContentKind,
+    pub body: Vec<u8>,
+    pub origin: Origin,
+    /// URLs redirected through, in order.
+    pub redirects: Vec<String>,
+    /// Requests made for the final hop (more than 1 after retries).
+    pub attempts: u32,
+}
+
+impl Fetched {
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Why a source could not be fetched; `Display` is the reason shown to the user.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("not a URL or file path: {0}")]
+    InvalidInput(String),
+    #[error("unsupported scheme `{0}` (only http, https and files inside the project)")]
+    UnsupportedScheme(String),
+    #[error("file refused: {0}")]
+    File(String),
+    #[error("private address refused: {0}")]
+    PrivateAddress(BlockedAddress),
+    #[error("blocked by robots.txt")]
+    RobotsDisallowed,
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(usize),
+    #[error("redirect loop: {0} was already visited")]
+    RedirectLoop(String),
+    #[error("redirect without a usable Location header")]
+    BadRedirect,
+    #[error("HTTP {0}")]
+    HttpStatus(u16),
+    #[error("timed out")]
+    Timeout,
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("too large: more than {0} bytes")]
+    TooLarge(u64),
+    #[error("not HTML or text: {0}")]
+    NotText(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl FetchError {
+    /// A stable short name for the failure, for tables, JSON and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::InvalidInput(_) => "invalid-input",
+            FetchError::UnsupportedScheme(_) => "unsupported-scheme",
+            FetchError::File(_) => "file",
+            FetchError::PrivateAddress(_) => "private-address",
+            FetchError::RobotsDisallowed => "robots",
+            FetchError::TooManyRedirects(_) => "too-many-redirects",
+            FetchError::RedirectLoop(_) => "redirect-loop",
+            FetchError::BadRedirect => "bad-redirect",
+            FetchError::HttpStatus(_) => "http-status",
+            FetchError::Timeout => "timeout",
+            FetchError::Connect(_) => "connect",
+            FetchError::Network(_) => "network",
+            FetchError::TooLarge(_) => "too-large",
+            FetchError::NotText(_) => "not-text",
+            FetchError::Client(_) => "client",
+        }
+    }
+}
+
+/// Fetches sources; share one per run so robots.txt, politeness and connections are shared.
+pub struct Fetcher {
+    options: FetchOptions,
+    client: reqwest::blocking::Client,
+    cache: Option<HttpCache>,
+    gate: HostGate,
+    robots: Mutex<HashMap<String, Arc<Robots>>>,
+}
+
+/// Outcome of one request that did not fail.
+enum Hop {
+    Redirect(Url),
+    Done(Box<Fetched>),
+}
+
+impl Fetcher {
+    pub fn new(options: FetchOptions) -> Result<Fetcher, FetchError> {
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(options.user_agent.clone())
+            // Redirects are followed by hand so each hop gets the scheme, address and
+            // robots checks.
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the host itself and bypass the address check.
+            .no_proxy()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .dns_resolver(safety::resolver(options.allow_private))
+            .gzip(true)
+            .brotli(true)
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        Ok(Fetcher {
+            cache: options.cache_dir.clone().map(HttpCache::new),
+            gate: HostGate::new(options.host_delay, options.host_concurrency),
+            robots: Mutex::new(HashMap::new()),
+            client,
+            options,
+        })
+    }
+
+    pub fn options(&self) -> &FetchOptions {
+        &self.options
+    }
+
+    /// Fetch one source: an `http(s)://` URL, a `file://` URL or a path inside the project.
+    pub fn fetch(&self, input: &str) -> Result<Fetched, FetchError> {
+        let input_trimmed = input.trim();
+        if input_trimmed.is_empty() {
+            return Err(FetchError::InvalidInput(input.to_string()));
+        }
+        if input_trimmed.contains("://") {
+            let url = Url::parse(input_trimmed)
+                .map_err(|e| FetchError::InvalidInput(format!("{input_trimmed}: {e}")))?;
+            match url.scheme() {
+                "http" | "https" => self.fetch_remote(input_trimmed, url),
+                "file" => {
+                    let path = url
+                        .to_file_path()
+                        .map_err(|_| FetchError::InvalidInput(input_trimmed.to_string()))?;
+                    self.read_local(input_trimmed, &path)
+                }
+                other => Err(FetchError::UnsupportedScheme(other.to_string())),
+            }
+        } else {
+            self.read_local(input_trimmed, Path::new(input_trimmed))
+        }
+    }
+
+    /// Fetch many sources with `workers` threads (politeness still applies per host); results
+    /// come back in input order and `on_done` is called as each one finishes.
+    pub fn fetch_all(
+        &self,
+        inputs: &[String],
+        workers: usize,
+        on_done: &(dyn Fn(usize, &Result<Fetched, FetchError>) + Sync),
+    ) -> Vec<Result<Fetched, FetchError>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<Fetched, FetchError>>>> =
+            Mutex::new((0..inputs.len()).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..workers.clamp(1, inputs.len().max(1)) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let result = self.fetch(input);
+                    on_done(i, &result);
+                    let mut slots = results.lock().unwrap_or_else(|e| e.into_inner());
+                    slots[i] = Some(result);
+                });
+            }
+        });
+        results
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .zip(inputs)
+            .map(|(slot, input)| {
+                slot.unwrap_or_else(|| Err(FetchError::Network(format!("{input}: not fetched"))))
+            })
+            .collect()
+    }
+
+    fn read_local(&self, requested: &str, path: &Path) -> Result<Fetched, FetchError> {
+        let kind = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("html" | "htm") => ContentKind::Html,
+            Some("md" | "markdown") => ContentKind::Markdown,
+            Some("txt") => ContentKind::Text,
+            _ => {
+                return Err(FetchError::NotText(format!(
+                    "{} (local sources must be .html, .md or .txt)",
+                    path.display()
+                )))
+            }
+        };
+        let resolved =
+            safety::local_path_under(path, &self.options.project_root).map_err(FetchError::File)?;
+        let len = std::fs::metadata(&resolved)
+            .map_err(|e| FetchError::File(format!("{}: {e}", resolved.display())))?
+            .len();
+        if len > self.options.max_bytes {
+            return Err(FetchError::TooLarge(self.options.max_bytes));
+        }
+        let body = std::fs::read(&resolved)
+            .map_err(|e| FetchError::File(format!("{}: {e}", resolved.display())))?;
+        let url = Url::from_file_path(&resolved)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| resolved.display().to_string());
+        let content_type = match kind {
+            ContentKind::Html => "text/html",
+            ContentKind::Markdown => "text/markdown",
+            ContentKind::Text => "text/plain",
+        };
+        Ok(Fetched {
+            requested: requested.to_string(),
+            url,
+            status: 200,
+            content_type: content_type.into(),
+            kind,
+            body,
+            origin: Origin::File,
+            redirects: Vec::new(),
+            attempts: 1,
+        })
+    }
+
+    fn fetch_remote(&self, requested: &str, start: Url) -> Result<Fetched, FetchError> {
+        let mut url = start;
+        let mut visited: HashSet<String> = HashSet::new();
+        let mut redirects: Vec<String> = Vec::new();
+        loop {
+            self.check_target(&url)?;
+            if !visited.insert(url.as_str().to_string()) {
+                return Err(FetchError::RedirectLoop(url.to_string()));
+            }
+            if self.options.respect_robots && !self.robots_for(&url)?.is_allowed(&path_and_query(&url)) {
+                return Err(FetchError::RobotsDisallowed);
+            }
+            match self.request(&url)? {
+                Hop::Redirect(next) => {
+                    if redirects.len() >= self.options.max_redirects {
+                        return Err(FetchError::TooManyRedirects(self.options.max_redirects));
+                    }
+                    redirects.push(url.to_string());
+                    url = next;
+                }
+                Hop::Done(mut fetched) => {
+                    fetched.requested = requested.to_string();
+                    fetched.redirects = redirects;
+                    return Ok(*fetched);
+                }
+            }
+        }
+    }
+
+    /// Scheme and literal-address checks, done for the first URL and every redirect target.
+    fn check_target(&self, url: &Url) -> Result<(), FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::UnsupportedScheme(url.scheme().to_string()));
+        }
+        if url.host().is_none() {
+            return Err(FetchError::InvalidInput(url.to_string()));
+        }
+        if let Some(ip) = safety::literal_ip(url) {
+            let host = url.host_str().unwrap_or_default();
+            safety::check_ip(host, ip, self.options.allow_private)
+                .map_err(FetchError::PrivateAddress)?;
+        }
+        Ok(())
+    }
+
+    /// robots.txt rules for `url`'s origin, fetched once per origin and run.
+    fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+        let origin = url.origin().ascii_serialization();
+        if let Some(robots) = self
+            .robots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&origin)
+        {
+            return Ok(robots.clone());
+        }
+        let robots = Arc::new(self.load_robots(url)?);
+        self.robots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(origin, robots.clone());
+        Ok(robots)
+    }
+
+    fn load_robots(&self, page: &Url) -> Result<Robots, FetchError> {
+        let mut url = page
+            .join("/robots.txt")
+            .map_err(|e| FetchError::InvalidInput(e.to_string()))?;
+        // A few redirects are normal for robots.txt (http to https, bare to www).
+        for _ in 0..=self.options.max_redirects {
+            self.check_target(&url)?;
+            let response = {
+                let _permit = self.gate.acquire(&host_key(&url));
+                self.client.get(url.clone()).send().map_err(classify)?
+            };
+            let status = response.status().as_u16();
+            if is_redirect(status) {
+                url = redirect_target(&url, response.headers())?;
+                continue;
+            }
+            return Ok(match status {
+                200..=299 => {
+                    let body = read_limited(response, 512 * 1024)?;
+                    Robots::parse(&String::from_utf8_lossy(&body), &self.options.user_agent)
+                }
+                // No robots.txt (or not readable to us): no restriction (RFC 9309 §2.3.1.3).
+                400..=499 => Robots::allow_all(),
+                // Server errors mean "unreachable": assume complete disallow (§2.3.1.4).
+                _ => Robots::disallow_all(),
+            });
+        }
+        Ok(Robots::allow_all())
+    }
+
+    /// One hop: the request with retries on 429/5xx, conditional when a cached copy exists.
+    fn request(&self, url: &Url) -> Result<Hop, FetchError> {
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(url.as_str()))
+            .filter(|(meta, _)| meta.has_validators());
+        let host = host_key(url);
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let permit = self.gate.acquire(&host);
+            let mut request = self.client.get(url.clone()).header(
+                header::ACCEPT,
+                "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.8,*/*;q=0.1",
+            );
+            if let Some((meta, _)) = &cached {
+                if let Some(etag) = &meta.etag {
+                    request = request.header(header::IF_NONE_MATCH, etag);
+                }
+                if let Some(modified) = &meta.last_modified {
+                    request = request.header(header::IF_MODIFIED_SINCE, modified);
+                }
+            }
+            let response = request.send().map_err(classify)?;
+            let status = response.status().as_u16();
+
+            if is_redirect(status) {
+                return Ok(Hop::Redirect(redirect_target(url, response.headers())?));
+            }
+            if status == 304 {
+                if let Some((mut meta, body)) = cached {
+                    meta.fetched_at = chrono::Utc::now().to_rfc3339();
+                    if let Some(cache) = &self.cache {
+                        // A failed metadata refresh only costs a full fetch next time.
+                        let _ = cache.touch(&meta);
+                    }
+                    let kind = kind_of(&meta.content_type).unwrap_or(ContentKind::Html);
+                    return Ok(Hop::Done(Box::new(Fetched {
+                        requested: String::new(),
+                        url: url.to_string(),
+                        status: meta.status,
+                        content_type: meta.content_type,
+                        kind,
+                        body,
+                        origin: Origin::Revalidated,
+                        redirects: Vec::new(),
+                        attempts: attempt,
+                    })));
+                }
+                return Err(FetchError::HttpStatus(status));
+            }
+            if retry::is_retryable(status) && attempt <= self.options.max_retries {
+                let retry_after = response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
+                drop(response);
+                drop(permit);
+                std::thread::sleep(retry::backoff(
+                    attempt,
+                    self.options.retry_base,
+                    retry_after,
+                    self.options.max_retry_wait,
+                ));
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(FetchError::HttpStatus(status));
+            }
+            let fetched = self.read_ok_response(url, response, attempt)?;
+            drop(permit);
+            return Ok(Hop::Done(Box::new(fetched)));
+        }
+    }
+
+    fn read_ok_response(
+        &self,
+        url: &Url,
+        response: reqwest::blocking::Response,
+        attempt: u32,
+    ) -> Result<Fetched, FetchError> {
+        let headers = response.headers().clone();
+        let content_type = media_type(&headers);
+        let kind = match content_type.as_deref() {
+            Some(ct) => kind_of(ct).ok_or_else(|| FetchError::NotText(ct.to_string()))?,
+            // No Content-Type: judged by the bytes below.
+            None => ContentKind::Html,
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.options.max_bytes)
+        {
+            return Err(FetchError::TooLarge(self.options.max_bytes));
+        }
+        let status = response.status().as_u16();
+        let body = read_limited(response, self.options.max_bytes)?;
+        if looks_binary(&body) {
+            return Err(FetchError::NotText(
+                content_type.unwrap_or_else(|| "binary data".into()),
+            ));
+        }
+        let content_type = content_type.unwrap_or_else(|| "text/html".into());
+        if let Some(cache) = &self.cache {
+            let meta = CacheMeta {
+                url: url.to_string(),
+                status,
+                content_type: content_type.clone(),
+                etag: header_string(&headers, header::ETAG),
+                last_modified: header_string(&headers, header::LAST_MODIFIED),
+                fetched_at: chrono::Utc::now().to_rfc3339(),
+                body_len: body.len() as u64,
+            };
+            // The cache is an optimisation: a full disk must not fail the fetch.
+            let _ = cache.store(&meta, &body);
+        }
+        Ok(Fetched {
+            requested: String::new(),
+            url: url.to_string(),
+            status,
+            content_type,
+            kind,
+            body,
+            origin: Origin::Network,
+            redirects: Vec::new(),
+            attempts: attempt,
+        })
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+fn redirect_target(base: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(FetchError::BadRedirect)?;
+    base.join(location).map_err(|_| FetchError::BadRedirect)
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next()?.trim().to_ascii_lowercase();
+    (!media.is_empty()).then_some(media)
+}
+
+/// The kind of text a media type holds; `None` for everything pressgate cannot read.
+pub fn kind_of(media_type: &str) -> Option<ContentKind> {
+    match media_type {
+        "text/html" | "application/xhtml+xml" => Some(ContentKind::Html),
+        "text/markdown" | "text/x-markdown" => Some(ContentKind::Markdown),
+        "text/plain" => Some(ContentKind::Text),
+        _ => None,
+    }
+}
+
+/// NUL bytes in the first kilobyte: a binary file served with a text type.
+fn looks_binary(body: &[u8]) -> bool {
+    body.iter().take(1024).any(|&b| b == 0)
+}
+
+/// Read at most `limit` bytes; one byte more means the body is too large, and the rest is
+/// never read (the connection is dropped).
+fn read_limited(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let mut body = Vec::new();
+    response
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| classify_io(&e))?;
+    if body.len() as u64 > limit {
+        return Err(FetchError::TooLarge(limit));
+    }
+    Ok(body)
+}
+
+fn classify(err: reqwest::Error) -> FetchError {
+    if let Some(blocked) = safety::find_blocked(&err) {
+        return FetchError::PrivateAddress(blocked);
+    }
+    if err.is_timeout() {
+        return FetchError::Timeout;
+    }
+    if err.is_connect() {
+        return FetchError::Connect(error_chain(&err));
+    }
+    FetchError::Network(error_chain(&err))
+}
+
+fn classify_io(err: &std::io::Error) -> FetchError {
+    if err.kind() == std::io::ErrorKind::TimedOut || error_chain(err).contains("timed out") {
+        return FetchError::Timeout;
+    }
+    FetchError::Network(error_chain(err))
+}
+
+/// An error and its causes on one line, most general first.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        assert_eq!(kind_of("text/html"), Some(ContentKind::Html));
+        assert_eq!(kind_of("text/markdown"), Some(ContentKind::Markdown));
+        assert_eq!(kind_of("application/pdf"), None);
+        assert_eq!(kind_of("image/png"), None);
+    }
+
+    #[test]
+    fn local_files_need_a_known_extension_and_the_project() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("a.md"), "# Title\n\nBody.").expect("write");
+        std::fs::write(dir.path().join("b.bin"), [0u8, 1, 2]).expect("write");
+        let fetcher = Fetcher::new(FetchOptions {
+            project_root: dir.path().to_path_buf(),
+            cache_dir: None,
+            ..FetchOptions::default()
+        })
+        .expect("client");
+        let fetched = fetcher.fetch("a.md").expect("local markdown");
+        assert_eq!(fetched.kind, ContentKind::Markdown);
+        assert_eq!(fetched.origin, Origin::File);
+        assert_eq!(
+            fetcher.fetch("b.bin").expect_err("binary").code(),
+            "not-text"
+        );
+        assert_eq!(
+            fetcher.fetch("/etc/hostname.txt").expect_err("outside").code(),
+            "file"
+        );
+        assert_eq!(
+            fetcher.fetch("ftp://example.org/x").expect_err("ftp").code(),
+            "unsupported-scheme"
+        );
+    }
+
+    #[test]
+    fn literal_private_addresses_are_refused_before_connecting() {
+        let fetcher = Fetcher::new(FetchOptions {
+            cache_dir: None,
+            ..FetchOptions::default()
+        })
+        .expect("client");
+        for url in [
+            "http://127.0.0.1:9/",
+            "http://[::1]:9/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data/",
+        ] {
+            let err = fetcher.fetch(url).expect_err("refused");
+            assert_eq!(err.code(), "private-address", "{url}: {err}");
+        }
+    }
+}
