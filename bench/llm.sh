@@ -5,6 +5,7 @@
 #
 #   bench/llm.sh                 # int8, 2 cores, 128 new tokens
 #   QUANT=int4 CORES=2 MAX_NEW=64 bench/llm.sh
+#   SKIP_LLAMA_CPP=1 bench/llm.sh   # llama-cpp-python compiles from source (slow)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -128,7 +129,9 @@ PY
 else
   NOTES+="- onnxruntime-genai 0.18.0 did not install."$'\n'
 fi
-if timeout 1800 "$PY" -m pip install --quiet llama-cpp-python; then
+if [[ "${SKIP_LLAMA_CPP:-0}" == 1 ]]; then
+  NOTES+="- llama-cpp-python skipped (SKIP_LLAMA_CPP=1)."$'\n'
+elif timeout 1800 "$PY" -m pip install --quiet llama-cpp-python; then
   run_peer llama-cpp-python "Q4_1 GGUF" llama "$SMOLLM_GGUF"
 else
   NOTES+="- llama-cpp-python did not build here."$'\n'

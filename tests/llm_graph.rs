@@ -4,6 +4,7 @@ mod llm_support;
 use llm_support::{
     argmax, max_abs_diff, runtime_available, tiny_config, QuantRounded, RandomLlama,
 };
+use pressgate::llm::import::graph::Int8Kernel;
 use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
 use pressgate::llm::reference::ReferenceModel;
 use pressgate::llm::runtime::{Device, RuntimeOptions};
@@ -45,16 +46,18 @@ fn prefill_then_steps_match_reference(attention_bias: bool, quant: Quant, tolera
 /// exact for int4 (f32 activations, `accuracy_level` 0); int8 still quantizes activations at
 /// run time, so it gets a small tolerance. An untied head keeps the two roundings of the
 /// embedding (fp16 lookup, block-quantized head) apart.
-fn quantized_layout_matches_reference(quant: Quant, tolerance: f32) {
+fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, tolerance: f32) {
     let mut config = tiny_config(false);
     config.tie_word_embeddings = false;
     let weights = RandomLlama::new(config, 5);
     let rounded = QuantRounded {
         inner: &weights,
         quant,
+        per_channel_int8: kernel == Int8Kernel::DynamicQuantizeMatMul,
     };
     let options = GraphOptions {
         accuracy_level: 0,
+        int8_kernel: kernel,
         ..GraphOptions::new(quant)
     };
     compare_with_reference(&weights, &rounded, options, tolerance);
@@ -116,13 +119,18 @@ fn fp32_logits_match_reference_with_attention_bias() {
 }
 
 #[test]
+fn int8_matmulnbits_layout_matches_reference_exactly() {
+    quantized_layout_matches_reference(Quant::Int8, Int8Kernel::MatMulNBits, 1e-3);
+}
+
+#[test]
 fn int8_per_channel_layout_matches_reference() {
-    quantized_layout_matches_reference(Quant::Int8, 0.05);
+    quantized_layout_matches_reference(Quant::Int8, Int8Kernel::DynamicQuantizeMatMul, 0.05);
 }
 
 #[test]
 fn int4_matmulnbits_layout_matches_reference_exactly() {
-    quantized_layout_matches_reference(Quant::Int4, 1e-3);
+    quantized_layout_matches_reference(Quant::Int4, Int8Kernel::MatMulNBits, 1e-3);
 }
 
 #[test]

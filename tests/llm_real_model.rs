@@ -103,7 +103,7 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         })
         .collect();
     let variants = [
-        ("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)),
+        (DEFAULT_INT8, GraphOptions::new(Quant::Int8)),
         (
             "int8 MatMulNBits",
             GraphOptions {
@@ -113,6 +113,7 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         ),
         ("int4 MatMulNBits", GraphOptions::new(Quant::Int4)),
     ];
+    let mut default_ratio = 0.0;
     for (label, options) in variants {
         let dir = tempfile::tempdir().expect("tempdir");
         write_graph_and_config(&weights, options, dir.path()).expect("export");
@@ -120,20 +121,38 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         let mut session =
             DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &cpu())
                 .expect("load");
-        let (mut agree, mut total) = (0usize, 0usize);
+        // Teacher-forced, one token per step through the KV cache, as decoding runs.
+        let (mut agree, mut total, mut batched_agree) = (0usize, 0usize, 0usize);
         for (ids, want) in prompts.iter().zip(&expected) {
-            let (logits, _) = session
+            let (batched, _) = session
                 .forward(ids, session.empty_cache().expect("cache"))
                 .expect("run");
-            for (row, token) in want.iter().enumerate() {
+            let mut cache = session.empty_cache().expect("cache");
+            for (row, (id, token)) in ids.iter().zip(want).enumerate() {
+                let (logits, grown) = session.forward(&[*id], cache).expect("step");
+                cache = grown;
                 total += 1;
-                agree += usize::from(argmax(logits.row(row)) == *token);
+                agree += usize::from(argmax(logits.last()) == *token);
+                batched_agree += usize::from(argmax(batched.row(row)) == *token);
             }
         }
         let ratio = agree as f64 / total as f64;
-        eprintln!("top-1 agreement {label} vs reference: {agree}/{total} = {ratio:.3}");
+        let batched = batched_agree as f64 / total as f64;
+        eprintln!("top-1 agreement {label} vs reference: stepwise {agree}/{total} = {ratio:.3}, batched prefill {batched:.3}");
+        if label == DEFAULT_INT8 {
+            default_ratio = ratio;
+        }
     }
+    // The goal is 0.95. Measured on SmolLM2-135M with ONNX Runtime 1.32 (stepwise): int8
+    // DynamicQuantizeMatMul 0.830, 8-bit MatMulNBits 0.948 (but it garbles whole chat answers),
+    // int4 0.563. Runtime activation quantization is the limit; this floor catches regressions.
+    assert!(
+        default_ratio >= 0.80,
+        "default int8 top-1 agreement {default_ratio:.3} below 0.80"
+    );
 }
+
+const DEFAULT_INT8: &str = "int8 DynamicQuantizeMatMul";
 
 #[test]
 fn imported_int8_model_answers_paris() {

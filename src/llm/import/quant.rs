@@ -28,8 +28,8 @@ impl Quant {
             Quant::Fp32 => "fp32",
         }
     }
-    /// Bits per weight for MatMulNBits (int4 only: ONNX Runtime 1.32's 8-bit MatMulNBits is
-    /// either very slow or, with int8 activations, wrong on SmolLM2); `None` otherwise.
+    /// Bits per weight for MatMulNBits blocks when the encoding always uses them (int4); int8
+    /// depends on [`crate::llm::import::graph::Int8Kernel`].
     pub fn block_bits(self) -> Option<usize> {
         match self {
             Quant::Int4 => Some(4),
