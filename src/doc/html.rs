@@ -519,6 +519,10 @@ impl<'s> Walker<'s> {
             }
         }
         if visible && name == "img" {
+            // The alt text is the accessible text of a link around the image.
+            if let Some(alt) = el.attr("alt") {
+                self.b.link_text(alt);
+            }
             self.b.image(Image {
                 src: el.attr("src").unwrap_or("").to_owned(),
                 alt: el.attr("alt").map(str::to_owned),
