@@ -873,3 +873,14 @@ fn html_with_bom_doctype_and_leading_comment() {
     assert_eq!(slice(&doc, doc.blocks[0].span), "<p>Hallo Welt.</p>");
     assert_eq!(doc.comments.len(), 1);
 }
+
+#[test]
+fn linked_images_name_their_links_in_html() {
+    let src = "<p><a href=\"/home\"><img src=\"logo.png\" alt=\"Home page\"></a></p>";
+    let doc = parse("l.html", src, Format::Html);
+    assert_eq!(doc.links[0].text, "Home page");
+    assert_eq!(
+        slice(&doc, doc.links[0].span),
+        src.trim_start_matches("<p>").trim_end_matches("</p>")
+    );
+}
