@@ -12,6 +12,8 @@
 //! enable = ["CITE001"]                  # added on top of `select`
 //! ignore = ["STYLE013"]                 # removed (alias: `disable`)
 //!
+//! STYLE012 = "info"                     # shorthand for a severity
+//!
 //! [rules.STYLE006]
 //! severity = "error"                    # error | warning | info | off
 //! max = 30                              # rule options
@@ -21,6 +23,8 @@
 //! ignore = ["STYLE012"]
 //! [overrides.STYLE006]
 //! severity = "off"
+//! [overrides.settings]                  # on top of [settings]; the last matching override wins
+//! audience = "expert"
 //! ```
 use crate::error::{Error, Result};
 use crate::finding::Severity;
@@ -95,6 +99,9 @@ pub struct Override {
     pub files: Vec<String>,
     pub matcher: GlobSet,
     pub rules: RuleSelection,
+    /// `[overrides.settings]` applied on top of the top-level `[settings]`; the last matching
+    /// override that has settings wins.
+    pub settings: Option<Settings>,
 }
 
 impl Override {
@@ -126,7 +133,12 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // An absolute root, so globs match documents however their paths were given.
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let root = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
         Config::from_toml_str(&text, path, root)
     }
 
@@ -137,6 +149,7 @@ impl Config {
             message,
         };
         let table: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let mut override_settings: Vec<(usize, toml::Table)> = Vec::new();
         let mut config = Config {
             root,
             path: Some(path.to_path_buf()),
@@ -163,9 +176,12 @@ impl Config {
                         let t = item.as_table().ok_or_else(|| {
                             err(format!("overrides[{i}] must be a table ([[overrides]])"))
                         })?;
-                        config
-                            .overrides
-                            .push(parse_override(t, &format!("overrides[{i}]")).map_err(err)?);
+                        let (o, raw) =
+                            parse_override(t, &format!("overrides[{i}]")).map_err(err)?;
+                        if let Some(raw) = raw {
+                            override_settings.push((i, raw));
+                        }
+                        config.overrides.push(o);
                     }
                 }
                 "ignore" => {
@@ -183,7 +199,34 @@ impl Config {
                 }
             }
         }
+        // Override settings are the top-level table plus their own keys, checked like it.
+        let base = table
+            .get("settings")
+            .and_then(|v| v.as_table())
+            .cloned()
+            .unwrap_or_default();
+        for (i, raw) in override_settings {
+            let mut merged = base.clone();
+            merged.extend(raw);
+            let settings: Settings =
+                toml::Value::Table(merged)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        err(format!("[overrides[{i}].settings]: {}", e.message()))
+                    })?;
+            config.overrides[i].settings = Some(settings);
+        }
         Ok(config)
+    }
+
+    /// Settings for `rel_path`: the last matching override's, else the top-level ones.
+    pub fn settings_for(&self, rel_path: &str) -> &Settings {
+        self.overrides
+            .iter()
+            .rev()
+            .filter(|o| o.matches(rel_path))
+            .find_map(|o| o.settings.as_ref())
+            .unwrap_or(&self.settings)
     }
 
     /// Whether `rel_path` (relative to `root`, `/`-separated) matches an `ignore` glob.
@@ -226,7 +269,11 @@ impl Config {
     }
 }
 
-fn parse_override(table: &toml::Table, where_: &str) -> Result<Override, String> {
+/// The override and its raw `settings` table (merged with the top level later).
+fn parse_override(
+    table: &toml::Table,
+    where_: &str,
+) -> Result<(Override, Option<toml::Table>), String> {
     let files = match table.get("files") {
         Some(v) => string_list(v, &format!("{where_}.files"))?,
         None => return Err(format!("{where_}: missing `files = [\"glob\", ...]`")),
@@ -235,12 +282,24 @@ fn parse_override(table: &toml::Table, where_: &str) -> Result<Override, String>
         return Err(format!("{where_}.files: needs at least one glob"));
     }
     let matcher = compile_globs(&files, &format!("{where_}.files"))?;
+    let settings = match table.get("settings") {
+        Some(v) => Some(
+            v.as_table()
+                .cloned()
+                .ok_or_else(|| format!("`{where_}.settings` must be a table"))?,
+        ),
+        None => None,
+    };
     let rules = parse_selection(table, where_, true)?;
-    Ok(Override {
-        files,
-        matcher,
-        rules,
-    })
+    Ok((
+        Override {
+            files,
+            matcher,
+            rules,
+            settings: None,
+        },
+        settings,
+    ))
 }
 
 /// Parse `select`/`enable`/`ignore`/`disable` and `CODE` tables. `allow_files` accepts the
@@ -254,7 +313,7 @@ fn parse_selection(
     for (key, value) in table {
         let here = format!("{where_}.{key}");
         match key.as_str() {
-            "files" if allow_files => {}
+            "files" | "settings" if allow_files => {}
             "select" => sel.select = string_list(value, &here)?,
             "enable" => sel.enable.extend(string_list(value, &here)?),
             "ignore" | "disable" => sel.disable.extend(string_list(value, &here)?),
@@ -264,11 +323,20 @@ fn parse_selection(
                         "unknown key `{here}` (expected select, enable, ignore, disable or a rule code table such as [{where_}.STYLE001])"
                     ));
                 }
-                let t = value
-                    .as_table()
-                    .ok_or_else(|| format!("`{here}` must be a table of severity and options"))?;
-                sel.rules
-                    .insert(code.to_owned(), parse_rule_config(t, &here)?);
+                let rc = match value {
+                    toml::Value::Table(t) => parse_rule_config(t, &here)?,
+                    // Shorthand: `STYLE001 = "off"`.
+                    toml::Value::String(level) => RuleConfig {
+                        level: Some(parse_level(level).map_err(|e| format!("`{here}`: {e}"))?),
+                        options: toml::Table::new(),
+                    },
+                    _ => {
+                        return Err(format!(
+                            "`{here}` must be a severity string or a table of severity and options"
+                        ))
+                    }
+                };
+                sel.rules.insert(code.to_owned(), rc);
             }
         }
     }
@@ -384,6 +452,13 @@ mod tests {
         assert_eq!(r6.level, Some(RuleLevel::On(Severity::Error)));
         assert_eq!(r6.options.get("max").and_then(|v| v.as_integer()), Some(30));
         assert_eq!(c.rules.rules["STYLE001"].level, Some(RuleLevel::Off));
+        let short = parse("[rules]\nSTYLE002 = \"info\"\n").unwrap();
+        assert_eq!(
+            short.rules.rules["STYLE002"].level,
+            Some(RuleLevel::On(Severity::Info))
+        );
+        let m = config_message(parse("[rules]\nSTYLE002 = 3\n"));
+        assert!(m.contains("rules.STYLE002"), "{m}");
     }
 
     #[test]
@@ -452,6 +527,28 @@ mod tests {
     }
 
     #[test]
+    fn override_settings_merge_over_top_level() {
+        let c = parse(
+            "[settings]\naudience = \"general\"\nymyl = true\n[[overrides]]\nfiles = [\"docs/**\"]\n[overrides.settings]\naudience = \"expert\"\n",
+        )
+        .unwrap();
+        let docs = c.settings_for("docs/a.md");
+        assert_eq!(docs.audience.as_deref(), Some("expert"));
+        assert!(docs.ymyl);
+        assert_eq!(
+            c.settings_for("blog/a.md").audience.as_deref(),
+            Some("general")
+        );
+        let m = config_message(parse(
+            "[[overrides]]\nfiles = [\"a\"]\n[overrides.settings]\naudiance = \"x\"\n",
+        ));
+        assert!(
+            m.contains("overrides[0].settings") && m.contains("audiance"),
+            "{m}"
+        );
+    }
+
+    #[test]
     fn relative_path_strips_root() {
         let c = parse("").unwrap();
         assert_eq!(c.relative_path("/p/posts/a.md"), "posts/a.md");
@@ -484,6 +581,17 @@ mod tests {
             }
             other => panic!("expected a configuration error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn load_gives_an_absolute_root_for_relative_paths() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/full");
+        let c = Config::load(&dir.join("pressgate.toml")).unwrap();
+        assert!(c.root.is_absolute());
+        assert_eq!(
+            c.relative_path(&dir.join("drafts/x.md").to_string_lossy()),
+            "drafts/x.md"
+        );
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The author byline: front matter `author`, a "By Jane Doe" line near the top, or (HTML) the
 //! text of an author element.
 use super::{front_matter, Block, BlockKind, Byline, FrontMatter, Heading, Link};
-use crate::span::Span;
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -108,16 +107,6 @@ pub(crate) fn from_text(blocks: &[Block], headings: &[Heading], links: &[Link]) 
         });
     }
     None
-}
-
-/// A byline from an author element's text (HTML `.byline`, `[rel=author]`, ...).
-pub(crate) fn from_element(text: &str, span: Span, url: Option<String>) -> Option<Byline> {
-    let (start, end) = clean_name(text)?;
-    Some(Byline {
-        name: text[start..end].to_owned(),
-        url,
-        span,
-    })
 }
 
 #[cfg(test)]

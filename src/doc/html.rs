@@ -198,7 +198,6 @@ struct Frame {
 struct BylineCapture {
     col: Collector,
     url: Option<String>,
-    depth: usize,
 }
 
 /// Candidates for a metadata field, best (lowest) priority wins.
@@ -230,6 +229,8 @@ struct Walker<'s> {
     next_tag: usize,
     /// Source position up to which text has been aligned.
     pos: usize,
+    /// A stretch of source known to hold only markup and whitespace.
+    markup_only: std::cell::Cell<(usize, usize)>,
     stack: Vec<Frame>,
     hidden: usize,
     chrome: usize,
@@ -266,6 +267,7 @@ impl<'s> Walker<'s> {
             start_tags,
             next_tag: 0,
             pos: 0,
+            markup_only: std::cell::Cell::new((0, 0)),
             stack: Vec::new(),
             hidden: 0,
             chrome: 0,
@@ -307,8 +309,18 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// Match an element to the next start tag with its name, within the look-ahead.
+    /// Match an element to the next start tag with its name, within the look-ahead. A tag counts
+    /// only when nothing but markup and whitespace separates it from the text cursor: an
+    /// element the parser invented (implied `<tbody>`, a reopened `<b>`) must not claim a tag
+    /// that belongs further down the page.
     fn match_tag(&mut self, name: &str) -> Option<(usize, Span)> {
+        // Start tags behind the text cursor belong to elements the parser dropped.
+        while let Some(&i) = self.start_tags.get(self.next_tag) {
+            if self.scan.tags[i].span.start >= self.pos {
+                break;
+            }
+            self.next_tag += 1;
+        }
         let window = self
             .start_tags
             .get(self.next_tag..)?
@@ -316,18 +328,78 @@ impl<'s> Walker<'s> {
             .take(TAG_LOOKAHEAD)
             .position(|&i| self.scan.tags[i].name.eq_ignore_ascii_case(name))?;
         let index = self.start_tags[self.next_tag + window];
+        let span = self.scan.tags[index].span;
+        if !self.only_markup_between(self.pos, span.start) {
+            return None;
+        }
         self.next_tag += window + 1;
-        Some((index, self.scan.tags[index].span))
+        Some((index, span))
     }
 
-    /// The end of the element closing now: just past its end tag when one follows the text
-    /// cursor closely, else the text cursor.
+    /// Whether `source[from..to]` holds only tags, comments and whitespace.
+    ///
+    /// Remembers the markup-only stretch it last walked, so that the many queries from a
+    /// cursor that only moves forward cost linear time in total.
+    fn only_markup_between(&self, from: usize, to: usize) -> bool {
+        let (known_start, known_end) = self.markup_only.get();
+        let (start, p) = if known_start <= from && from <= known_end {
+            (known_start, known_end)
+        } else {
+            (from, from)
+        };
+        if p >= to {
+            return true;
+        }
+        let clean = self.walk_markup(p, to);
+        self.markup_only.set((start, clean));
+        clean >= to
+    }
+
+    /// Walk markup and whitespace from `from` towards `to`; returns where it stopped.
+    fn walk_markup(&self, from: usize, to: usize) -> usize {
+        let bytes = self.source.as_bytes();
+        let tags = &self.scan.tags;
+        let comments = &self.scan.comments;
+        let mut ti = tags.partition_point(|t| t.span.start < from);
+        let mut ci = comments.partition_point(|c| c.start < from);
+        let mut p = from;
+        while p < to {
+            while ti < tags.len() && tags[ti].span.start < p {
+                ti += 1;
+            }
+            while ci < comments.len() && comments[ci].start < p {
+                ci += 1;
+            }
+            if ti < tags.len() && tags[ti].span.start == p {
+                p = tags[ti].span.end.max(p + 1);
+            } else if ci < comments.len() && comments[ci].start == p {
+                p = comments[ci].end.max(p + 1);
+            } else if bytes[p].is_ascii_whitespace() {
+                p += 1;
+            } else if bytes[p..].starts_with("\u{feff}".as_bytes()) {
+                p += 3;
+            } else if bytes[p] == b'<' && matches!(bytes.get(p + 1), Some(b'!' | b'?')) {
+                // Doctype or bogus comment.
+                p = bytes[p..to]
+                    .iter()
+                    .position(|&b| b == b'>')
+                    .map_or(to, |q| p + q + 1);
+            } else {
+                return p;
+            }
+        }
+        p
+    }
+
+    /// The end of the element closing now: just past its end tag when only markup separates it
+    /// from the element's last text, else the end of that text.
     fn close_end(&self, name: &str, after: usize) -> usize {
         let from = self.scan.tags.partition_point(|t| t.span.start < after);
         self.scan.tags[from..]
             .iter()
             .take(TAG_LOOKAHEAD)
             .find(|t| t.is_end && t.name.eq_ignore_ascii_case(name))
+            .filter(|t| self.only_markup_between(after, t.span.start))
             .map_or(after, |t| t.span.end)
     }
 
@@ -382,12 +454,9 @@ impl<'s> Walker<'s> {
         };
 
         if visible && self.byline.is_none() && self.capture.is_none() && is_author_element(el) {
-            let mut col = Collector::new(start);
-            col.end = start;
             self.capture = Some(BylineCapture {
-                col,
+                col: Collector::new(start),
                 url: el.attr("href").filter(|_| name == "a").map(str::to_owned),
-                depth: self.stack.len(),
             });
             frame.byline = true;
         }
@@ -523,12 +592,11 @@ impl<'s> Walker<'s> {
         if name.split_whitespace().count() > 8 {
             return;
         }
-        let span = capture.col.map.span(s, e);
-        self.byline = byline::from_element(&text[s..e], span, capture.url.take()).map(|mut b| {
-            b.name = name.to_owned();
-            b
+        self.byline = Some(Byline {
+            name: name.to_owned(),
+            url: capture.url.take(),
+            span: capture.col.map.span(s, e),
         });
-        let _ = capture.depth;
     }
 
     /// Text inserted by the walker (citation brackets): mapped to `src`.
@@ -539,12 +607,16 @@ impl<'s> Walker<'s> {
     }
 
     fn text(&mut self, text: &str, parent_tag_end: usize) {
-        if self.hidden > 0 || text.is_empty() {
+        if text.is_empty() {
             return;
         }
+        // Hidden text (scripts, styles) is aligned too, so the cursor moves past it.
         let from = self.pos.max(parent_tag_end);
         let (pieces, next) = align(self.source, text, from);
         self.pos = next;
+        if self.hidden > 0 {
+            return;
+        }
         let to_body = self.chrome == 0 && (self.header == 0 || self.b.in_heading());
         for piece in &pieces {
             let part = &text[piece.text.0..piece.text.1];
@@ -840,6 +912,7 @@ fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
             break;
         }
         let mut budget = ALIGN_SKIP_BUDGET;
+        let char_start = s;
         loop {
             let Some(sc) = source.get(s..).and_then(|r| r.chars().next()) else {
                 lost = true;
@@ -874,8 +947,39 @@ fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
                 break;
             }
             close_run(&mut run, &mut pieces, t);
+            if sc == '\r' && c == '\n' {
+                // CRLF became LF.
+                pieces.push(Piece {
+                    text: (t, t + 1),
+                    src: s,
+                    verbatim: false,
+                });
+                s += if bytes.get(s + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                break;
+            }
+            if sc == '\0' && c == '\u{fffd}' {
+                pieces.push(Piece {
+                    text: (t, t + c.len_utf8()),
+                    src: s,
+                    verbatim: false,
+                });
+                s += 1;
+                break;
+            }
+            if sc.is_whitespace() && !c.is_whitespace() {
+                // Source whitespace the parser dropped (newline after <pre>, between elements).
+                s += sc.len_utf8();
+                continue;
+            }
             if budget == 0 {
+                // This text is not where the cursor is: map the rest of it here and stop, so
+                // one odd node does not drag the cursor through the page.
                 lost = true;
+                s = char_start;
                 pieces.push(Piece {
                     text: (t, t + c.len_utf8()),
                     src: s,
@@ -894,33 +998,8 @@ fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
                 s = skip_to.max(s + 1);
                 continue;
             }
-            if sc == '\r' && c == '\n' {
-                // CRLF became LF.
-                pieces.push(Piece {
-                    text: (t, t + 1),
-                    src: s,
-                    verbatim: false,
-                });
-                s += if bytes.get(s + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-                break;
-            }
-            if sc.is_whitespace() && !c.is_whitespace() {
-                // Source whitespace the parser dropped (newline after <pre>).
-                s += sc.len_utf8();
-                continue;
-            }
-            // Any other difference (NUL to U+FFFD): a one-for-one substitution.
-            pieces.push(Piece {
-                text: (t, t + c.len_utf8()),
-                src: s,
-                verbatim: false,
-            });
+            // Source text that is not in this node: skip it.
             s += sc.len_utf8();
-            break;
         }
     }
     close_run(&mut run, &mut pieces, text.len());

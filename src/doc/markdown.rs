@@ -1,7 +1,7 @@
 //! Markdown body (CommonMark + GFM tables, footnotes, strikethrough) into the Document body,
 //! walking pulldown-cmark's events with their source ranges.
 use super::builder::{Body, Builder};
-use super::{html_scan, BlockKind, Image, Link};
+use super::{html_scan, BlockKind, Image, Link, Reference};
 use crate::span::Span;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 use regex::Regex;
@@ -43,7 +43,8 @@ pub(crate) fn parse(source: &str, body_start: usize) -> MarkdownParse {
     let mut in_code_block = false;
     let mut in_html_block: Option<usize> = None;
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let mut events = Parser::new_ext(body, options()).into_offset_iter();
+    for (event, range) in events.by_ref() {
         let start = body_start + range.start;
         let end = body_start + range.end;
         match event {
@@ -165,10 +166,59 @@ pub(crate) fn parse(source: &str, body_start: usize) -> MarkdownParse {
     if let Some(s) = in_html_block {
         html_spans.push(Span::new(s, source.len()));
     }
+    let mut body_parts = b.finish();
+    let definitions: Vec<Definition> = events
+        .reference_definitions()
+        .iter()
+        .filter(|(label, _)| !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(label, def)| Definition {
+            label: label.to_owned(),
+            span: Span::new(body_start + def.span.start, body_start + def.span.end),
+            url: def.dest.to_string(),
+            title: def.title.as_ref().map(|t| t.to_string()),
+        })
+        .collect();
+    add_numbered_definitions(&mut body_parts.references, source, definitions);
     MarkdownParse {
-        body: b.finish(),
+        body: body_parts,
         code_spans,
         html_spans,
+    }
+}
+
+/// A numbered link reference definition (`[1]: https://...`).
+struct Definition {
+    label: String,
+    span: Span,
+    url: String,
+    title: Option<String>,
+}
+
+/// Numbered link reference definitions are references too, unless the references section
+/// already has that number.
+fn add_numbered_definitions(
+    references: &mut Vec<Reference>,
+    source: &str,
+    definitions: Vec<Definition>,
+) {
+    let before = references.len();
+    for def in definitions {
+        if references[..before].iter().any(|r| r.label == def.label) {
+            continue;
+        }
+        let raw = source.get(def.span.start..def.span.end).unwrap_or("");
+        let text = raw.trim();
+        let start = def.span.start + (raw.len() - raw.trim_start().len());
+        references.push(Reference {
+            label: def.label,
+            text: text.to_owned(),
+            url: Some(def.url),
+            title: def.title,
+            span: Span::new(start, start + text.len()),
+        });
+    }
+    if references.len() > before {
+        references.sort_by_key(|r| r.span.start);
     }
 }
 
@@ -412,9 +462,17 @@ mod tests {
 
     #[test]
     fn citation_shortcut_links_stay_citations() {
-        let src = "Claim [1].\n\n[1]: https://x.org\n";
+        let src = "Claim [1].\n\n[1]: https://x.org \"X\"\n";
         let body = parse(src, 0).body;
         assert_eq!(body.citations.len(), 1);
+        assert_eq!(body.references.len(), 1);
+        assert_eq!(body.references[0].label, "1");
+        assert_eq!(body.references[0].url.as_deref(), Some("https://x.org"));
+        assert_eq!(body.references[0].title.as_deref(), Some("X"));
+        assert_eq!(
+            slice(src, body.references[0].span),
+            "[1]: https://x.org \"X\""
+        );
         assert_eq!(slice(src, body.citations[0].span), "[1]");
         assert_eq!(body.links.len(), 1);
         assert_eq!(body.blocks[0].text, "Claim [1].");

@@ -33,6 +33,12 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     let mut sentence_start = skip_ws(text, 0);
     let mut i = sentence_start;
     while i < bytes.len() {
+        // Terminal punctuation is ASCII or starts with one of three lead bytes, so most bytes
+        // are rejected without decoding a character (continuation bytes never match).
+        if !matches!(bytes[i], b'.' | b'!' | b'?' | 0xE2 | 0xE3 | 0xEF) {
+            i += 1;
+            continue;
+        }
         let Some(c) = text[i..].chars().next() else {
             break;
         };

@@ -573,6 +573,15 @@ fn repetitive_inputs_stay_fast() {
         "a.[1",
         "<script>",
         "]: x\n",
+        "<p> ",
+        "<b>x",
+        "<td>x",
+        "<table>",
+        "<a>",
+        "</p>x",
+        "<li><p>",
+        "<h2>References</h2><ol><li>",
+        "<p>a<b>b<p>c",
     ];
     for pattern in patterns {
         let text = pattern.repeat(size / pattern.len());
@@ -828,4 +837,39 @@ fn html_cells_and_inline_images_keep_their_blocks() {
             (BlockKind::Paragraph, "x y")
         ]
     );
+}
+
+#[test]
+fn invented_elements_do_not_steal_later_tags() {
+    // The parser invents a <tbody> for the first table and reopens <b> in the second paragraph;
+    // neither may claim the tags of later elements.
+    let src = "<table><tr><td>A</td></tr></table><p>Para <b>bold<p>still</b> end</p><table><tbody><tr><td>B</td></tr></tbody></table>";
+    let doc = parse("t.html", src, Format::Html);
+    let blocks: Vec<(&str, &str)> = doc
+        .blocks
+        .iter()
+        .map(|b| (b.text.as_str(), slice(&doc, b.span)))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            ("A", "<td>A</td>"),
+            ("Para bold", "<p>Para <b>bold"),
+            ("still end", "<p>still</b> end</p>"),
+            ("B", "<td>B</td>"),
+        ]
+    );
+}
+
+#[test]
+fn html_with_bom_doctype_and_leading_comment() {
+    let src = "\u{feff}<!DOCTYPE html>\n<!-- built 2024 -->\n<html lang=\"de\"><head><title>Titel</title></head><body><p>Hallo Welt.</p></body></html>";
+    let doc = parse("b.html", src, Format::Html);
+    assert_eq!(doc.lang.as_ref().map(|l| slice(&doc, l.span)), Some("de"));
+    assert_eq!(
+        doc.title.as_ref().map(|t| slice(&doc, t.span)),
+        Some("Titel")
+    );
+    assert_eq!(slice(&doc, doc.blocks[0].span), "<p>Hallo Welt.</p>");
+    assert_eq!(doc.comments.len(), 1);
 }

@@ -11,12 +11,15 @@
 //! kind = "existence"          # existence | substitution | occurrence | metric | readability
 //!                             # | conditional | capitalization
 //! severity = "warning"
-//! message = "Cut the filler phrase '%s'"   # %s: the match (or the measured value)
+//! message = "Cut the filler phrase '%s'"   # %s: the match (or the measured value);
+//!                                          # %r: the replacement (substitution, capitalization)
 //! summary = "Filler phrases that add words but no meaning"
 //! tokens = ["needless to say"]
 //! [rule.doc]
 //! what = "..."; why = "..."; example = "..."; use_instead = "..."
 //! ```
+//!
+//! A rule may set its own `pack = "..."`; otherwise it belongs to the file's pack.
 //!
 //! Every matcher is compiled once when the pack loads; checking allocates only for findings.
 use super::formula::{Counts, Expr, Var};
@@ -81,8 +84,11 @@ pub fn load_pack(text: &str, origin: &str) -> Result<Vec<DeclarativeRule>, Strin
         .into_iter()
         .map(|spec| {
             let code = spec.code.clone();
-            DeclarativeRule::compile(spec, pack_name)
-                .map_err(|e| format!("{origin}: rule {code}: {e}"))
+            let pack = match &spec.pack {
+                Some(p) => leak(p.clone()),
+                None => pack_name,
+            };
+            DeclarativeRule::compile(spec, pack).map_err(|e| format!("{origin}: rule {code}: {e}"))
         })
         .collect()
 }
@@ -105,6 +111,8 @@ struct PackFile {
 #[serde(deny_unknown_fields, default)]
 struct RuleSpec {
     code: String,
+    /// Overrides the file's `pack`.
+    pack: Option<String>,
     name: String,
     kind: String,
     severity: String,
@@ -133,6 +141,8 @@ struct RuleSpec {
     second: Option<String>,
     exceptions: Vec<String>,
     case: Option<String>,
+    /// Capitalization: headings above this level (the page title) are not checked.
+    min_level: Option<u8>,
     doc: DocSpec,
 }
 
@@ -226,6 +236,7 @@ enum Kind {
     Capitalization {
         case: Case,
         exceptions: HashSet<String>,
+        min_level: u8,
     },
 }
 
@@ -445,9 +456,16 @@ impl DeclarativeRule {
                     toml_list(&spec.exceptions),
                     "Words kept as written (proper nouns); configured ones are added.",
                 ));
+                let min_level = spec.min_level.unwrap_or(1);
+                options.push(option(
+                    "min_level",
+                    min_level.to_string(),
+                    "Shallowest heading level checked (2 leaves the H1 title alone).",
+                ));
                 Kind::Capitalization {
                     case,
                     exceptions: spec.exceptions.iter().cloned().collect(),
+                    min_level,
                 }
             }
             other => {
@@ -881,7 +899,12 @@ impl Rule for DeclarativeRule {
                     }
                 }
             }
-            Kind::Capitalization { case, exceptions } => {
+            Kind::Capitalization {
+                case,
+                exceptions,
+                min_level,
+            } => {
+                let min_level = ctx.opt_usize("min_level", usize::from(*min_level));
                 let case = ctx
                     .options
                     .get("case")
@@ -890,7 +913,11 @@ impl Rule for DeclarativeRule {
                     .unwrap_or(*case);
                 let extra = extra_strings(ctx, "exceptions");
                 let is_exception = |w: &str| exceptions.contains(w) || extra.iter().any(|e| e == w);
-                for h in &doc.headings {
+                for h in doc
+                    .headings
+                    .iter()
+                    .filter(|h| usize::from(h.level) >= min_level)
+                {
                     let Some(fixed) = recase(&h.text, case, &is_exception) else {
                         continue;
                     };

@@ -1,6 +1,6 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
 use super::suppress::Suppressions;
-use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta};
+use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, Settings};
 use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -77,6 +77,12 @@ impl Engine {
         &self.config
     }
 
+    /// Whether a document at `path` (as given to `check`) matches the config's `ignore` globs;
+    /// callers that collect files skip those.
+    pub fn is_ignored(&self, path: &str) -> bool {
+        self.config.is_ignored(&self.config.relative_path(path))
+    }
+
     /// The rule registered under `code`.
     pub fn rule(&self, code: &str) -> Option<&dyn Rule> {
         self.rules
@@ -99,11 +105,18 @@ impl Engine {
         let mut out: Vec<Vec<Finding>> = docs
             .par_iter()
             .zip(active.par_iter())
-            .map(|(doc, active)| self.check_one(doc, active))
+            .map(|(doc, active)| {
+                let settings = self.settings_for(&doc.path);
+                self.check_one(doc, active, settings)
+            })
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
         let empty = toml::Table::new();
         for (ri, rule) in self.rules.iter().enumerate() {
+            // Set rules compare whole corpora: skip those that are off for every document.
+            if !active.iter().any(|a| a[ri].is_some()) {
+                continue;
+            }
             let ctx = match &self.base[ri] {
                 Some(a) => RuleContext {
                     severity: a.severity,
@@ -129,6 +142,9 @@ impl Engine {
         out.par_iter_mut()
             .zip(docs.par_iter())
             .for_each(|(findings, doc)| {
+                for f in findings.iter_mut() {
+                    clamp_span(&doc.source, f);
+                }
                 Suppressions::collect(doc).apply(doc, findings);
                 findings.sort_by(|a, b| {
                     a.span
@@ -142,7 +158,12 @@ impl Engine {
         out
     }
 
-    fn check_one(&self, doc: &Document, active: &[Option<Active>]) -> Vec<Finding> {
+    fn check_one(
+        &self,
+        doc: &Document,
+        active: &[Option<Active>],
+        settings: &Settings,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for (rule, a) in self.rules.iter().zip(active) {
             let Some(a) = a else {
@@ -151,16 +172,24 @@ impl Engine {
             let ctx = RuleContext {
                 severity: a.severity,
                 options: &a.options,
-                settings: &self.config.settings,
+                settings,
             };
             let start = out.len();
-            rule.check(&ctx, doc, &mut out);
+            // A bug in one rule must not end the whole run: report it as a finding instead.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rule.check(&ctx, doc, &mut out)
+            }));
+            if let Err(payload) = run {
+                out.truncate(start);
+                out.push(internal_error(rule.meta().code, payload.as_ref()));
+            }
             if a.configured {
                 for f in &mut out[start..] {
                     f.severity = a.severity;
                 }
             }
         }
+
         // Diagnostics no rule claims still reach the user.
         out.extend(
             doc.diagnostics
@@ -169,6 +198,14 @@ impl Engine {
                 .cloned(),
         );
         out
+    }
+
+    /// Project settings for a document path (`[settings]`, or a matching override's).
+    fn settings_for(&self, path: &str) -> &Settings {
+        if self.config.overrides.iter().all(|o| o.settings.is_none()) {
+            return &self.config.settings;
+        }
+        self.config.settings_for(&self.config.relative_path(path))
     }
 
     /// Rule settings for a document path: the base ones unless an override matches.
@@ -184,6 +221,33 @@ impl Engine {
             Cow::Owned(resolve(&self.rules, &layers))
         }
     }
+}
+
+fn internal_error(code: &str, payload: &(dyn std::any::Any + Send)) -> Finding {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Finding::new(
+        code,
+        Severity::Error,
+        format!("internal error in rule {code}: {what}; please report it with this file"),
+        crate::Span::file_start(),
+    )
+}
+
+/// Keep spans inside the source and on character boundaries, so printers can slice with them.
+fn clamp_span(source: &str, f: &mut Finding) {
+    let floor = |mut i: usize| {
+        i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    f.span.start = floor(f.span.start);
+    f.span.end = floor(f.span.end).max(f.span.start);
 }
 
 /// Apply `[rules]` layers in order: `select` narrows, `enable` adds, `ignore` removes, and a

@@ -9,7 +9,24 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 pub fn word_count(text: &str) -> usize {
-    words(text).count()
+    if !text.is_ascii() {
+        return words(text).count();
+    }
+    // Byte scan for ASCII text (the common case): same result as `words`, several times faster.
+    let mut count = 0;
+    let mut in_word = false;
+    let mut has_alnum = false;
+    for &b in text.as_bytes() {
+        if b.is_ascii_whitespace() || b == 0x0b {
+            count += usize::from(in_word && has_alnum);
+            in_word = false;
+            has_alnum = false;
+        } else {
+            in_word = true;
+            has_alnum |= b.is_ascii_alphanumeric();
+        }
+    }
+    count + usize::from(in_word && has_alnum)
 }
 
 /// Non-whitespace characters.
@@ -123,5 +140,15 @@ mod tests {
         assert_eq!(first_word("\"However,\" she said."), Some("However"));
         assert_eq!(first_word(" — "), None);
         assert_eq!(char_count("a b\tc"), 3);
+        for t in [
+            "",
+            " a  b ",
+            "a - b",
+            "x\x0by\nz",
+            "one,two three!",
+            "-- 3 --",
+        ] {
+            assert_eq!(word_count(t), words(t).count(), "{t:?}");
+        }
     }
 }

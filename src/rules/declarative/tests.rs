@@ -268,6 +268,8 @@ fn capitalization_sentence_and_title_case() {
         &Settings::default()
     )
     .is_empty());
+    // Test headings are level 2: a minimum level of 3 skips them.
+    assert!(run_rule(&r, &d, "min_level = 3", &Settings::default()).is_empty());
 }
 
 #[test]
@@ -301,4 +303,15 @@ fn declarative_docs_have_sections_and_options() {
     assert!(doc.contains("## What it does") && doc.contains("## Options"));
     assert!(doc.contains("`max` (default `35`)"), "{doc}");
     assert_eq!(r.meta().options.len(), 2);
+}
+
+#[test]
+fn a_rule_may_name_its_own_pack() {
+    let text = format!(
+        "pack = \"file\"\n[[rule]]\ncode = \"T1\"\nname = \"a\"\nkind = \"existence\"\nseverity = \"info\"\nmessage = \"m\"\nsummary = \"s\"\ntokens = [\"x\"]\n{DOC}[[rule]]\npack = \"own\"\ncode = \"T2\"\nname = \"b\"\nkind = \"existence\"\nseverity = \"info\"\nmessage = \"m\"\nsummary = \"s\"\ntokens = [\"y\"]\n{DOC}"
+    );
+    let rules = load_pack(&text, "t.toml").unwrap();
+    assert_eq!(rules[0].meta().pack, "file");
+    assert_eq!(rules[1].meta().pack, "own");
+    assert_eq!(rules[1].meta().default_severity, Severity::Info);
 }

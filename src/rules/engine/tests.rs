@@ -278,3 +278,121 @@ fn suppressions_work_on_parsed_markdown() {
     let d = parse("notes.md", &file_off, Format::Markdown);
     assert!(engine("").check(&[d])[0].is_empty());
 }
+
+#[test]
+fn ignore_globs_apply_to_document_paths() {
+    let e = engine("ignore = [\"drafts/**\"]\n");
+    assert!(e.is_ignored("/p/drafts/a.md"));
+    assert!(!e.is_ignored("/p/posts/a.md"));
+}
+
+/// A rule that panics and one that reports a span past the end of the source.
+struct Broken;
+const BROKEN: RuleMeta = RuleMeta {
+    code: "TEST901",
+    name: "broken",
+    pack: "test",
+    default_severity: Severity::Warning,
+    summary: "s",
+    doc: "d",
+    options: &[],
+    fixable: false,
+};
+impl Rule for Broken {
+    fn meta(&self) -> &RuleMeta {
+        &BROKEN
+    }
+    fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        if doc.source.contains("boom") {
+            out.push(ctx.finding("TEST901", "partial", Span::new(0, 1)));
+            panic!("boom");
+        }
+        out.push(ctx.finding("TEST901", "far", Span::new(2, 999)));
+    }
+}
+
+#[test]
+fn a_panicking_rule_becomes_an_error_finding_and_spans_are_clamped() {
+    let e = Engine::from_rules(vec![Box::new(Broken)], &Config::default()).unwrap();
+    let out = e.check(&[doc(&["boom"]), doc(&["héllo"])]);
+    assert_eq!(out[0].len(), 1);
+    assert_eq!(out[0][0].severity, Severity::Error);
+    assert!(out[0][0].message.contains("internal error") && out[0][0].message.contains("boom"));
+    // "héllo" is 6 bytes; offset 2 is inside "é", so the start moves back to 1.
+    assert_eq!(out[1][0].span, Span::new(1, 6));
+}
+
+/// A real project folder: `fixtures/config/overrides/`.
+#[test]
+fn project_folder_with_overrides_and_ignore() {
+    use crate::doc::{parse, Format};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/overrides");
+    let cfg = Config::discover(&root.join("posts/autolyse.md")).unwrap();
+    let e = Engine::from_config(&cfg).unwrap();
+    let load = |rel: &str| {
+        let path = cfg.root.join(rel);
+        let source = std::fs::read_to_string(&path).unwrap();
+        parse(&path.to_string_lossy(), &source, Format::Markdown)
+    };
+    let (post, glossary, draft) = (
+        load("posts/autolyse.md"),
+        load("glossary/autolyse.md"),
+        load("drafts/autolyse.md"),
+    );
+    assert!(e.is_ignored(&draft.path));
+    assert!(!e.is_ignored(&post.path));
+    let out = e.check(&[post, glossary]);
+    assert_eq!(codes(&out[0]), vec!["STYLE001", "STYLE006"]);
+    assert_eq!(out[0][1].severity, Severity::Error);
+    assert!(out[1].is_empty(), "{:?}", out[1]);
+}
+
+/// Reports the audience it was given, to observe per-document settings.
+struct ShowAudience;
+const SHOW_AUDIENCE: RuleMeta = RuleMeta {
+    code: "TEST902",
+    name: "show-audience",
+    pack: "test",
+    default_severity: Severity::Info,
+    summary: "s",
+    doc: "d",
+    options: &[],
+    fixable: false,
+};
+impl Rule for ShowAudience {
+    fn meta(&self) -> &RuleMeta {
+        &SHOW_AUDIENCE
+    }
+    fn check(&self, ctx: &RuleContext, _: &Document, out: &mut Vec<Finding>) {
+        let audience = ctx.settings.audience.clone().unwrap_or_default();
+        out.push(ctx.finding("TEST902", audience, Span::file_start()));
+    }
+}
+
+#[test]
+fn override_settings_reach_rules() {
+    let cfg = config(
+        "[settings]\naudience = \"general\"\n[[overrides]]\nfiles = [\"papers/**\"]\n[overrides.settings]\naudience = \"expert\"\n",
+    );
+    let e = Engine::from_rules(vec![Box::new(ShowAudience)], &cfg).unwrap();
+    let mut blog = doc(&["Text."]);
+    blog.path = "/p/blog/a.md".into();
+    let mut paper = blog.clone();
+    paper.path = "/p/papers/a.md".into();
+    let out = e.check(&[blog, paper]);
+    assert_eq!(out[0][0].message, "general");
+    assert_eq!(out[1][0].message, "expert");
+}
+
+#[test]
+fn suppressions_work_on_parsed_html() {
+    use crate::doc::{parse, Format};
+    let src = "<html><body>\n<p>In conclusion, mix.</p>\n<!-- pressgate-disable-next-line STYLE001 -->\n<p>In conclusion, bake.</p>\n</body></html>\n";
+    let d = parse("a.html", src, Format::Html);
+    let out = engine("[rules]\nselect = [\"STYLE001\"]\n").check(std::slice::from_ref(&d));
+    let lines: Vec<usize> = out[0]
+        .iter()
+        .map(|f| d.lines.line_col(&d.source, f.span.start).line)
+        .collect();
+    assert_eq!(lines, vec![2]);
+}
