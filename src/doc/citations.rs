@@ -23,6 +23,9 @@ pub struct Marker {
 /// and those followed by `(` or `[` (Markdown link syntax that did not resolve).
 pub fn find(text: &str, excluded: &[(usize, usize)]) -> Vec<Marker> {
     let mut out = Vec::new();
+    if !text.contains('[') {
+        return out;
+    }
     for caps in BRACKET.captures_iter(text) {
         let (Some(whole), Some(inner)) = (caps.get(0), caps.get(1)) else {
             continue;

@@ -686,10 +686,7 @@ impl<'s> Walker<'s> {
         let text = self.attr_text(tag, "content", content);
         match key.as_str() {
             "description" => self.description.offer(0, text),
-            "og:description" | "twitter:description" => self.description.offer(5, text),
             "robots" => self.robots.offer(0, text),
-            "googlebot" => self.robots.offer(5, text),
-            "og:title" | "twitter:title" => self.title.offer(5, text),
             "author" | "article:author"
                 if self.meta_author.is_none() && !text.text.starts_with("http") =>
             {
@@ -703,7 +700,6 @@ impl<'s> Walker<'s> {
             "datepublished" | "date" | "dc.date" | "pubdate" => self.published.offer(1, text),
             "article:modified_time" => self.modified.offer(0, text),
             "datemodified" | "og:updated_time" | "last-modified" => self.modified.offer(1, text),
-            "og:locale" | "language" | "content-language" => self.lang.offer(5, text),
             _ => {}
         }
     }
