@@ -55,16 +55,19 @@ const BOILERPLATE_ROLES: &[&str] = &[
     "menubar",
 ];
 
-/// Class/id words that mark boilerplate.
+/// Class/id words that mark boilerplate: such an element is dropped with its subtree.
 const NEGATIVE_HINTS: &[&str] = &[
-    "nav", "navbar", "navigation", "menu", "sidebar", "aside", "footer", "header", "masthead",
-    "banner", "cookie", "cookies", "consent", "gdpr", "comment", "comments", "disqus", "share",
-    "sharing", "social", "related", "recommended", "newsletter", "subscribe", "signup", "promo",
-    "sponsor", "sponsored", "advert", "advertisement", "ad", "ads", "breadcrumb", "breadcrumbs",
-    "pagination", "pager", "popup", "modal", "widget", "skip", "toolbar", "tags", "signature",
-    "actions", "toc", "outbrain", "taboola", "paywall", "meta", "controls", "suggested",
-    "byline", "bio", "announcement",
+    "menu", "sidebar", "footer", "header", "masthead", "banner", "cookie", "cookies", "consent",
+    "gdpr", "comment", "comments", "disqus", "share", "sharing", "social", "related",
+    "recommended", "newsletter", "subscribe", "signup", "promo", "sponsor", "sponsored",
+    "advert", "advertisement", "ad", "ads", "breadcrumb", "breadcrumbs", "pagination", "pager",
+    "popup", "modal", "widget", "skip", "toolbar", "tags", "signature", "actions", "outbrain",
+    "taboola", "paywall", "meta", "controls", "suggested", "byline", "bio", "announcement",
 ];
+
+/// Class/id words that only lower a container's score: layout wrappers are often named after
+/// the navigation they sit beside (`wy-grid-for-nav`), so they are not dropped for it.
+const WEAK_NEGATIVE_HINTS: &[&str] = &["nav", "navbar", "navigation", "aside", "toc"];
 
 /// Class/id words that say "this element is the text itself"; they save an element from the
 /// negative hints (`comment-body`, `wy-nav-content`).
@@ -128,7 +131,10 @@ fn class_weight(element: &ElementRef<'_>) -> f64 {
     if words.iter().any(|w| POSITIVE_HINTS.contains(&w.as_str())) {
         weight += 25.0;
     }
-    if words.iter().any(|w| NEGATIVE_HINTS.contains(&w.as_str())) {
+    if words
+        .iter()
+        .any(|w| NEGATIVE_HINTS.contains(&w.as_str()) || WEAK_NEGATIVE_HINTS.contains(&w.as_str()))
+    {
         weight -= 25.0;
     }
     weight
