@@ -214,7 +214,10 @@ fn forum_thread_keeps_every_post() {
 #[test]
 fn injection_page_is_flagged_not_dropped() {
     let page = extract("injection.html");
-    assert_contains_all(&page, &["seasonal coefficient of performance", "Running costs"]);
+    assert_contains_all(
+        &page,
+        &["seasonal coefficient of performance", "Running costs"],
+    );
     assert_eq!(page.injection_flags.len(), 1);
     assert_eq!(page.injection_flags[0].pattern, "ignore-instructions");
 }

@@ -69,7 +69,12 @@ struct Unit {
     starts_heading: bool,
 }
 
-fn units(text: &str, headings: &[HeadingMark], max_tokens: usize, counter: &dyn TokenCounter) -> Vec<Unit> {
+fn units(
+    text: &str,
+    headings: &[HeadingMark],
+    max_tokens: usize,
+    counter: &dyn TokenCounter,
+) -> Vec<Unit> {
     let mut out = Vec::new();
     for (start, sentence) in text.split_sentence_bound_indices() {
         let trimmed_start = start + (sentence.len() - sentence.trim_start().len());
@@ -81,7 +86,11 @@ fn units(text: &str, headings: &[HeadingMark], max_tokens: usize, counter: &dyn 
         let tokens = counter.count(trimmed);
         let starts_heading = headings.iter().any(|h| h.offset == span.start);
         if tokens <= max_tokens {
-            out.push(Unit { span, tokens, starts_heading });
+            out.push(Unit {
+                span,
+                tokens,
+                starts_heading,
+            });
             continue;
         }
         // Overlong sentence (a table row dump, a list without full stops): split by words.
@@ -218,10 +227,17 @@ mod tests {
         for (i, chunk) in chunks.iter().enumerate() {
             assert_eq!(chunk.index, i);
             assert_eq!(chunk.source_id, "src-1");
-            assert_eq!(&extracted.text[chunk.span.start..chunk.span.end], chunk.text);
+            assert_eq!(
+                &extracted.text[chunk.span.start..chunk.span.end],
+                chunk.text
+            );
             assert!(chunk.tokens <= 350, "chunk {i} has {} tokens", chunk.tokens);
             // Chunks end on sentence boundaries.
-            assert!(chunk.text.ends_with('.') || chunk.text.ends_with("Results"), "{}", chunk.text);
+            assert!(
+                chunk.text.ends_with('.') || chunk.text.ends_with("Results"),
+                "{}",
+                chunk.text
+            );
         }
         // Every chunk but the last of a section is at least the minimum size.
         assert!(chunks[0].tokens >= 200 || chunks[0].text.contains("Results"));
@@ -248,7 +264,11 @@ mod tests {
     fn custom_counter_and_empty_text() {
         let extracted = crate::sources::extract::extract_text("One. Two. Three. Four.");
         let per_char = |t: &str| t.len();
-        let options = ChunkOptions { min_tokens: 5, max_tokens: 10, overlap_tokens: 0 };
+        let options = ChunkOptions {
+            min_tokens: 5,
+            max_tokens: 10,
+            overlap_tokens: 0,
+        };
         let chunks = chunk_text("s", &extracted, &options, &per_char);
         assert_eq!(chunks.len(), 3);
         assert!(chunk_text("s", &Extracted::default(), &options, &WordEstimate).is_empty());

@@ -330,7 +330,9 @@ impl Fetcher {
             if !visited.insert(url.as_str().to_string()) {
                 return Err(FetchError::RedirectLoop(url.to_string()));
             }
-            if self.options.respect_robots && !self.robots_for(&url)?.is_allowed(&path_and_query(&url)) {
+            if self.options.respect_robots
+                && !self.robots_for(&url)?.is_allowed(&path_and_query(&url))
+            {
                 return Err(FetchError::RobotsDisallowed);
             }
             match self.request(&url)? {
@@ -680,11 +682,17 @@ mod tests {
             "not-text"
         );
         assert_eq!(
-            fetcher.fetch("/etc/hostname.txt").expect_err("outside").code(),
+            fetcher
+                .fetch("/etc/hostname.txt")
+                .expect_err("outside")
+                .code(),
             "file"
         );
         assert_eq!(
-            fetcher.fetch("ftp://example.org/x").expect_err("ftp").code(),
+            fetcher
+                .fetch("ftp://example.org/x")
+                .expect_err("ftp")
+                .code(),
             "unsupported-scheme"
         );
     }

@@ -126,8 +126,14 @@ mod tests {
 
     #[test]
     fn ids_are_stable() {
-        assert_eq!(source_id("https://a.example/"), source_id("https://a.example/"));
-        assert_ne!(source_id("https://a.example/"), source_id("https://b.example/"));
+        assert_eq!(
+            source_id("https://a.example/"),
+            source_id("https://a.example/")
+        );
+        assert_ne!(
+            source_id("https://a.example/"),
+            source_id("https://b.example/")
+        );
         assert_eq!(source_id("x").len(), 16);
     }
 }

@@ -38,9 +38,9 @@ pub struct Extracted {
 const MAX_DEPTH: usize = 256;
 
 const BOILERPLATE_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
-    "nav", "header", "footer", "aside", "form", "button", "select", "input", "textarea",
-    "dialog", "menu", "head", "link", "meta",
+    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed", "nav",
+    "header", "footer", "aside", "form", "button", "select", "input", "textarea", "dialog", "menu",
+    "head", "link", "meta",
 ];
 
 const BOILERPLATE_ROLES: &[&str] = &[
@@ -57,12 +57,55 @@ const BOILERPLATE_ROLES: &[&str] = &[
 
 /// Class/id words that mark boilerplate: such an element is dropped with its subtree.
 const NEGATIVE_HINTS: &[&str] = &[
-    "menu", "sidebar", "footer", "header", "masthead", "banner", "cookie", "cookies", "consent",
-    "gdpr", "comment", "comments", "disqus", "share", "sharing", "social", "related",
-    "recommended", "newsletter", "subscribe", "signup", "promo", "sponsor", "sponsored",
-    "advert", "advertisement", "ad", "ads", "breadcrumb", "breadcrumbs", "pagination", "pager",
-    "popup", "modal", "widget", "skip", "toolbar", "tags", "signature", "actions", "outbrain",
-    "taboola", "paywall", "meta", "controls", "suggested", "byline", "bio", "announcement",
+    "menu",
+    "sidebar",
+    "footer",
+    "header",
+    "masthead",
+    "banner",
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "comment",
+    "comments",
+    "disqus",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommended",
+    "newsletter",
+    "subscribe",
+    "signup",
+    "promo",
+    "sponsor",
+    "sponsored",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "breadcrumb",
+    "breadcrumbs",
+    "pagination",
+    "pager",
+    "popup",
+    "modal",
+    "widget",
+    "skip",
+    "toolbar",
+    "tags",
+    "signature",
+    "actions",
+    "outbrain",
+    "taboola",
+    "paywall",
+    "meta",
+    "controls",
+    "suggested",
+    "byline",
+    "bio",
+    "announcement",
 ];
 
 /// Class/id words that only lower a container's score: layout wrappers are often named after
@@ -77,21 +120,66 @@ const SAVING_HINTS: &[&str] = &[
 
 /// Class/id words that mark content containers; they add to an element's score.
 const POSITIVE_HINTS: &[&str] = &[
-    "article", "content", "main", "body", "text", "entry", "post", "story", "prose", "markdown",
-    "blog", "docs", "documentation", "message", "thread", "topic",
+    "article",
+    "content",
+    "main",
+    "body",
+    "text",
+    "entry",
+    "post",
+    "story",
+    "prose",
+    "markdown",
+    "blog",
+    "docs",
+    "documentation",
+    "message",
+    "thread",
+    "topic",
 ];
 
 /// Blocks whose text is a paragraph of content.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dd", "dt", "figcaption",
-    "td", "th", "table", "ul", "ol", "dl", "div", "section", "article", "main", "figure", "hr",
-    "tr", "tbody", "thead", "details", "summary", "address",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "pre",
+    "blockquote",
+    "dd",
+    "dt",
+    "figcaption",
+    "td",
+    "th",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "div",
+    "section",
+    "article",
+    "main",
+    "figure",
+    "hr",
+    "tr",
+    "tbody",
+    "thead",
+    "details",
+    "summary",
+    "address",
 ];
 
 fn hint_words(element: &ElementRef<'_>) -> Vec<String> {
     let value = element.value();
     let mut words = Vec::new();
-    for attr in [value.attr("class"), value.attr("id")].into_iter().flatten() {
+    for attr in [value.attr("class"), value.attr("id")]
+        .into_iter()
+        .flatten()
+    {
         words.extend(
             attr.split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| !w.is_empty())
@@ -153,7 +241,12 @@ fn tag_weight(name: &str) -> f64 {
 
 /// Visible text of an element and how much of it sits inside links.
 fn text_stats(element: &ElementRef<'_>) -> (usize, usize) {
-    fn walk(node: ego_tree::NodeRef<'_, scraper::Node>, in_link: bool, depth: usize, acc: &mut (usize, usize)) {
+    fn walk(
+        node: ego_tree::NodeRef<'_, scraper::Node>,
+        in_link: bool,
+        depth: usize,
+        acc: &mut (usize, usize),
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -277,7 +370,10 @@ fn main_content<'a>(html: &'a Html) -> Vec<ElementRef<'a>> {
             if ancestor.value().name() == "html" {
                 break;
             }
-            let held = alike.iter().filter(|e| is_ancestor_of(&ancestor, e)).count();
+            let held = alike
+                .iter()
+                .filter(|e| is_ancestor_of(&ancestor, e))
+                .count();
             if held >= 2 {
                 best = ancestor;
                 break;
@@ -299,7 +395,10 @@ fn main_content<'a>(html: &'a Html) -> Vec<ElementRef<'a>> {
             if is_boilerplate(sibling) {
                 return false;
             }
-            if scores.get(&sibling.id()).is_some_and(|(_, s)| *s >= threshold) {
+            if scores
+                .get(&sibling.id())
+                .is_some_and(|(_, s)| *s >= threshold)
+            {
                 return true;
             }
             if sibling.value().name() == "p" {
@@ -403,15 +502,18 @@ fn emit(element: ElementRef<'_>, depth: usize, builder: &mut TextBuilder) {
         builder.push_block(text.trim_matches('\n'));
         return;
     }
-    let leaf_block = matches!(name, "p" | "li" | "dt" | "dd" | "figcaption" | "blockquote" | "td" | "th")
-        && !has_block_child(&element);
+    let leaf_block = matches!(
+        name,
+        "p" | "li" | "dt" | "dd" | "figcaption" | "blockquote" | "td" | "th"
+    ) && !has_block_child(&element);
     if leaf_block {
         builder.flush_inline();
         let mut text = String::new();
         inline_text(*element, depth, &mut text);
         let text = clean(&text);
         // Lists of links ("Related: a, b, c", tag clouds) are navigation, not content.
-        if !text.is_empty() && !(link_density(&element) > 0.6 && text.chars().count() < 200) {
+        let link_list = link_density(&element) > 0.6 && text.chars().count() < 200;
+        if !text.is_empty() && !link_list {
             if name == "li" {
                 builder.push_block(&format!("- {text}"));
             } else {
@@ -436,7 +538,9 @@ fn emit(element: ElementRef<'_>, depth: usize, builder: &mut TextBuilder) {
         match child.value() {
             scraper::Node::Text(text) => builder.inline.push_str(text),
             scraper::Node::Element(el) => {
-                let Some(child_el) = ElementRef::wrap(child) else { continue };
+                let Some(child_el) = ElementRef::wrap(child) else {
+                    continue;
+                };
                 if el.name() == "br" {
                     builder.inline.push(' ');
                 } else if BLOCK_TAGS.contains(&el.name()) || has_block_child(&child_el) {
@@ -524,7 +628,10 @@ pub fn extract_text(text: &str) -> Extracted {
 fn strip_front_matter(markdown: &str) -> &str {
     for fence in ["---", "+++"] {
         if let Some(rest) = markdown.strip_prefix(fence) {
-            if let Some(rest) = rest.strip_prefix('\n').or_else(|| rest.strip_prefix("\r\n")) {
+            if let Some(rest) = rest
+                .strip_prefix('\n')
+                .or_else(|| rest.strip_prefix("\r\n"))
+            {
                 if let Some(end) = rest.find(&format!("\n{fence}")) {
                     let after = &rest[end + 1 + fence.len()..];
                     return after.trim_start_matches(['\r', '\n']);
@@ -554,14 +661,25 @@ mod tests {
           <footer>Copyright 2024 Example Media, all rights reserved.</footer>
         </body></html>"#;
         let extracted = extract_html(html, None);
-        assert!(extracted.text.contains("1,200 households"), "{}", extracted.text);
+        assert!(
+            extracted.text.contains("1,200 households"),
+            "{}",
+            extracted.text
+        );
         assert!(extracted.text.contains("largest in rural areas"));
         for unwanted in ["cookies", "Copyright", "tracking", "Home", "HTML comment"] {
-            assert!(!extracted.text.contains(unwanted), "{unwanted} in {}", extracted.text);
+            assert!(
+                !extracted.text.contains(unwanted),
+                "{unwanted} in {}",
+                extracted.text
+            );
         }
         assert_eq!(extracted.headings.len(), 1);
         let h = &extracted.headings[0];
-        assert_eq!(&extracted.text[h.offset..h.offset + h.text.len()], "Findings");
+        assert_eq!(
+            &extracted.text[h.offset..h.offset + h.text.len()],
+            "Findings"
+        );
     }
 
     #[test]
@@ -571,7 +689,10 @@ mod tests {
         assert!(md.text.contains("Intro text here."));
         assert!(md.text.contains("- second item"));
         assert!(!md.text.contains("title: x"));
-        assert_eq!(md.headings.iter().map(|h| h.level).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            md.headings.iter().map(|h| h.level).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         for h in &md.headings {
             assert_eq!(&md.text[h.offset..h.offset + h.text.len()], h.text);
         }
@@ -582,7 +703,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_does_not_overflow() {
-        let html = format!("{}<p>deep text</p>{}", "<div>".repeat(5000), "</div>".repeat(5000));
+        let html = format!(
+            "{}<p>deep text</p>{}",
+            "<div>".repeat(5000),
+            "</div>".repeat(5000)
+        );
         let _ = extract_html(&html, None);
     }
 }
