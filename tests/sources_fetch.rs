@@ -356,3 +356,37 @@ fn fetch_all_keeps_input_order_and_spaces_requests_per_host() {
         );
     }
 }
+
+#[test]
+fn redirect_to_another_scheme_is_refused() {
+    let server = TestServer::start();
+    let cache = temp();
+    let err = fetcher(&cache)
+        .fetch(&server.url("/to-file"))
+        .expect_err("file redirect");
+    assert_eq!(err.code(), "unsupported-scheme", "{err}");
+}
+
+#[test]
+fn missing_robots_allows_and_failing_robots_disallows() {
+    let cache = temp();
+    let no_robots = TestServer::start_with_robots_status(404);
+    fetcher(&cache)
+        .fetch(&no_robots.url("/blocked/page"))
+        .expect("no robots.txt: everything allowed");
+    let broken_robots = TestServer::start_with_robots_status(503);
+    let err = fetcher(&cache)
+        .fetch(&broken_robots.url("/simple"))
+        .expect_err("robots.txt unreachable: complete disallow");
+    assert_eq!(err.code(), "robots");
+}
+
+#[test]
+fn host_without_scheme_gets_a_hint() {
+    let cache = temp();
+    let err = fetcher(&cache)
+        .fetch("example.org/page")
+        .expect_err("no scheme");
+    assert_eq!(err.code(), "invalid-input");
+    assert!(err.to_string().contains("https://"), "{err}");
+}

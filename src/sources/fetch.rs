@@ -235,7 +235,13 @@ impl Fetcher {
                 other => Err(FetchError::UnsupportedScheme(other.to_string())),
             }
         } else {
-            self.read_local(input_trimmed, Path::new(input_trimmed))
+            let path = Path::new(input_trimmed);
+            if looks_like_host(input_trimmed) && !self.options.project_root.join(path).exists() {
+                return Err(FetchError::InvalidInput(format!(
+                    "{input_trimmed} is not a file in the project; write web sources with https://"
+                )));
+            }
+            self.read_local(input_trimmed, path)
         }
     }
 
@@ -546,6 +552,21 @@ impl Fetcher {
             attempts: attempt,
         })
     }
+}
+
+/// `example.org` or `www.example.org/page`: a host name written without a scheme.
+fn looks_like_host(input: &str) -> bool {
+    let first = input.split('/').next().unwrap_or("");
+    let Some((_, tld)) = first.rsplit_once('.') else {
+        return false;
+    };
+    !input.starts_with('.')
+        && tld.len() >= 2
+        && tld.chars().all(|c| c.is_ascii_alphabetic())
+        && !matches!(
+            tld.to_ascii_lowercase().as_str(),
+            "html" | "htm" | "md" | "markdown" | "txt" | "csv"
+        )
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -25,6 +25,8 @@ pub struct RequestRecord {
 
 #[derive(Default)]
 struct State {
+    /// Status served for /robots.txt (200 serves [`ROBOTS`]).
+    robots_status: u16,
     log: Mutex<Vec<RequestRecord>>,
     hits: Mutex<HashMap<String, usize>>,
     huge_written: AtomicUsize,
@@ -41,9 +43,17 @@ pub fn fixtures_dir() -> PathBuf {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with_robots_status(200)
+    }
+
+    /// A server whose /robots.txt answers with `status` (404: no robots.txt, 503: unreachable).
+    pub fn start_with_robots_status(status: u16) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(State::default());
+        let state = Arc::new(State {
+            robots_status: status,
+            ..State::default()
+        });
         let accept_state = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -154,6 +164,12 @@ fn route(
     hit: usize,
     state: &State,
 ) -> std::io::Result<()> {
+    if path == "/robots.txt" && state.robots_status == 404 {
+        return send(stream, "404 Not Found", &[], b"");
+    }
+    if path == "/robots.txt" && state.robots_status >= 500 {
+        return send(stream, "503 Service Unavailable", &[], b"");
+    }
     if path == "/robots.txt" {
         return send(
             stream,
@@ -203,6 +219,12 @@ fn route(
                 b"maintenance",
             )
         }
+        "/to-file" => send(
+            stream,
+            "302 Found",
+            &[("Location", "file:///etc/passwd".into())],
+            b"",
+        ),
         "/always-503" => send(stream, "503 Service Unavailable", &[], b"down"),
         "/flaky" | "/flaky-date" | "/simple" | "/blocked/page" | "/blocked/ok" => {
             send(stream, "200 OK", &html(), SIMPLE_PAGE.as_bytes())
