@@ -390,3 +390,18 @@ fn host_without_scheme_gets_a_hint() {
     assert_eq!(err.code(), "invalid-input");
     assert!(err.to_string().contains("https://"), "{err}");
 }
+
+#[test]
+fn declared_charset_is_decoded() {
+    let server = TestServer::start();
+    let cache = temp();
+    let source = sources::load(&fetcher(&cache), &server.url("/latin1")).expect("fetch");
+    assert!(
+        source
+            .extracted
+            .text
+            .contains("Le café de la gare ouvre à six heures, même"),
+        "{}",
+        source.extracted.text
+    );
+}

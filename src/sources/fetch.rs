@@ -97,6 +97,8 @@ pub struct Fetched {
     pub status: u16,
     /// Media type, lower case, without parameters.
     pub content_type: String,
+    /// The Content-Type's `charset` parameter, if any.
+    pub charset: Option<String>,
     pub kind: ContentKind,
     pub body: Vec<u8>,
     pub origin: Origin,
@@ -107,9 +109,13 @@ pub struct Fetched {
 }
 
 impl Fetched {
-    /// The body as text (invalid UTF-8 replaced).
+    /// The body as text, decoded by its charset (BOM, header, HTML meta tag; else UTF-8).
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+        super::decode::decode(
+            &self.body,
+            self.charset.as_deref(),
+            self.kind == ContentKind::Html,
+        )
     }
 }
 
@@ -319,6 +325,7 @@ impl Fetcher {
             url,
             status: 200,
             content_type: content_type.into(),
+            charset: None,
             kind,
             body,
             origin: Origin::File,
@@ -466,6 +473,7 @@ impl Fetcher {
                         url: url.to_string(),
                         status: meta.status,
                         content_type: meta.content_type,
+                        charset: meta.charset,
                         kind,
                         body,
                         origin: Origin::Revalidated,
@@ -508,6 +516,10 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let headers = response.headers().clone();
         let content_type = media_type(&headers);
+        let charset = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::decode::charset_param);
         let kind = match content_type.as_deref() {
             Some(ct) => kind_of(ct).ok_or_else(|| FetchError::NotText(ct.to_string()))?,
             // No Content-Type: judged by the bytes below.
@@ -532,6 +544,7 @@ impl Fetcher {
                 url: url.to_string(),
                 status,
                 content_type: content_type.clone(),
+                charset: charset.clone(),
                 etag: header_string(&headers, header::ETAG),
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
                 fetched_at: chrono::Utc::now().to_rfc3339(),
@@ -545,6 +558,7 @@ impl Fetcher {
             url: url.to_string(),
             status,
             content_type,
+            charset,
             kind,
             body,
             origin: Origin::Network,

@@ -6,6 +6,7 @@
 //! ```
 pub mod cache;
 pub mod chunk;
+pub mod decode;
 pub mod extract;
 pub mod fetch;
 pub mod index;

@@ -225,6 +225,12 @@ fn route(
             &[("Location", "file:///etc/passwd".into())],
             b"",
         ),
+        "/latin1" => send(
+            stream,
+            "200 OK",
+            &[("Content-Type", "text/html; charset=ISO-8859-1".into())],
+            b"<html><body><article><p>Le caf\xe9 de la gare ouvre \xe0 six heures, m\xeame le dimanche matin.</p></article></body></html>",
+        ),
         "/always-503" => send(stream, "503 Service Unavailable", &[], b"down"),
         "/flaky" | "/flaky-date" | "/simple" | "/blocked/page" | "/blocked/ok" => {
             send(stream, "200 OK", &html(), SIMPLE_PAGE.as_bytes())
