@@ -20,6 +20,17 @@ impl TokenCounter for WordEstimate {
     }
 }
 
+/// Exact counts from the generating model's tokenizer (special tokens not added); falls back
+/// to the word estimate for text the tokenizer rejects.
+impl TokenCounter for tokenizers::Tokenizer {
+    fn count(&self, text: &str) -> usize {
+        match self.encode(text, false) {
+            Ok(encoding) => encoding.len(),
+            Err(_) => WordEstimate.count(text),
+        }
+    }
+}
+
 impl<F: Fn(&str) -> usize> TokenCounter for F {
     fn count(&self, text: &str) -> usize {
         self(text)
@@ -258,6 +269,18 @@ mod tests {
         let chunks = chunk_text("s", &extracted, &ChunkOptions::default(), &WordEstimate);
         assert!(chunks.len() >= 3);
         assert!(chunks.iter().all(|c| c.tokens <= 350));
+    }
+
+    #[test]
+    fn tokenizer_counts_tokens() {
+        let json = r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+            "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,
+            "decoder":null,"model":{"type":"WordLevel","vocab":{"[UNK]":0,"hello":1},
+            "unk_token":"[UNK]"}}"#;
+        let tokenizer: tokenizers::Tokenizer = json.parse().expect("tokenizer json");
+        // "Hello" "," "world" "." under the whitespace pre-tokenizer.
+        assert_eq!(TokenCounter::count(&tokenizer, "Hello, world."), 4);
+        assert_eq!(WordEstimate.count("Hello, world."), 3);
     }
 
     #[test]
