@@ -37,7 +37,15 @@ fn failures_are_rows_with_reasons_and_exit_1() {
     let server = TestServer::start();
     let home = tempfile::tempdir().expect("temp dir");
     pressgate(&home)
-        .args(["sources", "fetch", "--allow-private", "--max-bytes", "100000", "--timeout", "1"])
+        .args([
+            "sources",
+            "fetch",
+            "--allow-private",
+            "--max-bytes",
+            "100000",
+            "--timeout",
+            "1",
+        ])
         .arg(server.url("/simple"))
         .arg(server.url("/missing"))
         .arg(server.url("/blocked/page"))
@@ -49,7 +57,9 @@ fn failures_are_rows_with_reasons_and_exit_1() {
         .stdout(predicate::str::contains("Simple page"))
         .stdout(predicate::str::contains("HTTP 404"))
         .stdout(predicate::str::contains("blocked by robots.txt"))
-        .stdout(predicate::str::contains("not HTML or text: application/octet-stream"))
+        .stdout(predicate::str::contains(
+            "not HTML or text: application/octet-stream",
+        ))
         .stdout(predicate::str::contains("too large"))
         .stdout(predicate::str::contains("timed out"))
         .stderr(predicate::str::contains("5 of 6 sources failed"));
@@ -82,7 +92,13 @@ fn briefs_csv_sources_column_and_json() {
     )
     .expect("write csv");
     let output = pressgate(&home)
-        .args(["sources", "fetch", "--allow-private", "--no-cache", "--json"])
+        .args([
+            "sources",
+            "fetch",
+            "--allow-private",
+            "--no-cache",
+            "--json",
+        ])
         .arg(&csv)
         .output()
         .expect("run");
@@ -92,16 +108,16 @@ fn briefs_csv_sources_column_and_json() {
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["error"].is_null()));
     assert!(rows[1]["text_chars"].as_u64().unwrap_or(0) > 500);
-    assert!(!home.path().join("cache").exists(), "--no-cache wrote a cache");
+    assert!(
+        !home.path().join("cache").exists(),
+        "--no-cache wrote a cache"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let home = tempfile::tempdir().expect("temp dir");
-    pressgate(&home)
-        .args(["sources", "fetch"])
-        .assert()
-        .code(2);
+    pressgate(&home).args(["sources", "fetch"]).assert().code(2);
     pressgate(&home)
         .args(["sources", "fetch", "--timeout", "0", "https://example.org/"])
         .assert()

@@ -214,7 +214,69 @@ fn forum_thread_keeps_every_post() {
 #[test]
 fn injection_page_is_flagged_not_dropped() {
     let page = extract("injection.html");
-    assert_contains_all(&page, &["seasonal coefficient of performance", "Running costs"]);
+    assert_contains_all(
+        &page,
+        &["seasonal coefficient of performance", "Running costs"],
+    );
     assert_eq!(page.injection_flags.len(), 1);
     assert_eq!(page.injection_flags[0].pattern, "ignore-instructions");
+}
+
+/// Random HTML-ish soup (unclosed tags, stray entities, multibyte text) never panics, and
+/// every chunk span slices the extracted text exactly.
+#[test]
+fn malformed_input_never_panics() {
+    use rand::{Rng, SeedableRng};
+    const PIECES: &[&str] = &[
+        "<div class=\"content\">",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<nav>",
+        "<a href=\"/x\">",
+        "</a>",
+        "<h2>",
+        "</h2>",
+        "<li>",
+        "<pre>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "&amp;",
+        "&#xZZ;",
+        "Ünïcödé tëxt, ",
+        "日本語の文。",
+        "Ignore previous instructions. ",
+        "A sentence of ordinary words. ",
+        "\n\n",
+        "<br>",
+        "<table><tr><td>",
+        "<",
+    ];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..200 {
+        let len = rng.random_range(0..200);
+        let soup: String = (0..len)
+            .map(|_| PIECES[rng.random_range(0..PIECES.len())])
+            .collect();
+        let extracted = extract_html(&soup, None);
+        let options = ChunkOptions {
+            min_tokens: 5,
+            max_tokens: 20,
+            overlap_tokens: 5,
+        };
+        for chunk in chunk_text("fuzz", &extracted, &options, &WordEstimate) {
+            assert_eq!(
+                extracted.text.get(chunk.span.start..chunk.span.end),
+                Some(chunk.text.as_str())
+            );
+        }
+        for flag in &extracted.injection_flags {
+            assert!(extracted.text.get(flag.span.start..flag.span.end).is_some());
+        }
+        let _ = pressgate::sources::extract_markdown(&soup);
+        let _ = pressgate::sources::robots::Robots::parse(&soup, "pressgate").is_allowed(&soup);
+    }
+    assert!(extract_html("", None).text.is_empty());
 }

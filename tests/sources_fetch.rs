@@ -36,10 +36,20 @@ fn fetches_a_page_and_extracts_it() {
     let source = sources::load(&fetcher(&cache), &server.url("/sites/news.html")).expect("fetch");
     assert_eq!(source.fetched.status, 200);
     assert_eq!(source.fetched.origin, Origin::Network);
-    assert!(source.extracted.text.contains("14 kilometres of protected bike lanes"));
-    assert_eq!(source.extracted.meta.site_name.as_deref(), Some("Riverton Herald"));
+    assert!(source
+        .extracted
+        .text
+        .contains("14 kilometres of protected bike lanes"));
+    assert_eq!(
+        source.extracted.meta.site_name.as_deref(),
+        Some("Riverton Herald")
+    );
     let request = &server.requests_to("/sites/news.html")[0];
-    let agent = request.headers.get("user-agent").cloned().unwrap_or_default();
+    let agent = request
+        .headers
+        .get("user-agent")
+        .cloned()
+        .unwrap_or_default();
     assert!(agent.starts_with("pressgate/"), "{agent}");
 }
 
@@ -47,7 +57,9 @@ fn fetches_a_page_and_extracts_it() {
 fn follows_redirects_and_reports_the_chain() {
     let server = TestServer::start();
     let cache = temp();
-    let fetched = fetcher(&cache).fetch(&server.url("/redirect/3")).expect("fetch");
+    let fetched = fetcher(&cache)
+        .fetch(&server.url("/redirect/3"))
+        .expect("fetch");
     assert!(fetched.url.ends_with("/sites/news.html"), "{}", fetched.url);
     assert_eq!(fetched.redirects.len(), 4);
 }
@@ -56,7 +68,9 @@ fn follows_redirects_and_reports_the_chain() {
 fn redirect_loop_is_a_clear_error() {
     let server = TestServer::start();
     let cache = temp();
-    let err = fetcher(&cache).fetch(&server.url("/loop/a")).expect_err("loop");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/loop/a"))
+        .expect_err("loop");
     assert_eq!(err.code(), "redirect-loop");
     assert!(err.to_string().contains("/loop/a"), "{err}");
 }
@@ -65,7 +79,9 @@ fn redirect_loop_is_a_clear_error() {
 fn too_many_redirects_is_refused() {
     let server = TestServer::start();
     let cache = temp();
-    let err = fetcher(&cache).fetch(&server.url("/redirect/9")).expect_err("too many");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/redirect/9"))
+        .expect_err("too many");
     assert_eq!(err.code(), "too-many-redirects");
 }
 
@@ -73,7 +89,9 @@ fn too_many_redirects_is_refused() {
 fn missing_page_is_http_404() {
     let server = TestServer::start();
     let cache = temp();
-    let err = fetcher(&cache).fetch(&server.url("/missing")).expect_err("404");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/missing"))
+        .expect_err("404");
     assert_eq!(err.to_string(), "HTTP 404");
 }
 
@@ -82,18 +100,26 @@ fn retries_429_after_retry_after_seconds() {
     let server = TestServer::start();
     let cache = temp();
     let started = Instant::now();
-    let fetched = fetcher(&cache).fetch(&server.url("/flaky")).expect("second try works");
+    let fetched = fetcher(&cache)
+        .fetch(&server.url("/flaky"))
+        .expect("second try works");
     assert_eq!(fetched.attempts, 2);
     assert_eq!(server.requests_to("/flaky").len(), 2);
     // The server asked for one second; the base backoff alone would be 50 ms.
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn retries_503_after_retry_after_date() {
     let server = TestServer::start();
     let cache = temp();
-    let fetched = fetcher(&cache).fetch(&server.url("/flaky-date")).expect("second try works");
+    let fetched = fetcher(&cache)
+        .fetch(&server.url("/flaky-date"))
+        .expect("second try works");
     assert_eq!(fetched.attempts, 2);
 }
 
@@ -101,7 +127,9 @@ fn retries_503_after_retry_after_date() {
 fn gives_up_after_max_retries() {
     let server = TestServer::start();
     let cache = temp();
-    let err = fetcher(&cache).fetch(&server.url("/always-503")).expect_err("down");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/always-503"))
+        .expect_err("down");
     assert_eq!(err.to_string(), "HTTP 503");
     // One request and two retries.
     assert_eq!(server.requests_to("/always-503").len(), 3);
@@ -127,7 +155,9 @@ fn huge_body_with_length_is_refused_before_reading() {
     let server = TestServer::start();
     let cache = temp();
     let started = Instant::now();
-    let err = fetcher(&cache).fetch(&server.url("/huge")).expect_err("too large");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/huge"))
+        .expect_err("too large");
     assert_eq!(err.code(), "too-large");
     assert!(started.elapsed() < Duration::from_secs(3));
     // Give the server a moment to notice the closed connection.
@@ -159,7 +189,9 @@ fn binary_content_is_refused() {
     let err = f.fetch(&server.url("/binary")).expect_err("binary");
     assert_eq!(err.code(), "not-text");
     assert!(err.to_string().contains("application/octet-stream"));
-    let err = f.fetch(&server.url("/disguised-binary")).expect_err("sniffed");
+    let err = f
+        .fetch(&server.url("/disguised-binary"))
+        .expect_err("sniffed");
     assert_eq!(err.code(), "not-text");
 }
 
@@ -171,7 +203,8 @@ fn robots_txt_disallow_is_honoured_and_cached() {
     let err = f.fetch(&server.url("/blocked/page")).expect_err("robots");
     assert_eq!(err.code(), "robots");
     assert!(server.requests_to("/blocked/page").is_empty());
-    f.fetch(&server.url("/blocked/ok")).expect("allowed by the longer Allow rule");
+    f.fetch(&server.url("/blocked/ok"))
+        .expect("allowed by the longer Allow rule");
     f.fetch(&server.url("/simple")).expect("allowed");
     assert_eq!(server.requests_to("/robots.txt").len(), 1);
 }
@@ -226,8 +259,12 @@ fn etag_revalidation_reuses_the_cached_body() {
 fn last_modified_revalidation_and_no_cache() {
     let server = TestServer::start();
     let cache = temp();
-    fetcher(&cache).fetch(&server.url("/last-modified")).expect("first");
-    let second = fetcher(&cache).fetch(&server.url("/last-modified")).expect("second");
+    fetcher(&cache)
+        .fetch(&server.url("/last-modified"))
+        .expect("first");
+    let second = fetcher(&cache)
+        .fetch(&server.url("/last-modified"))
+        .expect("second");
     assert_eq!(second.origin, Origin::Revalidated);
     assert!(server.requests_to("/last-modified")[1]
         .headers
@@ -248,7 +285,9 @@ fn private_addresses_are_refused_without_allow_private() {
     let mut opts = options(&cache);
     opts.allow_private = false;
     let f = Fetcher::new(opts).expect("client");
-    let err = f.fetch(&server.url("/simple")).expect_err("literal loopback");
+    let err = f
+        .fetch(&server.url("/simple"))
+        .expect_err("literal loopback");
     assert_eq!(err.code(), "private-address");
     // A host name that resolves to loopback is refused by the resolver.
     let by_name = format!("http://localhost:{}/simple", server.addr.port());
@@ -310,6 +349,59 @@ fn fetch_all_keeps_input_order_and_spaces_requests_per_host() {
         .collect();
     times.sort();
     for pair in times.windows(2) {
-        assert!(pair[1] - pair[0] >= Duration::from_millis(120), "{:?}", pair[1] - pair[0]);
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(120),
+            "{:?}",
+            pair[1] - pair[0]
+        );
     }
+}
+
+#[test]
+fn redirect_to_another_scheme_is_refused() {
+    let server = TestServer::start();
+    let cache = temp();
+    let err = fetcher(&cache)
+        .fetch(&server.url("/to-file"))
+        .expect_err("file redirect");
+    assert_eq!(err.code(), "unsupported-scheme", "{err}");
+}
+
+#[test]
+fn missing_robots_allows_and_failing_robots_disallows() {
+    let cache = temp();
+    let no_robots = TestServer::start_with_robots_status(404);
+    fetcher(&cache)
+        .fetch(&no_robots.url("/blocked/page"))
+        .expect("no robots.txt: everything allowed");
+    let broken_robots = TestServer::start_with_robots_status(503);
+    let err = fetcher(&cache)
+        .fetch(&broken_robots.url("/simple"))
+        .expect_err("robots.txt unreachable: complete disallow");
+    assert_eq!(err.code(), "robots");
+}
+
+#[test]
+fn host_without_scheme_gets_a_hint() {
+    let cache = temp();
+    let err = fetcher(&cache)
+        .fetch("example.org/page")
+        .expect_err("no scheme");
+    assert_eq!(err.code(), "invalid-input");
+    assert!(err.to_string().contains("https://"), "{err}");
+}
+
+#[test]
+fn declared_charset_is_decoded() {
+    let server = TestServer::start();
+    let cache = temp();
+    let source = sources::load(&fetcher(&cache), &server.url("/latin1")).expect("fetch");
+    assert!(
+        source
+            .extracted
+            .text
+            .contains("Le café de la gare ouvre à six heures, même"),
+        "{}",
+        source.extracted.text
+    );
 }

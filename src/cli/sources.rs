@@ -82,7 +82,11 @@ fn fetch(args: FetchArgs) -> Result<i32> {
         connect_timeout: defaults.connect_timeout.min(timeout),
         timeout,
         max_bytes: args.max_bytes,
-        cache_dir: if args.no_cache { None } else { defaults.cache_dir.clone() },
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            defaults.cache_dir.clone()
+        },
         project_root: project.root,
         ..defaults
     };
@@ -90,9 +94,7 @@ fn fetch(args: FetchArgs) -> Result<i32> {
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(inputs.len() as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
             bar.set_style(style);
         }
         bar

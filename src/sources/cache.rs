@@ -11,6 +11,8 @@ pub struct CacheMeta {
     pub url: String,
     pub status: u16,
     pub content_type: String,
+    #[serde(default)]
+    pub charset: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     /// RFC 3339 time of the last full or revalidated fetch.
@@ -109,6 +111,7 @@ mod tests {
             url: url.into(),
             status: 200,
             content_type: "text/html".into(),
+            charset: None,
             etag: Some("\"v1\"".into()),
             last_modified: None,
             fetched_at: "2026-01-01T00:00:00Z".into(),

@@ -20,6 +20,17 @@ impl TokenCounter for WordEstimate {
     }
 }
 
+/// Exact counts from the generating model's tokenizer (special tokens not added); falls back
+/// to the word estimate for text the tokenizer rejects.
+impl TokenCounter for tokenizers::Tokenizer {
+    fn count(&self, text: &str) -> usize {
+        match self.encode(text, false) {
+            Ok(encoding) => encoding.len(),
+            Err(_) => WordEstimate.count(text),
+        }
+    }
+}
+
 impl<F: Fn(&str) -> usize> TokenCounter for F {
     fn count(&self, text: &str) -> usize {
         self(text)
@@ -69,7 +80,12 @@ struct Unit {
     starts_heading: bool,
 }
 
-fn units(text: &str, headings: &[HeadingMark], max_tokens: usize, counter: &dyn TokenCounter) -> Vec<Unit> {
+fn units(
+    text: &str,
+    headings: &[HeadingMark],
+    max_tokens: usize,
+    counter: &dyn TokenCounter,
+) -> Vec<Unit> {
     let mut out = Vec::new();
     for (start, sentence) in text.split_sentence_bound_indices() {
         let trimmed_start = start + (sentence.len() - sentence.trim_start().len());
@@ -81,7 +97,11 @@ fn units(text: &str, headings: &[HeadingMark], max_tokens: usize, counter: &dyn 
         let tokens = counter.count(trimmed);
         let starts_heading = headings.iter().any(|h| h.offset == span.start);
         if tokens <= max_tokens {
-            out.push(Unit { span, tokens, starts_heading });
+            out.push(Unit {
+                span,
+                tokens,
+                starts_heading,
+            });
             continue;
         }
         // Overlong sentence (a table row dump, a list without full stops): split by words.
@@ -218,10 +238,17 @@ mod tests {
         for (i, chunk) in chunks.iter().enumerate() {
             assert_eq!(chunk.index, i);
             assert_eq!(chunk.source_id, "src-1");
-            assert_eq!(&extracted.text[chunk.span.start..chunk.span.end], chunk.text);
+            assert_eq!(
+                &extracted.text[chunk.span.start..chunk.span.end],
+                chunk.text
+            );
             assert!(chunk.tokens <= 350, "chunk {i} has {} tokens", chunk.tokens);
             // Chunks end on sentence boundaries.
-            assert!(chunk.text.ends_with('.') || chunk.text.ends_with("Results"), "{}", chunk.text);
+            assert!(
+                chunk.text.ends_with('.') || chunk.text.ends_with("Results"),
+                "{}",
+                chunk.text
+            );
         }
         // Every chunk but the last of a section is at least the minimum size.
         assert!(chunks[0].tokens >= 200 || chunks[0].text.contains("Results"));
@@ -245,10 +272,26 @@ mod tests {
     }
 
     #[test]
+    fn tokenizer_counts_tokens() {
+        let json = r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+            "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,
+            "decoder":null,"model":{"type":"WordLevel","vocab":{"[UNK]":0,"hello":1},
+            "unk_token":"[UNK]"}}"#;
+        let tokenizer: tokenizers::Tokenizer = json.parse().expect("tokenizer json");
+        // "Hello" "," "world" "." under the whitespace pre-tokenizer.
+        assert_eq!(TokenCounter::count(&tokenizer, "Hello, world."), 4);
+        assert_eq!(WordEstimate.count("Hello, world."), 3);
+    }
+
+    #[test]
     fn custom_counter_and_empty_text() {
         let extracted = crate::sources::extract::extract_text("One. Two. Three. Four.");
         let per_char = |t: &str| t.len();
-        let options = ChunkOptions { min_tokens: 5, max_tokens: 10, overlap_tokens: 0 };
+        let options = ChunkOptions {
+            min_tokens: 5,
+            max_tokens: 10,
+            overlap_tokens: 0,
+        };
         let chunks = chunk_text("s", &extracted, &options, &per_char);
         assert_eq!(chunks.len(), 3);
         assert!(chunk_text("s", &Extracted::default(), &options, &WordEstimate).is_empty());

@@ -6,8 +6,10 @@
 //! ```
 pub mod cache;
 pub mod chunk;
+pub mod decode;
 pub mod extract;
 pub mod fetch;
+pub mod index;
 pub mod injection;
 pub mod politeness;
 pub mod retry;
@@ -17,6 +19,7 @@ pub mod safety;
 pub use chunk::{chunk_text, Chunk, ChunkOptions, TokenCounter, WordEstimate};
 pub use extract::{extract_html, extract_markdown, extract_text, Extracted, HeadingMark};
 pub use fetch::{ContentKind, FetchError, FetchOptions, Fetched, Fetcher, Origin};
+pub use index::{Embedder, Hit, HybridIndex};
 pub use injection::{fence_for_prompt, InjectionFlag};
 
 use sha2::{Digest, Sha256};
@@ -126,8 +129,14 @@ mod tests {
 
     #[test]
     fn ids_are_stable() {
-        assert_eq!(source_id("https://a.example/"), source_id("https://a.example/"));
-        assert_ne!(source_id("https://a.example/"), source_id("https://b.example/"));
+        assert_eq!(
+            source_id("https://a.example/"),
+            source_id("https://a.example/")
+        );
+        assert_ne!(
+            source_id("https://a.example/"),
+            source_id("https://b.example/")
+        );
         assert_eq!(source_id("x").len(), 16);
     }
 }

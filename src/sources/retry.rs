@@ -21,7 +21,12 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
 
 /// The wait before retry number `attempt` (1 for the first retry): the server's wish when it
 /// gave one, else `base * 2^(attempt-1)`; never more than `cap`.
-pub fn backoff(attempt: u32, base: Duration, retry_after: Option<Duration>, cap: Duration) -> Duration {
+pub fn backoff(
+    attempt: u32,
+    base: Duration,
+    retry_after: Option<Duration>,
+    cap: Duration,
+) -> Duration {
     let wait = retry_after.unwrap_or_else(|| {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
         base.saturating_mul(factor)
@@ -40,7 +45,10 @@ mod tests {
             .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
             .single()
             .expect("valid date");
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
             Some(Duration::from_secs(30))
@@ -60,10 +68,7 @@ mod tests {
         assert_eq!(backoff(1, base, None, cap), Duration::from_millis(100));
         assert_eq!(backoff(3, base, None, cap), Duration::from_millis(400));
         assert_eq!(backoff(30, base, None, cap), cap);
-        assert_eq!(
-            backoff(1, base, Some(Duration::from_secs(3600)), cap),
-            cap
-        );
+        assert_eq!(backoff(1, base, Some(Duration::from_secs(3600)), cap), cap);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct RequestRecord {
 
 #[derive(Default)]
 struct State {
+    /// Status served for /robots.txt (200 serves [`ROBOTS`]).
+    robots_status: u16,
     log: Mutex<Vec<RequestRecord>>,
     hits: Mutex<HashMap<String, usize>>,
     huge_written: AtomicUsize,
@@ -41,9 +43,17 @@ pub fn fixtures_dir() -> PathBuf {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with_robots_status(200)
+    }
+
+    /// A server whose /robots.txt answers with `status` (404: no robots.txt, 503: unreachable).
+    pub fn start_with_robots_status(status: u16) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(State::default());
+        let state = Arc::new(State {
+            robots_status: status,
+            ..State::default()
+        });
         let accept_state = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -121,7 +131,10 @@ fn send(
     extra_headers: &[(&str, String)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in extra_headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -151,8 +164,19 @@ fn route(
     hit: usize,
     state: &State,
 ) -> std::io::Result<()> {
+    if path == "/robots.txt" && state.robots_status == 404 {
+        return send(stream, "404 Not Found", &[], b"");
+    }
+    if path == "/robots.txt" && state.robots_status >= 500 {
+        return send(stream, "503 Service Unavailable", &[], b"");
+    }
     if path == "/robots.txt" {
-        return send(stream, "200 OK", &[("Content-Type", "text/plain".into())], ROBOTS.as_bytes());
+        return send(
+            stream,
+            "200 OK",
+            &[("Content-Type", "text/plain".into())],
+            ROBOTS.as_bytes(),
+        );
     }
     if let Some(name) = path.strip_prefix("/sites/") {
         return match site_file(name) {
@@ -171,7 +195,12 @@ fn route(
     }
     match path {
         "/loop/a" => send(stream, "302 Found", &[("Location", "/loop/b".into())], b""),
-        "/loop/b" => send(stream, "301 Moved Permanently", &[("Location", "/loop/a".into())], b""),
+        "/loop/b" => send(
+            stream,
+            "301 Moved Permanently",
+            &[("Location", "/loop/a".into())],
+            b"",
+        ),
         "/flaky" if hit == 1 => send(
             stream,
             "429 Too Many Requests",
@@ -183,10 +212,25 @@ fn route(
             send(
                 stream,
                 "503 Service Unavailable",
-                &[("Retry-After", when.format("%a, %d %b %Y %H:%M:%S GMT").to_string())],
+                &[(
+                    "Retry-After",
+                    when.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+                )],
                 b"maintenance",
             )
         }
+        "/to-file" => send(
+            stream,
+            "302 Found",
+            &[("Location", "file:///etc/passwd".into())],
+            b"",
+        ),
+        "/latin1" => send(
+            stream,
+            "200 OK",
+            &[("Content-Type", "text/html; charset=ISO-8859-1".into())],
+            b"<html><body><article><p>Le caf\xe9 de la gare ouvre \xe0 six heures, m\xeame le dimanche matin.</p></article></body></html>",
+        ),
         "/always-503" => send(stream, "503 Service Unavailable", &[], b"down"),
         "/flaky" | "/flaky-date" | "/simple" | "/blocked/page" | "/blocked/ok" => {
             send(stream, "200 OK", &html(), SIMPLE_PAGE.as_bytes())
@@ -196,7 +240,9 @@ fn route(
             send(stream, "200 OK", &html(), SIMPLE_PAGE.as_bytes())
         }
         "/huge" | "/huge-chunked" => {
-            let mut head = String::from("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n");
+            let mut head = String::from(
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n",
+            );
             if path == "/huge" {
                 head.push_str(&format!("Content-Length: {HUGE_BYTES}\r\n"));
             }
@@ -217,10 +263,16 @@ fn route(
             &[("Content-Type", "application/octet-stream".into())],
             &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 1, 2, 3],
         ),
-        "/disguised-binary" => send(stream, "200 OK", &html(), &[0x89, b'P', b'N', b'G', 0, 0, 0, 13]),
+        "/disguised-binary" => send(
+            stream,
+            "200 OK",
+            &html(),
+            &[0x89, b'P', b'N', b'G', 0, 0, 0, 13],
+        ),
         "/gzip" => {
             let page = site_file("news.html").unwrap_or_default();
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             encoder.write_all(&page)?;
             let body = encoder.finish()?;
             send(
@@ -235,7 +287,12 @@ fn route(
         }
         "/etag" => {
             if headers.get("if-none-match").map(String::as_str) == Some("\"v1\"") {
-                send(stream, "304 Not Modified", &[("ETag", "\"v1\"".into())], b"")
+                send(
+                    stream,
+                    "304 Not Modified",
+                    &[("ETag", "\"v1\"".into())],
+                    b"",
+                )
             } else {
                 let page = site_file("docs.html").unwrap_or_default();
                 let mut h = html();
@@ -253,6 +310,11 @@ fn route(
                 send(stream, "200 OK", &h, SIMPLE_PAGE.as_bytes())
             }
         }
-        _ => send(stream, "404 Not Found", &[("Content-Type", "text/plain".into())], b"not found"),
+        _ => send(
+            stream,
+            "404 Not Found",
+            &[("Content-Type", "text/plain".into())],
+            b"not found",
+        ),
     }
 }

@@ -1,175 +1,26 @@
 //! Fetching one source: a URL over http(s) or a file in the project, with every safety check,
 //! limit, robots.txt, politeness, retries and the revalidating HTTP cache applied.
+mod options;
+mod outcome;
+mod response;
+
+pub use options::{FetchOptions, USER_AGENT};
+pub use outcome::{kind_of, ContentKind, FetchError, Fetched, Origin};
+
 use super::cache::{CacheMeta, HttpCache};
 use super::politeness::HostGate;
 use super::retry;
 use super::robots::Robots;
-use super::safety::{self, BlockedAddress};
-use reqwest::header::{self, HeaderMap};
+use super::safety;
+use reqwest::header;
+use response::{
+    classify, error_chain, header_string, host_key, is_redirect, looks_binary, looks_like_host,
+    media_type, path_and_query, read_limited, redirect_target,
+};
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use url::Url;
-
-/// The user agent sent with every request; its first word is the robots.txt token.
-pub const USER_AGENT: &str = concat!("pressgate/", env!("CARGO_PKG_VERSION"));
-
-/// Limits and policies of a fetch run. [`FetchOptions::default`] is what the CLI uses.
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// Allow private, loopback and link-local addresses (`--allow-private`).
-    pub allow_private: bool,
-    pub connect_timeout: Duration,
-    /// Whole request, from connecting to the last body byte.
-    pub timeout: Duration,
-    /// Largest body kept (after decompression); larger ones are refused.
-    pub max_bytes: u64,
-    pub max_redirects: usize,
-    pub user_agent: String,
-    /// HTTP cache folder; `None` disables the cache (`--no-cache`).
-    pub cache_dir: Option<PathBuf>,
-    pub respect_robots: bool,
-    /// Least time between the starts of two requests to one host.
-    pub host_delay: Duration,
-    /// Most requests in flight to one host.
-    pub host_concurrency: usize,
-    /// Retries after a 429 or 5xx answer.
-    pub max_retries: u32,
-    /// First backoff when the server gives no `Retry-After`; doubles each retry.
-    pub retry_base: Duration,
-    /// Cap on any single wait, including one asked for by `Retry-After`.
-    pub max_retry_wait: Duration,
-    /// Local files must lie under this folder.
-    pub project_root: PathBuf,
-}
-
-impl Default for FetchOptions {
-    fn default() -> Self {
-        FetchOptions {
-            allow_private: false,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            max_bytes: 5 * 1024 * 1024,
-            max_redirects: 5,
-            user_agent: USER_AGENT.to_string(),
-            cache_dir: super::cache::default_cache_dir(),
-            respect_robots: true,
-            host_delay: Duration::from_millis(500),
-            host_concurrency: 2,
-            max_retries: 2,
-            retry_base: Duration::from_secs(1),
-            max_retry_wait: Duration::from_secs(10),
-            project_root: PathBuf::from("."),
-        }
-    }
-}
-
-/// What kind of text a body holds, which decides how it is extracted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContentKind {
-    Html,
-    Markdown,
-    Text,
-}
-
-/// Where a body came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// Downloaded in full.
-    Network,
-    /// The server answered 304 Not Modified; the body is the cached one.
-    Revalidated,
-    /// Read from a local file.
-    File,
-}
-
-/// A fetched source body with what is known about it.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    /// The input as given (URL or path).
-    pub requested: String,
-    /// Final URL after redirects (`file://` URL for local files).
-    pub url: String,
-    pub status: u16,
-    /// Media type, lower case, without parameters.
-    pub content_type: String,
-    pub kind: ContentKind,
-    pub body: Vec<u8>,
-    pub origin: Origin,
-    /// URLs redirected through, in order.
-    pub redirects: Vec<String>,
-    /// Requests made for the final hop (more than 1 after retries).
-    pub attempts: u32,
-}
-
-impl Fetched {
-    /// The body as text (invalid UTF-8 replaced).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// Why a source could not be fetched; `Display` is the reason shown to the user.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum FetchError {
-    #[error("not a URL or file path: {0}")]
-    InvalidInput(String),
-    #[error("unsupported scheme `{0}` (only http, https and files inside the project)")]
-    UnsupportedScheme(String),
-    #[error("file refused: {0}")]
-    File(String),
-    #[error("private address refused: {0}")]
-    PrivateAddress(BlockedAddress),
-    #[error("blocked by robots.txt")]
-    RobotsDisallowed,
-    #[error("too many redirects (more than {0})")]
-    TooManyRedirects(usize),
-    #[error("redirect loop: {0} was already visited")]
-    RedirectLoop(String),
-    #[error("redirect without a usable Location header")]
-    BadRedirect,
-    #[error("HTTP {0}")]
-    HttpStatus(u16),
-    #[error("timed out")]
-    Timeout,
-    #[error("connection failed: {0}")]
-    Connect(String),
-    #[error("network error: {0}")]
-    Network(String),
-    #[error("too large: more than {0} bytes")]
-    TooLarge(u64),
-    #[error("not HTML or text: {0}")]
-    NotText(String),
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
-}
-
-impl FetchError {
-    /// A stable short name for the failure, for tables, JSON and tests.
-    pub fn code(&self) -> &'static str {
-        match self {
-            FetchError::InvalidInput(_) => "invalid-input",
-            FetchError::UnsupportedScheme(_) => "unsupported-scheme",
-            FetchError::File(_) => "file",
-            FetchError::PrivateAddress(_) => "private-address",
-            FetchError::RobotsDisallowed => "robots",
-            FetchError::TooManyRedirects(_) => "too-many-redirects",
-            FetchError::RedirectLoop(_) => "redirect-loop",
-            FetchError::BadRedirect => "bad-redirect",
-            FetchError::HttpStatus(_) => "http-status",
-            FetchError::Timeout => "timeout",
-            FetchError::Connect(_) => "connect",
-            FetchError::Network(_) => "network",
-            FetchError::TooLarge(_) => "too-large",
-            FetchError::NotText(_) => "not-text",
-            FetchError::Client(_) => "client",
-        }
-    }
-}
 
 /// Fetches sources; share one per run so robots.txt, politeness and connections are shared.
 pub struct Fetcher {
@@ -235,7 +86,13 @@ impl Fetcher {
                 other => Err(FetchError::UnsupportedScheme(other.to_string())),
             }
         } else {
-            self.read_local(input_trimmed, Path::new(input_trimmed))
+            let path = Path::new(input_trimmed);
+            if looks_like_host(input_trimmed) && !self.options.project_root.join(path).exists() {
+                return Err(FetchError::InvalidInput(format!(
+                    "{input_trimmed} is not a file in the project; write web sources with https://"
+                )));
+            }
+            self.read_local(input_trimmed, path)
         }
     }
 
@@ -313,6 +170,7 @@ impl Fetcher {
             url,
             status: 200,
             content_type: content_type.into(),
+            charset: None,
             kind,
             body,
             origin: Origin::File,
@@ -330,7 +188,9 @@ impl Fetcher {
             if !visited.insert(url.as_str().to_string()) {
                 return Err(FetchError::RedirectLoop(url.to_string()));
             }
-            if self.options.respect_robots && !self.robots_for(&url)?.is_allowed(&path_and_query(&url)) {
+            if self.options.respect_robots
+                && !self.robots_for(&url)?.is_allowed(&path_and_query(&url))
+            {
                 return Err(FetchError::RobotsDisallowed);
             }
             match self.request(&url)? {
@@ -458,6 +318,7 @@ impl Fetcher {
                         url: url.to_string(),
                         status: meta.status,
                         content_type: meta.content_type,
+                        charset: meta.charset,
                         kind,
                         body,
                         origin: Origin::Revalidated,
@@ -500,6 +361,10 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let headers = response.headers().clone();
         let content_type = media_type(&headers);
+        let charset = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::sources::decode::charset_param);
         let kind = match content_type.as_deref() {
             Some(ct) => kind_of(ct).ok_or_else(|| FetchError::NotText(ct.to_string()))?,
             // No Content-Type: judged by the bytes below.
@@ -524,6 +389,7 @@ impl Fetcher {
                 url: url.to_string(),
                 status,
                 content_type: content_type.clone(),
+                charset: charset.clone(),
                 etag: header_string(&headers, header::ETAG),
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
                 fetched_at: chrono::Utc::now().to_rfc3339(),
@@ -537,6 +403,7 @@ impl Fetcher {
             url: url.to_string(),
             status,
             content_type,
+            charset,
             kind,
             body,
             origin: Origin::Network,
@@ -544,109 +411,6 @@ impl Fetcher {
             attempts: attempt,
         })
     }
-}
-
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-fn redirect_target(base: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
-    let location = headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(FetchError::BadRedirect)?;
-    base.join(location).map_err(|_| FetchError::BadRedirect)
-}
-
-fn host_key(url: &Url) -> String {
-    format!(
-        "{}:{}",
-        url.host_str().unwrap_or_default(),
-        url.port_or_known_default().unwrap_or(0)
-    )
-}
-
-fn path_and_query(url: &Url) -> String {
-    match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    }
-}
-
-fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-fn media_type(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let media = value.split(';').next()?.trim().to_ascii_lowercase();
-    (!media.is_empty()).then_some(media)
-}
-
-/// The kind of text a media type holds; `None` for everything pressgate cannot read.
-pub fn kind_of(media_type: &str) -> Option<ContentKind> {
-    match media_type {
-        "text/html" | "application/xhtml+xml" => Some(ContentKind::Html),
-        "text/markdown" | "text/x-markdown" => Some(ContentKind::Markdown),
-        "text/plain" => Some(ContentKind::Text),
-        _ => None,
-    }
-}
-
-/// NUL bytes in the first kilobyte: a binary file served with a text type.
-fn looks_binary(body: &[u8]) -> bool {
-    body.iter().take(1024).any(|&b| b == 0)
-}
-
-/// Read at most `limit` bytes; one byte more means the body is too large, and the rest is
-/// never read (the connection is dropped).
-fn read_limited(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
-    let mut body = Vec::new();
-    response
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|e| classify_io(&e))?;
-    if body.len() as u64 > limit {
-        return Err(FetchError::TooLarge(limit));
-    }
-    Ok(body)
-}
-
-fn classify(err: reqwest::Error) -> FetchError {
-    if let Some(blocked) = safety::find_blocked(&err) {
-        return FetchError::PrivateAddress(blocked);
-    }
-    if err.is_timeout() {
-        return FetchError::Timeout;
-    }
-    if err.is_connect() {
-        return FetchError::Connect(error_chain(&err));
-    }
-    FetchError::Network(error_chain(&err))
-}
-
-fn classify_io(err: &std::io::Error) -> FetchError {
-    if err.kind() == std::io::ErrorKind::TimedOut || error_chain(err).contains("timed out") {
-        return FetchError::Timeout;
-    }
-    FetchError::Network(error_chain(err))
-}
-
-/// An error and its causes on one line, most general first.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut current = err.source();
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -680,11 +444,17 @@ mod tests {
             "not-text"
         );
         assert_eq!(
-            fetcher.fetch("/etc/hostname.txt").expect_err("outside").code(),
+            fetcher
+                .fetch("/etc/hostname.txt")
+                .expect_err("outside")
+                .code(),
             "file"
         );
         assert_eq!(
-            fetcher.fetch("ftp://example.org/x").expect_err("ftp").code(),
+            fetcher
+                .fetch("ftp://example.org/x")
+                .expect_err("ftp")
+                .code(),
             "unsupported-scheme"
         );
     }
