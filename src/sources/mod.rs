@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod chunk;
 pub mod decode;
+pub mod embed;
 pub mod extract;
 pub mod fetch;
 pub mod index;
@@ -19,6 +20,7 @@ pub mod safety;
 pub use chunk::{chunk_text, Chunk, ChunkOptions, TokenCounter, WordEstimate};
 pub use extract::{extract_html, extract_markdown, extract_text, Extracted, HeadingMark};
 pub use fetch::{ContentKind, FetchError, FetchOptions, Fetched, Fetcher, Origin};
+pub use embed::MiniLmEmbedder;
 pub use index::{Embedder, Hit, HybridIndex};
 pub use injection::{fence_for_prompt, InjectionFlag};
 
