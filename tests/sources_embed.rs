@@ -13,7 +13,10 @@ fn embedder() -> Option<MiniLmEmbedder> {
                 std::env::var_os("CI").is_none(),
                 "embedding model or ONNX Runtime unavailable under CI: {e}"
             );
-            eprintln!("SKIPPED: embedding model not available ({}): {e}", dir.display());
+            eprintln!(
+                "SKIPPED: embedding model not available ({}): {e}",
+                dir.display()
+            );
             None
         }
     }

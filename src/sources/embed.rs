@@ -255,9 +255,11 @@ fn fingerprint(model_file: &Path, tokenizer_file: &Path) -> Result<String> {
     use std::io::{Read, Seek, SeekFrom};
     const WINDOW: u64 = 1 << 20;
     let mut hasher = Sha256::new();
-    let tokenizer = std::fs::read(tokenizer_file).map_err(|e| Error::input(tokenizer_file, e.to_string()))?;
+    let tokenizer =
+        std::fs::read(tokenizer_file).map_err(|e| Error::input(tokenizer_file, e.to_string()))?;
     hasher.update(&tokenizer);
-    let mut file = std::fs::File::open(model_file).map_err(|e| Error::input(model_file, e.to_string()))?;
+    let mut file =
+        std::fs::File::open(model_file).map_err(|e| Error::input(model_file, e.to_string()))?;
     let len = file
         .metadata()
         .map_err(|e| Error::input(model_file, e.to_string()))?

@@ -11,6 +11,7 @@ pub mod embed;
 pub mod extract;
 pub mod fetch;
 pub mod index;
+pub mod index_store;
 pub mod injection;
 pub mod politeness;
 pub mod retry;
@@ -18,9 +19,9 @@ pub mod robots;
 pub mod safety;
 
 pub use chunk::{chunk_text, Chunk, ChunkOptions, TokenCounter, WordEstimate};
+pub use embed::MiniLmEmbedder;
 pub use extract::{extract_html, extract_markdown, extract_text, Extracted, HeadingMark};
 pub use fetch::{ContentKind, FetchError, FetchOptions, Fetched, Fetcher, Origin};
-pub use embed::MiniLmEmbedder;
 pub use index::{Embedder, Hit, HybridIndex};
 pub use injection::{fence_for_prompt, InjectionFlag};
 
