@@ -61,3 +61,165 @@ fn batching_and_padding_do_not_change_vectors() {
     assert!(same > 0.9999, "padding changed the vector: cos {same}");
     assert!(embedder.embed_texts(&[]).expect("empty").is_empty());
 }
+
+mod recall {
+    use super::embedder;
+    use pressgate::sources::index::{Embedder, HybridIndex, DEFAULT_MMR_LAMBDA};
+    use pressgate::sources::{
+        chunk_text, extract_html, source_id, Chunk, ChunkOptions, WordEstimate,
+    };
+
+    /// Questions over `fixtures/sites/` and a phrase only the chunk that answers each contains.
+    const LABELLED: &[(&str, &str)] = &[
+        (
+            "How many kilometres of protected cycle paths will Riverton build?",
+            "14 kilometres of protected bike lanes",
+        ),
+        (
+            "What did shopkeepers object to about the new lanes?",
+            "180 parking spaces",
+        ),
+        (
+            "Share of residents who would ride a bicycle more if streets were safer",
+            "62 percent of residents",
+        ),
+        (
+            "When can people comment on the detailed designs?",
+            "three public meetings in May",
+        ),
+        (
+            "Why does bread dough rise too quickly in the mountains?",
+            "lower air pressure",
+        ),
+        (
+            "How much starter did the baker use after the move?",
+            "20 percent to 12 percent",
+        ),
+        (
+            "baking temperature change for the crust",
+            "raised the oven temperature",
+        ),
+        (
+            "How do I find what is draining my car battery while parked?",
+            "parasitic draw test",
+        ),
+        (
+            "Which component kept the electrical system awake at night?",
+            "infotainment unit",
+        ),
+        (
+            "Which HTTP status codes trigger an automatic retry?",
+            "429 or any 5xx",
+        ),
+        (
+            "How does the waiting time between attempts grow?",
+            "doubles after each attempt",
+        ),
+        (
+            "Why is the delay randomised?",
+            "random factor between 0.5 and 1.5",
+        ),
+        ("Is it safe to retry POST requests?", "non-idempotent"),
+        (
+            "heat pump efficiency coefficient of performance",
+            "coefficient of performance of 3",
+        ),
+    ];
+
+    fn fixture_chunks() -> Vec<Chunk> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sites");
+        // Small chunks, so a handful of pages gives dozens of candidates and top-5 is selective.
+        let options = ChunkOptions {
+            min_tokens: 25,
+            max_tokens: 50,
+            overlap_tokens: 0,
+        };
+        let mut chunks = Vec::new();
+        for name in [
+            "blog.html",
+            "docs.html",
+            "forum.html",
+            "injection.html",
+            "news.html",
+        ] {
+            let html = std::fs::read_to_string(dir.join(name)).expect("fixture page");
+            let extracted = extract_html(&html, None);
+            chunks.extend(chunk_text(
+                &source_id(name),
+                &extracted,
+                &options,
+                &WordEstimate,
+            ));
+        }
+        chunks
+    }
+
+    /// Share of queries whose answering chunk is among the first 5 `rank` returns.
+    fn recall_at_5(index: &HybridIndex, rank: &dyn Fn(&str) -> Vec<usize>) -> f64 {
+        let found = LABELLED
+            .iter()
+            .filter(|(query, answer)| {
+                let top = rank(query);
+                let hit = top
+                    .iter()
+                    .take(5)
+                    .any(|&i| index.chunks()[i].text.contains(answer));
+                if !hit {
+                    eprintln!("  miss: {query}");
+                }
+                hit
+            })
+            .count();
+        found as f64 / LABELLED.len() as f64
+    }
+
+    #[test]
+    fn hybrid_recall_at_5_over_fixture_sites() {
+        let Some(model) = embedder() else { return };
+        let chunks = fixture_chunks();
+        assert!(chunks.len() >= 20, "only {} chunks", chunks.len());
+        // Each answer phrase must survive extraction and chunking, else the label is wrong.
+        for (_, answer) in LABELLED {
+            assert!(
+                chunks.iter().any(|c| c.text.contains(answer)),
+                "no chunk has {answer:?}"
+            );
+        }
+        let embedder: &dyn Embedder = &model;
+        let index = HybridIndex::build(chunks, Some(embedder)).expect("index");
+        let bm25 = recall_at_5(&index, &|q| {
+            index.lexical(q).into_iter().map(|(i, _)| i).collect()
+        });
+        let dense = recall_at_5(&index, &|q| {
+            index
+                .dense(q, embedder)
+                .expect("dense")
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let hybrid = recall_at_5(&index, &|q| {
+            index
+                .search(q, 5, Some(embedder))
+                .expect("search")
+                .into_iter()
+                .map(|h| h.chunk)
+                .collect()
+        });
+        let mmr = recall_at_5(&index, &|q| {
+            index
+                .search_mmr(q, 5, Some(embedder), DEFAULT_MMR_LAMBDA)
+                .expect("search")
+                .into_iter()
+                .map(|h| h.chunk)
+                .collect()
+        });
+        eprintln!(
+            "recall@5 over {} queries, {} chunks: bm25 {bm25:.2}, vector {dense:.2}, hybrid {hybrid:.2}, hybrid+mmr {mmr:.2}",
+            LABELLED.len(),
+            index.chunks().len()
+        );
+        assert!(hybrid >= 0.9, "hybrid recall@5 {hybrid:.2} below 0.9");
+        assert!(mmr >= 0.9, "hybrid+MMR recall@5 {mmr:.2} below 0.9");
+    }
+}

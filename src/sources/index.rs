@@ -17,9 +17,29 @@ const B: f64 = 0.75;
 /// RRF constant: damps the weight of top ranks so neither ranking dominates.
 const RRF_K: f64 = 60.0;
 
-/// Lower-cased words of a text, for indexing and queries.
+/// English function words left out of BM25: on a small corpus their IDF stays high enough
+/// that a question's "what did the" outranks its content words, which then drags fused
+/// rankings down.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have",
+    "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our", "so",
+    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was",
+    "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would",
+    "you", "your",
+];
+
+/// MMR trade-off used when none is given. Chunks of one page are alike (cosine about 0.5), so
+/// lower values push answers out for chunks of other pages: on the fixture sites recall@5 was
+/// 0.64 at 0.5, 0.79 at 0.8 and 0.93 at 0.9, against 1.0 without MMR.
+pub const DEFAULT_MMR_LAMBDA: f64 = 0.9;
+
+/// Lower-cased content words of a text (stop words removed), for indexing and queries.
 pub fn terms(text: &str) -> Vec<String> {
-    text.unicode_words().map(|w| w.to_lowercase()).collect()
+    text.unicode_words()
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .collect()
 }
 
 /// One search result.
@@ -217,8 +237,17 @@ impl HybridIndex {
         };
         // A pool a few times larger than k leaves room to skip duplicates.
         let mut pool = self.search(query, k.saturating_mul(4).max(k), embedder)?;
+        // Fused scores differ by little (1/61 against 1/65), so they are spread over [0, 1]
+        // within the pool; otherwise any redundancy would outweigh relevance.
         let top = pool.first().map_or(0.0, |h| h.score);
-        let relevance = |hit: &Hit| if top > 0.0 { hit.score / top } else { 0.0 };
+        let bottom = pool.last().map_or(0.0, |h| h.score);
+        let relevance = |hit: &Hit| {
+            if top > bottom {
+                (hit.score - bottom) / (top - bottom)
+            } else {
+                1.0
+            }
+        };
         let mut chosen: Vec<Hit> = Vec::with_capacity(k.min(pool.len()));
         while chosen.len() < k && !pool.is_empty() {
             let mut best = 0;
