@@ -223,3 +223,48 @@ mod recall {
         assert!(mmr >= 0.9, "hybrid+MMR recall@5 {mmr:.2} below 0.9");
     }
 }
+
+#[test]
+fn cli_search_prints_spans_and_reuses_the_index() {
+    let batch = tempfile::tempdir().expect("temp dir");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = || {
+        assert_cmd::Command::cargo_bin("pressgate")
+            .expect("binary")
+            .current_dir(root)
+            .args(["sources", "search", "--lexical-only", "--json", "-k", "2"])
+            .arg("--batch-dir")
+            .arg(batch.path())
+            .args([
+                "--sources",
+                "fixtures/sites/forum.html",
+                "fixtures/sites/docs.html",
+                "--",
+                "parasitic draw multimeter",
+            ])
+            .output()
+            .expect("run")
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let hits: serde_json::Value = serde_json::from_slice(&first.stdout).expect("json");
+    let top = &hits[0];
+    assert!(
+        top["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("forum.html")),
+        "{hits}"
+    );
+    assert!(top["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("parasitic draw test")));
+    assert!(top["span"][1].as_u64() > top["span"][0].as_u64());
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("reusing"));
+    let second = run();
+    assert!(String::from_utf8_lossy(&second.stderr).contains("reusing the stored index"));
+    assert_eq!(second.stdout, first.stdout);
+}
