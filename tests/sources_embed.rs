@@ -186,7 +186,13 @@ mod recall {
             );
         }
         let embedder: &dyn Embedder = &model;
+        let started = std::time::Instant::now();
         let index = HybridIndex::build(chunks, Some(embedder)).expect("index");
+        eprintln!(
+            "embedded {} chunks in {:.0} ms (debug build, 2 threads)",
+            index.chunks().len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         let bm25 = recall_at_5(&index, &|q| {
             index.lexical(q).into_iter().map(|(i, _)| i).collect()
         });

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! input (URL or project file) ─▶ Fetcher::fetch ─▶ Fetched ─▶ extract ─▶ Extracted ─▶ chunk_text ─▶ [Chunk]
+//! [Chunk] ─▶ index_store::open_or_build (MiniLmEmbedder) ─▶ HybridIndex ─▶ search_mmr ─▶ [Hit]
 //! ```
 pub mod cache;
 pub mod chunk;
