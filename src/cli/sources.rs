@@ -105,7 +105,9 @@ fn expand_inputs(inputs: &[String]) -> Result<Vec<String>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::Usage("sources fetch: no sources to fetch".into()));
+        return Err(Error::Usage(
+            "no sources given (URLs, files or a briefs CSV with a `sources` column)".into(),
+        ));
     }
     Ok(out)
 }
