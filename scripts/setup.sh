@@ -7,6 +7,7 @@ source scripts/lib.sh
 
 install_ort
 install_smollm_gguf
+install_minilm
 
 log "building pressgate (release)"
 cargo build --release --quiet

@@ -8,10 +8,12 @@ source scripts/lib.sh
 install_ort
 install_smollm_gguf
 install_sarif_schema
+install_minilm
 
 export PRESSGATE_ORT_LIB="$ORT_LIB"
 export PRESSGATE_SARIF_SCHEMA="$SARIF_SCHEMA"
 export PRESSGATE_TEST_GGUF="$SMOLLM_GGUF"
+export PRESSGATE_EMBED_MODEL="$MINILM_DIR"
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --no-fail-fast --cargo-quiet

@@ -13,6 +13,52 @@ pub enum SourcesCommand {
     /// Fetch sources and show status, size, title and extracted text length.
     #[command(after_help = "Exit codes: 0 all fetched, 1 some failed, 2 usage error.")]
     Fetch(FetchArgs),
+    /// Search the chunks of sources: BM25 fused with embedding similarity, MMR re-ranked.
+    /// The index is stored under the batch directory and reused while sources and model stay
+    /// the same.
+    #[command(
+        after_help = "Exit codes: 0 results printed, 1 some sources failed, 2 usage or setup error."
+    )]
+    Search(SearchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// URLs, project files or briefs CSV files to search.
+    #[arg(long, required = true, num_args = 1.., value_name = "URLS|briefs.csv")]
+    pub sources: Vec<String>,
+    /// The query.
+    pub query: String,
+    /// Number of chunks to show.
+    #[arg(short = 'k', long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+    /// MMR trade-off between relevance (1.0) and diversity (0.0).
+    #[arg(long, value_name = "L", default_value_t = sources::index::DEFAULT_MMR_LAMBDA)]
+    pub lambda: f64,
+    /// Directory of this batch; the index is stored under `BATCH/index/HASH/`.
+    #[arg(long, value_name = "DIR", default_value = ".pressgate/batch")]
+    pub batch_dir: std::path::PathBuf,
+    /// Embedding model directory (model.onnx, tokenizer.json).
+    #[arg(long, value_name = "DIR", env = "PRESSGATE_EMBED_MODEL")]
+    pub embed_model: Option<std::path::PathBuf>,
+    /// BM25 only: no embedding model.
+    #[arg(long)]
+    pub lexical_only: bool,
+    /// auto, cpu, cuda or cuda:N (as for the LLM).
+    #[arg(long, value_name = "DEVICE", default_value = "auto")]
+    pub device: String,
+    /// Threads for the embedding model (default: physical cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Allow private, loopback and link-local addresses.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Neither read nor write the HTTP cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +90,7 @@ pub struct FetchArgs {
 pub fn run(cmd: SourcesCommand) -> Result<i32> {
     match cmd {
         SourcesCommand::Fetch(args) => fetch(args),
+        SourcesCommand::Search(args) => search(args),
     }
 }
 
@@ -58,7 +105,9 @@ fn expand_inputs(inputs: &[String]) -> Result<Vec<String>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::Usage("sources fetch: no sources to fetch".into()));
+        return Err(Error::Usage(
+            "no sources given (URLs, files or a briefs CSV with a `sources` column)".into(),
+        ));
     }
     Ok(out)
 }
@@ -130,6 +179,117 @@ fn fetch(args: FetchArgs) -> Result<i32> {
     } else {
         Ok(exit::OK)
     }
+}
+
+fn search(args: SearchArgs) -> Result<i32> {
+    if args.top == 0 {
+        return Err(Error::Usage("-k/--top must be at least 1".into()));
+    }
+    if !(0.0..=1.0).contains(&args.lambda) {
+        return Err(Error::Usage(format!(
+            "--lambda must be between 0 and 1, not {}",
+            args.lambda
+        )));
+    }
+    let device: crate::llm::runtime::Device = args.device.parse()?;
+    let inputs = expand_inputs(&args.sources)?;
+    let project = crate::config::Config::discover(Path::new("."))?;
+    let defaults = FetchOptions::default();
+    let options = FetchOptions {
+        allow_private: args.allow_private,
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            defaults.cache_dir.clone()
+        },
+        project_root: project.root,
+        ..defaults
+    };
+    let fetcher = Fetcher::new(options).map_err(|e| Error::Other(anyhow::anyhow!(e)))?;
+    let results = fetcher.fetch_all(&inputs, 4, &|_, _| {});
+    let mut failed = 0;
+    let mut chunks = Vec::new();
+    let mut urls = std::collections::HashMap::new();
+    for (input, result) in inputs.iter().zip(results) {
+        match result {
+            Ok(fetched) => {
+                let source = sources::from_fetched(fetched);
+                urls.insert(source.id.clone(), source.fetched.url.clone());
+                chunks.extend(source.chunks());
+            }
+            Err(error) => {
+                failed += 1;
+                eprintln!("warning: {input}: {error}");
+            }
+        }
+    }
+    let embedder = if args.lexical_only {
+        None
+    } else {
+        let dir = args
+            .embed_model
+            .clone()
+            .unwrap_or_else(sources::embed::default_model_dir);
+        Some(sources::MiniLmEmbedder::open(&dir, device, args.threads)?)
+    };
+    let keyed = embedder
+        .as_ref()
+        .map(|e| (e as &dyn sources::Embedder, e.fingerprint()));
+    let (index, reused) = sources::index_store::open_or_build(&args.batch_dir, chunks, keyed)?;
+    if reused {
+        eprintln!("reusing the stored index in {}", args.batch_dir.display());
+    }
+    let hits = index
+        .search_mmr(&args.query, args.top, keyed.map(|(e, _)| e), args.lambda)
+        .map_err(|e| Error::Other(anyhow::anyhow!("search failed: {e}")))?;
+    let rows: Vec<serde_json::Value> = hits
+        .iter()
+        .filter_map(|hit| {
+            let chunk = index.chunks().get(hit.chunk)?;
+            Some(serde_json::json!({
+                "score": hit.score,
+                "bm25_rank": hit.lexical_rank,
+                "vector_rank": hit.dense_rank,
+                "source_id": chunk.source_id,
+                "url": urls.get(&chunk.source_id),
+                "chunk": chunk.index,
+                "span": [chunk.span.start, chunk.span.end],
+                "heading_path": chunk.heading_path,
+                "text": chunk.text,
+            }))
+        })
+        .collect();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| Error::Other(e.into()))?
+        );
+    } else {
+        for (rank, (hit, row)) in hits.iter().zip(&rows).enumerate() {
+            let Some(chunk) = index.chunks().get(hit.chunk) else {
+                continue;
+            };
+            let rank_of = |r: Option<usize>| r.map_or("-".to_string(), |r| r.to_string());
+            println!(
+                "{}. score {:.4} (bm25 #{}, vector #{})  {} [{}..{}]",
+                rank + 1,
+                hit.score,
+                rank_of(hit.lexical_rank),
+                rank_of(hit.dense_rank),
+                row["url"].as_str().unwrap_or(&chunk.source_id),
+                chunk.span.start,
+                chunk.span.end
+            );
+            if !chunk.heading_path.is_empty() {
+                println!("   § {}", chunk.heading_path.join(" › "));
+            }
+            println!("   {}", truncate(&chunk.text.replace('\n', " "), 300));
+        }
+    }
+    if hits.is_empty() {
+        eprintln!("no chunk matches the query");
+    }
+    Ok(if failed > 0 { exit::FINDINGS } else { exit::OK })
 }
 
 /// One line of the result table.

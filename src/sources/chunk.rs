@@ -59,7 +59,7 @@ impl Default for ChunkOptions {
 }
 
 /// One piece of a source's text, the unit of retrieval and citation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Chunk {
     pub source_id: String,
     /// Position among the source's chunks, from 0.

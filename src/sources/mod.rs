@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! input (URL or project file) ─▶ Fetcher::fetch ─▶ Fetched ─▶ extract ─▶ Extracted ─▶ chunk_text ─▶ [Chunk]
+//! [Chunk] ─▶ index_store::open_or_build (MiniLmEmbedder) ─▶ HybridIndex ─▶ search_mmr ─▶ [Hit]
 //! ```
 pub mod cache;
 pub mod chunk;
 pub mod decode;
+pub mod embed;
 pub mod extract;
 pub mod fetch;
 pub mod index;
+pub mod index_store;
 pub mod injection;
 pub mod politeness;
 pub mod retry;
@@ -17,6 +20,7 @@ pub mod robots;
 pub mod safety;
 
 pub use chunk::{chunk_text, Chunk, ChunkOptions, TokenCounter, WordEstimate};
+pub use embed::MiniLmEmbedder;
 pub use extract::{extract_html, extract_markdown, extract_text, Extracted, HeadingMark};
 pub use fetch::{ContentKind, FetchError, FetchOptions, Fetched, Fetcher, Origin};
 pub use index::{Embedder, Hit, HybridIndex};

@@ -1,0 +1,309 @@
+//! Sentence embeddings with an ONNX MiniLM model (all-MiniLM-L6-v2 by default): batched,
+//! dynamically padded, mean-pooled over the attention mask and L2-normalised.
+use super::index::Embedder;
+use crate::error::{Error, Result};
+use crate::llm::runtime::{self, Device, Placement, RuntimeOptions};
+use ort::session::Session;
+use ort::value::{DynValue, Tensor};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+/// Directory name of the default model under `$PRESSGATE_HOME/models`.
+pub const DEFAULT_MODEL_DIR: &str = "all-minilm-l6-v2";
+/// Longest input in tokens; MiniLM was trained on 256-token windows, longer text is cut.
+pub const MAX_TOKENS: usize = 256;
+/// Texts per model run: large enough to amortise the call, small enough to bound memory.
+const BATCH_SIZE: usize = 32;
+
+/// The embedding model directory: `$PRESSGATE_EMBED_MODEL`, else the data-dir default.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PRESSGATE_EMBED_MODEL").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    runtime::data_dir().join("models").join(DEFAULT_MODEL_DIR)
+}
+
+/// A MiniLM-style sentence encoder (`model.onnx` + `tokenizer.json` in one directory).
+pub struct MiniLmEmbedder {
+    // `Session::run` needs `&mut`; the lock lets one embedder serve `&self` callers.
+    session: Mutex<Session>,
+    tokenizer: Tokenizer,
+    wants_token_type_ids: bool,
+    output_name: String,
+    placement: Placement,
+    /// Identifies the model for index caches: changes when the weights change.
+    fingerprint: String,
+}
+
+fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
+    Error::Other(anyhow::anyhow!("{context}: {e}"))
+}
+
+impl MiniLmEmbedder {
+    /// Load the model in `dir` on `device` with `threads` intra-op threads (`None`: physical
+    /// cores). ONNX Runtime is found as for the LLM (`PRESSGATE_ORT_LIB`, data dir).
+    pub fn open(dir: &Path, device: Device, threads: Option<usize>) -> Result<Self> {
+        let model_file = dir.join("model.onnx");
+        let tokenizer_file = dir.join("tokenizer.json");
+        for file in [&model_file, &tokenizer_file] {
+            if !file.is_file() {
+                return Err(Error::Setup {
+                    message: format!("embedding model file missing: {}", file.display()),
+                    hint: "run scripts/setup.sh to install the embedding model, or set PRESSGATE_EMBED_MODEL".into(),
+                });
+            }
+        }
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_file)
+            .map_err(|e| Error::input(&tokenizer_file, format!("cannot read tokenizer: {e}")))?;
+        // The shipped tokenizer pads every input to a fixed 128; pad per batch instead.
+        let pad = tokenizer.get_padding().cloned().unwrap_or_default();
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..pad
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|e| Error::input(&tokenizer_file, format!("cannot set truncation: {e}")))?;
+
+        let options = RuntimeOptions {
+            ort_lib: None,
+            device,
+            intra_threads: threads,
+        };
+        let env = runtime::environment(None)?;
+        let (mut builder, placement) = runtime::session_builder(&env, &options)?;
+        let session = builder.commit_from_file(&model_file).map_err(|e| {
+            Error::input(
+                &model_file,
+                format!("ONNX Runtime cannot load the model: {e}"),
+            )
+        })?;
+        let input_names: Vec<String> = session
+            .inputs()
+            .iter()
+            .map(|i| i.name().to_string())
+            .collect();
+        for required in ["input_ids", "attention_mask"] {
+            if !input_names.iter().any(|n| n == required) {
+                return Err(Error::input(
+                    &model_file,
+                    format!("not a sentence encoder: no `{required}` input (has {input_names:?})"),
+                ));
+            }
+        }
+        let wants_token_type_ids = input_names.iter().any(|n| n == "token_type_ids");
+        let output_name = session
+            .outputs()
+            .first()
+            .map(|o| o.name().to_string())
+            .ok_or_else(|| Error::input(&model_file, "the model has no outputs"))?;
+        let fingerprint = fingerprint(&model_file, &tokenizer_file)?;
+        Ok(MiniLmEmbedder {
+            session: Mutex::new(session),
+            tokenizer,
+            wants_token_type_ids,
+            output_name,
+            placement,
+            fingerprint,
+        })
+    }
+
+    /// Where the session runs.
+    pub fn placement(&self) -> Placement {
+        self.placement
+    }
+
+    /// A short id of the weights and tokenizer, for cache keys.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Unit-length vectors for `texts`, in input order.
+    pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        // Sorting by length puts similar lengths in one batch, so little padding is run.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(BATCH_SIZE) {
+            let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
+            let vectors = self.embed_batch(&batch_texts)?;
+            for (&i, vector) in batch.iter().zip(vectors) {
+                out[i] = vector;
+            }
+        }
+        Ok(out)
+    }
+
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| ort_err("cannot tokenize", e))?;
+        let rows = encodings.len();
+        let seq = encodings.first().map_or(0, |e| e.get_ids().len());
+        if rows == 0 || seq == 0 {
+            return Ok(vec![Vec::new(); rows]);
+        }
+        let mut ids = Vec::with_capacity(rows * seq);
+        let mut mask = Vec::with_capacity(rows * seq);
+        let mut type_ids = Vec::with_capacity(rows * seq);
+        for encoding in &encodings {
+            if encoding.get_ids().len() != seq {
+                return Err(ort_err("tokenizer did not pad the batch", seq));
+            }
+            ids.extend(encoding.get_ids().iter().map(|&t| i64::from(t)));
+            mask.extend(encoding.get_attention_mask().iter().map(|&m| i64::from(m)));
+            type_ids.extend(encoding.get_type_ids().iter().map(|&t| i64::from(t)));
+        }
+        let tensor = |data: Vec<i64>| -> Result<DynValue> {
+            Tensor::<i64>::from_array(([rows, seq], data))
+                .map(|t| t.into_dyn())
+                .map_err(|e| ort_err("cannot create an input tensor", e))
+        };
+        let mut inputs: Vec<(String, DynValue)> = vec![
+            ("input_ids".into(), tensor(ids)?),
+            ("attention_mask".into(), tensor(mask.clone())?),
+        ];
+        if self.wants_token_type_ids {
+            inputs.push(("token_type_ids".into(), tensor(type_ids)?));
+        }
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let outputs = session
+            .run(inputs)
+            .map_err(|e| ort_err("ONNX Runtime failed to run the embedding model", e))?;
+        let value = outputs
+            .get(&self.output_name)
+            .ok_or_else(|| ort_err("embedding output missing", &self.output_name))?;
+        let (shape, data) = value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| ort_err("embedding output is not a float tensor", e))?;
+        match shape.len() {
+            // Token states [batch, seq, dim]: the model leaves pooling to us.
+            3 => {
+                let dim = shape[2].max(0) as usize;
+                if dim == 0 || data.len() != rows * seq * dim {
+                    return Err(ort_err("unexpected embedding shape", format!("{shape:?}")));
+                }
+                Ok((0..rows)
+                    .map(|r| {
+                        let states = &data[r * seq * dim..(r + 1) * seq * dim];
+                        normalised(mean_pool(states, &mask[r * seq..(r + 1) * seq], dim))
+                    })
+                    .collect())
+            }
+            // Already pooled [batch, dim].
+            2 => {
+                let dim = shape[1].max(0) as usize;
+                if dim == 0 || data.len() != rows * dim {
+                    return Err(ort_err("unexpected embedding shape", format!("{shape:?}")));
+                }
+                Ok(data.chunks(dim).map(|v| normalised(v.to_vec())).collect())
+            }
+            _ => Err(ort_err("unexpected embedding shape", format!("{shape:?}"))),
+        }
+    }
+}
+
+impl Embedder for MiniLmEmbedder {
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        self.embed_texts(texts).map_err(|e| e.to_string())
+    }
+}
+
+/// Average of the token states where the mask is set (padding must not dilute the mean).
+pub fn mean_pool(states: &[f32], mask: &[i64], dim: usize) -> Vec<f32> {
+    let mut sum = vec![0.0f32; dim];
+    let mut count = 0.0f32;
+    for (token, &m) in states.chunks(dim).zip(mask) {
+        if m != 0 {
+            for (s, x) in sum.iter_mut().zip(token) {
+                *s += x;
+            }
+            count += 1.0;
+        }
+    }
+    if count > 0.0 {
+        for s in &mut sum {
+            *s /= count;
+        }
+    }
+    sum
+}
+
+/// `v` scaled to unit length (a zero vector stays zero).
+pub fn normalised(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 1e-12 {
+        for x in &mut v {
+            *x /= norm;
+        }
+    }
+    v
+}
+
+/// Hash of the model and tokenizer files: sha256 of the sizes and the tokenizer bytes, and
+/// of the model's first and last MiB (hashing 20+ MB of weights on every open is wasteful).
+fn fingerprint(model_file: &Path, tokenizer_file: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Read, Seek, SeekFrom};
+    const WINDOW: u64 = 1 << 20;
+    let mut hasher = Sha256::new();
+    let tokenizer =
+        std::fs::read(tokenizer_file).map_err(|e| Error::input(tokenizer_file, e.to_string()))?;
+    hasher.update(&tokenizer);
+    let mut file =
+        std::fs::File::open(model_file).map_err(|e| Error::input(model_file, e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::input(model_file, e.to_string()))?
+        .len();
+    hasher.update(len.to_le_bytes());
+    let mut buf = Vec::new();
+    (&mut file)
+        .take(WINDOW)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::input(model_file, e.to_string()))?;
+    if len > WINDOW {
+        file.seek(SeekFrom::Start(len.saturating_sub(WINDOW).max(WINDOW)))
+            .map_err(|e| Error::input(model_file, e.to_string()))?;
+        file.read_to_end(&mut buf)
+            .map_err(|e| Error::input(model_file, e.to_string()))?;
+    }
+    hasher.update(&buf);
+    Ok(hex::encode(&hasher.finalize()[..8]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_pool_ignores_padding() {
+        // Two real tokens and one padding token with large values.
+        let states = [1.0, 2.0, 3.0, 4.0, 100.0, 100.0];
+        let pooled = mean_pool(&states, &[1, 1, 0], 2);
+        assert_eq!(pooled, vec![2.0, 3.0]);
+        assert_eq!(mean_pool(&states, &[0, 0, 0], 2), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn normalised_has_unit_length() {
+        let v = normalised(vec![3.0, 4.0]);
+        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+        assert_eq!(normalised(vec![0.0, 0.0]), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn missing_model_is_a_setup_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = MiniLmEmbedder::open(dir.path(), Device::Cpu, Some(1)).err();
+        assert!(matches!(err, Some(Error::Setup { .. })));
+    }
+}
