@@ -16,8 +16,8 @@ export PRESSGATE_TEST_GGUF="$SMOLLM_GGUF"
 export PRESSGATE_EMBED_MODEL="$MINILM_DIR"
 
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --no-fail-fast --cargo-quiet
-  cargo test --doc --quiet
+  cargo nextest run --no-fail-fast --cargo-quiet --cargo-profile ci
+  cargo test --doc --quiet --profile ci
 else
-  cargo test --no-fail-fast
+  cargo test --no-fail-fast --profile ci
 fi
