@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# LLM generation benchmark: pressgate against onnxruntime-genai and llama.cpp on the default
+# model (SmolLM2-135M-Instruct), same prompt, greedy, 2 threads, median of 3 runs.
+# Prints a table and rewrites the <!-- llm --> section of docs/benchmarks.md.
+#
+# Re-runnable: the venv, peers and model folders in bench/work/ are made once and reused.
+# Environment:
+#   PRESSGATE_BIN      use this binary instead of `cargo build --release`
+#   BENCH_PROMPT       user message (default asks for a long answer)
+#   BENCH_MAX_NEW      new tokens per run (default 128)
+#   BENCH_THREADS      threads for every engine (default 2)
+#   BENCH_REPEATS      runs per engine (default 3)
+#   BENCH_SKIP_LLAMACPP=1  do not try to build llama-cpp-python
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK="$ROOT/bench/work"
+VENV="$WORK/venv"
+PY="$VENV/bin/python"
+DATA="${PRESSGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/pressgate}"
+GGUF="$DATA/downloads/SmolLM2-135M-Instruct.Q4_1.gguf"
+ORT_GENAI_VERSION="0.18.0"
+LLAMA_CPP_PYTHON_VERSION="0.3.36"
+PROMPT="${BENCH_PROMPT:-Write a detailed, step-by-step guide to baking sourdough bread at home, covering the starter, mixing, folding, shaping, proofing and baking.}"
+MAX_NEW="${BENCH_MAX_NEW:-128}"
+THREADS="${BENCH_THREADS:-2}"
+REPEATS="${BENCH_REPEATS:-3}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+mkdir -p "$WORK/models" "$WORK/logs"
+
+# /usr/bin/time -v gives peak RSS; the shell builtin does not.
+if ! [ -x /usr/bin/time ]; then
+    log "installing GNU time"
+    apt-get install -y time >/dev/null
+fi
+
+if ! [ -f "$GGUF" ]; then
+    echo "missing $GGUF (run scripts/setup.sh)" >&2
+    exit 2
+fi
+
+# --- peers in a venv ------------------------------------------------------------------------
+if ! [ -x "$PY" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+fi
+installed_version() { "$VENV/bin/pip" show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
+
+if [ "$(installed_version onnxruntime-genai)" != "$ORT_GENAI_VERSION" ]; then
+    log "installing onnxruntime-genai==$ORT_GENAI_VERSION"
+    "$VENV/bin/pip" install -q "onnxruntime-genai==$ORT_GENAI_VERSION"
+fi
+
+# llama-cpp-python compiles llama.cpp from source (CPU only); a failed build is recorded and
+# the benchmark goes on without it.
+LLAMACPP_ERROR=""
+if [ "$(installed_version llama-cpp-python)" != "$LLAMA_CPP_PYTHON_VERSION" ]; then
+    if [ "${BENCH_SKIP_LLAMACPP:-0}" = 1 ]; then
+        LLAMACPP_ERROR="llama-cpp-python not installed (BENCH_SKIP_LLAMACPP=1)"
+    else
+        log "building llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION from source (can take 20+ minutes)"
+        if ! CMAKE_ARGS="-DGGML_NATIVE=ON -DGGML_CUDA=OFF -DGGML_BLAS=OFF -DGGML_OPENMP=ON -DLLAMA_CURL=OFF" \
+            timeout 2400 "$VENV/bin/pip" install -v "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" \
+            >"$WORK/logs/llama-cpp-python-build.log" 2>&1; then
+            LLAMACPP_ERROR="llama-cpp-python $LLAMA_CPP_PYTHON_VERSION failed to build: $(tail -n 1 "$WORK/logs/llama-cpp-python-build.log")"
+            log "$LLAMACPP_ERROR"
+        fi
+    fi
+fi
+
+# --- pressgate and its model folders ----------------------------------------------------------
+if [ -n "${PRESSGATE_BIN:-}" ]; then
+    BIN="$PRESSGATE_BIN"
+else
+    log "cargo build --release"
+    (cd "$ROOT" && cargo build --release --quiet)
+    BIN="$ROOT/target/release/pressgate"
+fi
+
+import_folder() { # quant
+    local dir="$WORK/models/smollm2-135m-$1"
+    # A folder from an older importer is rebuilt: the binary is newer than its graph.
+    if ! [ -f "$dir/genai_config.json" ] || [ "$BIN" -nt "$dir/model.onnx" ]; then
+        log "importing $1 folder"
+        "$BIN" model import "$GGUF" --out "$dir" --quant "$1" --force >&2
+    fi
+    echo "$dir"
+}
+INT4="$(import_folder int4)"
+INT8="$(import_folder int8)"
+
+# --- versions and the run ---------------------------------------------------------------------
+ORT_LIB_VERSION="$(ls "$DATA"/runtime 2>/dev/null | sed -n 's/^onnxruntime-//p' | tail -n 1)"
+VERSIONS="$("$PY" - "$("$BIN" --version)" "$(git -C "$ROOT" rev-parse --short HEAD)" "${ORT_LIB_VERSION:-?}" <<'EOF'
+import json, sys
+from importlib import metadata
+def version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+print(json.dumps({
+    "pressgate": f"{sys.argv[1].split()[-1]} ({sys.argv[2]}, release build)",
+    "ONNX Runtime (pressgate)": sys.argv[3],
+    "onnxruntime-genai": version("onnxruntime-genai"),
+    "onnxruntime (genai's)": version("onnxruntime"),
+    "llama-cpp-python": version("llama-cpp-python"),
+    "Python": sys.version.split()[0],
+}))
+EOF
+)"
+
+"$PY" "$ROOT/bench/llm_bench.py" \
+    --pressgate "$BIN" --python "$PY" \
+    --int4 "$INT4" --int8 "$INT8" --gguf "$GGUF" \
+    --llamacpp-error "$LLAMACPP_ERROR" \
+    --prompt "$PROMPT" --max-new-tokens "$MAX_NEW" --threads "$THREADS" --repeats "$REPEATS" \
+    --results "$WORK/results" --docs "$ROOT/docs/benchmarks.md" \
+    --versions "$VERSIONS"
