@@ -65,7 +65,7 @@ def run_ortgenai(args) -> dict:
     config.clear_providers()
     model = og.Model(config)
     tokenizer = og.Tokenizer(model)
-    ids = list(tokenizer.encode(chat_prompt(args.prompt)))
+    ids = [int(t) for t in tokenizer.encode(chat_prompt(args.prompt))]
     eos = model_eos_ids(args.model)
 
     params = og.GeneratorParams(model)
