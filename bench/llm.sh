@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LLM generation benchmark: pressgate against onnxruntime-genai and llama.cpp on the default
-# model (SmolLM2-135M-Instruct), same prompt, greedy, 2 threads, median of 3 runs.
+# model (SmolLM2-135M-Instruct), same prompt, greedy, 2 threads pinned to 2 CPUs, median of 3 runs.
 # Prints a table and rewrites the <!-- llm --> section of docs/benchmarks.md.
 #
 # Re-runnable: the venv, peers and model folders in bench/work/ are made once and reused.
@@ -14,19 +14,19 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 WORK="$ROOT/bench/work"
 VENV="$WORK/venv"
 PY="$VENV/bin/python"
-DATA="${PRESSGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/pressgate}"
-GGUF="$DATA/downloads/SmolLM2-135M-Instruct.Q4_1.gguf"
 ORT_GENAI_VERSION="0.18.0"
 LLAMA_CPP_PYTHON_VERSION="0.3.36"
 PROMPT="${BENCH_PROMPT:-Write a detailed, step-by-step guide to baking sourdough bread at home, covering the starter, mixing, folding, shaping, proofing and baking.}"
 MAX_NEW="${BENCH_MAX_NEW:-128}"
 THREADS="${BENCH_THREADS:-2}"
 REPEATS="${BENCH_REPEATS:-3}"
-
-log() { printf '==> %s\n' "$*" >&2; }
+# Every engine is pinned to the same first $THREADS CPUs.
+CPUS="0-$((THREADS - 1))"
 
 mkdir -p "$WORK/models" "$WORK/logs"
 
@@ -35,11 +35,9 @@ if ! [ -x /usr/bin/time ]; then
     log "installing GNU time"
     apt-get install -y time >/dev/null
 fi
-
-if ! [ -f "$GGUF" ]; then
-    echo "missing $GGUF (run scripts/setup.sh)" >&2
-    exit 2
-fi
+install_ort
+install_smollm_gguf
+GGUF="$SMOLLM_GGUF"
 
 # --- peers in a venv ------------------------------------------------------------------------
 if ! [ -x "$PY" ]; then
@@ -92,8 +90,7 @@ INT4="$(import_folder int4)"
 INT8="$(import_folder int8)"
 
 # --- versions and the run ---------------------------------------------------------------------
-ORT_LIB_VERSION="$(ls "$DATA"/runtime 2>/dev/null | sed -n 's/^onnxruntime-//p' | tail -n 1)"
-VERSIONS="$("$PY" - "$("$BIN" --version)" "$(git -C "$ROOT" rev-parse --short HEAD)" "${ORT_LIB_VERSION:-?}" <<'EOF'
+VERSIONS="$("$PY" - "$("$BIN" --version)" "$(git -C "$ROOT" rev-parse --short HEAD)" "$ORT_VERSION" <<'EOF'
 import json, sys
 from importlib import metadata
 def version(name):
@@ -116,6 +113,7 @@ EOF
     --pressgate "$BIN" --python "$PY" \
     --int4 "$INT4" --int8 "$INT8" --gguf "$GGUF" \
     --llamacpp-error "$LLAMACPP_ERROR" \
+    --cpus "$CPUS" --ort-lib "$ORT_LIB" \
     --prompt "$PROMPT" --max-new-tokens "$MAX_NEW" --threads "$THREADS" --repeats "$REPEATS" \
     --results "$WORK/results" --docs "$ROOT/docs/benchmarks.md" \
     --versions "$VERSIONS"

@@ -4,6 +4,7 @@ mod llm_support;
 use llm_support::{
     argmax, max_abs_diff, runtime_available, tiny_config, QuantRounded, RandomLlama,
 };
+use pressgate::llm::import::graph::Int8Kernel;
 use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
 use pressgate::llm::reference::ReferenceModel;
 use pressgate::llm::runtime::{Device, RuntimeOptions};
@@ -45,17 +46,19 @@ fn prefill_then_steps_match_reference(attention_bias: bool, quant: Quant, tolera
 /// exact for int4 (f32 activations, `accuracy_level` 0); int8 still quantizes activations at
 /// run time, so it gets a small tolerance. An untied head keeps the two roundings of the
 /// embedding (fp16 lookup, block-quantized head) apart.
-fn quantized_layout_matches_reference(quant: Quant, tolerance: f32) {
+fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, tolerance: f32) {
     let mut config = tiny_config(false);
     config.tie_word_embeddings = false;
     let weights = RandomLlama::new(config, 5);
     let rounded = QuantRounded {
         inner: &weights,
         quant,
+        per_channel_int8: kernel == Int8Kernel::DynamicQuantizeMatMul,
     };
     let options = GraphOptions {
-        quant,
         accuracy_level: 0,
+        int8_kernel: kernel,
+        ..GraphOptions::new(quant)
     };
     compare_with_reference(&weights, &rounded, options, tolerance);
 }
@@ -116,13 +119,18 @@ fn fp32_logits_match_reference_with_attention_bias() {
 }
 
 #[test]
+fn int8_matmulnbits_layout_matches_reference_exactly() {
+    quantized_layout_matches_reference(Quant::Int8, Int8Kernel::MatMulNBits, 1e-3);
+}
+
+#[test]
 fn int8_per_channel_layout_matches_reference() {
-    quantized_layout_matches_reference(Quant::Int8, 0.05);
+    quantized_layout_matches_reference(Quant::Int8, Int8Kernel::DynamicQuantizeMatMul, 0.05);
 }
 
 #[test]
 fn int4_matmulnbits_layout_matches_reference_exactly() {
-    quantized_layout_matches_reference(Quant::Int4, 1e-3);
+    quantized_layout_matches_reference(Quant::Int4, Int8Kernel::MatMulNBits, 1e-3);
 }
 
 #[test]
@@ -183,4 +191,184 @@ fn context_overflow_is_a_clear_error() {
         err.is_some_and(|m| m.contains("context length of 128")),
         "expected a context error"
     );
+}
+
+/// Token i decodes to "<i>" so stop strings and streaming can be checked without a tokenizer.
+struct AngleIds;
+
+impl pressgate::llm::generate::TokenText for AngleIds {
+    fn decode_tokens(&self, ids: &[u32]) -> pressgate::Result<String> {
+        Ok(ids.iter().map(|i| format!("<{i}>")).collect())
+    }
+}
+
+mod generation {
+    use super::*;
+    use pressgate::llm::generate::{generate, ContextPolicy, GenerationParams, StopReason};
+    use pressgate::llm::sampling::SamplingParams;
+    use std::ops::ControlFlow;
+    use std::sync::atomic::AtomicBool;
+
+    fn setup() -> Option<(tempfile::TempDir, DecoderSession)> {
+        if !runtime_available() {
+            return None;
+        }
+        let weights = RandomLlama::new(tiny_config(false), 21);
+        Some(export(&weights, Quant::Fp32))
+    }
+
+    fn run(
+        session: &mut DecoderSession,
+        params: &GenerationParams,
+        cancel: Option<&AtomicBool>,
+        limit: Option<usize>,
+    ) -> (pressgate::llm::generate::Generation, String) {
+        let mut streamed = String::new();
+        let mut pieces = 0;
+        let generation = generate(
+            session,
+            &AngleIds,
+            &PROMPT,
+            params,
+            &mut |piece| {
+                streamed.push_str(piece);
+                pieces += 1;
+                match limit {
+                    Some(n) if pieces >= n => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                }
+            },
+            cancel,
+        )
+        .expect("generate");
+        (generation, streamed)
+    }
+
+    #[test]
+    fn greedy_generation_streams_the_same_text_and_counts_tokens() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let params = GenerationParams {
+            max_new_tokens: 6,
+            ..Default::default()
+        };
+        let (generation, streamed) = run(&mut session, &params, None, None);
+        assert_eq!(generation.stop_reason, StopReason::MaxNewTokens);
+        assert_eq!(generation.tokens.len(), 6);
+        assert_eq!(generation.stats.prompt_tokens, PROMPT.len());
+        assert_eq!(generation.stats.generated_tokens, 6);
+        assert_eq!(streamed, generation.text);
+        // The first token equals the argmax of a plain forward pass.
+        let (logits, _) = session
+            .forward(&PROMPT, session.empty_cache().expect("cache"))
+            .expect("forward");
+        assert_eq!(generation.tokens[0], argmax(logits.last()));
+    }
+
+    #[test]
+    fn eos_stop_string_callback_and_cancellation_end_generation() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let base = GenerationParams {
+            max_new_tokens: 6,
+            ..Default::default()
+        };
+        let (greedy, _) = run(&mut session, &base, None, None);
+        let first = greedy.tokens[0];
+
+        let eos = GenerationParams {
+            eos_token_ids: vec![first],
+            ..base.clone()
+        };
+        let (generation, _) = run(&mut session, &eos, None, None);
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Eos, 0)
+        );
+
+        let second = format!("<{}>", greedy.tokens[1]);
+        let before_stop = greedy
+            .text
+            .find(&second)
+            .map(|at| greedy.text[..at].to_string());
+        let stop = GenerationParams {
+            stop_strings: vec![second],
+            ..base.clone()
+        };
+        let (generation, streamed) = run(&mut session, &stop, None, None);
+        assert_eq!(generation.stop_reason, StopReason::StopString);
+        assert_eq!(Some(streamed), before_stop);
+
+        let (generation, _) = run(&mut session, &base, None, Some(2));
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Callback, 2)
+        );
+
+        let cancel = AtomicBool::new(true);
+        let (generation, _) = run(&mut session, &base, Some(&cancel), None);
+        assert_eq!(
+            (generation.stop_reason, generation.tokens.len()),
+            (StopReason::Cancelled, 0)
+        );
+    }
+
+    #[test]
+    fn seeded_sampling_repeats_and_long_prompts_follow_the_policy() {
+        let Some((_dir, mut session)) = setup() else {
+            return;
+        };
+        let sampled = |seed| GenerationParams {
+            max_new_tokens: 8,
+            sampling: SamplingParams {
+                temperature: 1.0,
+                top_p: 0.95,
+                seed,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (a, _) = run(&mut session, &sampled(5), None, None);
+        let (b, _) = run(&mut session, &sampled(5), None, None);
+        assert_eq!(a.tokens, b.tokens);
+
+        let long: Vec<u32> = (0..200).map(|i| i % 300).collect();
+        let strict = GenerationParams {
+            max_new_tokens: 4,
+            ..Default::default()
+        };
+        let err = generate(
+            &mut session,
+            &AngleIds,
+            &long,
+            &strict,
+            &mut |_| ControlFlow::Continue(()),
+            None,
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            err.is_some_and(|m| m.contains("200 tokens") && m.contains("context length is 128"))
+        );
+        let truncate = GenerationParams {
+            context_policy: ContextPolicy::TruncateStart,
+            ..strict
+        };
+        let generation = generate(
+            &mut session,
+            &AngleIds,
+            &long,
+            &truncate,
+            &mut |_| ControlFlow::Continue(()),
+            None,
+        )
+        .expect("truncated generation");
+        assert_eq!(
+            generation.stats.prompt_tokens + generation.stats.truncated_tokens,
+            200
+        );
+        assert!(generation.stats.prompt_tokens + 4 <= 128);
+    }
 }

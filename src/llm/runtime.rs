@@ -171,8 +171,19 @@ pub enum Placement {
     Cuda(i32),
 }
 
-fn ort_error<T>(context: &str, e: impl std::fmt::Display) -> Result<T> {
-    Err(Error::Other(anyhow::anyhow!("{context}: {e}")))
+/// A fresh CPU-configured builder: optimisation level and thread counts.
+fn configured_builder(
+    env: &Environment,
+    threads: usize,
+) -> std::result::Result<SessionBuilder, String> {
+    let builder = ort::session::Session::builder(env).map_err(|e| e.to_string())?;
+    let builder = builder
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(|e| e.to_string())?;
+    let builder = builder
+        .with_intra_threads(threads)
+        .map_err(|e| e.to_string())?;
+    builder.with_inter_threads(1).map_err(|e| e.to_string())
 }
 
 /// A session builder with threads and optimisation set, and the device registered.
@@ -181,18 +192,11 @@ pub fn session_builder(
     options: &RuntimeOptions,
 ) -> Result<(SessionBuilder, Placement)> {
     let threads = options.intra_threads.unwrap_or_else(physical_cores).max(1);
-    let builder = match ort::session::Session::builder(env) {
-        Ok(b) => b,
-        Err(e) => return ort_error("cannot create an ONNX Runtime session", e),
-    };
-    let builder = builder
-        .with_optimization_level(GraphOptimizationLevel::All)
-        .and_then(|b| b.with_intra_threads(threads))
-        .and_then(|b| b.with_inter_threads(1));
-    let builder = match builder {
-        Ok(b) => b,
-        Err(e) => return ort_error("cannot configure the ONNX Runtime session", e),
-    };
+    let builder = configured_builder(env, threads).map_err(|e| {
+        Error::Other(anyhow::anyhow!(
+            "cannot configure an ONNX Runtime session: {e}"
+        ))
+    })?;
     match options.device {
         Device::Cpu => Ok((builder, Placement::Cpu)),
         Device::Cuda(ordinal) => register_cuda(builder, ordinal).map_err(|reason| Error::Setup {
@@ -200,8 +204,9 @@ pub fn session_builder(
             hint: "use --device cpu, or build with `--features cuda` and install onnxruntime-gpu with CUDA 13 and cuDNN 9".into(),
         }),
         Device::Auto => {
-            // The failed registration consumed the builder, so a fresh one is made for the CPU.
-            match register_cuda_probe(env, options, threads) {
+            // A failed registration consumes its builder, so CUDA is tried on a second one.
+            let attempt = configured_builder(env, threads).and_then(|b| register_cuda(b, 0));
+            match attempt {
                 Ok(pair) => Ok(pair),
                 Err(reason) => {
                     warn_once(&format!("CUDA unavailable ({reason}); running on CPU"));
@@ -210,19 +215,6 @@ pub fn session_builder(
             }
         }
     }
-}
-
-fn register_cuda_probe(
-    env: &Environment,
-    _options: &RuntimeOptions,
-    threads: usize,
-) -> std::result::Result<(SessionBuilder, Placement), String> {
-    let builder = ort::session::Session::builder(env)
-        .map_err(|e| e.to_string())?
-        .with_optimization_level(GraphOptimizationLevel::All)
-        .and_then(|b| b.with_intra_threads(threads))
-        .map_err(|e| e.to_string())?;
-    register_cuda(builder, 0)
 }
 
 #[cfg(feature = "cuda")]

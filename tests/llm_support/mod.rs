@@ -124,6 +124,8 @@ pub fn argmax(values: &[f32]) -> u32 {
 pub struct QuantRounded<'a> {
     pub inner: &'a dyn WeightSource,
     pub quant: pressgate::llm::import::Quant,
+    /// int8 as per-channel DynamicQuantizeMatMul instead of 8-bit MatMulNBits blocks.
+    pub per_channel_int8: bool,
 }
 
 impl WeightSource for QuantRounded<'_> {
@@ -142,9 +144,10 @@ impl WeightSource for QuantRounded<'_> {
         } else if tensor.shape.len() == 2 {
             use pressgate::llm::import::quant;
             let (n, k) = (tensor.shape[0], tensor.shape[1]);
-            tensor.data = match self.quant.block_bits() {
-                Some(bits) => quant::quantize_blocks(&tensor.data, n, k, bits)?.dequantize(),
-                None => quant::quantize_per_channel_i8(&tensor.data, n, k)?.dequantize(),
+            tensor.data = match (self.quant.block_bits(), self.per_channel_int8) {
+                (Some(bits), _) => quant::quantize_blocks(&tensor.data, n, k, bits)?.dequantize(),
+                (None, true) => quant::quantize_per_channel_i8(&tensor.data, n, k)?.dequantize(),
+                (None, false) => quant::quantize_blocks(&tensor.data, n, k, 8)?.dequantize(),
             };
         }
         Ok(tensor)

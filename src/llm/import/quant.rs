@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 /// Inputs per quantization block (MatMulNBits `block_size`).
 pub const BLOCK_SIZE: usize = 32;
+/// MatMulNBits' implied zero point for 8 bits when the graph gives none.
+pub const DEFAULT_ZERO_POINT_8BIT: u8 = 128;
 
 /// How linear-layer weights are stored in the exported graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -26,8 +28,8 @@ impl Quant {
             Quant::Fp32 => "fp32",
         }
     }
-    /// Bits per weight for MatMulNBits (int4 only: ONNX Runtime 1.32's 8-bit MatMulNBits is
-    /// either very slow or, with int8 activations, wrong on SmolLM2); `None` otherwise.
+    /// Bits per weight for MatMulNBits blocks when the encoding always uses them (int4); int8
+    /// depends on [`crate::llm::import::graph::Int8Kernel`].
     pub fn block_bits(self) -> Option<usize> {
         match self {
             Quant::Int4 => Some(4),
@@ -106,8 +108,16 @@ pub fn quantize_blocks(data: &[f32], n: usize, k: usize, bits: usize) -> Result<
             let values = &row_data[start..end];
             let min = values.iter().copied().fold(0f32, f32::min);
             let max = values.iter().copied().fold(0f32, f32::max);
-            let scale = if max > min { (max - min) / levels } else { 1.0 };
-            let zero_point = (-min / scale).round().clamp(0.0, levels) as u8;
+            let (scale, zero_point) = if bits == 8 {
+                // Symmetric around MatMulNBits' implied 8-bit zero point, so the graph
+                // passes no zero points.
+                let absmax = max.max(-min);
+                let scale = if absmax > 0.0 { absmax / 127.0 } else { 1.0 };
+                (scale, DEFAULT_ZERO_POINT_8BIT)
+            } else {
+                let scale = if max > min { (max - min) / levels } else { 1.0 };
+                (scale, (-min / scale).round().clamp(0.0, levels) as u8)
+            };
             codes.fill(zero_point);
             for (code, &value) in codes.iter_mut().zip(values) {
                 *code = (value / scale + f32::from(zero_point))
