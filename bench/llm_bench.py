@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -238,20 +239,25 @@ def main() -> int:
     p.add_argument("--prompt", required=True)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--cpus", default="", help="taskset CPU list every engine is pinned to")
+    p.add_argument("--ort-lib", default="", help="ONNX Runtime library for pressgate")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--results", required=True)
     p.add_argument("--docs", required=True)
     p.add_argument("--versions", default="{}", help="JSON object of component versions")
     a = p.parse_args()
 
+    pin = ["taskset", "-c", a.cpus] if a.cpus and shutil.which("taskset") else []
+
     def pressgate(folder):
-        return [a.pressgate, "model", "run", folder, "--prompt", a.prompt,
-                "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads),
-                "--device", "cpu", "--temperature", "0", "--seed", "0"]
+        ort = ["--ort-lib", a.ort_lib] if a.ort_lib else []
+        return pin + [a.pressgate, "model", "run", folder, "--prompt", a.prompt,
+                      "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads),
+                      "--device", "cpu", "--temperature", "0", "--seed", "0"] + ort
 
     def peer(engine, model):
-        return [a.python, str(PEERS), engine, "--model", model, "--prompt", a.prompt,
-                "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads)]
+        return pin + [a.python, str(PEERS), engine, "--model", model, "--prompt", a.prompt,
+                      "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads)]
 
     configs = [
         Config("pg-int4", "pressgate", "int4 (MatMulNBits from Q4_1)", a.int4, pressgate(a.int4)),
@@ -296,7 +302,8 @@ def main() -> int:
             "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
             "",
             f"Model SmolLM2-135M-Instruct; prompt {json.dumps(a.prompt)} in its chat template; "
-            f"greedy, {a.max_new_tokens} new tokens, {a.threads} threads, median of {a.repeats} runs. "
+            f"greedy, {a.max_new_tokens} new tokens, {a.threads} threads"
+            f"{' pinned to CPUs ' + a.cpus if pin else ''}, median of {a.repeats} runs. "
             "onnxruntime-genai and llama.cpp suppress EOS so they always produce the full budget; "
             "pressgate cannot, so the prompt asks for a long answer (see the generated-token column). "
             "Prefill = one forward pass over the prompt; first token = prefill + choosing the first token; "
@@ -318,7 +325,8 @@ def main() -> int:
             "as stored: Q4_1 (block 32, float min) for attention/FFN and Q8_0 for the tied "
             "embedding/LM head. So both are ~4-bit with the same block size, but pressgate's LM head is "
             "4-bit where llama.cpp's is 8-bit, and the block codes are not bit-identical. The int8 folder "
-            "is per-channel int8 (DynamicQuantizeMatMul) and has no llama.cpp counterpart here.",
+            "(what `model install` makes) re-quantizes the same weights to 8 bits and has no llama.cpp "
+            "counterpart here, since the only GGUF is Q4_1.",
             "",
             "Correctness (greedy text of the first run):",
             "",
