@@ -123,8 +123,12 @@ def run_llamacpp(args) -> dict:
     ids = llm.tokenize(chat_prompt(args.prompt).encode("utf-8"), add_bos=False, special=True)
     eos = llm.token_eos()
 
+    n_vocab = llm.n_vocab()
+
     def greedy() -> int:
-        logits = np.array(llm.scores[llm.n_tokens - 1], copy=True)
+        # With logits_all=False, llama.cpp keeps logits only for the batch's last token (and
+        # this binding no longer copies them into llm.scores).
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(n_vocab,)).copy()
         logits[eos] = -np.inf  # ignore EOS, as the other engines do
         return int(np.argmax(logits))
 
