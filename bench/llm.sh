@@ -10,7 +10,7 @@
 #   BENCH_MAX_NEW      new tokens per run (default 128)
 #   BENCH_THREADS      threads for every engine (default 2)
 #   BENCH_REPEATS      runs per engine (default 3)
-#   BENCH_SKIP_LLAMACPP=1  do not try to build llama-cpp-python
+#   BENCH_SKIP_LLAMACPP=1 (or SKIP_LLAMA_CPP=1)  do not try to build llama-cpp-python
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,7 +55,7 @@ fi
 # the benchmark goes on without it.
 LLAMACPP_ERROR=""
 if [ "$(installed_version llama-cpp-python)" != "$LLAMA_CPP_PYTHON_VERSION" ]; then
-    if [ "${BENCH_SKIP_LLAMACPP:-0}" = 1 ]; then
+    if [ "${BENCH_SKIP_LLAMACPP:-${SKIP_LLAMA_CPP:-0}}" = 1 ]; then
         LLAMACPP_ERROR="llama-cpp-python not installed (BENCH_SKIP_LLAMACPP=1)"
     else
         log "building llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION from source (can take 20+ minutes)"

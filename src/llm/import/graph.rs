@@ -24,17 +24,18 @@ pub fn layer_name(pattern: &str, layer: usize) -> String {
     pattern.replace("%d", &layer.to_string())
 }
 
-/// Which contrib op carries int8 weights. On SmolLM2-135M, 8-bit MatMulNBits (symmetric, no
-/// zero-point input) agreed with the f32 reference on 94% of next tokens, per-tensor
-/// DynamicQuantizeMatMul on 55%; 8-bit MatMulNBits with explicit zero points gave garbage
-/// with ONNX Runtime 1.32's int8-activation kernel.
+/// Which contrib op carries int8 weights. On SmolLM2-135M with ONNX Runtime 1.32, 8-bit
+/// MatMulNBits (int8 activations) answered chat prompts with garbage, with or without zero
+/// points, and its f32-activation path ran at about 1 token/s; DynamicQuantizeMatMul
+/// (per-channel weights, activations quantized per tensor, i.e. per token when decoding)
+/// answers correctly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Int8Kernel {
-    /// 8-bit MatMulNBits blocks of 32 (symmetric).
-    #[default]
-    MatMulNBits,
     /// Per-output-channel int8 weights, activations quantized per tensor at run time.
+    #[default]
     DynamicQuantizeMatMul,
+    /// 8-bit MatMulNBits blocks of 32 (symmetric).
+    MatMulNBits,
 }
 
 /// Options for the exported graph.
