@@ -54,7 +54,10 @@ fi
 # llama-cpp-python compiles llama.cpp from source (CPU only); a failed build is recorded and
 # the benchmark goes on without it.
 LLAMACPP_ERROR=""
-if [ "$(installed_version llama-cpp-python)" != "$LLAMA_CPP_PYTHON_VERSION" ]; then
+# Checked by import, not pip metadata: the package may have been installed from a finished
+# CMake build of the same sdist (see the llama-cpp-python-build log).
+llamacpp_version() { "$PY" -c 'import llama_cpp; print(llama_cpp.__version__)' 2>/dev/null || true; }
+if [ "$(llamacpp_version)" != "$LLAMA_CPP_PYTHON_VERSION" ]; then
     if [ "${BENCH_SKIP_LLAMACPP:-${SKIP_LLAMA_CPP:-0}}" = 1 ]; then
         LLAMACPP_ERROR="llama-cpp-python not installed (BENCH_SKIP_LLAMACPP=1)"
     else
@@ -98,12 +101,18 @@ def version(name):
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
+def llama_cpp_version():
+    try:
+        import llama_cpp
+    except Exception:
+        return "not installed"
+    return f"{llama_cpp.__version__} (sdist built here: CPU, GGML_NATIVE, OpenMP)"
 print(json.dumps({
     "pressgate": f"{sys.argv[1].split()[-1]} ({sys.argv[2]}, release build)",
     "ONNX Runtime (pressgate)": sys.argv[3],
     "onnxruntime-genai": version("onnxruntime-genai"),
     "onnxruntime (genai's)": version("onnxruntime"),
-    "llama-cpp-python": version("llama-cpp-python"),
+    "llama-cpp-python": llama_cpp_version(),
     "Python": sys.version.split()[0],
 }))
 EOF

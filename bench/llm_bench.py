@@ -34,8 +34,9 @@ METRICS = ["prefill_tps", "ttft_ms", "decode_tps", "peak_rss_mb"]
 class Config:
     """One engine on one model file or folder."""
 
-    def __init__(self, key, engine, quant, model, command):
+    def __init__(self, key, engine, quant, model, command, env=None):
         self.key = key
+        self.env = env or {}
         self.engine = engine
         self.quant = quant
         self.model = Path(model)
@@ -44,7 +45,8 @@ class Config:
         self.error = None
 
     def label(self) -> str:
-        return f"{self.engine} {self.quant.split(' ')[0]}"
+        passive = " (passive OpenMP)" if self.env else ""
+        return f"{self.engine} {self.quant.split(' ')[0]}{passive}"
 
     def model_mb(self) -> float:
         if self.model.is_dir():
@@ -62,6 +64,7 @@ def run_once(config: Config, out_dir: Path, repeat: int) -> dict:
         ["/usr/bin/time", "-v", "-o", str(time_file)] + config.command,
         capture_output=True,
         text=True,
+        env={**os.environ, **config.env},
         errors="replace",
     )
     (out_dir / f"{config.key}.{repeat}.stdout").write_text(proc.stdout)
@@ -155,6 +158,8 @@ def ratio_lines(by_key) -> list:
         ("pg-int4", "ort-int4", 1.1, "pressgate int4 vs onnxruntime-genai on the same int4 folder"),
         ("pg-int8", "ort-int8", 1.1, "pressgate int8 vs onnxruntime-genai on the same int8 folder"),
         ("pg-int4", "llama-q4_1", 1.0, "pressgate int4 (from Q4_1) vs llama.cpp on the Q4_1 GGUF"),
+        ("pg-int4", "llama-q4_1-passive", 1.0,
+         "pressgate int4 (from Q4_1) vs llama.cpp on the Q4_1 GGUF with OMP_WAIT_POLICY=PASSIVE"),
     ]
     for ours, theirs, goal, what in goals:
         a, b = by_key.get(ours), by_key.get(theirs)
@@ -263,11 +268,15 @@ def main() -> int:
         Config("pg-int4", "pressgate", "int4 (MatMulNBits from Q4_1)", a.int4, pressgate(a.int4)),
         Config("ort-int4", "onnxruntime-genai", "int4 (same folder)", a.int4, peer("ortgenai", a.int4)),
         Config("llama-q4_1", "llama.cpp", "Q4_1 GGUF", a.gguf, peer("llamacpp", a.gguf)),
+        # llama.cpp's OpenMP threads spin while waiting; on a shared, oversubscribed machine
+        # that collapses its speed, so it also runs with passive waiting.
+        Config("llama-q4_1-passive", "llama.cpp", "Q4_1 GGUF, OMP_WAIT_POLICY=PASSIVE", a.gguf,
+               peer("llamacpp", a.gguf), env={"OMP_WAIT_POLICY": "PASSIVE"}),
         Config("pg-int8", "pressgate", "int8 (default install)", a.int8, pressgate(a.int8)),
         Config("ort-int8", "onnxruntime-genai", "int8 (same folder)", a.int8, peer("ortgenai", a.int8)),
     ]
     if a.llamacpp_error:
-        configs[2].error = a.llamacpp_error
+        configs[2].error = configs[3].error = a.llamacpp_error
 
     out_dir = Path(a.results)
     out_dir.mkdir(parents=True, exist_ok=True)
