@@ -81,6 +81,30 @@ impl ChatTemplate {
         })
     }
 
+    /// The template of a GGUF model (`tokenizer.chat_template`), with BOS/EOS strings taken from
+    /// its vocabulary (empty when the model defines none).
+    pub fn from_gguf(file: &crate::llm::gguf::GgufFile) -> Result<ChatTemplate> {
+        let template = file.get_str("tokenizer.chat_template").map_err(|_| {
+            Error::input(
+                file.path(),
+                "the model has no chat template (tokenizer.chat_template)",
+            )
+        })?;
+        let tokens = file.get_str_array("tokenizer.ggml.tokens")?;
+        let token = |key: &str| -> String {
+            file.get_u32(key)
+                .ok()
+                .and_then(|id| tokens.get(id as usize))
+                .map_or_else(String::new, |t| t.to_string())
+        };
+        ChatTemplate::new(
+            template,
+            token("tokenizer.ggml.bos_token_id"),
+            token("tokenizer.ggml.eos_token_id"),
+        )
+        .map_err(|e| Error::input(file.path(), e.to_string()))
+    }
+
     /// Render `messages`; with `add_generation_prompt` the output ends with the assistant header.
     /// A template's `raise_exception` (e.g. roles out of order) becomes an [`Error::Usage`].
     pub fn render(&self, messages: &[ChatMessage], add_generation_prompt: bool) -> Result<String> {
@@ -305,6 +329,33 @@ mod tests {
             file.get_str("tokenizer.chat_template").unwrap(),
             fixture("smollm2.jinja")
         );
+    }
+
+    #[test]
+    fn gguf_template_renders_with_its_own_special_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&path, 3).unwrap();
+        let file = crate::llm::gguf::GgufFile::open(&path).unwrap();
+        let t = ChatTemplate::from_gguf(&file).unwrap();
+        assert_eq!(
+            (t.bos_token.as_str(), t.eos_token.as_str()),
+            ("<|im_start|>", "<|im_end|>")
+        );
+        assert_eq!(
+            t.render(&[ChatMessage::user("Hi")], true).unwrap(),
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+        );
+        let mut w = crate::llm::gguf::GgufWriter::new();
+        w.add_metadata(
+            "general.architecture",
+            crate::llm::gguf::MetaValue::String("llama".into()),
+        );
+        w.write(&path).unwrap();
+        let err = ChatTemplate::from_gguf(&crate::llm::gguf::GgufFile::open(&path).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no chat template"), "{err}");
     }
 
     #[test]

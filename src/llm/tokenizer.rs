@@ -1,25 +1,12 @@
 //! Tokenizer: a Hugging Face `tokenizer.json` (loaded with the `tokenizers` crate), either read
 //! from a model folder or built from a GGUF file's `tokenizer.ggml.*` metadata.
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::llm::gguf::reader::{GgufFile, GGUF_MAGIC};
-
-/// GGUF `tokenizer.ggml.token_type` codes (llama.cpp's `llama_token_type`) that matter here;
-/// unknown (2), unused (5) and byte (6) tokens are plain vocabulary entries.
-mod token_type {
-    pub const NORMAL: i64 = 1;
-    pub const CONTROL: i64 = 3;
-    pub const USER_DEFINED: i64 = 4;
-}
-
-/// Llama 3's pre-tokenizer split (llama.cpp `llama-bpe`).
-const LLAMA3_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-/// Qwen2's split: as Llama 3 but single digits.
-const QWEN2_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+pub use crate::llm::gguf::tokenizer_json::tokenizer_json_from_gguf;
 
 /// A loaded tokenizer.
 pub struct Tokenizer {
@@ -138,287 +125,6 @@ impl StreamDecoder {
     }
 }
 
-/// Build a Hugging Face `tokenizer.json` from GGUF metadata (`tokenizer.ggml.model` `gpt2` for
-/// byte-level BPE, `llama` for SentencePiece-style BPE with byte fallback).
-pub fn tokenizer_json_from_gguf(file: &GgufFile) -> Result<Value> {
-    let model = file.get_str("tokenizer.ggml.model")?;
-    let tokens = file.get_str_array("tokenizer.ggml.tokens")?;
-    let types = match file.get("tokenizer.ggml.token_type") {
-        Some(_) => file.get_i64_array("tokenizer.ggml.token_type")?,
-        None => vec![token_type::NORMAL; tokens.len()],
-    };
-    if types.len() != tokens.len() {
-        return Err(Error::input(
-            file.path(),
-            format!(
-                "tokenizer.ggml.token_type has {} entries for {} tokens",
-                types.len(),
-                tokens.len()
-            ),
-        ));
-    }
-    let optional_id = |key: &str| -> Result<Option<u32>> {
-        match file.get(key) {
-            Some(_) => {
-                let id = file.get_u32(key)?;
-                if id as usize >= tokens.len() {
-                    return Err(Error::input(
-                        file.path(),
-                        format!(
-                            "{key} = {id} is outside the {}-token vocabulary",
-                            tokens.len()
-                        ),
-                    ));
-                }
-                Ok(Some(id))
-            }
-            None => Ok(None),
-        }
-    };
-    let optional_bool = |key: &str, default: bool| -> Result<bool> {
-        match file.get(key) {
-            Some(_) => file.get_bool(key),
-            None => Ok(default),
-        }
-    };
-    let bos = optional_id("tokenizer.ggml.bos_token_id")?;
-    let eos = optional_id("tokenizer.ggml.eos_token_id")?;
-    let unk = optional_id("tokenizer.ggml.unknown_token_id")?;
-
-    let added_tokens: Vec<Value> = tokens
-        .iter()
-        .zip(&types)
-        .enumerate()
-        .filter(|(_, (_, &ty))| ty == token_type::CONTROL || ty == token_type::USER_DEFINED)
-        .map(|(id, (&content, &ty))| {
-            json!({
-                "id": id,
-                "content": content,
-                "single_word": false,
-                "lstrip": false,
-                "rstrip": false,
-                "normalized": ty == token_type::USER_DEFINED,
-                "special": ty == token_type::CONTROL,
-            })
-        })
-        .collect();
-
-    let mut vocab = Map::with_capacity(tokens.len());
-    for (id, &token) in tokens.iter().enumerate() {
-        // A duplicated string keeps its first id, as llama.cpp's lookup does.
-        vocab.entry(token.to_string()).or_insert(json!(id));
-    }
-
-    let (normalizer, pre_tokenizer, decoder, model_json, add_bos_default) = match model {
-        "gpt2" => {
-            let merges = file
-                .get_str_array("tokenizer.ggml.merges")?
-                .into_iter()
-                .map(|m| {
-                    m.split_once(' ')
-                        .map(|(a, b)| json!([a, b]))
-                        .ok_or_else(|| {
-                            Error::input(
-                                file.path(),
-                                format!("tokenizer.ggml.merges entry {m:?} is not two tokens"),
-                            )
-                        })
-                })
-                .collect::<Result<Vec<Value>>>()?;
-            let pre = file.get_str("tokenizer.ggml.pre").unwrap_or("default");
-            let model_json = json!({
-                "type": "BPE",
-                "dropout": null,
-                "unk_token": null,
-                "continuing_subword_prefix": null,
-                "end_of_word_suffix": null,
-                "fuse_unk": false,
-                "byte_fallback": false,
-                "ignore_merges": false,
-                "vocab": vocab,
-                "merges": merges,
-            });
-            let decoder = json!({
-                "type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true
-            });
-            (
-                Value::Null,
-                byte_level_pre_tokenizer(pre),
-                decoder,
-                model_json,
-                false,
-            )
-        }
-        "llama" => {
-            let scores = match file.get("tokenizer.ggml.scores") {
-                Some(_) => file.get_f32_array("tokenizer.ggml.scores")?,
-                None => vec![0.0; tokens.len()],
-            };
-            if scores.len() != tokens.len() {
-                return Err(Error::input(
-                    file.path(),
-                    format!(
-                        "tokenizer.ggml.scores has {} entries for {} tokens",
-                        scores.len(),
-                        tokens.len()
-                    ),
-                ));
-            }
-            let merges = sentencepiece_merges(&tokens, &types, &scores);
-            let add_prefix = optional_bool("tokenizer.ggml.add_space_prefix", true)?;
-            let unk_token = unk.map(|id| tokens[id as usize]);
-            let model_json = json!({
-                "type": "BPE",
-                "dropout": null,
-                "unk_token": unk_token,
-                "continuing_subword_prefix": null,
-                "end_of_word_suffix": null,
-                "fuse_unk": true,
-                "byte_fallback": true,
-                "ignore_merges": false,
-                "vocab": vocab,
-                "merges": merges,
-            });
-            let mut normalizers = Vec::new();
-            let mut decoders = vec![
-                json!({"type": "Replace", "pattern": {"String": "▁"}, "content": " "}),
-                json!({"type": "ByteFallback"}),
-                json!({"type": "Fuse"}),
-            ];
-            if add_prefix {
-                normalizers.push(json!({"type": "Prepend", "prepend": "▁"}));
-                decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
-            }
-            normalizers
-                .push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"}));
-            (
-                json!({"type": "Sequence", "normalizers": normalizers}),
-                Value::Null,
-                json!({"type": "Sequence", "decoders": decoders}),
-                model_json,
-                true,
-            )
-        }
-        other => {
-            return Err(Error::input(
-                file.path(),
-                format!("unsupported tokenizer model `{other}` (supported: gpt2, llama)"),
-            ))
-        }
-    };
-
-    let add_bos = optional_bool("tokenizer.ggml.add_bos_token", add_bos_default)?;
-    let add_eos = optional_bool("tokenizer.ggml.add_eos_token", false)?;
-    let special = |id: Option<u32>, wanted: bool| -> Option<(u32, &str)> {
-        id.filter(|_| wanted).map(|id| (id, tokens[id as usize]))
-    };
-    let post_processor = template_processing(special(bos, add_bos), special(eos, add_eos));
-
-    Ok(json!({
-        "version": "1.0",
-        "truncation": null,
-        "padding": null,
-        "added_tokens": added_tokens,
-        "normalizer": normalizer,
-        "pre_tokenizer": pre_tokenizer,
-        "post_processor": post_processor,
-        "decoder": decoder,
-        "model": model_json,
-    }))
-}
-
-/// The pre-tokenizer for a `gpt2` GGUF tokenizer, chosen by `tokenizer.ggml.pre`.
-fn byte_level_pre_tokenizer(pre: &str) -> Value {
-    let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
-    let split = |pattern: &str| json!({"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": false});
-    match pre {
-        // GPT-2's own regex, built into the ByteLevel pre-tokenizer.
-        "gpt-2" | "gpt2" | "default" => byte_level(true),
-        // StarCoder-family tokenizers split every digit before GPT-2's regex.
-        "smollm" | "starcoder" | "refact" => json!({
-            "type": "Sequence",
-            "pretokenizers": [
-                {"type": "Digits", "individual_digits": true},
-                byte_level(true),
-            ]
-        }),
-        "qwen2" => {
-            json!({"type": "Sequence", "pretokenizers": [split(QWEN2_SPLIT), byte_level(false)]})
-        }
-        // llama-bpe and unknown pre-tokenizers: Llama 3's split.
-        _ => json!({"type": "Sequence", "pretokenizers": [split(LLAMA3_SPLIT), byte_level(false)]}),
-    }
-}
-
-/// A post-processor that adds BOS and/or EOS around each sequence, or `null` for neither:
-/// single `[BOS] A [EOS]`, pair `[BOS] A [EOS] [BOS] B [EOS]`.
-fn template_processing(bos: Option<(u32, &str)>, eos: Option<(u32, &str)>) -> Value {
-    if bos.is_none() && eos.is_none() {
-        return Value::Null;
-    }
-    let around = |sequences: &[(&str, u32)]| -> Vec<Value> {
-        let mut pieces = Vec::new();
-        for &(name, type_id) in sequences {
-            if let Some((_, token)) = bos {
-                pieces.push(json!({"SpecialToken": {"id": token, "type_id": type_id}}));
-            }
-            pieces.push(json!({"Sequence": {"id": name, "type_id": type_id}}));
-            if let Some((_, token)) = eos {
-                pieces.push(json!({"SpecialToken": {"id": token, "type_id": type_id}}));
-            }
-        }
-        pieces
-    };
-    let mut special_tokens = Map::new();
-    for (id, token) in bos.into_iter().chain(eos) {
-        special_tokens.insert(
-            token.to_string(),
-            json!({"id": token, "ids": [id], "tokens": [token]}),
-        );
-    }
-    json!({
-        "type": "TemplateProcessing",
-        "single": around(&[("A", 0)]),
-        "pair": around(&[("A", 0), ("B", 1)]),
-        "special_tokens": special_tokens,
-    })
-}
-
-/// BPE merges recovered from a SentencePiece vocabulary, as `transformers`'
-/// `SentencePieceExtractor` does: every split of a normal piece into two normal pieces is a merge,
-/// ranked by the merged piece's score (higher first), ties by the ids of the two halves.
-fn sentencepiece_merges(tokens: &[&str], types: &[i64], scores: &[f32]) -> Vec<Value> {
-    let is_piece = |ty: i64| ty == token_type::NORMAL || ty == token_type::USER_DEFINED;
-    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(tokens.len());
-    for (id, &token) in tokens.iter().enumerate() {
-        if is_piece(types[id]) {
-            ids.entry(token).or_insert(id);
-        }
-    }
-    let mut merges: Vec<(f32, usize, usize, usize)> = Vec::new();
-    let mut seen = HashSet::new();
-    for (id, &piece) in tokens.iter().enumerate() {
-        if !is_piece(types[id]) || !seen.insert(piece) {
-            continue;
-        }
-        for (split, _) in piece.char_indices().skip(1) {
-            let (left, right) = piece.split_at(split);
-            if let (Some(&l), Some(&r)) = (ids.get(left), ids.get(right)) {
-                merges.push((scores[id], id, l, r));
-            }
-        }
-    }
-    merges.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then((a.2, a.3).cmp(&(b.2, b.3)))
-    });
-    merges
-        .into_iter()
-        .map(|(_, _, l, r)| json!([tokens[l], tokens[r]]))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,21 +135,167 @@ mod tests {
         Some(Tokenizer::from_file(path).unwrap())
     }
 
+    /// Encodings recorded once with the Python `tokenizers` package (0.23.3) loading the
+    /// tokenizer.json this module builds; digits split singly as SmolLM2's StarCoder tokenizer does.
+    const PYTHON_ENCODINGS: [(&str, &[u32]); 7] = [
+        (
+            "Hello, world! The year 2024 had 366 days.",
+            &[
+                19556, 28, 905, 17, 378, 713, 216, 34, 32, 34, 36, 761, 216, 35, 38, 38, 2009, 30,
+            ],
+        ),
+        (
+            "  leading spaces\n\n\ttabs and   runs  ",
+            &[216, 2899, 5600, 1116, 197, 100, 7366, 284, 256, 7313, 256],
+        ),
+        (
+            "Ünïcödé — “quotes” café 日本語 🚀 emoji",
+            &[
+                142, 246, 94, 25972, 83, 7466, 84, 2756, 1841, 619, 385, 2346, 573, 37366, 17097,
+                241, 115, 40993, 179, 120, 248, 15107, 244, 218, 649, 33777,
+            ],
+        ),
+        (
+            "x=3.14159; y = x**2 // 7",
+            &[
+                104, 45, 35, 30, 33, 36, 33, 37, 41, 43, 329, 446, 1792, 828, 34, 13241, 216, 39,
+            ],
+        ),
+        (
+            "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n",
+            &[
+                1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
+            ],
+        ),
+        (
+            "don't won't I'll it's",
+            &[12420, 982, 3763, 982, 339, 3060, 357, 506],
+        ),
+        (
+            "1234567890 12,345.67",
+            &[
+                33, 34, 35, 36, 37, 38, 39, 40, 41, 32, 216, 33, 34, 28, 35, 36, 37, 30, 38, 39,
+            ],
+        ),
+    ];
+
+    const ROUND_TRIP_TEXTS: [&str; 8] = [
+        "",
+        "plain ascii text",
+        "  two leading spaces, trailing  ",
+        "lines\nand\r\nwindows\n\n\nblank lines\t\ttabs",
+        "digits 0123456789 and 3.14159e-10",
+        "Ünïcödé — “quotes” café 日本語 한국어 العربية 🚀👩‍👩‍👧 emoji",
+        "code: fn main() { println!(\"{}\", 1 << 3); }",
+        "special <|im_start|> inside <|im_end|> text",
+    ];
+
     #[test]
-    fn dump_json_for_reference() {
-        let Some(path) = real_gguf_or_skip("dump") else {
-            return;
-        };
-        let json = tokenizer_json_from_gguf(&GgufFile::open(path).unwrap()).unwrap();
-        std::fs::write(
-            "/tmp/smollm2_tokenizer.json",
-            serde_json::to_string(&json).unwrap(),
-        )
-        .unwrap();
-        let t = smollm2().unwrap();
+    fn smollm2_chatml_prefix_and_reference_encodings() {
+        let Some(t) = smollm2() else { return };
         assert_eq!(
             t.encode("<|im_start|>system\n", true).unwrap(),
             [1, 9690, 198]
         );
+        assert_eq!(t.vocab_size(), 49152);
+        assert_eq!(t.token_to_id("<|im_end|>"), Some(2));
+        for (text, ids) in PYTHON_ENCODINGS {
+            assert_eq!(t.encode(text, true).unwrap(), ids, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn smollm2_decode_inverts_encode() {
+        let Some(t) = smollm2() else { return };
+        for text in ROUND_TRIP_TEXTS {
+            let ids = t.encode(text, false).unwrap();
+            assert_eq!(t.decode(&ids, false).unwrap(), text);
+        }
+        let ids = t
+            .encode("<|im_start|>assistant\nParis.<|im_end|>", false)
+            .unwrap();
+        assert_eq!(t.decode(&ids, true).unwrap(), "assistant\nParis.");
+    }
+
+    #[test]
+    fn stream_decoder_emits_whole_characters() {
+        let Some(t) = smollm2() else { return };
+        for text in ROUND_TRIP_TEXTS {
+            let ids = t.encode(text, false).unwrap();
+            let mut stream = t.stream_decoder(false);
+            let mut out = String::new();
+            for &id in &ids {
+                if let Some(chunk) = stream.step(&t, id).unwrap() {
+                    assert!(!chunk.contains('\u{FFFD}'), "{text:?}: chunk {chunk:?}");
+                    out.push_str(&chunk);
+                }
+            }
+            assert_eq!(out, text);
+        }
+        // 🚀 is four byte-level tokens: nothing comes out until the last one.
+        let ids = t.encode("🚀", false).unwrap();
+        assert!(ids.len() > 1, "{ids:?}");
+        let mut stream = t.stream_decoder(false);
+        let outputs: Vec<_> = ids.iter().map(|&id| stream.step(&t, id).unwrap()).collect();
+        assert!(outputs[..ids.len() - 1].iter().all(Option::is_none));
+        assert_eq!(outputs.last().unwrap().as_deref(), Some("🚀"));
+    }
+
+    #[test]
+    fn tokenizer_json_file_loads_like_the_gguf_it_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let gguf = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&gguf, 9).unwrap();
+        let json = tokenizer_json_from_gguf(&GgufFile::open(&gguf).unwrap()).unwrap();
+        let json_path = dir.path().join("tokenizer.json");
+        std::fs::write(&json_path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+        let text = "<|im_start|>user\nthe cat is in the garden<|im_end|>";
+        assert_eq!(
+            Tokenizer::from_file(&json_path)
+                .unwrap()
+                .encode(text, true)
+                .unwrap(),
+            Tokenizer::from_file(&gguf)
+                .unwrap()
+                .encode(text, true)
+                .unwrap()
+        );
+        std::fs::write(&json_path, "{\"model\": 3}").unwrap();
+        let err = Tokenizer::from_file(&json_path).unwrap_err();
+        assert!(matches!(err, Error::Input { .. }), "{err:?}");
+        assert!(err.to_string().contains("invalid tokenizer.json"), "{err}");
+        let err = Tokenizer::from_file(dir.path().join("missing.json")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn tiny_llama_tokenizer_uses_its_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&path, 1).unwrap();
+        let t = Tokenizer::from_file(&path).unwrap();
+        let ids = t.encode("<|im_start|>the cat and the thing", true).unwrap();
+        let tokens: Vec<String> = ids.iter().map(|&id| t.id_to_token(id).unwrap()).collect();
+        assert_eq!(
+            tokens,
+            [
+                "<|im_start|>",
+                "t",
+                "he",
+                "Ġc",
+                "at",
+                "Ġand",
+                "Ġthe",
+                "Ġt",
+                "h",
+                "ing"
+            ]
+        );
+        for text in ROUND_TRIP_TEXTS {
+            assert_eq!(
+                t.decode(&t.encode(text, false).unwrap(), false).unwrap(),
+                text
+            );
+        }
     }
 }

@@ -23,6 +23,7 @@ pub fn dequantize(ty: GgmlType, bytes: &[u8]) -> Result<Vec<f32>, String> {
         GgmlType::Q5_1 => block_q5_1,
         GgmlType::Q8_0 => block_q8_0,
         GgmlType::Q2K => block_q2_k,
+        GgmlType::Q3K => block_q3_k,
         GgmlType::Q4K => block_q4_k,
         GgmlType::Q5K => block_q5_k,
         GgmlType::Q6K => block_q6_k,
@@ -31,7 +32,7 @@ pub fn dequantize(ty: GgmlType, bytes: &[u8]) -> Result<Vec<f32>, String> {
         other => {
             return Err(format!(
                 "tensor type {other} cannot be dequantized (supported: F32, F16, BF16, Q4_0, Q4_1, \
-                 Q5_0, Q5_1, Q8_0, Q2_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL)"
+                 Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL)"
             ))
         }
     };
@@ -39,7 +40,7 @@ pub fn dequantize(ty: GgmlType, bytes: &[u8]) -> Result<Vec<f32>, String> {
         .block_geometry()
         .map(|(e, b)| (e as usize, b as usize))
         .ok_or_else(|| format!("unknown tensor type {ty}"))?;
-    if bytes.len() % block_bytes != 0 {
+    if !bytes.len().is_multiple_of(block_bytes) {
         return Err(format!(
             "{} bytes is not a whole number of {ty} blocks ({block_bytes} bytes each)",
             bytes.len()
@@ -165,6 +166,40 @@ fn block_q2_k(x: &[u8], y: &mut [f32]) {
                 let ml = dmin * (sc >> 4) as f32;
                 for &ql in &q[16 * part..16 * part + 16] {
                     y[out] = dl * ((ql >> shift) & 3) as f32 - ml;
+                    out += 1;
+                }
+            }
+        }
+    }
+}
+
+/// `block_q3_K { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; half d; }`:
+/// 2 low bits in qs, a third (inverted: clear means −4) in hmask, sixteen 6-bit scales offset
+/// by 32 (low nibbles in bytes 0..8, top 2 bits in bytes 8..12).
+fn block_q3_k(x: &[u8], y: &mut [f32]) {
+    let hmask = &x[0..32];
+    let scales = &x[96..108];
+    let d = f16_at(x, 108);
+    let scale = |j: usize| -> f32 {
+        let low = if j < 8 {
+            scales[j] & 0x0F
+        } else {
+            scales[j - 8] >> 4
+        };
+        let high = (scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+        ((low | (high << 4)) as i32 - 32) as f32
+    };
+    let mut out = 0;
+    for half_block in 0..2 {
+        let q = &x[32 + 32 * half_block..32 + 32 * half_block + 32];
+        for j in 0..4 {
+            let bit = 1u8 << (4 * half_block + j);
+            for part in 0..2 {
+                let dl = d * scale(8 * half_block + 2 * j + part);
+                for l in 16 * part..16 * part + 16 {
+                    let low = ((q[l] >> (2 * j)) & 3) as i32;
+                    let minus = if hmask[l] & bit != 0 { 0 } else { 4 };
+                    y[out] = dl * (low - minus) as f32;
                     out += 1;
                 }
             }
@@ -477,6 +512,41 @@ mod tests {
         assert_eq!(dequantize(GgmlType::Q8K, &q8_k).unwrap(), want);
     }
 
+    #[test]
+    fn q3_k_hand_built_block() {
+        let d = 0.5f32;
+        // Signed 3-bit values -4..=3 and 6-bit scales, packed as `quantize_row_q3_K_ref` does.
+        let q3 = |e: usize| ((e * 5 + e / 3) % 8) as i32 - 4;
+        let ls: [u8; 16] = std::array::from_fn(|j| ((j * 13 + 7) % 64) as u8);
+        let mut scales = [0u8; 12];
+        for (j, &l) in ls.iter().enumerate() {
+            if j < 8 {
+                scales[j] = l & 0x0F;
+            } else {
+                scales[j - 8] |= (l & 0x0F) << 4;
+            }
+            scales[j % 4 + 8] |= (l >> 4) << (2 * (j / 4));
+        }
+        let mut hmask = [0u8; 32];
+        let mut qs = [0u8; 64];
+        for e in 0..256 {
+            let (half, r) = (e / 128, e % 128);
+            let (j, l) = (r / 32, r % 32);
+            let stored = (q3(e) + 4) as u8; // 0..=7: bit 2 is the hmask bit
+            qs[32 * half + l] |= (stored & 3) << (2 * j);
+            hmask[l] |= (stored >> 2) << (4 * half + j);
+        }
+        let block = [&hmask[..], &qs, &scales, &f16_bytes(d)].concat();
+        let want: Vec<f32> = (0..256)
+            .map(|e| {
+                let (half, r) = (e / 128, e % 128);
+                let sc = ls[8 * half + 2 * (r / 32) + (r % 32) / 16] as f32 - 32.0;
+                d * sc * q3(e) as f32
+            })
+            .collect();
+        assert_close(&dequantize(GgmlType::Q3K, &block).unwrap(), &want);
+    }
+
     /// An independent ggml-reference quantizer, written element-wise, to check dequantization
     /// on many blocks of generated data.
     fn quantize_ref(ty: GgmlType, values: &[f32]) -> Vec<u8> {
@@ -566,6 +636,42 @@ mod tests {
             super::super::quantize::quantize_q8_0(&values),
             quantize_ref(GgmlType::Q8_0, &values)
         );
+    }
+
+    /// Seeded random blocks dequantized by llama.cpp's Python package (`gguf-py`), an
+    /// implementation independent of this one (numpy, written from ggml's C).
+    #[test]
+    fn random_blocks_match_gguf_py() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/llm/dequant/gguf_py_reference.json"
+        );
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let cases = fixture["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 13);
+        for case in cases {
+            let name = case["type"].as_str().unwrap();
+            let ty = (0..40)
+                .map(GgmlType::from_code)
+                .find(|t| t.name() == name)
+                .unwrap();
+            let bytes = hex::decode(case["bytes_hex"].as_str().unwrap()).unwrap();
+            let want: Vec<f32> = case["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect();
+            let got = dequantize(ty, &bytes).unwrap();
+            assert_eq!(got.len(), want.len(), "{name}");
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+                    "{name} element {i}: got {g}, gguf-py {w}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! GGUF model files: container reader, dequantization, the [`WeightSource`](crate::llm::weights::WeightSource)
-//! implementation, and a small writer used to build test models.
+//! implementation, tokenizer.json conversion, and a small writer used to build test models.
 pub mod dequant;
 pub mod quantize;
 pub mod reader;
+pub mod tokenizer_json;
 pub mod types;
 pub mod weights;
 pub mod writer;
@@ -30,7 +31,7 @@ pub(crate) fn real_gguf_or_skip(test: &str) -> Option<std::path::PathBuf> {
     if path.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{test}: PRESSGATE_TEST_GGUF is unset and the default model is missing (required in CI)"
+            "{test}: no GGUF model at PRESSGATE_TEST_GGUF or the default download path (required in CI)"
         );
         eprintln!("SKIPPED: {test}: no GGUF model (set PRESSGATE_TEST_GGUF)");
     }

@@ -19,6 +19,10 @@ pub const DEFAULT_ALIGNMENT: u64 = 32;
 const MAX_DIMS: u32 = 4;
 /// Arrays nested deeper than this are rejected (real files nest at most once).
 const MAX_ARRAY_DEPTH: u32 = 8;
+/// Cap on metadata array elements in one file. Each parsed element takes ~32 bytes while a
+/// `u8` takes one in the file, so without a cap a crafted file could demand 32× its size in
+/// memory; the largest real vocabularies (tokens plus merges) hold well under a million.
+const MAX_METADATA_ELEMENTS: u64 = 16 << 20;
 
 /// A metadata value, mirroring GGUF's `gguf_type`.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,6 +183,7 @@ impl GgufFile {
             bytes: &mmap,
             pos: 0,
             path: &path,
+            array_elements: 0,
         };
         let magic = cursor.u32("magic")?;
         if magic != GGUF_MAGIC {
@@ -261,7 +266,7 @@ impl GgufFile {
         }
         let data_len = file_len.saturating_sub(data_offset);
         for info in &tensors {
-            if info.offset % alignment != 0 {
+            if !info.offset.is_multiple_of(alignment) {
                 return Err(Error::input(
                     &path,
                     format!(
@@ -449,6 +454,8 @@ struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
     path: &'a Path,
+    /// Metadata array elements read so far, against [`MAX_METADATA_ELEMENTS`].
+    array_elements: u64,
 }
 
 impl Cursor<'_> {
@@ -566,6 +573,15 @@ impl Cursor<'_> {
                     }
                 };
                 self.check_count(count, min_elem, &format!("elements of `{key}`"))?;
+                self.array_elements = self.array_elements.saturating_add(count);
+                if self.array_elements > MAX_METADATA_ELEMENTS {
+                    return Err(Error::input(
+                        self.path,
+                        format!(
+                            "metadata arrays hold more than {MAX_METADATA_ELEMENTS} elements (at `{key}`)"
+                        ),
+                    ));
+                }
                 let mut items = Vec::with_capacity(count as usize);
                 for _ in 0..count {
                     items.push(self.value(elem_type, key, depth + 1)?);

@@ -200,7 +200,7 @@ impl GgmlType {
         let (block_elems, block_bytes) = self
             .block_geometry()
             .ok_or_else(|| format!("unsupported tensor type ({})", self.name()))?;
-        if row_len % block_elems != 0 {
+        if !row_len.is_multiple_of(block_elems) {
             return Err(format!(
                 "row length {row_len} is not a multiple of the {} block size {block_elems}",
                 self.name()

@@ -50,6 +50,54 @@ impl GgufWeights {
         self.config.architecture != "qwen2"
     }
 
+    /// Raw stored bytes with Q/K rows moved to Hugging Face order, losslessly: every row holds
+    /// whole quantization blocks, so rows can be reordered without touching their contents.
+    pub fn raw_tensor_hf_order(&self, name: &str) -> Result<(&TensorInfo, Vec<u8>)> {
+        let info = self.require(name)?;
+        let bytes = self.file.tensor_bytes(info);
+        match self.permuted_heads(name)? {
+            None => Ok((info, bytes.to_vec())),
+            Some(n_heads) => {
+                let rows = info.shape()[0];
+                let row_bytes = bytes.len() / rows;
+                Ok((
+                    info,
+                    unpermute_rows(bytes, n_heads, rows / n_heads, row_bytes),
+                ))
+            }
+        }
+    }
+
+    /// For a permuted Q/K weight or bias, its head count (after checking the rows split into
+    /// heads of even size); `None` for every other tensor.
+    fn permuted_heads(&self, name: &str) -> Result<Option<usize>> {
+        let n_heads = if is_tensor_of(name, "attn_q") {
+            self.config.n_heads
+        } else if is_tensor_of(name, "attn_k") {
+            self.config.n_kv_heads
+        } else {
+            return Ok(None);
+        };
+        if !self.qk_permuted() {
+            return Ok(None);
+        }
+        let info = self.require(name)?;
+        let rows = info.shape().first().copied().unwrap_or(0);
+        if n_heads == 0
+            || rows == 0
+            || !rows.is_multiple_of(n_heads)
+            || !(rows / n_heads).is_multiple_of(2)
+        {
+            return Err(Error::input(
+                self.file.path(),
+                format!(
+                    "tensor `{name}` has {rows} rows, which do not split into {n_heads} heads of even size"
+                ),
+            ));
+        }
+        Ok(Some(n_heads))
+    }
+
     /// Tensor `name` dequantized, in the stored (GGUF) row order.
     pub fn tensor_stored_order(&self, name: &str) -> Result<Tensor> {
         let info = self.require(name)?;
@@ -80,24 +128,9 @@ impl WeightSource for GgufWeights {
 
     fn tensor(&self, name: &str) -> Result<Tensor> {
         let mut tensor = self.tensor_stored_order(name)?;
-        let heads = if is_tensor_of(name, "attn_q") {
-            Some(self.config.n_heads)
-        } else if is_tensor_of(name, "attn_k") {
-            Some(self.config.n_kv_heads)
-        } else {
-            None
-        };
-        if let (Some(n_heads), true) = (heads, self.qk_permuted()) {
-            let rows = tensor.shape.first().copied().unwrap_or(0);
-            if n_heads == 0 || rows % n_heads != 0 || (rows / n_heads) % 2 != 0 {
-                return Err(Error::input(
-                    self.file.path(),
-                    format!(
-                        "tensor `{name}` has {rows} rows, which do not split into {n_heads} heads of even size"
-                    ),
-                ));
-            }
-            let row_len = tensor.data.len() / rows.max(1);
+        if let Some(n_heads) = self.permuted_heads(name)? {
+            let rows = tensor.shape[0];
+            let row_len = tensor.data.len() / rows;
             tensor.data = unpermute_rows(&tensor.data, n_heads, rows / n_heads, row_len);
         }
         Ok(tensor)
@@ -117,35 +150,49 @@ fn is_tensor_of(name: &str, kind: &str) -> bool {
 /// Inverse of llama.cpp's convert permutation
 /// `w.reshape(n_head, 2, head_dim/2, in).swapaxes(1, 2).reshape(w.shape)`:
 /// GGUF row `h·head_dim + 2i + s` is Hugging Face row `h·head_dim + s·head_dim/2 + i`.
-/// `row_len` is 1 for biases.
-pub fn unpermute_rows(data: &[f32], n_heads: usize, head_dim: usize, row_len: usize) -> Vec<f32> {
-    let mut out = vec![0f32; data.len()];
-    let half = head_dim / 2;
-    for h in 0..n_heads {
-        for i in 0..half {
-            for s in 0..2 {
-                let gguf_row = h * head_dim + 2 * i + s;
-                let hf_row = h * head_dim + s * half + i;
-                out[hf_row * row_len..(hf_row + 1) * row_len]
-                    .copy_from_slice(&data[gguf_row * row_len..(gguf_row + 1) * row_len]);
-            }
-        }
-    }
-    out
+/// `row_len` is in elements of `T` (1 for biases; the row's byte length for raw blocks).
+/// `data` must hold `n_heads · head_dim · row_len` elements (callers check shapes first).
+pub fn unpermute_rows<T: Copy + Default>(
+    data: &[T],
+    n_heads: usize,
+    head_dim: usize,
+    row_len: usize,
+) -> Vec<T> {
+    reorder_rows(data, n_heads, head_dim, row_len, true)
 }
 
 /// llama.cpp's convert permutation (Hugging Face rotate-half rows to interleaved), the inverse of
 /// [`unpermute_rows`]; used to write GGUF files laid out like llama.cpp's.
-pub fn permute_rows(data: &[f32], n_heads: usize, head_dim: usize, row_len: usize) -> Vec<f32> {
-    let mut out = vec![0f32; data.len()];
+pub fn permute_rows<T: Copy + Default>(
+    data: &[T],
+    n_heads: usize,
+    head_dim: usize,
+    row_len: usize,
+) -> Vec<T> {
+    reorder_rows(data, n_heads, head_dim, row_len, false)
+}
+
+fn reorder_rows<T: Copy + Default>(
+    data: &[T],
+    n_heads: usize,
+    head_dim: usize,
+    row_len: usize,
+    to_hf: bool,
+) -> Vec<T> {
+    let mut out = vec![T::default(); data.len()];
     let half = head_dim / 2;
     for h in 0..n_heads {
         for i in 0..half {
             for s in 0..2 {
                 let gguf_row = h * head_dim + 2 * i + s;
                 let hf_row = h * head_dim + s * half + i;
-                out[gguf_row * row_len..(gguf_row + 1) * row_len]
-                    .copy_from_slice(&data[hf_row * row_len..(hf_row + 1) * row_len]);
+                let (from, to) = if to_hf {
+                    (gguf_row, hf_row)
+                } else {
+                    (hf_row, gguf_row)
+                };
+                out[to * row_len..(to + 1) * row_len]
+                    .copy_from_slice(&data[from * row_len..(from + 1) * row_len]);
             }
         }
     }
@@ -172,7 +219,7 @@ fn read_config(file: &GgufFile) -> Result<LlamaConfig> {
         Some(_) => file.get_usize(&key("attention.head_count_kv"))?,
         None => n_heads,
     };
-    if n_heads == 0 || n_kv_heads == 0 || n_heads % n_kv_heads != 0 {
+    if n_heads == 0 || n_kv_heads == 0 || !n_heads.is_multiple_of(n_kv_heads) {
         return Err(Error::input(
             file.path(),
             format!("invalid head counts: {n_heads} query heads, {n_kv_heads} key/value heads"),
@@ -181,7 +228,7 @@ fn read_config(file: &GgufFile) -> Result<LlamaConfig> {
     let head_dim = match file.get(&key("attention.key_length")) {
         Some(_) => file.get_usize(&key("attention.key_length"))?,
         None => {
-            if hidden_size % n_heads != 0 {
+            if !hidden_size.is_multiple_of(n_heads) {
                 return Err(Error::input(
                     file.path(),
                     format!("embedding length {hidden_size} does not split into {n_heads} heads"),
@@ -396,6 +443,28 @@ mod tests {
     }
 
     #[test]
+    fn raw_blocks_reordered_losslessly_match_dequantized_tensors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        crate::llm::gguf::write_tiny_llama(&path, 5).unwrap();
+        let weights = GgufWeights::open(&path).unwrap();
+        for name in [
+            "blk.0.attn_q.weight",
+            "blk.1.attn_k.weight",
+            "blk.0.attn_v.weight",
+        ] {
+            let (info, bytes) = weights.raw_tensor_hf_order(name).unwrap();
+            assert_eq!(info.ggml_type, GgmlType::Q4_1);
+            let from_raw = dequantize(info.ggml_type, &bytes).unwrap();
+            assert_eq!(from_raw, weights.tensor(name).unwrap().data, "{name}");
+        }
+        let (_, ty, stored) = weights.raw_tensor("blk.0.attn_q.weight").unwrap();
+        assert_eq!(ty, GgmlType::Q4_1);
+        let (_, reordered) = weights.raw_tensor_hf_order("blk.0.attn_q.weight").unwrap();
+        assert_ne!(stored, &reordered[..], "Q rows must move");
+    }
+
+    #[test]
     fn unsupported_architecture_and_missing_keys_are_named() {
         let err = open(&minimal_model("gpt2", false)).unwrap_err().to_string();
         assert!(
@@ -417,8 +486,10 @@ mod tests {
         assert!(err.contains("no tensor `blk.9.ffn_up.weight`"), "{err}");
     }
 
-    /// Values from the `gguf` Python package (llama.cpp's reference reader) on the same file.
+    /// Values from the `gguf` Python package (llama.cpp's reference reader) on the same file,
+    /// written with all the digits Python printed.
     #[test]
+    #[allow(clippy::excessive_precision)]
     fn real_smollm2_matches_reference_dequantization() {
         let Some(path) = crate::llm::gguf::real_gguf_or_skip("real_smollm2_matches_reference")
         else {

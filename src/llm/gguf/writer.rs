@@ -58,7 +58,7 @@ impl GgufWriter {
         let bytes = match ggml_type {
             GgmlType::F32 => to_f32_bytes(data),
             GgmlType::F16 => to_f16_bytes(data),
-            GgmlType::Q8_0 | GgmlType::Q4_1 if row_len % 32 != 0 => {
+            GgmlType::Q8_0 | GgmlType::Q4_1 if !row_len.is_multiple_of(32) => {
                 return Err(Error::Usage(format!(
                     "tensor `{name}`: row length {row_len} is not a multiple of 32"
                 )))
@@ -80,13 +80,15 @@ impl GgufWriter {
         Ok(self)
     }
 
-    /// Serialize to bytes: header, metadata, tensor infos, aligned data.
+    /// Serialize to bytes: header, metadata, tensor infos, aligned data. The data alignment is
+    /// `general.alignment` when it is a power of two, else 32.
     pub fn to_bytes(&self) -> Vec<u8> {
         let alignment = self
             .metadata
             .iter()
             .find(|(k, _)| k == "general.alignment")
             .and_then(|(_, v)| v.as_u64())
+            .filter(|a| a.is_power_of_two())
             .unwrap_or(DEFAULT_ALIGNMENT) as usize;
         let mut out = Vec::new();
         out.extend_from_slice(&GGUF_MAGIC.to_le_bytes());
@@ -458,6 +460,29 @@ mod tests {
         assert_eq!(file.tensor_info("t.q4_1").unwrap().shape(), [3, 64]);
     }
 
+    #[test]
+    fn general_alignment_is_honoured() {
+        let mut w = sample_writer();
+        w.add_metadata("general.alignment", MetaValue::U32(64));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aligned.gguf");
+        w.write(&path).unwrap();
+        let file = GgufFile::open(&path).unwrap();
+        assert_eq!(file.alignment(), 64);
+        assert_eq!(file.data_offset() % 64, 0);
+        for (info, pending) in file.tensors().iter().zip(&w.tensors) {
+            assert_eq!(info.offset % 64, 0, "{}", info.name);
+            assert_eq!(file.tensor_bytes(info), &pending.bytes[..]);
+        }
+        let mut bad = sample_writer();
+        bad.add_metadata("general.alignment", MetaValue::U32(48));
+        let err = open_bytes(&bad.to_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains("general.alignment must be a power of two"),
+            "{err}"
+        );
+    }
+
     fn open_bytes(bytes: &[u8]) -> Result<GgufFile> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.gguf");
@@ -496,6 +521,20 @@ mod tests {
         assert!(open_err(&huge_string).contains("claims"));
 
         assert!(open_err(&good[..10]).contains("shorter than the 24-byte header"));
+
+        // One u8 array just over the element cap, written by hand (16 MiB, not 512 MiB of values).
+        let count = (16u64 << 20) + 1;
+        let mut big = Vec::new();
+        big.extend_from_slice(&GGUF_MAGIC.to_le_bytes());
+        big.extend_from_slice(&3u32.to_le_bytes());
+        big.extend_from_slice(&0u64.to_le_bytes());
+        big.extend_from_slice(&1u64.to_le_bytes());
+        write_string(&mut big, "big");
+        big.extend_from_slice(&9u32.to_le_bytes());
+        big.extend_from_slice(&0u32.to_le_bytes());
+        big.extend_from_slice(&count.to_le_bytes());
+        big.resize(big.len() + count as usize, 0);
+        assert!(open_err(&big).contains("metadata arrays hold more than"));
         let cut = good.len() - 40;
         assert!(open_err(&good[..cut]).contains("truncated"));
     }
