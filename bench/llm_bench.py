@@ -322,6 +322,11 @@ def main() -> int:
             "",
             *table,
             "",
+            "llama.cpp is built with OpenMP, whose worker threads spin while they wait; on this shared, "
+            "oversubscribed machine that alone costs it several times its speed, so it runs twice: as "
+            "installed and with `OMP_WAIT_POLICY=PASSIVE`. The passive row is the fair comparison. "
+            "ONNX Runtime's thread pool also spins by default, for pressgate and onnxruntime-genai alike.",
+            "",
             "Against the goals (decode ≥ 1.1× onnxruntime-genai, ≥ llama.cpp at the same quantization; "
             "peak RSS < model size + 300 MB):",
             "",
