@@ -21,6 +21,8 @@ from pathlib import Path
 
 PEERS = Path(__file__).resolve().parent / "llm_peers.py"
 MB = 1e6
+PROBE_PROMPT = "What is the capital of France?"
+PROBE_TOKENS = 16
 
 PRESSGATE_STATS = re.compile(
     r"prompt (?P<prompt_tokens>\d+) tokens, generated (?P<generated_tokens>\d+) tokens "
@@ -34,13 +36,14 @@ METRICS = ["prefill_tps", "ttft_ms", "decode_tps", "peak_rss_mb"]
 class Config:
     """One engine on one model file or folder."""
 
-    def __init__(self, key, engine, quant, model, command, env=None):
+    def __init__(self, key, engine, quant, model, make_command, env=None):
         self.key = key
         self.env = env or {}
         self.engine = engine
         self.quant = quant
         self.model = Path(model)
-        self.command = command
+        # (prompt, max_new_tokens) -> argv
+        self.make_command = make_command
         self.runs = []
         self.error = None
 
@@ -58,10 +61,10 @@ class Config:
         return statistics.median(values) if values else None
 
 
-def run_once(config: Config, out_dir: Path, repeat: int) -> dict:
+def run_once(config: Config, out_dir: Path, repeat, prompt: str, max_new: int) -> dict:
     time_file = out_dir / f"{config.key}.{repeat}.time"
     proc = subprocess.run(
-        ["/usr/bin/time", "-v", "-o", str(time_file)] + config.command,
+        ["/usr/bin/time", "-v", "-o", str(time_file)] + config.make_command(prompt, max_new),
         capture_output=True,
         text=True,
         env={**os.environ, **config.env},
@@ -256,13 +259,14 @@ def main() -> int:
 
     def pressgate(folder):
         ort = ["--ort-lib", a.ort_lib] if a.ort_lib else []
-        return pin + [a.pressgate, "model", "run", folder, "--prompt", a.prompt,
-                      "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads),
-                      "--device", "cpu", "--temperature", "0", "--seed", "0"] + ort
+        return lambda prompt, n: pin + [
+            a.pressgate, "model", "run", folder, "--prompt", prompt, "--max-new-tokens", str(n),
+            "--threads", str(a.threads), "--device", "cpu", "--temperature", "0", "--seed", "0"] + ort
 
     def peer(engine, model):
-        return pin + [a.python, str(PEERS), engine, "--model", model, "--prompt", a.prompt,
-                      "--max-new-tokens", str(a.max_new_tokens), "--threads", str(a.threads)]
+        return lambda prompt, n: pin + [
+            a.python, str(PEERS), engine, "--model", model, "--prompt", prompt,
+            "--max-new-tokens", str(n), "--threads", str(a.threads)]
 
     configs = [
         Config("pg-int4", "pressgate", "int4 (MatMulNBits from Q4_1)", a.int4, pressgate(a.int4)),
@@ -286,13 +290,24 @@ def main() -> int:
             if c.error:
                 continue
             try:
-                c.runs.append(run_once(c, out_dir, repeat))
+                c.runs.append(run_once(c, out_dir, repeat, a.prompt, a.max_new_tokens))
             except Exception as e:  # one engine failing must not lose the others' numbers
                 c.error = str(e).replace("|", "/").replace("\n", " ")[:300]
             print(f"repeat {repeat + 1}/{a.repeats} {c.key}: "
                   f"{'failed: ' + c.error if c.error else fmt(c.runs[-1].get('decode_tps')) + ' tok/s'}",
                   file=sys.stderr)
     by_key = {c.key: c for c in configs}
+    # A short factual probe with a known answer (the numpy reference over the dequantized GGUF
+    # answers "The capital of France is Paris."): one untimed run per engine.
+    probe_lines = []
+    for c in configs:
+        if c.error or (c.env and any(not x.env and x.engine == c.engine for x in configs)):
+            continue  # the passive llama.cpp run computes the same tokens as the default one
+        try:
+            text = run_once(c, out_dir, "probe", PROBE_PROMPT, PROBE_TOKENS)["text"]
+            probe_lines.append(f"- {c.label()}: {json.dumps(text.strip())}")
+        except Exception as e:
+            probe_lines.append(f"- {c.label()}: failed: {str(e)[:200]}")
 
     host = machine()
     versions = json.loads(a.versions)
@@ -345,12 +360,18 @@ def main() -> int:
             "Correctness (greedy text of the first run):",
             "",
             *correctness,
+            "",
+            f"Factual probe ({json.dumps(PROBE_PROMPT)}, greedy, {PROBE_TOKENS} tokens, EOS suppressed "
+            "for the peers; the numpy reference answers \"The capital of France is Paris.\"):",
+            "",
+            *probe_lines,
         ]
     )
     print("\n".join(table))
     print()
     print("\n".join(ratios))
     print("\n".join(correctness))
+    print("\n".join(probe_lines))
     raw = {c.key: {"engine": c.engine, "quant": c.quant, "model_mb": c.model_mb(),
                    "error": c.error, "runs": c.runs} for c in configs}
     (out_dir / "summary.json").write_text(json.dumps({"date": now, "machine": host,
