@@ -163,7 +163,8 @@ fn list() -> Result<i32> {
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !path.is_dir() {
+            // Other model kinds (embedding models) share the folder; decoders have genai_config.json.
+            if name.starts_with('.') || !path.join(crate::llm::model_dir::GENAI_CONFIG).is_file() {
                 continue;
             }
             match ModelDir::open(&path) {
