@@ -56,6 +56,10 @@ class Config:
             return sum(f.stat().st_size for f in self.model.rglob("*") if f.is_file()) / MB
         return self.model.stat().st_size / MB
 
+    def spread(self, metric) -> str:
+        values = [r[metric] for r in self.runs if metric in r]
+        return f"{min(values):.1f}–{max(values):.1f}" if values else "n/a"
+
     def median(self, metric):
         values = [r[metric] for r in self.runs if metric in r]
         return statistics.median(values) if values else None
@@ -138,18 +142,19 @@ def machine() -> dict:
 def build_table(configs) -> list:
     rows = [
         "| engine | model (quantization) | model size MB | prompt tok | generated tok "
-        "| prefill tok/s | first token ms | decode tok/s | peak RSS MB | RSS − model MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| prefill tok/s | first token ms | decode tok/s | decode min–max | peak RSS MB | RSS − model MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in configs:
         if c.error:
-            rows.append(f"| {c.engine} | {c.quant} | {fmt(c.model_mb())} | failed: {c.error} |||||||")
+            rows.append(f"| {c.engine} | {c.quant} | {fmt(c.model_mb())} | failed: {c.error} ||||||||")
             continue
         rss = c.median("peak_rss_mb")
         rows.append(
             f"| {c.engine} | {c.quant} | {fmt(c.model_mb())} | {fmt(c.median('prompt_tokens'), 0)} "
             f"| {fmt(c.median('generated_tokens'), 0)} | {fmt(c.median('prefill_tps'))} "
-            f"| {fmt(c.median('ttft_ms'))} | {fmt(c.median('decode_tps'))} | {fmt(rss)} "
+            f"| {fmt(c.median('ttft_ms'))} | {fmt(c.median('decode_tps'))} | {c.spread('decode_tps')} "
+            f"| {fmt(rss)} "
             f"| {fmt(None if rss is None else rss - c.model_mb())} |"
         )
     return rows
