@@ -203,6 +203,8 @@ pub fn session_builder(
             message: format!("cannot use CUDA device {ordinal}: {reason}"),
             hint: "use --device cpu, or build with `--features cuda` and install onnxruntime-gpu with CUDA 13 and cuDNN 9".into(),
         }),
+        // A CPU-only build has no GPU to fall back from: `auto` is simply the CPU, silently.
+        Device::Auto if !cfg!(feature = "cuda") => Ok((builder, Placement::Cpu)),
         Device::Auto => {
             // A failed registration consumes its builder, so CUDA is tried on a second one.
             let attempt = configured_builder(env, threads).and_then(|b| register_cuda(b, 0));
