@@ -20,6 +20,29 @@ pub enum SourcesCommand {
         after_help = "Exit codes: 0 results printed, 1 some sources failed, 2 usage or setup error."
     )]
     Search(SearchArgs),
+    /// Embed the lines of a file and report chunks per second (benchmark harness).
+    #[command(hide = true)]
+    EmbedBench(EmbedBenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmbedBenchArgs {
+    /// UTF-8 file with one text per line; empty lines are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub input: std::path::PathBuf,
+    /// Embedding model directory (model.onnx, tokenizer.json).
+    #[arg(long, value_name = "DIR", env = "PRESSGATE_EMBED_MODEL")]
+    pub embed_model: Option<std::path::PathBuf>,
+    /// Threads for the embedding model (default: physical cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Timed passes over all texts after one untimed warm-up pass.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub repeat: usize,
+    /// Write the vectors of the last pass here as little-endian f32, row after row, so
+    /// another runtime's output can be compared.
+    #[arg(long, value_name = "FILE")]
+    pub vectors_out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +114,63 @@ pub fn run(cmd: SourcesCommand) -> Result<i32> {
     match cmd {
         SourcesCommand::Fetch(args) => fetch(args),
         SourcesCommand::Search(args) => search(args),
+        SourcesCommand::EmbedBench(args) => embed_bench(args),
     }
+}
+
+/// Time `MiniLmEmbedder::embed_texts` over the lines of a file; prints one JSON object.
+fn embed_bench(args: EmbedBenchArgs) -> Result<i32> {
+    if args.repeat == 0 {
+        return Err(Error::Usage("--repeat must be at least 1".into()));
+    }
+    let content = std::fs::read_to_string(&args.input)
+        .map_err(|e| Error::input(&args.input, format!("cannot read: {e}")))?;
+    let texts: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
+    if texts.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} has no texts (one per line)",
+            args.input.display()
+        )));
+    }
+    let dir = args
+        .embed_model
+        .clone()
+        .unwrap_or_else(sources::embed::default_model_dir);
+    let load_start = std::time::Instant::now();
+    let embedder =
+        sources::MiniLmEmbedder::open(&dir, crate::llm::runtime::Device::Cpu, args.threads)?;
+    let load_s = load_start.elapsed().as_secs_f64();
+    // The warm-up pass lets ONNX Runtime settle its allocations before timing.
+    let mut vectors = embedder.embed_texts(&texts)?;
+    let mut pass_seconds = Vec::with_capacity(args.repeat);
+    for _ in 0..args.repeat {
+        let start = std::time::Instant::now();
+        vectors = embedder.embed_texts(&texts)?;
+        pass_seconds.push(start.elapsed().as_secs_f64());
+    }
+    if let Some(path) = &args.vectors_out {
+        let bytes: Vec<u8> = vectors
+            .iter()
+            .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
+            .collect();
+        std::fs::write(path, bytes)
+            .map_err(|e| Error::input(path, format!("cannot write vectors: {e}")))?;
+    }
+    let best = pass_seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    let dim = vectors.first().map_or(0, Vec::len);
+    println!(
+        "{}",
+        serde_json::json!({
+            "runtime": "pressgate",
+            "texts": texts.len(),
+            "dim": dim,
+            "load_s": load_s,
+            "pass_s": pass_seconds,
+            "best_s": best,
+            "chunks_per_s": texts.len() as f64 / best,
+        })
+    );
+    Ok(exit::OK)
 }
 
 /// Expand briefs CSV files into their sources; other inputs pass through.
