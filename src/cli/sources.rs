@@ -125,7 +125,7 @@ fn embed_bench(args: EmbedBenchArgs) -> Result<i32> {
     }
     let content = std::fs::read_to_string(&args.input)
         .map_err(|e| Error::input(&args.input, format!("cannot read: {e}")))?;
-    let texts: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
+    let texts = bench_texts(&content);
     if texts.is_empty() {
         return Err(Error::Usage(format!(
             "{} has no texts (one per line)",
@@ -149,11 +149,7 @@ fn embed_bench(args: EmbedBenchArgs) -> Result<i32> {
         pass_seconds.push(start.elapsed().as_secs_f64());
     }
     if let Some(path) = &args.vectors_out {
-        let bytes: Vec<u8> = vectors
-            .iter()
-            .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
-            .collect();
-        std::fs::write(path, bytes)
+        std::fs::write(path, vectors_le_bytes(&vectors))
             .map_err(|e| Error::input(path, format!("cannot write vectors: {e}")))?;
     }
     let best = pass_seconds.iter().copied().fold(f64::INFINITY, f64::min);
@@ -371,6 +367,19 @@ fn search(args: SearchArgs) -> Result<i32> {
     Ok(if failed > 0 { exit::FINDINGS } else { exit::OK })
 }
 
+/// The texts of an embed-bench input: its non-blank lines.
+fn bench_texts(content: &str) -> Vec<&str> {
+    content.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+/// Vectors as little-endian f32, row after row (what numpy's `fromfile(dtype="<f4")` reads).
+fn vectors_le_bytes(vectors: &[Vec<f32>]) -> Vec<u8> {
+    vectors
+        .iter()
+        .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
+        .collect()
+}
+
 /// One line of the result table.
 struct Row {
     input: String,
@@ -474,4 +483,69 @@ fn table(rows: &[Row]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bench_args(input: std::path::PathBuf, repeat: usize) -> EmbedBenchArgs {
+        EmbedBenchArgs {
+            input,
+            embed_model: None,
+            threads: Some(1),
+            repeat,
+            vectors_out: None,
+        }
+    }
+
+    #[test]
+    fn bench_texts_skip_blank_lines() {
+        assert_eq!(
+            bench_texts("first text\n\n   \nsecond text\r\n"),
+            vec!["first text", "second text"]
+        );
+        assert!(bench_texts("\n \n").is_empty());
+    }
+
+    #[test]
+    fn vectors_are_written_row_major_little_endian() {
+        let bytes = vectors_le_bytes(&[vec![1.0, -2.5], vec![0.25, 3.0]]);
+        let floats: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(floats, vec![1.0, -2.5, 0.25, 3.0]);
+    }
+
+    #[test]
+    fn embed_bench_rejects_zero_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("texts.txt");
+        std::fs::write(&input, "a text\n").unwrap();
+        let err = embed_bench(bench_args(input, 0)).unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(ref m) if m.contains("--repeat")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embed_bench_rejects_input_without_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("blank.txt");
+        std::fs::write(&input, "\n  \n").unwrap();
+        let err = embed_bench(bench_args(input, 1)).unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(ref m) if m.contains("no texts")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embed_bench_reports_unreadable_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = embed_bench(bench_args(dir.path().join("missing.txt"), 1)).unwrap_err();
+        assert!(err.to_string().contains("missing.txt"), "{err}");
+    }
 }
