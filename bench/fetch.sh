@@ -43,6 +43,7 @@ run() {
     "$PRESSGATE" sources fetch --allow-private --json "$@" > "$WORK/$name.json" || true
     end=$(date +%s.%N)
     sleep 0.3   # let nginx flush the last log lines
+    cp "$WORK/access.log" "$WORK/$name.access.log"
     python3 - "$WORK/$name.json" "$WORK/access.log" "$name" "$start" "$end" <<'PY'
 import json, re, sys
 rows = json.load(open(sys.argv[1]))
