@@ -76,10 +76,12 @@ def sentence_transformers_runtime(model_dir, threads):
 
 def embed_all(embed_batch, texts):
     order = sorted(range(len(texts)), key=lambda i: len(texts[i].encode("utf-8")))
-    out = np.zeros((len(texts), 384), dtype=np.float32)
+    out = None
     for start in range(0, len(order), BATCH_SIZE):
         batch = order[start:start + BATCH_SIZE]
-        vectors = embed_batch([texts[i] for i in batch])
+        vectors = np.asarray(embed_batch([texts[i] for i in batch]), dtype=np.float32)
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
         out[batch] = vectors
     return out
 
