@@ -20,6 +20,29 @@ pub enum SourcesCommand {
         after_help = "Exit codes: 0 results printed, 1 some sources failed, 2 usage or setup error."
     )]
     Search(SearchArgs),
+    /// Embed the lines of a file and report chunks per second (benchmark harness).
+    #[command(hide = true)]
+    EmbedBench(EmbedBenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmbedBenchArgs {
+    /// UTF-8 file with one text per line; empty lines are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub input: std::path::PathBuf,
+    /// Embedding model directory (model.onnx, tokenizer.json).
+    #[arg(long, value_name = "DIR", env = "PRESSGATE_EMBED_MODEL")]
+    pub embed_model: Option<std::path::PathBuf>,
+    /// Threads for the embedding model (default: physical cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Timed passes over all texts after one untimed warm-up pass.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub repeat: usize,
+    /// Write the vectors of the last pass here as little-endian f32, row after row, so
+    /// another runtime's output can be compared.
+    #[arg(long, value_name = "FILE")]
+    pub vectors_out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +114,59 @@ pub fn run(cmd: SourcesCommand) -> Result<i32> {
     match cmd {
         SourcesCommand::Fetch(args) => fetch(args),
         SourcesCommand::Search(args) => search(args),
+        SourcesCommand::EmbedBench(args) => embed_bench(args),
     }
+}
+
+/// Time `MiniLmEmbedder::embed_texts` over the lines of a file; prints one JSON object.
+fn embed_bench(args: EmbedBenchArgs) -> Result<i32> {
+    if args.repeat == 0 {
+        return Err(Error::Usage("--repeat must be at least 1".into()));
+    }
+    let content = std::fs::read_to_string(&args.input)
+        .map_err(|e| Error::input(&args.input, format!("cannot read: {e}")))?;
+    let texts = bench_texts(&content);
+    if texts.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} has no texts (one per line)",
+            args.input.display()
+        )));
+    }
+    let dir = args
+        .embed_model
+        .clone()
+        .unwrap_or_else(sources::embed::default_model_dir);
+    let load_start = std::time::Instant::now();
+    let embedder =
+        sources::MiniLmEmbedder::open(&dir, crate::llm::runtime::Device::Cpu, args.threads)?;
+    let load_s = load_start.elapsed().as_secs_f64();
+    // The warm-up pass lets ONNX Runtime settle its allocations before timing.
+    let mut vectors = embedder.embed_texts(&texts)?;
+    let mut pass_seconds = Vec::with_capacity(args.repeat);
+    for _ in 0..args.repeat {
+        let start = std::time::Instant::now();
+        vectors = embedder.embed_texts(&texts)?;
+        pass_seconds.push(start.elapsed().as_secs_f64());
+    }
+    if let Some(path) = &args.vectors_out {
+        std::fs::write(path, vectors_le_bytes(&vectors))
+            .map_err(|e| Error::input(path, format!("cannot write vectors: {e}")))?;
+    }
+    let best = pass_seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    let dim = vectors.first().map_or(0, Vec::len);
+    println!(
+        "{}",
+        serde_json::json!({
+            "runtime": "pressgate",
+            "texts": texts.len(),
+            "dim": dim,
+            "load_s": load_s,
+            "pass_s": pass_seconds,
+            "best_s": best,
+            "chunks_per_s": texts.len() as f64 / best,
+        })
+    );
+    Ok(exit::OK)
 }
 
 /// Expand briefs CSV files into their sources; other inputs pass through.
@@ -292,6 +367,19 @@ fn search(args: SearchArgs) -> Result<i32> {
     Ok(if failed > 0 { exit::FINDINGS } else { exit::OK })
 }
 
+/// The texts of an embed-bench input: its non-blank lines.
+fn bench_texts(content: &str) -> Vec<&str> {
+    content.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+/// Vectors as little-endian f32, row after row (what numpy's `fromfile(dtype="<f4")` reads).
+fn vectors_le_bytes(vectors: &[Vec<f32>]) -> Vec<u8> {
+    vectors
+        .iter()
+        .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
+        .collect()
+}
+
 /// One line of the result table.
 struct Row {
     input: String,
@@ -395,4 +483,69 @@ fn table(rows: &[Row]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bench_args(input: std::path::PathBuf, repeat: usize) -> EmbedBenchArgs {
+        EmbedBenchArgs {
+            input,
+            embed_model: None,
+            threads: Some(1),
+            repeat,
+            vectors_out: None,
+        }
+    }
+
+    #[test]
+    fn bench_texts_skip_blank_lines() {
+        assert_eq!(
+            bench_texts("first text\n\n   \nsecond text\r\n"),
+            vec!["first text", "second text"]
+        );
+        assert!(bench_texts("\n \n").is_empty());
+    }
+
+    #[test]
+    fn vectors_are_written_row_major_little_endian() {
+        let bytes = vectors_le_bytes(&[vec![1.0, -2.5], vec![0.25, 3.0]]);
+        let floats: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(floats, vec![1.0, -2.5, 0.25, 3.0]);
+    }
+
+    #[test]
+    fn embed_bench_rejects_zero_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("texts.txt");
+        std::fs::write(&input, "a text\n").unwrap();
+        let err = embed_bench(bench_args(input, 0)).unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(ref m) if m.contains("--repeat")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embed_bench_rejects_input_without_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("blank.txt");
+        std::fs::write(&input, "\n  \n").unwrap();
+        let err = embed_bench(bench_args(input, 1)).unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(ref m) if m.contains("no texts")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embed_bench_reports_unreadable_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = embed_bench(bench_args(dir.path().join("missing.txt"), 1)).unwrap_err();
+        assert!(err.to_string().contains("missing.txt"), "{err}");
+    }
 }
