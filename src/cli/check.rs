@@ -22,7 +22,7 @@ use crate::error::{exit, Error, Result};
 use crate::finding::{FileReport, Finding, Severity};
 use crate::fix;
 use crate::report::{self, OutputFormat, RenderOptions, ReportInput, IO_CODE};
-use crate::rules::{Engine, RuleMeta};
+use crate::rules::{DocumentCheck, Engine, RuleMeta};
 use crate::span::Span;
 use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
@@ -484,6 +484,40 @@ impl Lint {
     fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
         check_docs(&self.engine, docs, &self.filter, &self.metas)
     }
+
+    /// Check each text on its own, dropping its parsed document as soon as it is checked, then
+    /// run the set-level rules on the small per-document summaries. Peak memory is the texts
+    /// and findings, not every parsed document at once.
+    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Vec<FileReport> {
+        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) = texts
+            .into_par_iter()
+            .map(|(input, text)| {
+                let doc = parse_as(&input.display, &text);
+                let check = self.engine.check_document(&doc);
+                drop(doc);
+                (check, (input.display, text))
+            })
+            .unzip();
+        self.engine.check_sets(&mut checks);
+        checks
+            .into_iter()
+            .zip(sources)
+            .map(|(check, (path, source))| {
+                let mut findings = check.findings;
+                findings.retain(|f| self.keeps(f));
+                FileReport {
+                    path,
+                    source,
+                    findings,
+                }
+            })
+            .collect()
+    }
+
+    fn keeps(&self, f: &Finding) -> bool {
+        let pack = self.metas.iter().find(|m| m.code == f.code).map(|m| m.pack);
+        self.filter.keeps(&f.code, pack)
+    }
 }
 
 fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
@@ -563,13 +597,13 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
-    let mut docs: Vec<Document> = texts
-        .par_iter()
-        .map(|(i, t)| parse_as(&i.display, t))
-        .collect();
-    let mut findings = lint.check(&docs);
     let mut write_failed = false;
-    if args.fix {
+    let checked: Vec<FileReport> = if args.fix {
+        let mut docs: Vec<Document> = texts
+            .par_iter()
+            .map(|(i, t)| parse_as(&i.display, t))
+            .collect();
+        let mut findings = lint.check(&docs);
         let outcome = apply_fixes(&args, &lint, &texts, docs, &findings)?;
         write_failed = outcome.write_failed;
         docs = outcome.docs;
@@ -577,16 +611,20 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         if outcome.changed {
             findings = lint.check(&docs);
         }
-    }
+        docs.into_iter()
+            .zip(findings)
+            .map(|(d, findings)| FileReport {
+                path: d.path,
+                source: d.source,
+                findings,
+            })
+            .collect()
+    } else {
+        lint.check_streaming(texts)
+    };
 
-    let mut reports: Vec<FileReport> = docs
+    let mut reports: Vec<FileReport> = checked
         .into_iter()
-        .zip(findings)
-        .map(|(d, findings)| FileReport {
-            path: d.path,
-            source: d.source,
-            findings,
-        })
         .chain(io_reports)
         .chain(empty_reports)
         .collect();
