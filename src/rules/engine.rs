@@ -170,7 +170,9 @@ impl Engine {
             entry.span = probe.span;
             set_entries.push(PendingEntry {
                 rule: ri,
-                active: active[ri].as_ref().map(|a| a.configured.then_some(a.severity)),
+                active: active[ri]
+                    .as_ref()
+                    .map(|a| a.configured.then_some(a.severity)),
                 suppressed: suppressions.suppresses(doc, &probe),
                 entry,
             });

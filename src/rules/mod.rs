@@ -127,7 +127,11 @@ pub trait Rule: Send + Sync {
 
     /// Compare the summaries from [`Rule::set_entry`]: `(entry index, finding)` pairs. A finding
     /// should point at its entry's span: inline suppressions are judged at that span.
-    fn check_set_entries(&self, _ctx: &RuleContext, _entries: &[SetEntry]) -> Vec<(usize, Finding)> {
+    fn check_set_entries(
+        &self,
+        _ctx: &RuleContext,
+        _entries: &[SetEntry],
+    ) -> Vec<(usize, Finding)> {
         Vec::new()
     }
 
