@@ -520,6 +520,37 @@ impl Lint {
     }
 }
 
+/// Print the report. Plain reports are written to stdout as they are produced (JSON is never
+/// held whole in memory); `--statistics` and `--fix --dry-run` output is small and rendered.
+fn write_output(args: &CheckArgs, input: &ReportInput) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    if args.statistics || (args.fix && args.dry_run) {
+        return write_stdout(&mut stdout, &render_output(args, input));
+    }
+    let mut buffered = std::io::BufWriter::new(&mut stdout);
+    let written = report::write(args.format, input, render_options(args), &mut buffered)
+        .and_then(|_| buffered.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
+
+fn render_options(args: &CheckArgs) -> RenderOptions {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    RenderOptions {
+        color,
+        quiet: args.quiet,
+    }
+}
+
 fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
     if args.statistics {
         let counts = report::statistics::count(input);
@@ -532,21 +563,7 @@ fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
     if args.fix && args.dry_run {
         return String::new();
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    report::render(
-        args.format,
-        input,
-        RenderOptions {
-            color,
-            quiet: args.quiet,
-        },
-    )
+    report::render(args.format, input, render_options(args))
 }
 
 pub fn run(args: CheckArgs) -> Result<i32> {
@@ -650,7 +667,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         files: &reports,
         rules: &lint.metas,
     };
-    write_stdout(&mut std::io::stdout().lock(), &render_output(&args, &input))?;
+    write_output(&args, &input)?;
 
     if write_failed {
         return Ok(exit::ERROR);
