@@ -105,8 +105,8 @@ pub fn totals(files: &[FileReport]) -> Totals {
     t
 }
 
-/// Write `input` as `format` to `out`. JSON goes out as it is serialised, so a large run never
-/// holds its whole output in memory; the other formats are rendered, then written.
+/// Write `input` as `format` to `out`. JSON and text go out as they are produced, so a large
+/// run never holds its whole output in memory; the other formats are rendered, then written.
 pub fn write(
     format: OutputFormat,
     input: &ReportInput,
@@ -115,6 +115,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         OutputFormat::Json => json::write(input, out),
+        OutputFormat::Text => text::write(input, options, out),
         other => out.write_all(render(other, input, options).as_bytes()),
     }
 }
