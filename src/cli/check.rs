@@ -685,6 +685,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn streaming_check_matches_checking_all_documents_together() {
+        let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
+            .expect("empty config parses");
+        let filter = CodeFilter::new(&[], &["STYLE".into()]);
+        let engine = build_engine(&config, &filter).expect("engine builds");
+        let metas = engine.rules().iter().map(|r| r.meta().clone()).collect();
+        let lint = Lint {
+            engine,
+            filter,
+            metas,
+        };
+        let page = |title: &str, body: &str| {
+            format!("---\ntitle: {title}\ndescription: Same words for every page here.\n---\n\n# {title}\n\n{body}\n")
+        };
+        let texts: Vec<(Input, String)> = [
+            ("a.md", page("Best Grinders", "We utilize a grinder.")),
+            ("b.md", page("best  grinders", "Plain text.")),
+            (
+                "c.md",
+                page("Kettles", "<!-- pressgate-disable-file SEO019 -->"),
+            ),
+        ]
+        .into_iter()
+        .map(|(path, text)| {
+            let input = Input {
+                display: path.into(),
+                source: InputSource::Stdin,
+            };
+            (input, text)
+        })
+        .collect();
+        let docs: Vec<Document> = texts.iter().map(|(i, t)| parse_as(&i.display, t)).collect();
+        let together = lint.check(&docs);
+        let streamed = lint.check_streaming(texts);
+        let streamed_findings: Vec<Vec<Finding>> =
+            streamed.iter().map(|r| r.findings.clone()).collect();
+        assert_eq!(streamed_findings, together);
+        let codes = |i: usize| -> Vec<&str> {
+            streamed[i]
+                .findings
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect()
+        };
+        assert!(codes(0).contains(&"SEO018") && codes(0).contains(&"SEO019"));
+        assert!(codes(2).iter().all(|c| *c != "SEO018" && *c != "SEO019"));
+        assert!(streamed
+            .iter()
+            .all(|r| !r.findings.iter().any(|f| f.code.starts_with("STYLE"))));
+        assert_eq!(
+            streamed[1].source, docs[1].source,
+            "reports keep the source for code frames"
+        );
+    }
+
+    #[test]
     fn code_filter_matches_codes_prefixes_and_packs() {
         let f = CodeFilter::new(&["seo".into(), "STYLE00".into()], &["SEO002".into()]);
         assert!(f.keeps("SEO001", Some("seo")));
