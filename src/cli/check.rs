@@ -22,7 +22,7 @@ use crate::error::{exit, Error, Result};
 use crate::finding::{FileReport, Finding, Severity};
 use crate::fix;
 use crate::report::{self, OutputFormat, RenderOptions, ReportInput, IO_CODE};
-use crate::rules::{Engine, RuleMeta};
+use crate::rules::{DocumentCheck, Engine, RuleMeta};
 use crate::span::Span;
 use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
@@ -484,6 +484,71 @@ impl Lint {
     fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
         check_docs(&self.engine, docs, &self.filter, &self.metas)
     }
+
+    /// Check each text on its own, dropping its parsed document as soon as it is checked, then
+    /// run the set-level rules on the small per-document summaries. Peak memory is the texts
+    /// and findings, not every parsed document at once.
+    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Vec<FileReport> {
+        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) = texts
+            .into_par_iter()
+            .map(|(input, text)| {
+                let doc = parse_as(&input.display, &text);
+                let check = self.engine.check_document(&doc);
+                drop(doc);
+                (check, (input.display, text))
+            })
+            .unzip();
+        self.engine.check_sets(&mut checks);
+        checks
+            .into_iter()
+            .zip(sources)
+            .map(|(check, (path, source))| {
+                let mut findings = check.findings;
+                findings.retain(|f| self.keeps(f));
+                FileReport {
+                    path,
+                    source,
+                    findings,
+                }
+            })
+            .collect()
+    }
+
+    fn keeps(&self, f: &Finding) -> bool {
+        let pack = self.metas.iter().find(|m| m.code == f.code).map(|m| m.pack);
+        self.filter.keeps(&f.code, pack)
+    }
+}
+
+/// Print the report. Plain reports are written to stdout as they are produced (JSON is never
+/// held whole in memory); `--statistics` and `--fix --dry-run` output is small and rendered.
+fn write_output(args: &CheckArgs, input: &ReportInput) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    if args.statistics || (args.fix && args.dry_run) {
+        return write_stdout(&mut stdout, &render_output(args, input));
+    }
+    let mut buffered = std::io::BufWriter::new(&mut stdout);
+    let written = report::write(args.format, input, render_options(args), &mut buffered)
+        .and_then(|_| buffered.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
+
+fn render_options(args: &CheckArgs) -> RenderOptions {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    RenderOptions {
+        color,
+        quiet: args.quiet,
+    }
 }
 
 fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
@@ -498,21 +563,7 @@ fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
     if args.fix && args.dry_run {
         return String::new();
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    report::render(
-        args.format,
-        input,
-        RenderOptions {
-            color,
-            quiet: args.quiet,
-        },
-    )
+    report::render(args.format, input, render_options(args))
 }
 
 pub fn run(args: CheckArgs) -> Result<i32> {
@@ -563,13 +614,13 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
-    let mut docs: Vec<Document> = texts
-        .par_iter()
-        .map(|(i, t)| parse_as(&i.display, t))
-        .collect();
-    let mut findings = lint.check(&docs);
     let mut write_failed = false;
-    if args.fix {
+    let checked: Vec<FileReport> = if args.fix {
+        let mut docs: Vec<Document> = texts
+            .par_iter()
+            .map(|(i, t)| parse_as(&i.display, t))
+            .collect();
+        let mut findings = lint.check(&docs);
         let outcome = apply_fixes(&args, &lint, &texts, docs, &findings)?;
         write_failed = outcome.write_failed;
         docs = outcome.docs;
@@ -577,16 +628,20 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         if outcome.changed {
             findings = lint.check(&docs);
         }
-    }
+        docs.into_iter()
+            .zip(findings)
+            .map(|(d, findings)| FileReport {
+                path: d.path,
+                source: d.source,
+                findings,
+            })
+            .collect()
+    } else {
+        lint.check_streaming(texts)
+    };
 
-    let mut reports: Vec<FileReport> = docs
+    let mut reports: Vec<FileReport> = checked
         .into_iter()
-        .zip(findings)
-        .map(|(d, findings)| FileReport {
-            path: d.path,
-            source: d.source,
-            findings,
-        })
         .chain(io_reports)
         .chain(empty_reports)
         .collect();
@@ -612,7 +667,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         files: &reports,
         rules: &lint.metas,
     };
-    write_stdout(&mut std::io::stdout().lock(), &render_output(&args, &input))?;
+    write_output(&args, &input)?;
 
     if write_failed {
         return Ok(exit::ERROR);
@@ -628,6 +683,62 @@ pub fn run(args: CheckArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streaming_check_matches_checking_all_documents_together() {
+        let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
+            .expect("empty config parses");
+        let filter = CodeFilter::new(&[], &["STYLE".into()]);
+        let engine = build_engine(&config, &filter).expect("engine builds");
+        let metas = engine.rules().iter().map(|r| r.meta().clone()).collect();
+        let lint = Lint {
+            engine,
+            filter,
+            metas,
+        };
+        let page = |title: &str, body: &str| {
+            format!("---\ntitle: {title}\ndescription: Same words for every page here.\n---\n\n# {title}\n\n{body}\n")
+        };
+        let texts: Vec<(Input, String)> = [
+            ("a.md", page("Best Grinders", "We utilize a grinder.")),
+            ("b.md", page("best  grinders", "Plain text.")),
+            (
+                "c.md",
+                page("Kettles", "<!-- pressgate-disable-file SEO019 -->"),
+            ),
+        ]
+        .into_iter()
+        .map(|(path, text)| {
+            let input = Input {
+                display: path.into(),
+                source: InputSource::Stdin,
+            };
+            (input, text)
+        })
+        .collect();
+        let docs: Vec<Document> = texts.iter().map(|(i, t)| parse_as(&i.display, t)).collect();
+        let together = lint.check(&docs);
+        let streamed = lint.check_streaming(texts);
+        let streamed_findings: Vec<Vec<Finding>> =
+            streamed.iter().map(|r| r.findings.clone()).collect();
+        assert_eq!(streamed_findings, together);
+        let codes = |i: usize| -> Vec<&str> {
+            streamed[i]
+                .findings
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect()
+        };
+        assert!(codes(0).contains(&"SEO018") && codes(0).contains(&"SEO019"));
+        assert!(codes(2).iter().all(|c| *c != "SEO018" && *c != "SEO019"));
+        assert!(streamed
+            .iter()
+            .all(|r| !r.findings.iter().any(|f| f.code.starts_with("STYLE"))));
+        assert_eq!(
+            streamed[1].source, docs[1].source,
+            "reports keep the source for code frames"
+        );
+    }
 
     #[test]
     fn code_filter_matches_codes_prefixes_and_packs() {

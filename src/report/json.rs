@@ -42,49 +42,78 @@ struct JsonEdit<'a> {
     end_column: usize,
 }
 
+fn json_finding<'a>(
+    file: &'a crate::finding::FileReport,
+    locator: &Locator,
+    f: &'a crate::finding::Finding,
+) -> JsonFinding<'a> {
+    let region = locator.region(f.span);
+    JsonFinding {
+        file: &file.path,
+        code: &f.code,
+        severity: f.severity,
+        message: &f.message,
+        line: region.start.line,
+        column: region.start.column,
+        end_line: region.end.line,
+        end_column: region.end.column,
+        span: f.span,
+        help: f.help.as_deref(),
+        fix: f.fix.as_ref().map(|fix| JsonFix {
+            message: &fix.message,
+            applicability: fix.applicability,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let r = locator.region(e.span);
+                    JsonEdit {
+                        span: e.span,
+                        replacement: &e.replacement,
+                        line: r.start.line,
+                        column: r.start.column,
+                        end_line: r.end.line,
+                        end_column: r.end.column,
+                    }
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// Every finding of every file as one JSON array, built one finding at a time so a large run
+/// never holds the whole array in memory.
+struct AllFindings<'a>(&'a [crate::finding::FileReport]);
+
+impl Serialize for AllFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(None)?;
+        for file in self.0 {
+            let locator = Locator::new(&file.source);
+            for f in &file.findings {
+                seq.serialize_element(&json_finding(file, &locator, f))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Write the JSON output to `out` as it is produced (same text as [`render`]).
+pub fn write(input: &ReportInput, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &AllFindings(input.files)).map_err(|e| {
+        // The values are plain strings and numbers: only the writer can fail.
+        std::io::Error::other(e)
+    })?;
+    out.write_all(b"\n")
+}
+
 pub fn render(input: &ReportInput) -> String {
     let mut out = Vec::new();
-    for file in input.files {
-        let locator = Locator::new(&file.source);
-        for f in &file.findings {
-            let region = locator.region(f.span);
-            out.push(JsonFinding {
-                file: &file.path,
-                code: &f.code,
-                severity: f.severity,
-                message: &f.message,
-                line: region.start.line,
-                column: region.start.column,
-                end_line: region.end.line,
-                end_column: region.end.column,
-                span: f.span,
-                help: f.help.as_deref(),
-                fix: f.fix.as_ref().map(|fix| JsonFix {
-                    message: &fix.message,
-                    applicability: fix.applicability,
-                    edits: fix
-                        .edits
-                        .iter()
-                        .map(|e| {
-                            let r = locator.region(e.span);
-                            JsonEdit {
-                                span: e.span,
-                                replacement: &e.replacement,
-                                line: r.start.line,
-                                column: r.start.column,
-                                end_line: r.end.line,
-                                end_column: r.end.column,
-                            }
-                        })
-                        .collect(),
-                }),
-            });
-        }
+    if write(input, &mut out).is_err() {
+        return "[]\n".into();
     }
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
-    text.push('\n');
-    text
+    String::from_utf8(out).unwrap_or_else(|_| "[]\n".into())
 }
 
 #[cfg(test)]

@@ -105,6 +105,21 @@ pub fn totals(files: &[FileReport]) -> Totals {
     t
 }
 
+/// Write `input` as `format` to `out`. JSON and text go out as they are produced, so a large
+/// run never holds its whole output in memory; the other formats are rendered, then written.
+pub fn write(
+    format: OutputFormat,
+    input: &ReportInput,
+    options: RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => json::write(input, out),
+        OutputFormat::Text => text::write(input, options, out),
+        other => out.write_all(render(other, input, options).as_bytes()),
+    }
+}
+
 /// Render `input` as `format`.
 pub fn render(format: OutputFormat, input: &ReportInput, options: RenderOptions) -> String {
     match format {

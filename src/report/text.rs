@@ -113,49 +113,61 @@ fn render_finding(
 }
 
 pub fn render(input: &ReportInput, options: RenderOptions) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and every piece written is a `String`, so it is UTF-8.
+    let _ = write(input, options, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Write the text output to `out` one code frame at a time (same text as [`render`]), so a
+/// large run never holds the whole output in memory.
+pub fn write(
+    input: &ReportInput,
+    options: RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let renderer = if options.color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
     for file in input.files {
         let locator = Locator::new(&file.source);
         for f in &file.findings {
-            out.push_str(&render_finding(&renderer, file, &locator, f));
-            out.push_str("\n\n");
+            out.write_all(render_finding(&renderer, file, &locator, f).as_bytes())?;
+            out.write_all(b"\n\n")?;
         }
     }
-    if !options.quiet {
-        let t = totals(input.files);
-        if t.errors + t.warnings + t.infos == 0 {
-            let _ = writeln!(
-                out,
-                "All checks passed ({} checked)",
-                plural(t.files, "file")
-            );
-        } else {
-            let fixable = input
-                .files
-                .iter()
-                .flat_map(|r| &r.findings)
-                .filter(|f| {
-                    f.fix
-                        .as_ref()
-                        .is_some_and(|x| x.applicability == Applicability::Safe)
-                })
-                .count();
-            let _ = writeln!(out, "{}", summary_line(t));
-            if fixable > 0 {
-                let _ = writeln!(
-                    out,
-                    "{} fixable with `pressgate check --fix`",
-                    plural(fixable, "finding")
-                );
-            }
-        }
+    if options.quiet {
+        return Ok(());
     }
-    out
+    let t = totals(input.files);
+    if t.errors + t.warnings + t.infos == 0 {
+        return writeln!(
+            out,
+            "All checks passed ({} checked)",
+            plural(t.files, "file")
+        );
+    }
+    let fixable = input
+        .files
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Safe)
+        })
+        .count();
+    writeln!(out, "{}", summary_line(t))?;
+    if fixable > 0 {
+        writeln!(
+            out,
+            "{} fixable with `pressgate check --fix`",
+            plural(fixable, "finding")
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

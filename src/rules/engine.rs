@@ -1,6 +1,6 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
 use super::suppress::Suppressions;
-use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, Settings};
+use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, SetEntry, Settings};
 use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;
 use crate::error::{Error, Result};
@@ -100,62 +100,159 @@ impl Engine {
     /// Findings for each document (same order as `docs`), each list sorted by span then code.
     /// Set-level rules (duplicate titles) see all `docs` together.
     pub fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
-        let active: Vec<Cow<'_, [Option<Active>]>> =
-            docs.iter().map(|d| self.active_for(&d.path)).collect();
-        let mut out: Vec<Vec<Finding>> = docs
-            .par_iter()
-            .zip(active.par_iter())
-            .map(|(doc, active)| {
-                let settings = self.settings_for(&doc.path);
-                self.check_one(doc, active, settings)
-            })
+        let mut checks: Vec<DocumentCheck> =
+            docs.par_iter().map(|d| self.check_document(d)).collect();
+        self.check_sets(&mut checks);
+        self.check_whole_sets(docs, &mut checks);
+        checks.into_iter().map(|c| c.findings).collect()
+    }
+
+    /// Rules that implement only [`Rule::check_set`] (no set entries) need the documents
+    /// themselves; only [`Engine::check`] has them.
+    fn check_whole_sets(&self, docs: &[Document], checks: &mut [DocumentCheck]) {
+        let uses_entries: HashSet<usize> = checks
+            .iter()
+            .flat_map(|c| c.set_entries.iter().map(|p| p.rule))
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
         let empty = toml::Table::new();
         for (ri, rule) in self.rules.iter().enumerate() {
-            // Set rules compare whole corpora: skip those that are off for every document.
-            if !active.iter().any(|a| a[ri].is_some()) {
+            if uses_entries.contains(&ri) {
                 continue;
             }
-            let ctx = match &self.base[ri] {
-                Some(a) => RuleContext {
-                    severity: a.severity,
-                    options: &a.options,
-                    settings: &self.config.settings,
-                },
-                None => RuleContext {
-                    severity: rule.meta().default_severity,
-                    options: &empty,
-                    settings: &self.config.settings,
-                },
-            };
+            let ctx = self.set_context(ri, &empty);
             for (i, mut f) in rule.check_set(&ctx, &refs) {
-                let Some(Some(a)) = active.get(i).map(|a| &a[ri]) else {
+                let (Some(doc), Some(check)) = (docs.get(i), checks.get_mut(i)) else {
+                    continue;
+                };
+                let active = self.active_for(&doc.path);
+                let Some(a) = &active[ri] else {
                     continue;
                 };
                 if a.configured {
                     f.severity = a.severity;
                 }
-                out[i].push(f);
+                clamp_span(&doc.source, &mut f);
+                if Suppressions::collect(doc).suppresses(doc, &f) {
+                    continue;
+                }
+                check.findings.push(f);
+                sort_findings(&mut check.findings);
             }
         }
-        out.par_iter_mut()
-            .zip(docs.par_iter())
-            .for_each(|(findings, doc)| {
-                for f in findings.iter_mut() {
-                    clamp_span(&doc.source, f);
-                }
-                Suppressions::collect(doc).apply(doc, findings);
-                findings.sort_by(|a, b| {
-                    a.span
-                        .start
-                        .cmp(&b.span.start)
-                        .then_with(|| a.code.cmp(&b.code))
-                        .then_with(|| a.span.end.cmp(&b.span.end))
-                        .then_with(|| a.message.cmp(&b.message))
-                });
+    }
+
+    /// Check one document on its own: its findings from per-document rules (suppressions
+    /// applied, sorted) plus the small summary set-level rules need. The document can be
+    /// dropped afterwards; pass every document's result to [`Engine::check_sets`] to add the
+    /// set-level findings. Memory then grows with the findings, not with the corpus.
+    pub fn check_document(&self, doc: &Document) -> DocumentCheck {
+        let active = self.active_for(&doc.path);
+        let settings = self.settings_for(&doc.path);
+        let mut findings = self.check_one(doc, &active, settings);
+        for f in findings.iter_mut() {
+            clamp_span(&doc.source, f);
+        }
+        let suppressions = Suppressions::collect(doc);
+        suppressions.apply(doc, &mut findings);
+        sort_findings(&mut findings);
+
+        let empty = toml::Table::new();
+        let mut set_entries = Vec::new();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            // Set rules compare with one project-level context, whatever overrides apply.
+            let ctx = self.set_context(ri, &empty);
+            let Some(mut entry) = rule.set_entry(&ctx, doc) else {
+                continue;
+            };
+            let mut probe = Finding::new(rule.meta().code, ctx.severity, "", entry.span);
+            clamp_span(&doc.source, &mut probe);
+            entry.span = probe.span;
+            set_entries.push(PendingEntry {
+                rule: ri,
+                active: active[ri]
+                    .as_ref()
+                    .map(|a| a.configured.then_some(a.severity)),
+                suppressed: suppressions.suppresses(doc, &probe),
+                entry,
             });
-        out
+        }
+        DocumentCheck {
+            findings,
+            set_entries,
+        }
+    }
+
+    /// Run set-level rules over the summaries of `checks` (one per document, in the order the
+    /// documents were given) and add their findings to the documents they concern.
+    pub fn check_sets(&self, checks: &mut [DocumentCheck]) {
+        let empty = toml::Table::new();
+        let mut touched = vec![false; checks.len()];
+        for (ri, rule) in self.rules.iter().enumerate() {
+            // (document index, position in its entries) of this rule's entries, in document order.
+            let owners: Vec<(usize, usize)> = checks
+                .iter()
+                .enumerate()
+                .flat_map(|(di, c)| {
+                    c.set_entries
+                        .iter()
+                        .enumerate()
+                        .filter(move |(_, p)| p.rule == ri)
+                        .map(move |(pi, _)| (di, pi))
+                })
+                .collect();
+            // Set rules compare whole corpora: skip those that are off for every document.
+            if owners.is_empty()
+                || !owners
+                    .iter()
+                    .any(|&(di, pi)| checks[di].set_entries[pi].active.is_some())
+            {
+                continue;
+            }
+            let entries: Vec<SetEntry> = owners
+                .iter()
+                .map(|&(di, pi)| checks[di].set_entries[pi].entry.clone())
+                .collect();
+            let ctx = self.set_context(ri, &empty);
+            for (k, mut f) in rule.check_set_entries(&ctx, &entries) {
+                let Some(&(di, pi)) = owners.get(k) else {
+                    continue;
+                };
+                let pending = &checks[di].set_entries[pi];
+                let Some(configured) = pending.active else {
+                    continue;
+                };
+                if pending.suppressed {
+                    continue;
+                }
+                if let Some(severity) = configured {
+                    f.severity = severity;
+                }
+                checks[di].findings.push(f);
+                touched[di] = true;
+            }
+        }
+        for (check, touched) in checks.iter_mut().zip(touched) {
+            if touched {
+                sort_findings(&mut check.findings);
+            }
+        }
+    }
+
+    /// The context set-level rules run in: the top-level `[rules]` settings of rule `ri`.
+    fn set_context<'a>(&'a self, ri: usize, empty: &'a toml::Table) -> RuleContext<'a> {
+        match &self.base[ri] {
+            Some(a) => RuleContext {
+                severity: a.severity,
+                options: &a.options,
+                settings: &self.config.settings,
+            },
+            None => RuleContext {
+                severity: self.rules[ri].meta().default_severity,
+                options: empty,
+                settings: &self.config.settings,
+            },
+        }
     }
 
     fn check_one(
@@ -221,6 +318,38 @@ impl Engine {
             Cow::Owned(resolve(&self.rules, &layers))
         }
     }
+}
+
+/// One document's result from [`Engine::check_document`].
+#[derive(Debug, Clone)]
+pub struct DocumentCheck {
+    /// Findings so far, sorted by span then code; [`Engine::check_sets`] adds set-level ones.
+    pub findings: Vec<Finding>,
+    set_entries: Vec<PendingEntry>,
+}
+
+/// A set-rule summary of one document, with what the engine decided for it up front.
+#[derive(Debug, Clone)]
+struct PendingEntry {
+    /// Index of the rule in `Engine::rules`.
+    rule: usize,
+    /// `None` when the rule is off for this document; else the configured severity, if any.
+    active: Option<Option<Severity>>,
+    /// Whether an inline suppression covers this rule at the entry's span.
+    suppressed: bool,
+    entry: SetEntry,
+}
+
+/// Order findings by span start, code, span end and message.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.span
+            .start
+            .cmp(&b.span.start)
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.span.end.cmp(&b.span.end))
+            .then_with(|| a.message.cmp(&b.message))
+    });
 }
 
 fn internal_error(code: &str, payload: &(dyn std::any::Any + Send)) -> Finding {

@@ -15,7 +15,7 @@ pub mod suppress;
 pub(crate) mod testutil;
 pub mod text;
 
-pub use engine::Engine;
+pub use engine::{DocumentCheck, Engine};
 
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
@@ -118,11 +118,51 @@ pub trait Rule: Send + Sync {
     /// Push findings for `doc`. Must not panic on any document and must not do I/O.
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>);
 
-    /// Rules that compare documents (duplicate titles) override this; it gets every checked
-    /// document and returns `(document index, finding)` pairs.
-    fn check_set(&self, _ctx: &RuleContext, _docs: &[&Document]) -> Vec<(usize, Finding)> {
+    /// Rules that compare documents (duplicate titles) return a small summary of each document
+    /// here, so a large corpus can be checked without keeping every document in memory. The
+    /// engine calls it for every checked document, with the rule's project-level context.
+    fn set_entry(&self, _ctx: &RuleContext, _doc: &Document) -> Option<SetEntry> {
+        None
+    }
+
+    /// Compare the summaries from [`Rule::set_entry`]: `(entry index, finding)` pairs. A finding
+    /// should point at its entry's span: inline suppressions are judged at that span.
+    fn check_set_entries(
+        &self,
+        _ctx: &RuleContext,
+        _entries: &[SetEntry],
+    ) -> Vec<(usize, Finding)> {
         Vec::new()
     }
+
+    /// Set-level findings over whole documents, as `(document index, finding)` pairs. The
+    /// default runs [`Rule::set_entry`] and [`Rule::check_set_entries`]; rules should implement
+    /// those instead, as the streaming check (`pressgate check`) only uses them.
+    fn check_set(&self, ctx: &RuleContext, docs: &[&Document]) -> Vec<(usize, Finding)> {
+        let mut owners = Vec::new();
+        let mut entries = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            if let Some(entry) = self.set_entry(ctx, doc) {
+                owners.push(i);
+                entries.push(entry);
+            }
+        }
+        self.check_set_entries(ctx, &entries)
+            .into_iter()
+            .filter_map(|(k, f)| owners.get(k).map(|&i| (i, f)))
+            .collect()
+    }
+}
+
+/// What a set-level rule keeps of one document: the text it compares and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetEntry {
+    /// The document's path as given to the engine (named in messages).
+    pub path: String,
+    /// The compared text, already normalised by the rule.
+    pub key: String,
+    /// Where findings about this document point.
+    pub span: crate::Span,
 }
 
 /// Every code-backed and declarative rule, in code order. Declarative rules here are the

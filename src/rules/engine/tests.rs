@@ -409,3 +409,58 @@ fn suppressions_work_on_parsed_html() {
         .collect();
     assert_eq!(lines, vec![2]);
 }
+
+/// A Markdown page at `path` titled `title`, parsed like `pressgate check` parses it.
+fn titled(path: &str, title: &str, body: &str) -> Document {
+    crate::doc::parse(
+        path,
+        &format!("---\ntitle: {title}\n---\n\n# Heading\n\n{body}\n"),
+        crate::doc::Format::Markdown,
+    )
+}
+
+fn duplicate_title_engine(cfg: &str) -> Engine {
+    let rules: Vec<Box<dyn Rule>> = crate::rules::registry()
+        .into_iter()
+        .filter(|r| r.meta().code == "SEO018")
+        .collect();
+    Engine::from_rules(rules, &config(cfg)).unwrap()
+}
+
+#[test]
+fn streamed_set_check_matches_whole_set_check() {
+    let e = duplicate_title_engine(
+        "[[overrides]]\nfiles = [\"quiet/**\"]\nignore = [\"SEO018\"]\n\n\
+         [[overrides]]\nfiles = [\"loud/**\"]\n[overrides.SEO018]\nseverity = \"error\"\n",
+    );
+    let docs = vec![
+        titled("/p/a.md", "Best Grinders", "One."),
+        titled("/p/b.md", "Other", "Two."),
+        titled("/p/quiet/c.md", "best   grinders", "Three."),
+        titled("/p/loud/d.md", "Best Grinders", "Four."),
+    ];
+    let whole = e.check(&docs);
+    let mut checks: Vec<DocumentCheck> = docs.iter().map(|d| e.check_document(d)).collect();
+    e.check_sets(&mut checks);
+    let streamed: Vec<Vec<Finding>> = checks.into_iter().map(|c| c.findings).collect();
+    assert_eq!(streamed, whole);
+    assert_eq!(codes(&whole[0]), vec!["SEO018"]);
+    assert!(
+        whole[0][0].message.contains("/p/quiet/c.md"),
+        "off pages still count"
+    );
+    assert!(whole[1].is_empty());
+    assert!(whole[2].is_empty(), "SEO018 is off under quiet/");
+    assert_eq!(whole[3][0].severity, Severity::Error);
+}
+
+#[test]
+fn set_findings_respect_inline_suppressions_when_streamed() {
+    let e = duplicate_title_engine("");
+    let quiet = titled("/p/b.md", "Same", "<!-- pressgate-disable-file SEO018 -->");
+    let docs = [titled("/p/a.md", "Same", "Body."), quiet];
+    let mut checks: Vec<DocumentCheck> = docs.iter().map(|d| e.check_document(d)).collect();
+    e.check_sets(&mut checks);
+    assert_eq!(codes(&checks[0].findings), vec!["SEO018"]);
+    assert!(checks[1].findings.is_empty());
+}

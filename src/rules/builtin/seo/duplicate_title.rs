@@ -1,8 +1,8 @@
 //! SEO018: no two checked pages share a title.
-use super::duplicates::report_duplicates;
+use super::duplicates::{entry_for, report_duplicates};
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
-use crate::rules::{Rule, RuleContext, RuleMeta};
+use crate::rules::{Rule, RuleContext, RuleMeta, SetEntry};
 
 pub struct DuplicateTitle;
 
@@ -40,8 +40,12 @@ impl Rule for DuplicateTitle {
 
     fn check(&self, _ctx: &RuleContext, _doc: &Document, _out: &mut Vec<Finding>) {}
 
-    fn check_set(&self, ctx: &RuleContext, docs: &[&Document]) -> Vec<(usize, Finding)> {
-        report_duplicates(ctx, docs, META.code, "title", |d| d.title.as_ref())
+    fn set_entry(&self, _ctx: &RuleContext, doc: &Document) -> Option<SetEntry> {
+        entry_for(doc, doc.title.as_ref())
+    }
+
+    fn check_set_entries(&self, ctx: &RuleContext, entries: &[SetEntry]) -> Vec<(usize, Finding)> {
+        report_duplicates(ctx, entries, META.code, "title")
     }
 }
 

@@ -2,7 +2,7 @@
 //! a normalised text and report every member of a group of two or more.
 use crate::doc::{Document, Text};
 use crate::finding::Finding;
-use crate::rules::RuleContext;
+use crate::rules::{RuleContext, SetEntry};
 use std::collections::HashMap;
 
 /// Case- and whitespace-insensitive comparison key.
@@ -17,38 +17,42 @@ fn key(text: &str) -> String {
     key
 }
 
-/// `(document index, finding)` for each document whose `field` equals another document's.
+/// The set entry of `doc` for `field`: its normalised text, `None` when missing or blank.
+pub fn entry_for(doc: &Document, field: Option<&Text>) -> Option<SetEntry> {
+    let text = field?;
+    let key = key(&text.text);
+    (!key.is_empty()).then(|| SetEntry {
+        path: doc.path.clone(),
+        key,
+        span: text.span,
+    })
+}
+
+/// `(entry index, finding)` for each entry whose key equals another entry's.
 pub fn report_duplicates(
     ctx: &RuleContext,
-    docs: &[&Document],
+    entries: &[SetEntry],
     code: &str,
     what: &str,
-    field: impl Fn(&Document) -> Option<&Text>,
 ) -> Vec<(usize, Finding)> {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, doc) in docs.iter().enumerate() {
-        if let Some(text) = field(doc) {
-            let k = key(&text.text);
-            if !k.is_empty() {
-                groups.entry(k).or_default().push(i);
-            }
-        }
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        groups.entry(entry.key.as_str()).or_default().push(i);
     }
     let mut out = Vec::new();
     for members in groups.values().filter(|m| m.len() > 1) {
         for &i in members {
-            let Some(text) = field(docs[i]) else { continue };
             let others: Vec<&str> = members
                 .iter()
                 .filter(|&&j| j != i)
-                .map(|&j| docs[j].path.as_str())
+                .map(|&j| entries[j].path.as_str())
                 .collect();
             out.push((
                 i,
                 ctx.finding(
                     code,
                     format!("duplicate {what}: same as {}", others.join(", ")),
-                    text.span,
+                    entries[i].span,
                 ),
             ));
         }
