@@ -27,16 +27,9 @@ impl CacheMeta {
     }
 }
 
-/// The data dir's HTTP cache folder: `$PRESSGATE_HOME/cache/http`, else the platform data dir.
+/// The data dir's HTTP cache folder: `cache/http` under the one data dir of pressgate.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    let home = match std::env::var_os("PRESSGATE_HOME") {
-        Some(home) if !home.is_empty() => PathBuf::from(home),
-        _ => match std::env::var_os("XDG_DATA_HOME") {
-            Some(xdg) if !xdg.is_empty() => PathBuf::from(xdg).join("pressgate"),
-            _ => dirs::data_dir()?.join("pressgate"),
-        },
-    };
-    Some(home.join("cache").join("http"))
+    Some(crate::llm::runtime::data_dir().join("cache").join("http"))
 }
 
 #[derive(Debug, Clone)]
