@@ -2,6 +2,7 @@
 //! citation and E-E-A-T/SEO rules.
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`]; everything else lives here.
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;

@@ -1,4 +1,5 @@
 //! Local generation: ONNX Runtime, tokenizer and chat template, KV-cache decoding, GGUF import.
+pub mod backend;
 pub mod chat_template;
 pub mod generate;
 pub mod gguf;

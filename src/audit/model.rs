@@ -1,0 +1,160 @@
+//! What an audit produces: one record per crawled page plus site-level findings. The crawler
+//! fills it, the report writers (text, CSV, JSON, SARIF, HTML) only read it.
+use crate::finding::{Evidence, Severity};
+use serde::{Deserialize, Serialize};
+
+/// The result of one audit run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuditReport {
+    /// `pressgate <version>`.
+    pub tool: String,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    pub seconds: f64,
+    /// What the crawl started from: URLs, a sitemap URL or a directory.
+    pub start: Vec<String>,
+    pub pages: Vec<PageRecord>,
+    /// Findings about the site as a whole or about relations between pages (duplicates,
+    /// orphans, broken links, redirect chains, author identity).
+    pub site_findings: Vec<AuditFinding>,
+    /// Per-category scores and counts, computed from `pages` and `site_findings`.
+    pub summary: AuditSummary,
+}
+
+/// One URL the crawler requested.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PageRecord {
+    /// The URL as discovered (normalised).
+    pub url: String,
+    /// Where the redirects ended.
+    pub final_url: String,
+    /// HTTP status of the final response; `None` when the request failed.
+    pub status: Option<u16>,
+    /// Transport error (timeout, refused, too large, unsafe address), when there was one.
+    pub error: Option<String>,
+    /// Clicks from a start URL (0 for start URLs and sitemap entries).
+    pub depth: u32,
+    /// Each hop before `final_url`.
+    pub redirects: Vec<RedirectHop>,
+    pub response_ms: u64,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    pub title: Option<String>,
+    pub indexable: bool,
+    /// Why the page is not indexable (robots meta, X-Robots-Tag, robots.txt, status, canonical
+    /// elsewhere).
+    pub noindex_reason: Option<String>,
+    pub canonical: Option<String>,
+    pub in_sitemap: bool,
+    /// Internal pages that link here.
+    pub inlinks: u32,
+    pub outlinks: u32,
+    pub words: u32,
+    pub findings: Vec<AuditFinding>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RedirectHop {
+    pub url: String,
+    pub status: u16,
+}
+
+/// A finding placed on a page (or on the site when `url` is `None`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditFinding {
+    pub code: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub message: String,
+    /// The page the finding is about; `None` for site-wide findings.
+    pub url: Option<String>,
+    /// 1-based position in the page's HTML, when the finding has one.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub help: Option<String>,
+    /// Other URLs involved (the duplicate page, the broken link target, the redirect chain).
+    pub related: Vec<String>,
+    pub evidence: Option<Evidence>,
+}
+
+/// Report categories: one score each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Status codes, redirects, indexability, response time, page weight, mixed content.
+    Technical,
+    /// Titles, descriptions, headings, keywords, canonicals, hreflang.
+    Seo,
+    /// Bylines, author pages, dates, disclosures.
+    Eeat,
+    /// References, `[n]` markers, citation reachability, fact checks.
+    Citations,
+    /// JSON-LD and other structured data.
+    StructuredData,
+    /// Broken internal and external links, orphans.
+    Links,
+    /// Duplicate and near-duplicate content.
+    Content,
+    /// Prose style.
+    Style,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Technical,
+        Category::Seo,
+        Category::Eeat,
+        Category::Citations,
+        Category::StructuredData,
+        Category::Links,
+        Category::Content,
+        Category::Style,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Technical => "technical",
+            Category::Seo => "seo",
+            Category::Eeat => "eeat",
+            Category::Citations => "citations",
+            Category::StructuredData => "structured-data",
+            Category::Links => "links",
+            Category::Content => "content",
+            Category::Style => "style",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Technical => "Technical",
+            Category::Seo => "SEO",
+            Category::Eeat => "E-E-A-T",
+            Category::Citations => "Citations",
+            Category::StructuredData => "Structured data",
+            Category::Links => "Links",
+            Category::Content => "Content",
+            Category::Style => "Style",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuditSummary {
+    pub pages: u32,
+    /// Pages with a 2xx HTML response.
+    pub html_pages: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+    pub categories: Vec<CategoryScore>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryScore {
+    pub category: Category,
+    /// 0–100, higher is better.
+    pub score: u8,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+}
