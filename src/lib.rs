@@ -15,6 +15,7 @@ pub mod report;
 pub mod rules;
 pub mod sources;
 pub mod span;
+pub mod verify;
 pub mod walk;
 
 pub use error::{Error, Result};

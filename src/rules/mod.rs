@@ -171,6 +171,7 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
     let mut rules = builtin::all();
     rules.extend(style::all());
     rules.extend(diagnostics::all());
+    rules.extend(crate::verify::rules::all());
     rules.extend(
         declarative::embedded()
             .iter()
