@@ -4,6 +4,7 @@ pub mod check;
 pub mod model;
 pub mod rules;
 pub mod sources;
+pub mod verify;
 
 use crate::error::exit;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ pub enum Command {
     /// Fetch sources and extract their text (safety checks, robots.txt, cache).
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
+    /// Fact-check an article: every claim against the sources it cites (FACT findings).
+    Verify(verify::VerifyArgs),
 }
 
 /// Parse the process arguments, run the command, and return the exit code.
@@ -52,6 +55,7 @@ pub fn run() -> i32 {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Model(cmd) => model::run(cmd),
         Command::Sources(cmd) => sources::run(cmd),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod embed;
 pub mod extract;
 pub mod fetch;
+pub mod for_document;
 pub mod index;
 pub mod index_store;
 pub mod injection;
