@@ -168,13 +168,13 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> f64 {
     total / (positives.len() * negatives.len()) as f64
 }
 
-/// The `min_support` in 0.30..=0.90 (steps of 0.02) with the best balanced accuracy on
+/// The `min_support` in 0.10..=0.90 (steps of 0.02) with the best balanced accuracy on
 /// `results` (scored with the threshold at 0, so every score is visible).
 pub fn calibrate(results: &[PairResult]) -> (f32, f64) {
     let cited: Vec<&PairResult> = results.iter().filter(|r| r.label != "uncited").collect();
     let mut best = (0.5f32, -1.0f64);
-    for step in 0..=30 {
-        let t = 0.30 + step as f32 * 0.02;
+    for step in 0..=40 {
+        let t = 0.10 + step as f32 * 0.02;
         let relabelled: Vec<PairResult> = cited
             .iter()
             .map(|r| {

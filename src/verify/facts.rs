@@ -106,12 +106,12 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         (?:\s?(?P<scale>k|thousand|million|mn|m|billion|bn|b|trillion|tn)\b)?
         (?:\s?(?P<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?
         (?:\s?(?P<code>usd|eur|gbp|jpy|inr|dollars?|euros?|pounds\s+sterling|yen|rupees?)\b)?
-        (?:\s(?P<unit>[a-z°µ][a-z²³/°-]*))?",
+        (?:\s(?P<unit>(?-i:[a-z°µ][a-z²³/°-]*)))?",
     )
 });
 
 static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen|half)\b(?:\s+(?P<unit>[a-z]+))?")
+    compile(r"(?i)\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen)\b(?:\s+(?P<unit>[a-z]+))?")
 });
 
 /// Citation markers `[3]`, `[^a]` and inline link targets: their digits are not facts.
@@ -185,6 +185,26 @@ fn unit_word(word: &str) -> Option<String> {
         merged.to_owned()
     };
     Some(singular)
+}
+
+/// Units of measure: a number in one is not the same fact as the number in another.
+const MEASURES: &[&str] = &[
+    "m", "km", "cm", "mm", "kg", "g", "mg", "tonne", "ton", "lb", "oz", "l", "ml", "ft", "in",
+    "mile", "hour", "minute", "second", "day", "week", "month", "year", "decade", "century",
+    "kwh", "mwh", "gwh", "kw", "mw", "gw", "watt", "gigawatt", "megawatt", "mph", "km/h",
+    "°c", "°f", "degree", "hectare", "acre", "mbp", "gbp", "gev", "mev", "tev", "mah", "hz",
+    "khz", "mhz", "ghz", "kb", "mb", "gb", "tb", "calorie", "kcal", "mmhg", "volt",
+];
+
+/// Nouns counted by a number (`2000 people`), so a four-digit number before them is no year.
+const COUNTED: &[&str] = &[
+    "people", "person", "user", "patient", "participant", "respondent", "adult", "child",
+    "children", "employee", "worker", "customer", "case", "death", "student", "pupil",
+    "visitor", "home", "house", "job", "member", "donor", "copy", "unit", "vehicle", "car",
+];
+
+fn is_measure(word: &str) -> bool {
+    MEASURES.contains(&word)
 }
 
 fn decimals(num: &str) -> usize {
@@ -273,7 +293,9 @@ fn numbers(text: &str, covered: &[(usize, usize)], dates: &mut Vec<Date>) -> Vec
         } else {
             Unit::Plain
         };
-        if unit == Unit::Plain && c.name("scale").is_none() && is_year(base, num.as_str()) {
+        let counted = matches!(&unit, Unit::Word(w) if COUNTED.contains(&w.as_str()) || is_measure(w));
+        let plain_count = matches!(unit, Unit::Plain | Unit::Word(_));
+        if plain_count && !counted && c.name("scale").is_none() && is_year(base, num.as_str()) {
             dates.push(Date {
                 year: Some(base as i32),
                 month: None,
@@ -309,7 +331,7 @@ fn numbers(text: &str, covered: &[(usize, usize)], dates: &mut Vec<Date>) -> Vec
             "forty" => 40.0,
             "fifty" => 50.0,
             "hundred" => 100.0,
-            _ => 0.5,
+            _ => continue,
         };
         let unit = c
             .name("unit")
@@ -466,7 +488,9 @@ pub fn number_matches(claim: &Number, evidence: &Number) -> bool {
         (Unit::Percent, Unit::Percent) => true,
         (Unit::Percent, _) | (_, Unit::Percent) => false,
         (Unit::Money(a), Unit::Money(b)) => a == b,
-        (Unit::Word(a), Unit::Word(b)) => a == b || a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
+        // Units of measure must agree; counted nouns are often reworded (`arrests`, `cases`).
+        (Unit::Word(a), Unit::Word(b)) if is_measure(a) && is_measure(b) => a == b,
+        (Unit::Word(_), Unit::Word(_)) => true,
         _ => true,
     };
     units_agree && (claim.value - evidence.value).abs() <= claim.tolerance.max(evidence.tolerance)

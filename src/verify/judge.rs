@@ -201,7 +201,9 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
     {
         problems.push(Problem::Negation);
     }
-    if let Some(word) = words::flipped_direction(claim.text, sentence) {
+    if let Some(word) = words::flipped_direction(claim.text, sentence)
+        .or_else(|| words::flipped_direction(claim.text, text))
+    {
         problems.push(Problem::Direction { word });
     }
     if let Some(swap) = swapped(claim, sentence) {
@@ -222,13 +224,13 @@ fn unquoted(text: &str) -> std::borrow::Cow<'_, str> {
     QUOTED.replace_all(text, " ")
 }
 
-/// Two names in the claim that appear in the evidence sentence in the opposite order, when
-/// neither side is in the passive voice (where reversing the order is a paraphrase).
+/// Symmetric links: `A and B` reads the same as `B and A`.
+const SYMMETRIC: &[&str] = &["and", "or", ",", "&", "with", "vs", "vs.", "and the", "or the"];
+
+/// Two names linked by the same words in the claim and in the evidence sentence, in the
+/// opposite order: `A beat B` against `B beat A`. Reworded links (passive voice, other
+/// verbs) are paraphrases and not judged.
 fn swapped(claim: &PreparedClaim, sentence: &str) -> Option<Problem> {
-    let passive = |t: &str| t.contains(" by ") || t.contains(" was ") || t.contains(" were ");
-    if passive(claim.text) || passive(sentence) {
-        return None;
-    }
     let claim_lower = claim.text.to_lowercase();
     let sentence_lower = sentence.to_lowercase();
     let located: Vec<(&String, usize, usize)> = claim
@@ -242,7 +244,19 @@ fn swapped(claim: &PreparedClaim, sentence: &str) -> Option<Problem> {
         .collect();
     for (i, a) in located.iter().enumerate() {
         for b in &located[i + 1..] {
-            if a.0 != b.0 && (a.1 < b.1) != (a.2 < b.2) {
+            let (first, second) = if a.1 < b.1 { (a, b) } else { (b, a) };
+            if first.0 == second.0 || first.2 < second.2 {
+                continue;
+            }
+            let link_in_claim = claim_lower
+                .get(first.1 + first.0.len()..second.1)
+                .map(str::trim);
+            let link_in_sentence = sentence_lower
+                .get(second.2 + second.0.len()..first.2)
+                .map(str::trim);
+            if link_in_claim.is_some_and(|l| !l.is_empty() && !SYMMETRIC.contains(&l))
+                && link_in_claim == link_in_sentence
+            {
                 return Some(Problem::Swapped {
                     first: a.0.clone(),
                     second: b.0.clone(),

@@ -37,7 +37,7 @@ pub struct VerifyOptions {
 }
 
 /// Calibrated on the calibration split (see docs/benchmarks.md, `bench:verify`).
-pub const DEFAULT_MIN_SUPPORT: f32 = 0.5;
+pub const DEFAULT_MIN_SUPPORT: f32 = 0.34;
 
 impl Default for VerifyOptions {
     fn default() -> Self {

@@ -71,13 +71,13 @@ const DIRECTIONS: &[(&[&str], &[&str])] = &[
     ),
     (
         &["increase", "increased", "increases", "increasing", "rose", "rise", "rises", "risen", "grew", "grow", "grows", "growth", "gained", "gain", "climbed", "doubled", "tripled", "expanded", "raised", "boosted", "improved", "up"],
-        &["decrease", "decreased", "decreases", "decreasing", "fell", "fall", "falls", "fallen", "shrank", "shrink", "shrinks", "declined", "decline", "dropped", "drop", "lost", "loss", "halved", "contracted", "reduced", "cut", "lowered", "worsened", "down"],
+        &["decrease", "decreased", "decreases", "decreasing", "fell", "fall", "falls", "fallen", "shrank", "shrink", "shrinks", "declined", "decline", "dropped", "drop", "lost", "loss", "halved", "contracted", "reduced", "cut", "lowered", "worsened", "down", "shrank", "shrunk"],
     ),
     (&["faster", "quicker", "earlier"], &["slower", "later"]),
     (&["better", "best"], &["worse", "worst"]),
     (&["warmer", "hotter"], &["cooler", "colder"]),
     (&["before"], &["after"]),
-    (&["longer"], &["shorter"]),
+    (&["longer", "lengthened", "extended"], &["shorter", "shortened"]),
     (&["cheaper"], &["dearer", "pricier"]),
     (&["first"], &["last"]),
 ];
@@ -115,17 +115,31 @@ pub fn flipped_direction(claim: &str, evidence: &str) -> Option<&'static str> {
 /// Absolute words that turn a finding about some cases into a rule about all of them.
 const ABSOLUTES: &[&str] = &[
     "all", "every", "always", "everyone", "everybody", "everywhere", "universally", "guaranteed",
-    "guarantees", "proven", "proves", "prove", "completely", "entirely", "totally", "any",
-    "whole", "certainly", "definitely", "invariably", "only", "cure", "cures", "eliminates",
-    "eliminate", "impossible", "nobody", "never",
+    "guarantees", "proven", "proves", "prove", "completely", "entirely", "totally", "certainly",
+    "definitely", "invariably", "cure", "cures", "eliminates", "eliminate", "impossible",
+    "nobody", "never",
+];
+
+/// Time words after which `every` is a rate (`every week`), not a generalisation.
+const PERIODS: &[&str] = &[
+    "day", "night", "week", "month", "year", "hour", "minute", "second", "morning", "evening",
+    "decade", "few", "time",
 ];
 
 /// An absolute word in the claim that the evidence does not use.
 pub fn unbacked_absolute(claim: &str, evidence: &str) -> Option<String> {
     let evidence_words = lower_words(evidence);
-    lower_words(claim)
-        .into_iter()
-        .find(|w| ABSOLUTES.contains(&w.as_str()) && !evidence_words.contains(w))
+    let claim_words = lower_words(claim);
+    claim_words.iter().enumerate().find_map(|(i, w)| {
+        // `every other day` is a rate too: look past `other`.
+        let mut next = claim_words.get(i + 1).map(String::as_str).unwrap_or("");
+        if next == "other" {
+            next = claim_words.get(i + 2).map(String::as_str).unwrap_or("");
+        }
+        let rate = w == "every"
+            && (PERIODS.contains(&next.trim_end_matches('s')) || next.chars().all(|c| c.is_ascii_digit()));
+        (ABSOLUTES.contains(&w.as_str()) && !rate && !evidence_words.contains(w)).then(|| w.clone())
+    })
 }
 
 #[cfg(test)]
