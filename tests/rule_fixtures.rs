@@ -203,6 +203,11 @@ fn every_rule_has_passing_and_failing_fixtures() {
 
     for rule in default_engine.rules() {
         let code = rule.meta().code;
+        // FACT rules judge claims against fetched sources, which a plain document walk does
+        // not have: tests/verify_fixtures.rs checks them on fixtures/verify/rules/.
+        if rule.meta().pack == "facts" {
+            continue;
+        }
         let dir = root.join(code);
         if !dir.is_dir() {
             missing.push(format!("{code}: no folder fixtures/rules/{code}/"));

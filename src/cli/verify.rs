@@ -131,8 +131,14 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         }
     };
     let sources = if args.sources.is_empty() {
-        // The article's own references may only read files inside its project.
+        // The article's own references may only read files inside its project: the folder
+        // of its pressgate.toml, else the working directory when the article lies under it.
         let root = std::fs::canonicalize(&config.root).unwrap_or(config.root.clone());
+        let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+        let root = match cwd {
+            Some(cwd) if root == article_dir && article_dir.starts_with(&cwd) => cwd,
+            _ => root,
+        };
         let fetcher = Fetcher::new(fetch_options(root)).map_err(|e| Error::Usage(e.to_string()))?;
         fetch_for_document(&fetcher, &doc, &article_dir)
     } else {

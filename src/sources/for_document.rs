@@ -15,7 +15,11 @@ pub fn reference_input(reference: &crate::doc::Reference, article_dir: &Path) ->
     }
     let text = reference.text.trim();
     let candidate = text.split_whitespace().next().unwrap_or("");
-    if !candidate.is_empty() && article_dir.join(candidate).is_file() {
+    let looks_like_path = candidate.contains('/')
+        || Path::new(candidate)
+            .extension()
+            .is_some_and(|e| ["md", "markdown", "html", "htm", "txt"].contains(&e.to_string_lossy().to_ascii_lowercase().as_str()));
+    if !candidate.is_empty() && (looks_like_path || article_dir.join(candidate).is_file()) {
         return Ok(resolve_file(candidate, article_dir));
     }
     Err(format!("reference “{}” has no URL or file to fetch", clip(text)))

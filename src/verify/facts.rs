@@ -304,7 +304,18 @@ fn numbers(text: &str, covered: &[(usize, usize)], dates: &mut Vec<Date>) -> Vec
             continue;
         }
         let step = 10f64.powi(-(decimals(&raw) as i32)) * scale;
-        let whole = c.get(0).map(|m| m.as_str().trim()).unwrap_or_default();
+        // The written number up to the last part that counted (not a rejected unit word).
+        let start = c.name("cur").map_or(num.start(), |m| m.start());
+        let mut end = num.end();
+        for name in ["ord", "scale", "pct", "code"] {
+            if let Some(m) = c.name(name) {
+                end = end.max(m.end());
+            }
+        }
+        if let (Unit::Word(_), Some(m)) = (&unit, c.name("unit")) {
+            end = end.max(m.end());
+        }
+        let whole = text.get(start..end).unwrap_or(num.as_str()).trim();
         out.push(Number {
             value: base * scale,
             tolerance: step / 2.0 + f64::EPSILON * base.abs() * scale,

@@ -150,14 +150,16 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
     let text = index.passage_text(passage);
     let lower = text.to_lowercase();
     let evidence = Facts::of(text);
+    let sentence_facts = Facts::of(index.sentence_text(passage.best));
     let mut problems = Vec::new();
     for n in &claim.facts.numbers {
         if evidence.numbers.iter().any(|e| facts::number_matches(n, e)) {
             continue;
         }
-        let found = evidence
+        let found = sentence_facts
             .numbers
             .iter()
+            .chain(&evidence.numbers)
             .find(|e| same_kind(&n.unit, &e.unit))
             .map(|e| e.text.clone());
         problems.push(Problem::Number {
@@ -169,9 +171,11 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
         if evidence.dates.iter().any(|e| facts::date_matches(d, e)) {
             continue;
         }
-        let found = evidence
+        // The best sentence's own date first: a heading's year is rarely the one meant.
+        let found = sentence_facts
             .dates
             .iter()
+            .chain(&evidence.dates)
             .find(|e| e.year.is_some() == d.year.is_some() || e.month.is_some() == d.month.is_some())
             .map(facts::describe_date);
         problems.push(Problem::Date {
