@@ -33,8 +33,10 @@ fn reference_for_url(doc: &Document, href: &str) -> Option<usize> {
         .position(|r| r.url.as_deref().is_some_and(|u| trim(u) == href))
 }
 
-/// Claims of `doc` in document order.
-pub fn extract(doc: &Document) -> Vec<Claim> {
+/// Claims of `doc` in document order. `source_count` sources are given for it: `[n]` with no
+/// references entry labelled `n` cites source `n - 1` when there is one (sources passed
+/// explicitly instead of a references list).
+pub fn extract(doc: &Document, source_count: usize) -> Vec<Claim> {
     let in_references = |span: Span| {
         doc.references
             .iter()
@@ -76,7 +78,7 @@ pub fn extract(doc: &Document) -> Vec<Claim> {
             (citation.kind == CitationKind::Bracket)
                 .then(|| label.parse::<usize>().ok())
                 .flatten()
-                .filter(|n| *n >= 1 && *n <= doc.references.len())
+                .filter(|n| *n >= 1 && *n <= doc.references.len().max(source_count))
                 .map(|n| n - 1)
         });
         match found {
@@ -119,7 +121,7 @@ mod tests {
             "# Bees in 2024\n\nA survey counted 4,100 hives [2]. Bees are lovely.\n\nHoney prices rose 12% in 2023.\n\n```\nx = 5 kg\n```\n\n## References\n\n1. https://a.example/one\n2. https://b.example/two\n",
             Format::Markdown,
         );
-        let claims = extract(&doc);
+        let claims = extract(&doc, 2);
         let texts: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts.len(), 2, "{texts:?}");
         assert_eq!(claims[0].cited, vec![1]);

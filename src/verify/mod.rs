@@ -203,7 +203,7 @@ impl Verifier {
                 Prepared::Ready(_) => {}
             }
         }
-        let claims = claims::extract(doc);
+        let claims = claims::extract(doc, sources.len());
         if sources.is_empty() {
             if !claims.is_empty() {
                 report.findings.push(
