@@ -86,17 +86,30 @@ fn verifies_against_loopback_sources_and_reports_unreachable_ones() {
     std::fs::write(dir.path().join("a.md"), ARTICLE.replace("{BASE}", &base)).expect("write");
     let claims = dir.path().join("claims.json");
     let out = pressgate(dir.path())
-        .args(["verify", "a.md", "--allow-private", "--no-cache", "--format", "json"])
+        .args([
+            "verify",
+            "a.md",
+            "--allow-private",
+            "--no-cache",
+            "--format",
+            "json",
+        ])
         .arg("--claims-out")
         .arg(&claims)
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let found = codes(&json(&out.stdout));
     assert!(found.contains(&"FACT002".to_owned()), "{found:?}");
     assert!(found.contains(&"FACT008".to_owned()), "{found:?}");
     let verdicts: Value =
-        serde_json::from_str(&std::fs::read_to_string(&claims).expect("claims file")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&claims).expect("claims file"))
+            .expect("json");
     let verdicts: Vec<&str> = verdicts
         .as_array()
         .expect("array")
@@ -125,7 +138,11 @@ fn explicit_sources_replace_the_references_and_clean_articles_exit_zero() {
 #[test]
 fn article_without_sources_is_a_finding() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("a.md"), "# Facts\n\nSales rose 12% in 2023.\n").expect("write");
+    std::fs::write(
+        dir.path().join("a.md"),
+        "# Facts\n\nSales rose 12% in 2023.\n",
+    )
+    .expect("write");
     let out = pressgate(dir.path())
         .args(["verify", "a.md", "--format", "json"])
         .output()
@@ -143,7 +160,15 @@ fn configuration_suppressions_and_baselines_apply_to_fact_codes() {
     std::fs::write(dir.path().join("a.md"), article).expect("write");
     let run = |extra: &[&str]| {
         let out = pressgate(dir.path())
-            .args(["verify", "a.md", "--no-cache", "--format", "json", "--source", &source])
+            .args([
+                "verify",
+                "a.md",
+                "--no-cache",
+                "--format",
+                "json",
+                "--source",
+                &source,
+            ])
             .args(extra)
             .output()
             .expect("runs");
@@ -153,10 +178,17 @@ fn configuration_suppressions_and_baselines_apply_to_fact_codes() {
     assert_eq!(code, Some(1));
     assert_eq!(findings[0]["severity"], "error");
 
-    std::fs::write(dir.path().join("pressgate.toml"), "[rules.FACT002]\nseverity = \"warning\"\n")
-        .expect("write config");
+    std::fs::write(
+        dir.path().join("pressgate.toml"),
+        "[rules.FACT002]\nseverity = \"warning\"\n",
+    )
+    .expect("write config");
     let (code, findings) = run(&[]);
-    assert_eq!(code, Some(0), "a warning does not fail at --fail-level error");
+    assert_eq!(
+        code,
+        Some(0),
+        "a warning does not fail at --fail-level error"
+    );
     assert_eq!(findings[0]["severity"], "warning");
     let (code, _) = run(&["--fail-level", "warning"]);
     assert_eq!(code, Some(1));
@@ -171,7 +203,10 @@ fn configuration_suppressions_and_baselines_apply_to_fact_codes() {
 
     std::fs::write(
         dir.path().join("a.md"),
-        article.replace("The council", "<!-- pressgate-disable-line FACT002 --> The council"),
+        article.replace(
+            "The council",
+            "<!-- pressgate-disable-line FACT002 --> The council",
+        ),
     )
     .expect("write");
     let (code, findings) = run(&[]);
@@ -189,7 +224,14 @@ fn sarif_output_describes_fact_rules() {
     .expect("write");
     let source = sources_dir().join("city.md");
     let out = pressgate(dir.path())
-        .args(["verify", "a.md", "--no-cache", "--format", "sarif", "--source"])
+        .args([
+            "verify",
+            "a.md",
+            "--no-cache",
+            "--format",
+            "sarif",
+            "--source",
+        ])
         .arg(&source)
         .output()
         .expect("runs");
@@ -225,7 +267,14 @@ fn a_100k_word_article_is_verified_in_bounded_time() {
     let source = sources_dir().join("city.md");
     let started = Instant::now();
     let out = pressgate(dir.path())
-        .args(["verify", "long.md", "--no-cache", "--format", "json", "--source"])
+        .args([
+            "verify",
+            "long.md",
+            "--no-cache",
+            "--format",
+            "json",
+            "--source",
+        ])
         .arg(&source)
         .timeout(Duration::from_secs(300))
         .output()

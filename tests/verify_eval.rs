@@ -2,7 +2,7 @@
 //! embedding model (the deterministic checks plus lexical support): the quality bar of the
 //! verify issue, asserted on the test split (thresholds are calibrated on the calib split).
 use pressgate::verify::eval::{load_pairs, metrics, run_pair};
-use pressgate::verify::{VerifyOptions, Verifier};
+use pressgate::verify::{Verifier, VerifyOptions};
 use std::path::Path;
 
 #[test]
@@ -28,9 +28,16 @@ fn deterministic_checks_meet_the_quality_bar() {
     let all = metrics(&results);
     for kind in ["number", "date", "quote"] {
         let recall = all.recall_by_error.get(kind).copied().unwrap_or(0.0);
-        assert!(recall >= 0.95, "recall on changed {kind}s is {recall:.3} < 0.95");
+        assert!(
+            recall >= 0.95,
+            "recall on changed {kind}s is {recall:.3} < 0.95"
+        );
     }
-    let test: Vec<_> = results.iter().filter(|r| r.split == "test").cloned().collect();
+    let test: Vec<_> = results
+        .iter()
+        .filter(|r| r.split == "test")
+        .cloned()
+        .collect();
     let m = metrics(&test);
     eprintln!("test split: {m:?}");
     assert!(
@@ -38,5 +45,9 @@ fn deterministic_checks_meet_the_quality_bar() {
         "balanced accuracy {:.3} < 0.85 on the test split",
         m.balanced_accuracy
     );
-    assert!(m.uncited_recall >= 0.95, "uncited recall {:.3}", m.uncited_recall);
+    assert!(
+        m.uncited_recall >= 0.95,
+        "uncited recall {:.3}",
+        m.uncited_recall
+    );
 }

@@ -6,7 +6,7 @@
 use pressgate::doc::{parse, Document, Format};
 use pressgate::sources::for_document::fetch_for_document;
 use pressgate::sources::{FetchOptions, Fetcher};
-use pressgate::verify::{rules, VerifyOptions, Verifier};
+use pressgate::verify::{rules, Verifier, VerifyOptions};
 use pressgate::Finding;
 use std::path::{Path, PathBuf};
 
@@ -63,11 +63,24 @@ fn every_fact_rule_has_passing_and_failing_fixtures() {
             .map(|rd| rd.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
         files.sort();
-        let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let passes: Vec<&PathBuf> = files.iter().filter(|p| name(p).starts_with("pass")).collect();
-        let fails: Vec<&PathBuf> = files.iter().filter(|p| name(p).starts_with("fail")).collect();
+        let name = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let passes: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| name(p).starts_with("pass"))
+            .collect();
+        let fails: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| name(p).starts_with("fail"))
+            .collect();
         if passes.is_empty() || fails.is_empty() {
-            problems.push(format!("{code}: needs a pass and a fail fixture in {}", dir.display()));
+            problems.push(format!(
+                "{code}: needs a pass and a fail fixture in {}",
+                dir.display()
+            ));
             continue;
         }
         for file in passes {
@@ -102,13 +115,20 @@ fn every_fact_rule_has_passing_and_failing_fixtures() {
             }
         }
     }
-    assert!(problems.is_empty(), "FACT fixture failures:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "FACT fixture failures:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 #[test]
 fn fact_findings_carry_evidence_for_repair() {
     let (_, findings) = verify_file(&root().join("FACT002/fail.md"));
-    let f = findings.iter().find(|f| f.code == "FACT002").expect("a FACT002 finding");
+    let f = findings
+        .iter()
+        .find(|f| f.code == "FACT002")
+        .expect("a FACT002 finding");
     let evidence = f.evidence.as_ref().expect("evidence attached");
     assert!(evidence.quote.contains("34%"), "{evidence:?}");
     assert!(evidence.source.ends_with("city.md"), "{evidence:?}");

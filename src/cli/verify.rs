@@ -11,7 +11,7 @@ use crate::report::{self, OutputFormat, RenderOptions, ReportInput};
 use crate::rules::{Engine, RuleMeta};
 use crate::sources::for_document::{fetch_for_document, fetch_inputs};
 use crate::sources::{FetchOptions, Fetcher, MiniLmEmbedder};
-use crate::verify::{self, eval, VerifyOptions, Verifier};
+use crate::verify::{self, eval, Verifier, VerifyOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -88,7 +88,9 @@ fn open_embedder(dir: Option<&Path>) -> Result<Option<MiniLmEmbedder>> {
 
 fn check_min_support(x: f32) -> Result<()> {
     if !(0.0..=1.0).contains(&x) {
-        return Err(Error::Usage(format!("--min-support must be between 0 and 1, got {x}")));
+        return Err(Error::Usage(format!(
+            "--min-support must be between 0 and 1, got {x}"
+        )));
     }
     Ok(())
 }
@@ -120,12 +122,17 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let article_dir = std::fs::canonicalize(article_dir).unwrap_or_else(|_| article_dir.to_path_buf());
+    let article_dir =
+        std::fs::canonicalize(article_dir).unwrap_or_else(|_| article_dir.to_path_buf());
     let fetch_options = |root: PathBuf| {
         let defaults = FetchOptions::default();
         FetchOptions {
             allow_private: args.allow_private,
-            cache_dir: if args.no_cache { None } else { defaults.cache_dir.clone() },
+            cache_dir: if args.no_cache {
+                None
+            } else {
+                defaults.cache_dir.clone()
+            },
             project_root: root,
             ..defaults
         }
@@ -134,7 +141,9 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         // The article's own references may only read files inside its project: the folder
         // of its pressgate.toml, else the working directory when the article lies under it.
         let root = std::fs::canonicalize(&config.root).unwrap_or(config.root.clone());
-        let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok());
         let root = match cwd {
             Some(cwd) if root == article_dir && article_dir.starts_with(&cwd) => cwd,
             _ => root,
@@ -181,7 +190,11 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         let baseline = Baseline::from_reports(&reports);
         baseline.save(path)?;
         if !args.quiet {
-            eprintln!("wrote {} finding(s) to baseline {}", reports[0].findings.len(), path.display());
+            eprintln!(
+                "wrote {} finding(s) to baseline {}",
+                reports[0].findings.len(),
+                path.display()
+            );
         }
         return Ok(exit::OK);
     }
@@ -227,7 +240,10 @@ fn read_article(path: &Path) -> Result<String> {
     if meta.len() > MAX_ARTICLE_BYTES {
         return Err(Error::input(
             path,
-            format!("file is {} bytes, over the limit of {MAX_ARTICLE_BYTES}", meta.len()),
+            format!(
+                "file is {} bytes, over the limit of {MAX_ARTICLE_BYTES}",
+                meta.len()
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -237,7 +253,10 @@ fn read_article(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         Error::input(
             path,
-            format!("not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })
 }
@@ -246,7 +265,9 @@ fn write_report(args: &VerifyArgs, input: &ReportInput) -> Result<()> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let options = RenderOptions {
         color,
@@ -276,7 +297,11 @@ fn run_eval(verifier: &mut Verifier, path: &Path) -> Result<i32> {
         let _ = writeln!(stdout, "{line}");
     }
     let split = |name: &str| -> Vec<eval::PairResult> {
-        results.iter().filter(|r| r.split == name).cloned().collect()
+        results
+            .iter()
+            .filter(|r| r.split == name)
+            .cloned()
+            .collect()
     };
     let (threshold, calib_ba) = eval::calibrate(&split("calib"));
     let summary = serde_json::json!({
@@ -290,6 +315,9 @@ fn run_eval(verifier: &mut Verifier, path: &Path) -> Result<i32> {
         "seconds": seconds,
         "claims_per_second": results.len() as f64 / seconds.max(1e-9),
     });
-    eprintln!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&summary).unwrap_or_default()
+    );
     Ok(exit::OK)
 }

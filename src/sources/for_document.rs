@@ -6,7 +6,10 @@ use std::path::Path;
 
 /// Fetch input for one reference: its URL, else its text when that names a file next to the
 /// article (`sources/report.html`); `Err` says why the entry cannot be fetched.
-pub fn reference_input(reference: &crate::doc::Reference, article_dir: &Path) -> Result<String, String> {
+pub fn reference_input(
+    reference: &crate::doc::Reference,
+    article_dir: &Path,
+) -> Result<String, String> {
     if let Some(url) = &reference.url {
         if url.starts_with("http://") || url.starts_with("https://") || url.starts_with("file://") {
             return Ok(url.clone());
@@ -16,13 +19,17 @@ pub fn reference_input(reference: &crate::doc::Reference, article_dir: &Path) ->
     let text = reference.text.trim();
     let candidate = text.split_whitespace().next().unwrap_or("");
     let looks_like_path = candidate.contains('/')
-        || Path::new(candidate)
-            .extension()
-            .is_some_and(|e| ["md", "markdown", "html", "htm", "txt"].contains(&e.to_string_lossy().to_ascii_lowercase().as_str()));
+        || Path::new(candidate).extension().is_some_and(|e| {
+            ["md", "markdown", "html", "htm", "txt"]
+                .contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+        });
     if !candidate.is_empty() && (looks_like_path || article_dir.join(candidate).is_file()) {
         return Ok(resolve_file(candidate, article_dir));
     }
-    Err(format!("reference “{}” has no URL or file to fetch", clip(text)))
+    Err(format!(
+        "reference “{}” has no URL or file to fetch",
+        clip(text)
+    ))
 }
 
 fn clip(text: &str) -> String {
@@ -39,7 +46,10 @@ fn resolve_file(path: &str, article_dir: &Path) -> String {
 }
 
 /// Fetch `inputs` (URLs or files) with `fetcher`, in order; failures become their reason.
-pub fn fetch_inputs(fetcher: &Fetcher, inputs: &[Result<String, String>]) -> Vec<Result<Source, String>> {
+pub fn fetch_inputs(
+    fetcher: &Fetcher,
+    inputs: &[Result<String, String>],
+) -> Vec<Result<Source, String>> {
     let to_fetch: Vec<String> = inputs
         .iter()
         .map(|i| i.clone().unwrap_or_default())
@@ -56,7 +66,11 @@ pub fn fetch_inputs(fetcher: &Fetcher, inputs: &[Result<String, String>]) -> Vec
 }
 
 /// The sources of `doc` (its references list), fetched; `article_dir` anchors relative files.
-pub fn fetch_for_document(fetcher: &Fetcher, doc: &Document, article_dir: &Path) -> Vec<Result<Source, String>> {
+pub fn fetch_for_document(
+    fetcher: &Fetcher,
+    doc: &Document,
+    article_dir: &Path,
+) -> Vec<Result<Source, String>> {
     let inputs: Vec<Result<String, String>> = doc
         .references
         .iter()

@@ -69,7 +69,10 @@ pub fn extract(doc: &Document, source_count: usize) -> Vec<Claim> {
         });
     }
     for citation in &doc.citations {
-        let Some(c) = citation.sentence.and_then(|s| by_sentence.get(s).copied().flatten()) else {
+        let Some(c) = citation
+            .sentence
+            .and_then(|s| by_sentence.get(s).copied().flatten())
+        else {
             continue;
         };
         let label = citation.label.as_str();

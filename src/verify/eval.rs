@@ -118,8 +118,14 @@ pub fn metrics(results: &[PairResult]) -> Metrics {
     let positives: Vec<&&PairResult> = cited.iter().filter(|r| r.label == "supported").collect();
     let negatives: Vec<&&PairResult> = cited.iter().filter(|r| r.label != "supported").collect();
     let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
-    let tpr = share(positives.iter().filter(|r| is_supported(r)).count(), positives.len());
-    let tnr = share(negatives.iter().filter(|r| !is_supported(r)).count(), negatives.len());
+    let tpr = share(
+        positives.iter().filter(|r| is_supported(r)).count(),
+        positives.len(),
+    );
+    let tnr = share(
+        negatives.iter().filter(|r| !is_supported(r)).count(),
+        negatives.len(),
+    );
     let mut by_error: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in &negatives {
         let e = by_error.entry(r.error.clone()).or_default();

@@ -165,7 +165,9 @@ impl SourceIndex {
                 let s = s as usize;
                 let first = s.saturating_sub(WINDOW);
                 let last = (s + WINDOW).min(self.sentences.len() - 1);
-                let present = |id: u32| (first..=last).any(|i| self.sentences[i].terms.binary_search(&id).is_ok());
+                let present = |id: u32| {
+                    (first..=last).any(|i| self.sentences[i].terms.binary_search(&id).is_ok())
+                };
                 let covered: f32 = weights
                     .iter()
                     .filter(|(id, _)| id.is_some_and(present))

@@ -79,8 +79,9 @@ fn month_number(word: &str) -> Option<u8> {
 
 const MONTH_NAME: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 
-static ISO_DATE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\b((?:1[5-9]|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?\b"));
+static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"\b((?:1[5-9]|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?\b")
+});
 
 /// `March 3, 2021`, `March 3rd`, `March 2021`.
 static MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
@@ -111,7 +112,9 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen)\b(?:\s+(?P<unit>[a-z]+))?")
+    compile(
+        r"(?i)\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen)\b(?:\s+(?P<unit>[a-z]+))?",
+    )
 });
 
 /// Citation markers `[3]`, `[^a]` and inline link targets: their digits are not facts.
@@ -190,17 +193,40 @@ fn unit_word(word: &str) -> Option<String> {
 /// Units of measure: a number in one is not the same fact as the number in another.
 const MEASURES: &[&str] = &[
     "m", "km", "cm", "mm", "kg", "g", "mg", "tonne", "ton", "lb", "oz", "l", "ml", "ft", "in",
-    "mile", "hour", "minute", "second", "day", "week", "month", "year", "decade", "century",
-    "kwh", "mwh", "gwh", "kw", "mw", "gw", "watt", "gigawatt", "megawatt", "mph", "km/h",
-    "°c", "°f", "degree", "hectare", "acre", "mbp", "gbp", "gev", "mev", "tev", "mah", "hz",
-    "khz", "mhz", "ghz", "kb", "mb", "gb", "tb", "calorie", "kcal", "mmhg", "volt",
+    "mile", "hour", "minute", "second", "day", "week", "month", "year", "decade", "century", "kwh",
+    "mwh", "gwh", "kw", "mw", "gw", "watt", "gigawatt", "megawatt", "mph", "km/h", "°c", "°f",
+    "degree", "hectare", "acre", "mbp", "gbp", "gev", "mev", "tev", "mah", "hz", "khz", "mhz",
+    "ghz", "kb", "mb", "gb", "tb", "calorie", "kcal", "mmhg", "volt",
 ];
 
 /// Nouns counted by a number (`2000 people`), so a four-digit number before them is no year.
 const COUNTED: &[&str] = &[
-    "people", "person", "user", "patient", "participant", "respondent", "adult", "child",
-    "children", "employee", "worker", "customer", "case", "death", "student", "pupil",
-    "visitor", "home", "house", "job", "member", "donor", "copy", "unit", "vehicle", "car",
+    "people",
+    "person",
+    "user",
+    "patient",
+    "participant",
+    "respondent",
+    "adult",
+    "child",
+    "children",
+    "employee",
+    "worker",
+    "customer",
+    "case",
+    "death",
+    "student",
+    "pupil",
+    "visitor",
+    "home",
+    "house",
+    "job",
+    "member",
+    "donor",
+    "copy",
+    "unit",
+    "vehicle",
+    "car",
 ];
 
 fn is_measure(word: &str) -> bool {
@@ -267,7 +293,10 @@ fn numbers(text: &str, covered: &[(usize, usize)], dates: &mut Vec<Date>) -> Vec
     let mut out = Vec::new();
     for c in NUMBER.captures_iter(text) {
         let Some(num) = c.name("num") else { continue };
-        if covered.iter().any(|&(a, b)| num.start() < b && a < num.end()) {
+        if covered
+            .iter()
+            .any(|&(a, b)| num.start() < b && a < num.end())
+        {
             continue;
         }
         // A digit glued to letters (`COVID-19`, `A4`, `mp3`) is part of a name.
@@ -293,7 +322,8 @@ fn numbers(text: &str, covered: &[(usize, usize)], dates: &mut Vec<Date>) -> Vec
         } else {
             Unit::Plain
         };
-        let counted = matches!(&unit, Unit::Word(w) if COUNTED.contains(&w.as_str()) || is_measure(w));
+        let counted =
+            matches!(&unit, Unit::Word(w) if COUNTED.contains(&w.as_str()) || is_measure(w));
         let plain_count = matches!(unit, Unit::Plain | Unit::Word(_));
         if plain_count && !counted && c.name("scale").is_none() && is_year(base, num.as_str()) {
             dates.push(Date {
@@ -406,15 +436,102 @@ fn quotes(text: &str) -> Vec<String> {
 
 /// Capitalised words that start sentences or are titles, not names.
 const NOT_NAMES: &[&str] = &[
-    "The", "A", "An", "In", "On", "At", "By", "For", "From", "Of", "To", "And", "But", "Or", "It",
-    "Its", "This", "That", "These", "Those", "There", "Their", "They", "He", "She", "We", "I",
-    "His", "Her", "Our", "As", "After", "Before", "During", "Since", "Until", "When", "While",
-    "According", "Most", "Many", "Some", "All", "Every", "Each", "No", "Not", "About", "Around",
-    "Only", "Over", "Under", "With", "Without", "Although", "Because", "If", "However", "Also",
-    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sir", "Monday", "Tuesday", "Wednesday", "Thursday",
-    "Friday", "Saturday", "Sunday", "Today", "Yesterday", "One", "Two", "Three", "Researchers",
-    "Scientists", "Experts", "Officials", "Studies", "Data", "Figures", "Around", "Roughly",
-    "Nearly", "Almost", "More", "Less", "Fewer", "Between", "Both", "Then", "Now", "Here",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "By",
+    "For",
+    "From",
+    "Of",
+    "To",
+    "And",
+    "But",
+    "Or",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "There",
+    "Their",
+    "They",
+    "He",
+    "She",
+    "We",
+    "I",
+    "His",
+    "Her",
+    "Our",
+    "As",
+    "After",
+    "Before",
+    "During",
+    "Since",
+    "Until",
+    "When",
+    "While",
+    "According",
+    "Most",
+    "Many",
+    "Some",
+    "All",
+    "Every",
+    "Each",
+    "No",
+    "Not",
+    "About",
+    "Around",
+    "Only",
+    "Over",
+    "Under",
+    "With",
+    "Without",
+    "Although",
+    "Because",
+    "If",
+    "However",
+    "Also",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Sir",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Today",
+    "Yesterday",
+    "One",
+    "Two",
+    "Three",
+    "Researchers",
+    "Scientists",
+    "Experts",
+    "Officials",
+    "Studies",
+    "Data",
+    "Figures",
+    "Around",
+    "Roughly",
+    "Nearly",
+    "Almost",
+    "More",
+    "Less",
+    "Fewer",
+    "Between",
+    "Both",
+    "Then",
+    "Now",
+    "Here",
 ];
 
 fn is_capitalised(word: &str) -> bool {
@@ -548,7 +665,10 @@ mod tests {
 
     #[test]
     fn normalises_number_forms() {
-        assert_eq!(values("about 1,200 people"), vec![(1200.0, Unit::Word("people".into()))]);
+        assert_eq!(
+            values("about 1,200 people"),
+            vec![(1200.0, Unit::Word("people".into()))]
+        );
         assert_eq!(values("1.2k"), vec![(1200.0, Unit::Plain)]);
         assert_eq!(values("1.2 million"), vec![(1_200_000.0, Unit::Plain)]);
         assert_eq!(values("12%"), vec![(12.0, Unit::Percent)]);
@@ -577,17 +697,42 @@ mod tests {
     #[test]
     fn reads_dates_in_several_forms() {
         let d = |t: &str| Facts::of(t).dates;
-        let full = Date { year: Some(2021), month: Some(3), day: Some(3) };
+        let full = Date {
+            year: Some(2021),
+            month: Some(3),
+            day: Some(3),
+        };
         assert_eq!(d("on March 3, 2021"), vec![full]);
         assert_eq!(d("on March 3rd, 2021"), vec![full]);
         assert_eq!(d("on 3 March 2021"), vec![full]);
         assert_eq!(d("on the 3rd of March 2021"), vec![full]);
         assert_eq!(d("on 2021-03-03"), vec![full]);
-        assert_eq!(d("in 1998 the"), vec![Date { year: Some(1998), month: None, day: None }]);
+        assert_eq!(
+            d("in 1998 the"),
+            vec![Date {
+                year: Some(1998),
+                month: None,
+                day: None
+            }]
+        );
         assert!(d("you may see 3 birds").is_empty());
         assert!(Facts::of("on 3 March 2021").numbers.is_empty());
-        assert!(date_matches(&Date { year: Some(2021), month: None, day: None }, &full));
-        assert!(!date_matches(&Date { year: Some(2021), month: Some(4), day: None }, &full));
+        assert!(date_matches(
+            &Date {
+                year: Some(2021),
+                month: None,
+                day: None
+            },
+            &full
+        ));
+        assert!(!date_matches(
+            &Date {
+                year: Some(2021),
+                month: Some(4),
+                day: None
+            },
+            &full
+        ));
     }
 
     #[test]
@@ -595,7 +740,9 @@ mod tests {
         let f = Facts::of("“We will not raise prices,” said Maria Lopez of Acme Corp. in Paris.");
         assert_eq!(f.quotes, vec!["we will not raise prices"]);
         assert_eq!(f.entities, vec!["Maria Lopez", "Acme Corp", "Paris"]);
-        assert!(Facts::of("Composting turns scraps into soil.").entities.is_empty());
+        assert!(Facts::of("Composting turns scraps into soil.")
+            .entities
+            .is_empty());
         assert!(Facts::of("The \"smart\" mode is quiet.").quotes.is_empty());
     }
 }

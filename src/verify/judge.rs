@@ -176,7 +176,9 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
             .dates
             .iter()
             .chain(&evidence.dates)
-            .find(|e| e.year.is_some() == d.year.is_some() || e.month.is_some() == d.month.is_some())
+            .find(|e| {
+                e.year.is_some() == d.year.is_some() || e.month.is_some() == d.month.is_some()
+            })
             .map(facts::describe_date);
         problems.push(Problem::Date {
             claim: facts::describe_date(d),
@@ -191,8 +193,8 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
         }
     }
     for name in &claim.facts.entities {
-        let found = contains_words(&lower, name)
-            || name.split(' ').all(|w| contains_words(&lower, w));
+        let found =
+            contains_words(&lower, name) || name.split(' ').all(|w| contains_words(&lower, w));
         if !found {
             problems.push(Problem::Entity { name: name.clone() });
         }
@@ -229,7 +231,9 @@ fn unquoted(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Symmetric links: `A and B` reads the same as `B and A`.
-const SYMMETRIC: &[&str] = &["and", "or", ",", "&", "with", "vs", "vs.", "and the", "or the"];
+const SYMMETRIC: &[&str] = &[
+    "and", "or", ",", "&", "with", "vs", "vs.", "and the", "or the",
+];
 
 /// Two names linked by the same words in the claim and in the evidence sentence, in the
 /// opposite order: `A beat B` against `B beat A`. Reworded links (passive voice, other
@@ -279,9 +283,7 @@ pub fn judge(claim: &PreparedClaim, index: &SourceIndex) -> Option<Judgement> {
         let problems = check_passage(claim, index, &passage);
         let better = match &best {
             None => true,
-            Some(b) => {
-                (problems.len(), -passage.lexical) < (b.problems.len(), -b.passage.lexical)
-            }
+            Some(b) => (problems.len(), -passage.lexical) < (b.problems.len(), -b.passage.lexical),
         };
         if better {
             best = Some(Judgement { passage, problems });
@@ -294,7 +296,8 @@ pub fn judge(claim: &PreparedClaim, index: &SourceIndex) -> Option<Judgement> {
 mod tests {
     use super::*;
 
-    const SOURCE: &str = "The council recycled 34% of household waste in 2021, up from 29% in 2019. \
+    const SOURCE: &str =
+        "The council recycled 34% of household waste in 2021, up from 29% in 2019. \
         Mayor Ana Pires said “we are not done yet” at the launch. \
         Landfill use fell by 12,000 tonnes.";
 
@@ -314,11 +317,28 @@ mod tests {
 
     #[test]
     fn corruptions_are_caught() {
-        assert_eq!(problems("The council recycled 43% of household waste in 2021."), vec!["FACT002"]);
-        assert_eq!(problems("The council recycled 34% of household waste in 2020."), vec!["FACT002"]);
-        assert!(problems("Mayor Ana Pires said “we are finished” at the launch.").contains(&"FACT003"));
-        assert_eq!(problems("Mayor Jan Novak spoke at the launch."), vec!["FACT004"]);
-        assert_eq!(problems("Landfill use rose by 12,000 tonnes."), vec!["FACT005"]);
-        assert_eq!(problems("The council recycled all household waste in 2021."), vec!["FACT001"]);
+        assert_eq!(
+            problems("The council recycled 43% of household waste in 2021."),
+            vec!["FACT002"]
+        );
+        assert_eq!(
+            problems("The council recycled 34% of household waste in 2020."),
+            vec!["FACT002"]
+        );
+        assert!(
+            problems("Mayor Ana Pires said “we are finished” at the launch.").contains(&"FACT003")
+        );
+        assert_eq!(
+            problems("Mayor Jan Novak spoke at the launch."),
+            vec!["FACT004"]
+        );
+        assert_eq!(
+            problems("Landfill use rose by 12,000 tonnes."),
+            vec!["FACT005"]
+        );
+        assert_eq!(
+            problems("The council recycled all household waste in 2021."),
+            vec!["FACT001"]
+        );
     }
 }

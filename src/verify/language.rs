@@ -2,13 +2,48 @@
 //! against the article.
 
 const PROFILES: &[(&str, &[&str])] = &[
-    ("en", &["the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "are"]),
-    ("de", &["der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "auf", "sich"]),
-    ("fr", &["le", "la", "les", "et", "des", "est", "une", "dans", "pour", "qui", "pas", "sur"]),
-    ("es", &["el", "los", "las", "y", "es", "una", "por", "con", "para", "del", "que", "se"]),
-    ("it", &["il", "gli", "di", "che", "è", "per", "una", "con", "non", "sono", "della", "nel"]),
-    ("nl", &["de", "het", "een", "en", "van", "is", "niet", "met", "op", "voor", "zijn", "dat"]),
-    ("pt", &["o", "os", "as", "e", "do", "da", "em", "um", "uma", "não", "para", "com"]),
+    (
+        "en",
+        &[
+            "the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "are",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "auf", "sich",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "la", "les", "et", "des", "est", "une", "dans", "pour", "qui", "pas", "sur",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "y", "es", "una", "por", "con", "para", "del", "que", "se",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "il", "gli", "di", "che", "è", "per", "una", "con", "non", "sono", "della", "nel",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "de", "het", "een", "en", "van", "is", "niet", "met", "op", "voor", "zijn", "dat",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "o", "os", "as", "e", "do", "da", "em", "um", "uma", "não", "para", "com",
+        ],
+    ),
 ];
 
 /// The primary subtag of a language tag: `en-GB` → `en`.

@@ -83,9 +83,19 @@ pub struct ClaimVerdict {
     pub evidence_source: Option<usize>,
     /// What the evidence does not back, in words.
     pub reasons: Vec<String>,
+    /// The FACT code of each reason (same order as `reasons`).
+    pub codes: Vec<String>,
     /// Error kinds found: `number`, `date`, `quote`, `entity`, `negation`, `direction`, `swap`,
     /// `generalisation`, `low-support`, `miscitation`, `unreachable`, `language`.
     pub error_kinds: Vec<String>,
+}
+
+impl ClaimVerdict {
+    fn note(&mut self, kind: &str, code: &str, reason: String) {
+        self.error_kinds.push(kind.to_owned());
+        self.codes.push(code.to_owned());
+        self.reasons.push(reason);
+    }
 }
 
 /// The result of verifying one article.
@@ -168,7 +178,13 @@ impl Verifier {
             .as_ref()
             .map(|l| language::primary(&l.text))
             .or_else(|| {
-                let sample: String = doc.blocks.iter().take(200).map(|b| b.text.as_str()).collect::<Vec<_>>().join(" ");
+                let sample: String = doc
+                    .blocks
+                    .iter()
+                    .take(200)
+                    .map(|b| b.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 language::guess(&sample).map(str::to_owned)
             });
         let prepared: Vec<Prepared> = sources
@@ -176,10 +192,7 @@ impl Verifier {
             .map(|s| prepare(s, doc_lang.as_deref()))
             .collect();
         for (i, p) in prepared.iter().enumerate() {
-            let span = doc
-                .references
-                .get(i)
-                .map_or(Span::file_start(), |r| r.span);
+            let span = doc.references.get(i).map_or(Span::file_start(), |r| r.span);
             match p {
                 Prepared::Unreachable(reason) => report.findings.push(
                     finding(
@@ -223,7 +236,7 @@ impl Verifier {
         let mut embeddings = EmbeddingCache::default();
         for claim in &claims {
             let verdict = self.verify_claim(claim, &prepared, &mut embeddings)?;
-            report.findings.extend(claim_findings(claim, &verdict, &prepared));
+            report.findings.extend(claim_findings(claim, &verdict));
             report.claims.push(verdict);
         }
         report
@@ -303,6 +316,7 @@ impl Verifier {
             evidence: None,
             evidence_source: None,
             reasons: Vec::new(),
+            codes: Vec::new(),
             error_kinds: Vec::new(),
         };
         let others = |cited: &[usize]| {
@@ -316,7 +330,10 @@ impl Verifier {
             if let Some(best) = scored.first() {
                 fill_evidence(&mut verdict, best, prepared);
                 if !best.clean(min) {
-                    verdict.reasons.push("no source of the article supports it".into());
+                    verdict
+                        .reasons
+                        .push("no source of the article supports it".into());
+                    verdict.codes.push("FACT006".into());
                 }
             }
             return Ok(verdict);
@@ -341,18 +358,26 @@ impl Verifier {
             } else {
                 "unreachable"
             };
-            verdict.error_kinds.push(kind.into());
-            verdict
-                .reasons
-                .push("no cited source could be read for comparison".into());
+            verdict.note(
+                kind,
+                if kind == "language" {
+                    "FACT010"
+                } else {
+                    "FACT008"
+                },
+                "no cited source could be read for comparison".into(),
+            );
         }
         let elsewhere = self.score_sources(&pc, prepared, others(&claim.cited), cache)?;
         if let Some(other) = elsewhere.first().filter(|s| s.clean(min)) {
-            verdict.error_kinds.push("miscitation".into());
-            verdict.reasons.push(format!(
-                "source [{}] supports it, the cited one does not",
-                other.source + 1
-            ));
+            verdict.note(
+                "miscitation",
+                "FACT007",
+                format!(
+                    "source [{}] supports it, the cited one does not",
+                    other.source + 1
+                ),
+            );
             fill_evidence(&mut verdict, other, prepared);
             return Ok(verdict);
         }
@@ -366,23 +391,24 @@ impl Verifier {
                     Verdict::Unsupported
                 };
                 for p in problems {
-                    verdict.reasons.push(p.describe());
-                    verdict.error_kinds.push(p.kind().into());
+                    verdict.note(p.kind(), p.code(), p.describe());
                 }
                 if problems.is_empty() {
-                    verdict.error_kinds.push("low-support".into());
-                    verdict.reasons.push(format!(
-                        "the best passage supports it with score {:.2}, under {:.2}",
-                        best.support, min
-                    ));
+                    verdict.note(
+                        "low-support",
+                        "FACT001",
+                        format!(
+                            "the best passage supports it with score {:.2}, under {:.2}",
+                            best.support, min
+                        ),
+                    );
                 }
             }
-            None if reachable => {
-                verdict.error_kinds.push("low-support".into());
-                verdict
-                    .reasons
-                    .push("the cited source shares no words with it".into());
-            }
+            None if reachable => verdict.note(
+                "low-support",
+                "FACT001",
+                "the cited source shares no words with it".into(),
+            ),
             None => {}
         }
         Ok(verdict)
@@ -444,7 +470,7 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// The findings for one claim verdict.
-fn claim_findings(claim: &claims::Claim, v: &ClaimVerdict, prepared: &[Prepared]) -> Vec<Finding> {
+fn claim_findings(claim: &claims::Claim, v: &ClaimVerdict) -> Vec<Finding> {
     let short = clip(&v.text, 80);
     let with_evidence = |f: Finding| match &v.evidence {
         Some(e) => f.with_evidence(e.clone()),
@@ -460,7 +486,12 @@ fn claim_findings(claim: &claims::Claim, v: &ClaimVerdict, prepared: &[Prepared]
                 None => "cite a source that states this, or remove the claim".into(),
             };
             vec![with_evidence(
-                finding("FACT006", format!("claim cites no source: “{short}”"), v.span).with_help(help),
+                finding(
+                    "FACT006",
+                    format!("claim cites no source: “{short}”"),
+                    v.span,
+                )
+                .with_help(help),
             )]
         }
         Verdict::Contradicted | Verdict::Unsupported => {
@@ -479,26 +510,20 @@ fn claim_findings(claim: &claims::Claim, v: &ClaimVerdict, prepared: &[Prepared]
                     .with_help(format!("cite {right} instead")),
                 )];
             }
-            if v.error_kinds.iter().any(|k| k == "unreachable" || k == "language") {
+            if v.error_kinds
+                .iter()
+                .any(|k| k == "unreachable" || k == "language")
+            {
                 // FACT008/FACT010 on the reference already say why.
                 return Vec::new();
             }
             let mut out: Vec<Finding> = Vec::new();
-            let problems = v
-                .evidence_source
-                .and_then(|_| Some(v.reasons.iter().zip(&v.error_kinds)));
-            for (reason, kind) in problems.into_iter().flatten() {
-                let code = match kind.as_str() {
-                    "number" | "date" if v.verdict == Verdict::Contradicted && reason.contains(", not ") => "FACT002",
-                    "quote" => "FACT003",
-                    "entity" => "FACT004",
-                    "negation" | "direction" | "swap" => "FACT005",
-                    _ => "FACT001",
-                };
-                if out.iter().any(|f| f.code == code) {
+            let source = v.evidence_source.map(cite_label).unwrap_or_default();
+            for (reason, code) in v.reasons.iter().zip(&v.codes) {
+                // One finding per code and claim: the first reason names the problem.
+                if out.iter().any(|f| f.code == *code) {
                     continue;
                 }
-                let source = v.evidence_source.map(cite_label).unwrap_or_default();
                 out.push(with_evidence(
                     finding(code, format!("{reason} {source}: “{short}”"), v.span).with_help(
                         "rewrite the claim to say what the source says, or cite a source that supports it",
@@ -506,13 +531,16 @@ fn claim_findings(claim: &claims::Claim, v: &ClaimVerdict, prepared: &[Prepared]
                 ));
             }
             if out.is_empty() {
-                let reason = v.reasons.first().cloned().unwrap_or_else(|| "no evidence found".into());
+                let reason = v
+                    .reasons
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "no evidence found".into());
                 out.push(with_evidence(
                     finding("FACT001", format!("claim not supported by its source ({reason}): “{short}”"), v.span)
                         .with_help("rewrite the claim to say what the source says, or cite a source that supports it"),
                 ));
             }
-            let _ = prepared;
             out
         }
     }
@@ -531,7 +559,12 @@ struct EmbeddingCache {
 }
 
 impl EmbeddingCache {
-    fn get(&mut self, embedder: &MiniLmEmbedder, key: CacheKey, text: &str) -> crate::Result<Vec<f32>> {
+    fn get(
+        &mut self,
+        embedder: &MiniLmEmbedder,
+        key: CacheKey,
+        text: &str,
+    ) -> crate::Result<Vec<f32>> {
         if let Some(v) = self.vectors.get(&key) {
             return Ok(v.clone());
         }

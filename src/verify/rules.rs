@@ -296,7 +296,18 @@ None. `pressgate verify --min-support X` sets the support threshold; sources com
 };
 
 /// Every FACT rule, in code order.
-pub const ALL: &[RuleMeta] = &[UNSUPPORTED_CLAIM, CHANGED_NUMBER, QUOTE_NOT_IN_SOURCE, ENTITY_NOT_IN_SOURCE, FLIPPED_CLAIM, UNCITED_CLAIM, MISCITATION, SOURCE_UNREACHABLE, NO_SOURCES, SOURCE_LANGUAGE];
+pub const ALL: &[RuleMeta] = &[
+    UNSUPPORTED_CLAIM,
+    CHANGED_NUMBER,
+    QUOTE_NOT_IN_SOURCE,
+    ENTITY_NOT_IN_SOURCE,
+    FLIPPED_CLAIM,
+    UNCITED_CLAIM,
+    MISCITATION,
+    SOURCE_UNREACHABLE,
+    NO_SOURCES,
+    SOURCE_LANGUAGE,
+];
 
 /// The metadata of `code`, when it is a FACT code.
 pub fn meta(code: &str) -> Option<&'static RuleMeta> {

@@ -2,13 +2,90 @@
 //! absolute quantifiers.
 
 const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by",
-    "with", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
-    "these", "those", "there", "their", "they", "he", "she", "his", "her", "we", "our", "you",
-    "your", "i", "which", "who", "whom", "what", "when", "where", "how", "than", "then", "so",
-    "such", "has", "have", "had", "do", "does", "did", "can", "could", "will", "would", "may",
-    "might", "should", "also", "about", "into", "over", "after", "before", "said", "says",
-    "according", "per", "up", "out", "if", "while", "both", "each", "some", "most", "many",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "from",
+    "by",
+    "with",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "their",
+    "they",
+    "he",
+    "she",
+    "his",
+    "her",
+    "we",
+    "our",
+    "you",
+    "your",
+    "i",
+    "which",
+    "who",
+    "whom",
+    "what",
+    "when",
+    "where",
+    "how",
+    "than",
+    "then",
+    "so",
+    "such",
+    "has",
+    "have",
+    "had",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "will",
+    "would",
+    "may",
+    "might",
+    "should",
+    "also",
+    "about",
+    "into",
+    "over",
+    "after",
+    "before",
+    "said",
+    "says",
+    "according",
+    "per",
+    "up",
+    "out",
+    "if",
+    "while",
+    "both",
+    "each",
+    "some",
+    "most",
+    "many",
 ];
 
 /// Lower-case content words of `text`, stemmed, stopwords and citation markers dropped.
@@ -31,7 +108,9 @@ pub fn stem(word: &str) -> String {
     if !w.is_ascii() || w.len() <= 4 {
         return w.to_owned();
     }
-    for suffix in ["ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly"] {
+    for suffix in [
+        "ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly",
+    ] {
         if let Some(root) = w.strip_suffix(suffix) {
             if root.len() >= 3 {
                 return root.trim_end_matches('e').to_owned();
@@ -66,18 +145,75 @@ pub fn is_negated(text: &str) -> bool {
 /// a flipped comparison.
 const DIRECTIONS: &[(&[&str], &[&str])] = &[
     (
-        &["more", "most", "greater", "higher", "larger", "bigger", "above", "over", "exceeded"],
-        &["less", "least", "fewer", "lower", "smaller", "below", "under"],
+        &[
+            "more", "most", "greater", "higher", "larger", "bigger", "above", "over", "exceeded",
+        ],
+        &[
+            "less", "least", "fewer", "lower", "smaller", "below", "under",
+        ],
     ),
     (
-        &["increase", "increased", "increases", "increasing", "rose", "rise", "rises", "risen", "grew", "grow", "grows", "growth", "gained", "gain", "climbed", "doubled", "tripled", "expanded", "raised", "boosted", "improved", "up"],
-        &["decrease", "decreased", "decreases", "decreasing", "fell", "fall", "falls", "fallen", "shrank", "shrink", "shrinks", "declined", "decline", "dropped", "drop", "lost", "loss", "halved", "contracted", "reduced", "cut", "lowered", "worsened", "down", "shrank", "shrunk"],
+        &[
+            "increase",
+            "increased",
+            "increases",
+            "increasing",
+            "rose",
+            "rise",
+            "rises",
+            "risen",
+            "grew",
+            "grow",
+            "grows",
+            "growth",
+            "gained",
+            "gain",
+            "climbed",
+            "doubled",
+            "tripled",
+            "expanded",
+            "raised",
+            "boosted",
+            "improved",
+            "up",
+        ],
+        &[
+            "decrease",
+            "decreased",
+            "decreases",
+            "decreasing",
+            "fell",
+            "fall",
+            "falls",
+            "fallen",
+            "shrank",
+            "shrink",
+            "shrinks",
+            "declined",
+            "decline",
+            "dropped",
+            "drop",
+            "lost",
+            "loss",
+            "halved",
+            "contracted",
+            "reduced",
+            "cut",
+            "lowered",
+            "worsened",
+            "down",
+            "shrank",
+            "shrunk",
+        ],
     ),
     (&["faster", "quicker", "earlier"], &["slower", "later"]),
     (&["better", "best"], &["worse", "worst"]),
     (&["warmer", "hotter"], &["cooler", "colder"]),
     (&["before"], &["after"]),
-    (&["longer", "lengthened", "extended"], &["shorter", "shortened"]),
+    (
+        &["longer", "lengthened", "extended"],
+        &["shorter", "shortened"],
+    ),
     (&["cheaper"], &["dearer", "pricier"]),
     (&["first"], &["last"]),
 ];
@@ -114,10 +250,31 @@ pub fn flipped_direction(claim: &str, evidence: &str) -> Option<&'static str> {
 
 /// Absolute words that turn a finding about some cases into a rule about all of them.
 const ABSOLUTES: &[&str] = &[
-    "all", "every", "always", "everyone", "everybody", "everywhere", "universally", "guaranteed",
-    "guarantees", "proven", "proves", "prove", "completely", "entirely", "totally", "certainly",
-    "definitely", "invariably", "cure", "cures", "eliminates", "eliminate", "impossible",
-    "nobody", "never",
+    "all",
+    "every",
+    "always",
+    "everyone",
+    "everybody",
+    "everywhere",
+    "universally",
+    "guaranteed",
+    "guarantees",
+    "proven",
+    "proves",
+    "prove",
+    "completely",
+    "entirely",
+    "totally",
+    "certainly",
+    "definitely",
+    "invariably",
+    "cure",
+    "cures",
+    "eliminates",
+    "eliminate",
+    "impossible",
+    "nobody",
+    "never",
 ];
 
 /// Time words after which `every` is a rate (`every week`), not a generalisation.
@@ -137,7 +294,8 @@ pub fn unbacked_absolute(claim: &str, evidence: &str) -> Option<String> {
             next = claim_words.get(i + 2).map(String::as_str).unwrap_or("");
         }
         let rate = w == "every"
-            && (PERIODS.contains(&next.trim_end_matches('s')) || next.chars().all(|c| c.is_ascii_digit()));
+            && (PERIODS.contains(&next.trim_end_matches('s'))
+                || next.chars().all(|c| c.is_ascii_digit()));
         (ABSOLUTES.contains(&w.as_str()) && !rate && !evidence_words.contains(w)).then(|| w.clone())
     })
 }
@@ -162,7 +320,10 @@ mod tests {
             flipped_direction("Sales rose in May.", "Sales fell in May."),
             Some("rose")
         );
-        assert_eq!(flipped_direction("Sales rose.", "Sales rose, then fell."), None);
+        assert_eq!(
+            flipped_direction("Sales rose.", "Sales rose, then fell."),
+            None
+        );
         assert_eq!(
             unbacked_absolute("It cures all patients.", "It helped some patients."),
             Some("cures".into())
