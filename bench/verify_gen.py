@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes fixtures/verify/pairs.jsonl: the claims of bench/verify_passages.py as supported
 pairs, one realistic corruption of most claims (changed number or date, a name swapped for
-another person, organisation or place, negation, flipped direction, invented or altered quote, unsupported generalisation), and
+another person, organisation or place, a claim cited against an unrelated passage, negation, flipped direction, invented or altered quote, unsupported generalisation), and
 uncited copies of numeric claims. Deterministic: rerunning gives the same file.
 
     python3 bench/verify_gen.py > fixtures/verify/pairs.jsonl
@@ -260,6 +260,15 @@ def main():
             if c == 2 and p % 2 == 0 and NUMBER.search(claim):
                 rows.append(dict(id=pid + "-uncited", topic=topic, evidence=evidence, claim=claim,
                                  label="uncited", error="uncited", split=split))
+    # Claims cited against the wrong passage: a realistic mis-citation, and the case only the
+    # support score (not a deterministic check) can catch when the claim has no number.
+    for p in range(0, len(PASSAGES), 4):
+        topic, evidence, _ = PASSAGES[p]
+        other = PASSAGES[(p + 7) % len(PASSAGES)]
+        claim = other[2][p % len(other[2])]
+        rows.append(dict(id=f"p{p:03d}-unrelated", topic=topic, evidence=evidence, claim=claim,
+                         label="unsupported", error="unrelated",
+                         split="calib" if p % 3 == 0 else "test"))
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
 

@@ -16,8 +16,8 @@ pub struct Pair {
     pub claim: String,
     /// `supported`, `contradicted`, `unsupported` or `uncited`.
     pub label: String,
-    /// Corruption applied: `none`, `number`, `date`, `quote`, `name`, `swap`, `negation`,
-    /// `direction`, `generalisation`, `uncited`.
+    /// Corruption applied: `none`, `number`, `date`, `quote`, `name`, `negation`,
+    /// `direction`, `generalisation`, `unrelated`, `uncited`.
     pub error: String,
     /// `calib` (thresholds are chosen on it) or `test` (numbers are reported on it).
     pub split: String,
@@ -175,10 +175,11 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> f64 {
 }
 
 /// The `min_support` in 0.10..=0.90 (steps of 0.02) with the best balanced accuracy on
-/// `results` (scored with the threshold at 0, so every score is visible).
+/// `results` (scored with the threshold at 0, so every score is visible); the middle of the
+/// range when several tie.
 pub fn calibrate(results: &[PairResult]) -> (f32, f64) {
     let cited: Vec<&PairResult> = results.iter().filter(|r| r.label != "uncited").collect();
-    let mut best = (0.5f32, -1.0f64);
+    let mut scored = Vec::new();
     for step in 0..=40 {
         let t = 0.10 + step as f32 * 0.02;
         let relabelled: Vec<PairResult> = cited
@@ -191,12 +192,15 @@ pub fn calibrate(results: &[PairResult]) -> (f32, f64) {
                 r
             })
             .collect();
-        let ba = metrics(&relabelled).balanced_accuracy;
-        if ba > best.1 + 1e-9 {
-            best = (t, ba);
-        }
+        scored.push((t, metrics(&relabelled).balanced_accuracy));
     }
-    best
+    // The middle of the best plateau: as far from both edges as the data allows.
+    let top = scored.iter().map(|s| s.1).fold(f64::MIN, f64::max);
+    let plateau: Vec<&(f32, f64)> = scored.iter().filter(|s| s.1 >= top - 1e-9).collect();
+    plateau
+        .get(plateau.len() / 2)
+        .map(|s| (s.0, s.1))
+        .unwrap_or((0.5, 0.0))
 }
 
 #[cfg(test)]

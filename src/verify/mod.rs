@@ -36,8 +36,13 @@ pub struct VerifyOptions {
     pub semantic_weight: f32,
 }
 
+/// Lexical support below this is too little for any similarity to rescue.
+const UNCERTAIN_LOW: f32 = 0.15;
+/// Lexical support from this on needs no embedding to confirm it.
+const UNCERTAIN_HIGH: f32 = 0.7;
+
 /// Calibrated on the calibration split (see docs/benchmarks.md, `bench:verify`).
-pub const DEFAULT_MIN_SUPPORT: f32 = 0.34;
+pub const DEFAULT_MIN_SUPPORT: f32 = 0.3;
 
 impl Default for VerifyOptions {
     fn default() -> Self {
@@ -257,6 +262,12 @@ impl Verifier {
         let Some(embedder) = &self.embedder else {
             return Ok(lexical);
         };
+        // A cascade: the model only settles claims the cheap signals leave open. A claim with
+        // a deterministic problem is not supported whatever its similarity, and lexical
+        // overlap outside the uncertain band already decides.
+        if !judgement.problems.is_empty() || !(UNCERTAIN_LOW..UNCERTAIN_HIGH).contains(&lexical) {
+            return Ok(lexical);
+        }
         let passage = index.passage_text(&judgement.passage);
         let key = (source, judgement.passage.first, judgement.passage.last);
         let claim_vec = cache.get(embedder, CacheKey::Claim(claim.text.to_owned()), claim.text)?;
