@@ -4,7 +4,7 @@
 use pressgate::llm::runtime::Device;
 use pressgate::sources::embed::{default_model_dir, MiniLmEmbedder};
 use pressgate::verify::eval::{load_pairs, metrics, run_pair};
-use pressgate::verify::{VerifyOptions, Verifier};
+use pressgate::verify::{Verifier, VerifyOptions};
 use std::path::Path;
 
 #[test]
@@ -19,7 +19,10 @@ fn embedding_blend_keeps_the_quality_bar() {
                 std::env::var_os("CI").is_none(),
                 "embedding model or ONNX Runtime unavailable under CI: {e}"
             );
-            eprintln!("SKIPPED: embedding model not available ({}): {e}", dir.display());
+            eprintln!(
+                "SKIPPED: embedding model not available ({}): {e}",
+                dir.display()
+            );
             return;
         }
     };
@@ -35,6 +38,9 @@ fn embedding_blend_keeps_the_quality_bar() {
     eprintln!("test split with MiniLM: {m:?}");
     assert!(m.balanced_accuracy >= 0.85, "{m:?}");
     for kind in ["number", "date", "quote"] {
-        assert!(m.recall_by_error.get(kind).copied().unwrap_or(0.0) >= 0.95, "{kind}: {m:?}");
+        assert!(
+            m.recall_by_error.get(kind).copied().unwrap_or(0.0) >= 0.95,
+            "{kind}: {m:?}"
+        );
     }
 }
