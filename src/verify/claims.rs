@@ -130,4 +130,19 @@ mod tests {
         assert_eq!(claims[0].cited, vec![1]);
         assert!(claims[1].cited.is_empty() && claims[1].needs_citation);
     }
+
+    #[test]
+    fn inline_links_cite_their_reference_and_explicit_sources_resolve_markers() {
+        let doc = parse(
+            "a.md",
+            "Hives rose to 4,100 per [the survey](https://b.example/two/). Prices rose 12% [2].\n\n## References\n\n1. https://a.example/one\n2. https://b.example/two\n",
+            Format::Markdown,
+        );
+        let claims = extract(&doc, 0);
+        assert_eq!(claims[0].cited, vec![1]);
+        assert_eq!(claims[1].cited, vec![1]);
+        let bare = parse("b.md", "Prices rose 12% in 2023 [2].\n", Format::Markdown);
+        assert_eq!(extract(&bare, 0)[0].unresolved, vec!["[2]"]);
+        assert_eq!(extract(&bare, 2)[0].cited, vec![1]);
+    }
 }
