@@ -98,7 +98,18 @@
   var $ = function (id) { return document.getElementById(id); };
   var fText = $("f-text"), fStatus = $("f-status"), fCat = $("f-category"), fSev = $("f-severity"), fSize = $("f-size");
 
+  var lastFilter = null;
+
+  // Runs on both `input` and `change`; a change that only repeats the last input (a search
+  // field losing focus) must not re-render, or the click that moved the focus is lost.
+  function filtersChanged() {
+    var key = [fText.value, fStatus.value, fCat.value, fSev.value].join("\u0000");
+    if (key === lastFilter) return;
+    applyFilters();
+  }
+
   function applyFilters() {
+    lastFilter = [fText.value, fStatus.value, fCat.value, fSev.value].join("\u0000");
     var terms = fText.value.toLowerCase().split(/\s+/).filter(Boolean);
     var status = fStatus.value, sev = fSev.value;
     var cat = fCat.value === "" ? -1 : CATS.findIndex(function (c) { return c[0] === fCat.value; });
@@ -351,7 +362,11 @@
       $("pages-h").scrollIntoView();
     });
   });
-  [fText, fStatus, fCat, fSev].forEach(function (c) { c.addEventListener("input", applyFilters); });
+  // `change` as well as `input`: clearing a field or picking an option by script may fire only one.
+  [fText, fStatus, fCat, fSev].forEach(function (c) {
+    c.addEventListener("input", filtersChanged);
+    c.addEventListener("change", filtersChanged);
+  });
   fSize.addEventListener("change", function () { state.size = parseInt(fSize.value, 10) || 50; state.page = 0; renderTable(); });
   $("filters").addEventListener("submit", function (e) { e.preventDefault(); });
   $("filters").addEventListener("reset", function () {
