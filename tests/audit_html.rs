@@ -885,6 +885,18 @@ fn gauges_issue_list_and_site_findings_drive_the_table() {
         "true"
     );
 
+    // The issue list shows the top ten rules and opens to all of them.
+    let visible_rules = "return Array.from(document.querySelectorAll('#rules-body tr'))\
+                         .filter(function (r) { return !r.hidden; }).length";
+    let rule_count = browser
+        .script("return document.querySelectorAll('#rules-body tr').length")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(rule_count > 10, "{rule_count} rules");
+    assert_eq!(browser.script(visible_rules), 10);
+    browser.click("#rules-more");
+    assert_eq!(browser.script(visible_rules), rule_count);
+
     // A rule in the issue list shows the pages it was found on.
     browser.click("#rules-body tr[data-code='EEAT001'] button");
     let with_rule = report
@@ -935,7 +947,15 @@ fn screenshot_of_a_realistic_report() {
         return;
     };
     let path = write_report(dir.path(), &realistic_report());
+    // Tall enough to show the scores, charts, issue list and the start of the page table with
+    // one page's details open.
+    browser.call(
+        "POST",
+        &browser.session_path("/window/rect"),
+        json!({"width": 1400, "height": 2300}),
+    );
     browser.open(&file_url(&path));
+    browser.click("#pages-body tr.page-row .toggle");
     browser.script("window.scrollTo(0, 0)");
     let png = browser.screenshot_png();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");

@@ -223,13 +223,19 @@ fn score_band(score: u8) -> (&'static str, &'static str) {
 
 fn write_overview(out: &mut String, report: &AuditReport, summary: &AuditSummary) {
     out.push_str("<div class=\"grid\">\n");
-    write_severity_chart(out, summary);
+    write_severity_chart(out, report, summary);
     write_category_chart(out, summary);
     write_crawl_stats(out, report);
     out.push_str("</div>\n");
 }
 
-fn write_severity_chart(out: &mut String, summary: &AuditSummary) {
+fn write_severity_chart(out: &mut String, report: &AuditReport, summary: &AuditSummary) {
+    let pages_with_findings = report
+        .pages
+        .iter()
+        .filter(|p| !p.findings.is_empty())
+        .count();
+    let site_findings = report.site_findings.len();
     let rows = [
         ("Errors", "error", summary.errors),
         ("Warnings", "warning", summary.warnings),
@@ -241,7 +247,16 @@ fn write_severity_chart(out: &mut String, summary: &AuditSummary) {
     let total = summary.errors + summary.warnings + summary.infos;
     let _ = writeln!(
         out,
-        "<svg class=\"chart\" id=\"chart-severity\" viewBox=\"0 0 420 {h}\" role=\"img\" \
+        "<p class=\"big-total\"><span id=\"total-findings\">{}</span> findings on \
+         {} of {} pages, {} site-wide</p>",
+        group_digits(total.into()),
+        group_digits(pages_with_findings as u64),
+        group_digits(summary.pages.into()),
+        group_digits(site_findings as u64),
+    );
+    let _ = writeln!(
+        out,
+        "<svg class=\"chart\" id=\"chart-severity\" viewBox=\"0 0 340 {h}\" role=\"img\" \
          aria-labelledby=\"sev-h sev-desc\"><desc id=\"sev-desc\">{}</desc>",
         escape(&format!(
             "{} findings: {} errors, {} warnings, {} notices",
@@ -251,14 +266,14 @@ fn write_severity_chart(out: &mut String, summary: &AuditSummary) {
     );
     for (i, (label, class, count)) in rows.iter().enumerate() {
         let y = i * 34 + 4;
-        let width = 260.0 * f64::from(*count) / f64::from(max);
+        let width = 190.0 * f64::from(*count) / f64::from(max);
         let _ = write!(
             out,
             "<g class=\"bar-row\" data-severity=\"{class}\" data-count=\"{count}\">\
              <text x=\"0\" y=\"{ty}\" class=\"bar-label\">{label}</text>\
-             <rect x=\"92\" y=\"{y}\" width=\"260\" height=\"22\" rx=\"3\" class=\"bar-track\"/>\
-             <rect x=\"92\" y=\"{y}\" width=\"{width:.1}\" height=\"22\" rx=\"3\" class=\"sev-{class}\"/>\
-             <text x=\"360\" y=\"{ty}\" class=\"bar-value\">{}</text></g>",
+             <rect x=\"78\" y=\"{y}\" width=\"190\" height=\"22\" rx=\"3\" class=\"bar-track\"/>\
+             <rect x=\"78\" y=\"{y}\" width=\"{width:.1}\" height=\"22\" rx=\"3\" class=\"sev-{class}\"/>\
+             <text x=\"276\" y=\"{ty}\" class=\"bar-value\">{}</text></g>",
             group_digits((*count).into()),
             ty = y + 16,
         );

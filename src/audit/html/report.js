@@ -287,7 +287,8 @@
       body.appendChild(el("tr", null, el("td", { colspan: "6", class: "empty" }, "No page-level findings.")));
       return;
     }
-    list.forEach(function (e) {
+    var RULES_SHOWN = 10;
+    list.forEach(function (e, n) {
       var link = el("button", { type: "button", class: "rule-link mono", "aria-label": "Show pages with " + e.k }, e.k);
       link.addEventListener("click", function () {
         fText.value = e.k;
@@ -296,14 +297,29 @@
         $("pages-h").scrollIntoView();
         fText.focus();
       });
-      body.appendChild(el("tr", { "data-code": e.k },
+      var example = e.m.length > 160 ? e.m.slice(0, 157) + "\u2026" : e.m;
+      var tr = el("tr", { "data-code": e.k },
         el("td", null, link),
         el("td", null, el("span", { class: "badge sev-" + e.v }, SEV_NAMES[e.v])),
-        el("td", null, CATS[e.g] ? CATS[e.g][1] : ""),
+        el("td", { class: "nowrap" }, CATS[e.g] ? CATS[e.g][1] : ""),
         el("td", { class: "num" }, nf.format(e.pages)),
         el("td", { class: "num" }, nf.format(e.n)),
-        el("td", null, e.m)));
+        el("td", { title: e.m }, example));
+      // The most severe, most widespread rules first; the rest one click away.
+      if (n >= RULES_SHOWN) tr.hidden = true;
+      body.appendChild(tr);
     });
+    if (list.length > RULES_SHOWN) {
+      var all = el("button", { type: "button", class: "btn", id: "rules-more", "aria-expanded": "false" },
+        "Show all " + nf.format(list.length) + " rules");
+      all.addEventListener("click", function () {
+        var open = all.getAttribute("aria-expanded") !== "true";
+        body.querySelectorAll("tr").forEach(function (tr, n) { if (n >= RULES_SHOWN) tr.hidden = !open; });
+        all.setAttribute("aria-expanded", String(open));
+        all.textContent = open ? "Show the top " + RULES_SHOWN + " rules" : "Show all " + nf.format(list.length) + " rules";
+      });
+      $("rules-table").parentNode.after(el("p", { class: "more" }, all));
+    }
   }
 
   function renderSite() {
