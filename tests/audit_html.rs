@@ -482,6 +482,60 @@ fn an_empty_audit_renders_without_errors() {
     assert!(dom.contains("Showing 0–0 of 0 pages"));
 }
 
+#[test]
+fn ten_thousand_pages_load_as_one_paginated_table() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pages: Vec<PageRecord> = (0..10_000)
+        .map(|i| {
+            let mut p = html_page(
+                &format!("{SITE}/archive/{}/{i}/", 2000 + i % 25),
+                40 + (i as u64 * 7919) % 1500,
+                10_000 + (i as u64 * 104_729) % 90_000,
+            );
+            p.title = Some(format!("Archive entry {i}"));
+            if i % 3 == 0 {
+                let mut f = audit_finding(
+                    "SEO004",
+                    Severity::Warning,
+                    "meta description is 41 characters; use at least 70",
+                    Some(&p.url),
+                    Some("Write a description of 70 to 160 characters."),
+                );
+                f.line = Some(6);
+                f.column = Some(5);
+                p.findings.push(f);
+            }
+            p
+        })
+        .collect();
+    let summary = summarize(&pages, &[]);
+    let report = AuditReport {
+        pages,
+        summary,
+        ..AuditReport::default()
+    };
+    let path = write_report(dir.path(), &report);
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("10,000-page report: {bytes} bytes");
+    assert!(bytes < 3_000_000, "{bytes} bytes");
+
+    let mut args = headless_args(&dir.path().join("profile"));
+    args.push("--dump-dom".into());
+    args.push(file_url(&path));
+    let started = Instant::now();
+    let dom = run_chromium(&chromium, &args);
+    eprintln!(
+        "10,000-page report loaded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(dom.contains("data-ready=\"true\""));
+    assert!(dom.contains("Showing 1–50 of 10,000 pages"));
+    assert!(dom.contains("Page 1 of 200"));
+    assert_eq!(dom.matches("class=\"page-row\"").count(), 50);
+    assert!(dom.contains("<dd id=\"fact-pages\">10,000</dd>"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interaction through chromedriver.
 
