@@ -250,6 +250,8 @@ fn realistic_report() -> AuditReport {
     // The page whose title tries to inject a script: it must be shown as text.
     let mut hostile = html_page(&format!("{SITE}/comments/spam"), 99, 7_100);
     hostile.title = Some(XSS_TITLE.into());
+    // A hostile canonical must stay text, never become a `javascript:` link.
+    hostile.canonical = Some("javascript:window.pwned=2".into());
     let mut f = audit_finding(
         "SEO003",
         Severity::Warning,
@@ -855,7 +857,14 @@ fn page_table_sorts_filters_paginates_and_expands() {
     assert!(details.contains("SEO003"), "{details}");
     assert!(details.contains("line 4:3"), "{details}");
     assert!(details.contains(XSS_TITLE), "{details}");
-    assert!(details.contains("(self)"), "{details}");
+    assert!(
+        details.contains("Canonical\njavascript:window.pwned=2"),
+        "{details}"
+    );
+    assert_eq!(
+        browser.script("return document.querySelectorAll('a[href^=\"javascript\"]').length"),
+        0
+    );
 
     // Status class filter.
     browser.type_into("#f-text", "");
@@ -869,9 +878,10 @@ fn page_table_sorts_filters_paginates_and_expands() {
     browser.click("#f-status option[value='failed']");
     assert_eq!(browser.row_count(), 1);
     browser.click("#pages-body tr.page-row .toggle");
-    assert!(browser
-        .text("#pages-body tr.detail-row")
-        .contains("timed out after 10 s"));
+    let failed = browser.text("#pages-body tr.detail-row");
+    assert!(failed.contains("timed out after 10 s"), "{failed}");
+    assert!(failed.contains("Status\nno response"), "{failed}");
+    assert!(failed.contains("(self)"), "{failed}");
     browser.click("#f-status option[value='']");
 
     // Category and severity filters match the pages that have such findings.
