@@ -192,6 +192,7 @@
         urlNode(f.ev.s)));
     }
     if (f.rel && f.rel.length) {
+      li.appendChild(el("div", { class: "f-rel-h" }, f.rel.length === 1 ? "Related URL" : "Related URLs"));
       var ul = el("ul", { class: "f-related", "aria-label": "Related URLs" });
       f.rel.slice(0, 25).forEach(function (u) { ul.appendChild(el("li", null, urlNode(u))); });
       if (f.rel.length > 25) ul.appendChild(el("li", null, "and " + nf.format(f.rel.length - 25) + " more"));
