@@ -364,7 +364,9 @@ fn write_report(dir: &Path, report: &AuditReport) -> PathBuf {
 }
 
 fn file_url(path: &Path) -> String {
-    format!("file://{}", path.display())
+    url::Url::from_file_path(path)
+        .map(String::from)
+        .unwrap_or_else(|_| format!("file://{}", path.display()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -913,6 +915,10 @@ fn page_table_sorts_filters_paginates_and_expands() {
     // A redirected page shows its chain.
     browser.type_into("#f-text", "rye-starter");
     browser.click("#pages-body tr.page-row .toggle");
+    assert_eq!(
+        browser.script("return document.querySelector('#pages-body .hops').getAttribute('title')"),
+        "Reached after 2 redirects"
+    );
     let chain = browser.text("#pages-body tr.detail-row");
     assert!(
         chain.contains("301 https://flourandfire.example/2019/rye-starter"),

@@ -148,10 +148,9 @@
     }
     slice.forEach(function (r) {
       var p = r.p, open = state.expanded.has(r.i);
-      var toggle = el("button", {
-        type: "button", class: "toggle mono", "aria-expanded": String(open),
-        "aria-controls": "detail-" + r.i
-      }, p.u);
+      var toggle = el("button", { type: "button", class: "toggle mono", "aria-expanded": String(open) }, p.u);
+      // Only point at the details row while it exists.
+      if (open) toggle.setAttribute("aria-controls", "detail-" + r.i);
       toggle.addEventListener("click", function () {
         if (state.expanded.has(r.i)) state.expanded.delete(r.i); else state.expanded.add(r.i);
         renderTable();
@@ -161,7 +160,9 @@
       var status = p.s === null || p.s === undefined ? "failed" : String(p.s);
       var tr = el("tr", { class: "page-row", "data-index": String(r.i) },
         el("td", { class: "url-cell" }, toggle, p.t ? el("span", { class: "page-title" }, p.t) : null),
-        el("td", null, el("span", { class: "status s" + (r.cls === "failed" ? "f" : r.cls[0]) }, status)),
+        el("td", null, el("span", { class: "status s" + (r.cls === "failed" ? "f" : r.cls[0]) }, status),
+          p.r && p.r.length ? el("span", { class: "hops", title: "Reached after " + p.r.length +
+            (p.r.length === 1 ? " redirect" : " redirects") }, "\u21AA" + p.r.length) : null),
         el("td", { class: "num" }, p.s === null || p.s === undefined ? "—" : nf.format(p.ms) + " ms"),
         el("td", { class: "num" }, formatBytes(p.b)),
         el("td", { class: p.ix ? "yes" : "no" }, p.ix ? "Yes" : "No"),
