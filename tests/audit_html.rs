@@ -420,18 +420,45 @@ fn headless_args(profile: &Path) -> Vec<String> {
     ]
 }
 
+/// Runs Chromium to completion and returns its stdout; a hung browser is killed after two
+/// minutes so the suite cannot hang on it.
 fn run_chromium(chromium: &Path, args: &[String]) -> String {
-    let output = Command::new(chromium)
+    use std::io::Read;
+    let mut child = Command::new(chromium)
         .args(args)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("start chromium");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut stdout = child.stdout.take().expect("chromium stdout");
+    let mut stderr = child.stderr.take().expect("chromium stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    assert!(status.success(), "chromium failed: {err}");
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -574,7 +601,8 @@ impl Browser {
             base,
             session: String::new(),
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Generous: the suite runs many tests at once on small CI machines.
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let ready = browser
                 .http
@@ -653,7 +681,7 @@ impl Browser {
     }
 
     fn wait_for(&self, condition: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while self.script(condition) != Value::Bool(true) {
             assert!(
                 Instant::now() < deadline,
