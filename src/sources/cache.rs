@@ -29,7 +29,7 @@ impl CacheMeta {
 
 /// The data dir's HTTP cache folder: `cache/http` under the one data dir of pressgate.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    Some(crate::llm::runtime::data_dir().join("cache").join("http"))
+    Some(crate::paths::data_dir().join("cache").join("http"))
 }
 
 #[derive(Debug, Clone)]
