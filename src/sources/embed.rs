@@ -7,12 +7,16 @@ use ort::session::Session;
 use ort::value::{DynValue, Tensor};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 /// Directory name of the default model under `$PRESSGATE_HOME/models`.
 pub const DEFAULT_MODEL_DIR: &str = "all-minilm-l6-v2";
-/// Longest input in tokens; MiniLM was trained on 256-token windows, longer text is cut.
+/// Longest window in tokens (MiniLM was trained on 256); longer texts are embedded as
+/// several windows.
 pub const MAX_TOKENS: usize = 256;
+/// Tokens a window shares with the one before it, so a sentence cut at a window's end is
+/// seen whole in the next.
+pub const WINDOW_OVERLAP: usize = 64;
 /// Texts per model run: large enough to amortise the call, small enough to bound memory.
 const BATCH_SIZE: usize = 32;
 
@@ -32,6 +36,7 @@ pub struct MiniLmEmbedder {
     session: Mutex<Session>,
     tokenizer: Tokenizer,
     wants_token_type_ids: bool,
+    pad_id: u32,
     output_name: String,
     placement: Placement,
     /// Identifies the model for index caches: changes when the weights change.
@@ -58,15 +63,14 @@ impl MiniLmEmbedder {
         }
         let mut tokenizer = Tokenizer::from_file(&tokenizer_file)
             .map_err(|e| Error::input(&tokenizer_file, format!("cannot read tokenizer: {e}")))?;
-        // The shipped tokenizer pads every input to a fixed 128; pad per batch instead.
-        let pad = tokenizer.get_padding().cloned().unwrap_or_default();
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..pad
-        }));
+        // The shipped tokenizer pads every input to a fixed 128; batches are padded by hand to
+        // their longest window instead.
+        let pad_id = tokenizer.get_padding().map_or(0, |p| p.pad_id);
+        tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
+                stride: WINDOW_OVERLAP,
                 ..Default::default()
             }))
             .map_err(|e| Error::input(&tokenizer_file, format!("cannot set truncation: {e}")))?;
@@ -108,6 +112,7 @@ impl MiniLmEmbedder {
             session: Mutex::new(session),
             tokenizer,
             wants_token_type_ids,
+            pad_id,
             output_name,
             placement,
             fingerprint,
@@ -124,61 +129,68 @@ impl MiniLmEmbedder {
         &self.fingerprint
     }
 
-    /// Unit-length vectors for `texts`, in input order.
+    /// Unit-length vectors for `texts`, in input order. A text longer than the model's window
+    /// is embedded as the normalised mean of its overlapping windows, so none of it is lost.
     pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        // Sorting by length puts similar lengths in one batch, so little padding is run.
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        let windows = self.windows(texts)?;
+        // Sorting by exact token count puts equal lengths in one batch, so almost no padding
+        // is run; the windows of one long text may land in different batches.
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|&w| windows[w].1.len());
+        let mut sums: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        let mut inputs = BatchInputs::default();
         for batch in order.chunks(BATCH_SIZE) {
-            let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
-            let vectors = self.embed_batch(&batch_texts)?;
-            for (&i, vector) in batch.iter().zip(vectors) {
-                out[i] = vector;
+            let encodings: Vec<&Encoding> = batch.iter().map(|&w| &windows[w].1).collect();
+            inputs.fill(&encodings, self.pad_id);
+            let vectors = self.run_batch(&inputs)?;
+            for (&w, vector) in batch.iter().zip(vectors) {
+                add_into(&mut sums[windows[w].0], &normalised(vector));
             }
         }
-        Ok(out)
+        Ok(sums.into_iter().map(normalised).collect())
     }
 
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+    /// Every text's token windows, flattened: `(text index, window)`. The tokenizer cuts at
+    /// [`MAX_TOKENS`] and hands back the rest as overflowing windows that start
+    /// [`WINDOW_OVERLAP`] tokens before the previous one ended, special tokens added to each.
+    fn windows(&self, texts: &[&str]) -> Result<Vec<(usize, Encoding)>> {
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| ort_err("cannot tokenize", e))?;
-        let rows = encodings.len();
-        let seq = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut windows = Vec::with_capacity(encodings.len());
+        for (text, mut encoding) in encodings.into_iter().enumerate() {
+            let overflowing = encoding.take_overflowing();
+            windows.push((text, encoding));
+            windows.extend(overflowing.into_iter().map(|window| (text, window)));
+        }
+        Ok(windows)
+    }
+
+    /// Mean-pooled (not yet normalised) vectors of one padded batch.
+    fn run_batch(&self, inputs: &BatchInputs) -> Result<Vec<Vec<f32>>> {
+        let (rows, seq) = (inputs.rows, inputs.seq);
         if rows == 0 || seq == 0 {
             return Ok(vec![Vec::new(); rows]);
         }
-        let mut ids = Vec::with_capacity(rows * seq);
-        let mut mask = Vec::with_capacity(rows * seq);
-        let mut type_ids = Vec::with_capacity(rows * seq);
-        for encoding in &encodings {
-            if encoding.get_ids().len() != seq {
-                return Err(ort_err("tokenizer did not pad the batch", seq));
-            }
-            ids.extend(encoding.get_ids().iter().map(|&t| i64::from(t)));
-            mask.extend(encoding.get_attention_mask().iter().map(|&m| i64::from(m)));
-            type_ids.extend(encoding.get_type_ids().iter().map(|&t| i64::from(t)));
-        }
-        let tensor = |data: Vec<i64>| -> Result<DynValue> {
-            Tensor::<i64>::from_array(([rows, seq], data))
+        let tensor = |data: &[i64]| -> Result<DynValue> {
+            Tensor::<i64>::from_array(([rows, seq], data.to_vec()))
                 .map(|t| t.into_dyn())
                 .map_err(|e| ort_err("cannot create an input tensor", e))
         };
-        let mut inputs: Vec<(String, DynValue)> = vec![
-            ("input_ids".into(), tensor(ids)?),
-            ("attention_mask".into(), tensor(mask.clone())?),
+        let mut feeds: Vec<(String, DynValue)> = vec![
+            ("input_ids".into(), tensor(&inputs.ids)?),
+            ("attention_mask".into(), tensor(&inputs.mask)?),
         ];
         if self.wants_token_type_ids {
-            inputs.push(("token_type_ids".into(), tensor(type_ids)?));
+            feeds.push(("token_type_ids".into(), tensor(&inputs.type_ids)?));
         }
         let mut session = self
             .session
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let outputs = session
-            .run(inputs)
+            .run(feeds)
             .map_err(|e| ort_err("ONNX Runtime failed to run the embedding model", e))?;
         let value = outputs
             .get(&self.output_name)
@@ -196,7 +208,7 @@ impl MiniLmEmbedder {
                 Ok((0..rows)
                     .map(|r| {
                         let states = &data[r * seq * dim..(r + 1) * seq * dim];
-                        normalised(mean_pool(states, &mask[r * seq..(r + 1) * seq], dim))
+                        mean_pool(states, &inputs.mask[r * seq..(r + 1) * seq], dim)
                     })
                     .collect())
             }
@@ -206,9 +218,54 @@ impl MiniLmEmbedder {
                 if dim == 0 || data.len() != rows * dim {
                     return Err(ort_err("unexpected embedding shape", format!("{shape:?}")));
                 }
-                Ok(data.chunks(dim).map(|v| normalised(v.to_vec())).collect())
+                Ok(data.chunks(dim).map(<[f32]>::to_vec).collect())
             }
             _ => Err(ort_err("unexpected embedding shape", format!("{shape:?}"))),
+        }
+    }
+}
+
+/// The model inputs of one batch, padded to its longest window; reused across batches so the
+/// buffers are allocated once per call.
+#[derive(Default)]
+struct BatchInputs {
+    rows: usize,
+    seq: usize,
+    ids: Vec<i64>,
+    mask: Vec<i64>,
+    type_ids: Vec<i64>,
+}
+
+impl BatchInputs {
+    fn fill(&mut self, encodings: &[&Encoding], pad_id: u32) {
+        self.rows = encodings.len();
+        self.seq = encodings.iter().map(|e| e.len()).max().unwrap_or(0);
+        for buffer in [&mut self.ids, &mut self.mask, &mut self.type_ids] {
+            buffer.clear();
+        }
+        for encoding in encodings {
+            let padding = self.seq - encoding.len();
+            self.ids
+                .extend(encoding.get_ids().iter().map(|&t| i64::from(t)));
+            self.ids
+                .extend(std::iter::repeat_n(i64::from(pad_id), padding));
+            self.mask
+                .extend(encoding.get_attention_mask().iter().map(|&m| i64::from(m)));
+            self.mask.extend(std::iter::repeat_n(0, padding));
+            self.type_ids
+                .extend(encoding.get_type_ids().iter().map(|&t| i64::from(t)));
+            self.type_ids.extend(std::iter::repeat_n(0, padding));
+        }
+    }
+}
+
+/// `sum += v`, starting from `v` when `sum` is empty.
+fn add_into(sum: &mut Vec<f32>, v: &[f32]) {
+    if sum.is_empty() {
+        sum.extend_from_slice(v);
+    } else {
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += x;
         }
     }
 }
