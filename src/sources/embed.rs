@@ -6,6 +6,7 @@ use crate::llm::runtime::{self, Device, Placement, RuntimeOptions};
 use ort::session::Session;
 use ort::value::{DynValue, Tensor};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
@@ -17,8 +18,11 @@ pub const MAX_TOKENS: usize = 256;
 /// Tokens a window shares with the one before it, so a sentence cut at a window's end is
 /// seen whole in the next.
 pub const WINDOW_OVERLAP: usize = 64;
-/// Texts per model run: large enough to amortise the call, small enough to bound memory.
+/// Windows per model run: large enough to amortise the call, small enough to bound memory.
 const BATCH_SIZE: usize = 32;
+/// Most sessions run side by side on the CPU; each holds its own copy of the weights and
+/// activation arena, so this bounds memory on many-core machines.
+const MAX_SESSIONS: usize = 4;
 
 /// The embedding model directory: `$PRESSGATE_EMBED_MODEL`, else the data-dir default.
 pub fn default_model_dir() -> PathBuf {
@@ -32,8 +36,10 @@ pub fn default_model_dir() -> PathBuf {
 
 /// A MiniLM-style sentence encoder (`model.onnx` + `tokenizer.json` in one directory).
 pub struct MiniLmEmbedder {
-    // `Session::run` needs `&mut`; the lock lets one embedder serve `&self` callers.
-    session: Mutex<Session>,
+    /// On the CPU, several sessions with few threads each run different batches side by side:
+    /// no barrier between the threads of one operator, so no core idles waiting for a slow
+    /// (or descheduled) sibling. `Session::run` needs `&mut`, hence the locks.
+    sessions: Vec<Mutex<Session>>,
     tokenizer: Tokenizer,
     wants_token_type_ids: bool,
     pad_id: u32,
@@ -48,8 +54,8 @@ fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl MiniLmEmbedder {
-    /// Load the model in `dir` on `device` with `threads` intra-op threads (`None`: physical
-    /// cores). ONNX Runtime is found as for the LLM (`PRESSGATE_ORT_LIB`, data dir).
+    /// Load the model in `dir` on `device` using `threads` cores (`None`: physical cores):
+    /// on the CPU, up to [`MAX_SESSIONS`] sessions sharing the cores between them. ONNX Runtime is found as for the LLM (`PRESSGATE_ORT_LIB`, data dir).
     pub fn open(dir: &Path, device: Device, threads: Option<usize>) -> Result<Self> {
         let model_file = dir.join("model.onnx");
         let tokenizer_file = dir.join("tokenizer.json");
@@ -75,19 +81,25 @@ impl MiniLmEmbedder {
             }))
             .map_err(|e| Error::input(&tokenizer_file, format!("cannot set truncation: {e}")))?;
 
-        let options = RuntimeOptions {
-            ort_lib: None,
-            device,
-            intra_threads: threads,
-        };
+        let cores = threads.unwrap_or_else(runtime::physical_cores).max(1);
+        let session_count = cores.min(MAX_SESSIONS);
         let env = runtime::environment(None)?;
-        let (mut builder, placement) = runtime::session_builder(&env, &options)?;
-        let session = builder.commit_from_file(&model_file).map_err(|e| {
-            Error::input(
-                &model_file,
-                format!("ONNX Runtime cannot load the model: {e}"),
-            )
-        })?;
+        let load = |device: Device| -> Result<(Session, Placement)> {
+            let options = RuntimeOptions {
+                ort_lib: None,
+                device,
+                intra_threads: Some(cores / session_count),
+            };
+            let (mut builder, placement) = runtime::session_builder(&env, &options)?;
+            let session = builder.commit_from_file(&model_file).map_err(|e| {
+                Error::input(
+                    &model_file,
+                    format!("ONNX Runtime cannot load the model: {e}"),
+                )
+            })?;
+            Ok((session, placement))
+        };
+        let (session, placement) = load(device)?;
         let input_names: Vec<String> = session
             .inputs()
             .iter()
@@ -108,8 +120,15 @@ impl MiniLmEmbedder {
             .map(|o| o.name().to_string())
             .ok_or_else(|| Error::input(&model_file, "the model has no outputs"))?;
         let fingerprint = fingerprint(&model_file, &tokenizer_file)?;
+        let mut sessions = vec![Mutex::new(session)];
+        // A GPU runs one batch at a time well; side-by-side sessions only pay off on the CPU.
+        if placement == Placement::Cpu {
+            for _ in 1..session_count {
+                sessions.push(Mutex::new(load(Device::Cpu)?.0));
+            }
+        }
         Ok(MiniLmEmbedder {
-            session: Mutex::new(session),
+            sessions,
             tokenizer,
             wants_token_type_ids,
             pad_id,
@@ -137,14 +156,52 @@ impl MiniLmEmbedder {
         // is run; the windows of one long text may land in different batches.
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&w| windows[w].1.len());
+        // Small inputs are split so that every session gets a batch.
+        let batch_size = BATCH_SIZE
+            .min(windows.len().div_ceil(self.sessions.len()))
+            .max(1);
+        let batches: Vec<&[usize]> = order.chunks(batch_size).collect();
+        let next_batch = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let run_session = |session: &Mutex<Session>| -> Result<Vec<(usize, Vec<f32>)>> {
+            let mut inputs = BatchInputs::default();
+            let mut pooled = Vec::new();
+            while !failed.load(Ordering::Relaxed) {
+                let Some(batch) = batches.get(next_batch.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let encodings: Vec<&Encoding> = batch.iter().map(|&w| &windows[w].1).collect();
+                inputs.fill(&encodings, self.pad_id);
+                match self.run_batch(session, &inputs) {
+                    Ok(vectors) => pooled.extend(batch.iter().copied().zip(vectors)),
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(pooled)
+        };
+        let per_session: Vec<Result<Vec<(usize, Vec<f32>)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = self
+                .sessions
+                .iter()
+                .take(batches.len())
+                .map(|session| scope.spawn(|| run_session(session)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|_| Err(ort_err("embedding worker", "panicked")))
+                })
+                .collect()
+        });
         let mut sums: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        let mut inputs = BatchInputs::default();
-        for batch in order.chunks(BATCH_SIZE) {
-            let encodings: Vec<&Encoding> = batch.iter().map(|&w| &windows[w].1).collect();
-            inputs.fill(&encodings, self.pad_id);
-            let vectors = self.run_batch(&inputs)?;
-            for (&w, vector) in batch.iter().zip(vectors) {
-                add_into(&mut sums[windows[w].0], &normalised(vector));
+        for result in per_session {
+            for (window, vector) in result? {
+                add_into(&mut sums[windows[window].0], &normalised(vector));
             }
         }
         Ok(sums.into_iter().map(normalised).collect())
@@ -168,7 +225,7 @@ impl MiniLmEmbedder {
     }
 
     /// Mean-pooled (not yet normalised) vectors of one padded batch.
-    fn run_batch(&self, inputs: &BatchInputs) -> Result<Vec<Vec<f32>>> {
+    fn run_batch(&self, session: &Mutex<Session>, inputs: &BatchInputs) -> Result<Vec<Vec<f32>>> {
         let (rows, seq) = (inputs.rows, inputs.seq);
         if rows == 0 || seq == 0 {
             return Ok(vec![Vec::new(); rows]);
@@ -185,10 +242,7 @@ impl MiniLmEmbedder {
         if self.wants_token_type_ids {
             feeds.push(("token_type_ids".into(), tensor(&inputs.type_ids)?));
         }
-        let mut session = self
-            .session
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut session = session.lock().unwrap_or_else(|poison| poison.into_inner());
         let outputs = session
             .run(feeds)
             .map_err(|e| ort_err("ONNX Runtime failed to run the embedding model", e))?;
