@@ -163,7 +163,7 @@ impl MiniLmEmbedder {
         let batches: Vec<&[usize]> = order.chunks(batch_size).collect();
         let next_batch = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
-        let run_session = |session: &Mutex<Session>| -> Result<Vec<(usize, Vec<f32>)>> {
+        let run_session = |session: &Mutex<Session>| -> Result<PooledWindows> {
             let mut inputs = BatchInputs::default();
             let mut pooled = Vec::new();
             while !failed.load(Ordering::Relaxed) {
@@ -182,7 +182,7 @@ impl MiniLmEmbedder {
             }
             Ok(pooled)
         };
-        let per_session: Vec<Result<Vec<(usize, Vec<f32>)>>> = std::thread::scope(|scope| {
+        let per_session: Vec<Result<PooledWindows>> = std::thread::scope(|scope| {
             let workers: Vec<_> = self
                 .sessions
                 .iter()
@@ -278,6 +278,9 @@ impl MiniLmEmbedder {
         }
     }
 }
+
+/// Mean-pooled vectors of windows, each with its index in the flattened window list.
+type PooledWindows = Vec<(usize, Vec<f32>)>;
 
 /// The model inputs of one batch, padded to its longest window; reused across batches so the
 /// buffers are allocated once per call.
