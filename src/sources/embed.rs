@@ -1,5 +1,7 @@
-//! Sentence embeddings with an ONNX MiniLM model (all-MiniLM-L6-v2 by default): batched,
-//! dynamically padded, mean-pooled over the attention mask and L2-normalised.
+//! Sentence embeddings with an ONNX MiniLM model (all-MiniLM-L6-v2 by default): texts cut
+//! into overlapping 256-token windows, windows sorted by length and batched with padding to
+//! the batch's longest, run on side-by-side sessions, mean-pooled over the attention mask and
+//! L2-normalised; a text's vector is the normalised mean of its windows'.
 use super::index::Embedder;
 use crate::error::{Error, Result};
 use crate::llm::runtime::{self, Device, Placement, RuntimeOptions};
@@ -55,7 +57,8 @@ fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
 
 impl MiniLmEmbedder {
     /// Load the model in `dir` on `device` using `threads` cores (`None`: physical cores):
-    /// on the CPU, up to [`MAX_SESSIONS`] sessions sharing the cores between them. ONNX Runtime is found as for the LLM (`PRESSGATE_ORT_LIB`, data dir).
+    /// on the CPU, up to [`MAX_SESSIONS`] sessions sharing the cores between them. ONNX Runtime
+    /// is found as for the LLM (`PRESSGATE_ORT_LIB`, data dir).
     pub fn open(dir: &Path, device: Device, threads: Option<usize>) -> Result<Self> {
         let model_file = dir.join("model.onnx");
         let tokenizer_file = dir.join("tokenizer.json");
