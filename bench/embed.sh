@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Embedding throughput: chunks per second of pressgate's MiniLmEmbedder against the same ONNX
 # model run by onnxruntime's Python API (and sentence-transformers when its venv exists), on
-# the same texts in one run. Both sides: batches of 32 sorted by length, padding to the
-# batch's longest text, truncation at 256 tokens, mean pooling + L2 norm, THREADS intra-op
-# threads, one warm-up pass then REPEAT timed passes (best counts). The Python side also
-# checks its vectors against pressgate's (min cosine).
+# the same texts in one run. Both compute the same vectors: 256-token windows overlapping by
+# 64, each mean-pooled and L2-normalised, a text's vector the normalised mean of its windows'.
+# pressgate sorts all windows by token count into batches of 32 and runs them on side-by-side
+# sessions; the Python peer batches 32 texts (sorted by length) with all their windows in one
+# call, on one session (see bench/embed_peer.py). THREADS cores each side, one warm-up pass
+# then REPEAT timed passes (best counts). The Python side also checks its vectors against
+# pressgate's (min cosine).
 #
 # Env: COUNT (2000 texts), THREADS (2), REPEAT (3), PRESSGATE (target/release/pressgate),
 #      MODEL_DIR ($PRESSGATE_HOME/models/all-minilm-l6-v2, else ~/.local/share/pressgate/...).

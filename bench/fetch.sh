@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetch throughput of `pressgate sources fetch` against a loopback nginx serving 1,000
 # generated pages: a cold run (empty HTTP cache), then a warm rerun that should only
-# revalidate (If-None-Match/If-Modified-Since, answered 304). Requests are counted from
-# nginx's access log. Everything goes to the gitignored bench/work/fetch/.
+# revalidate (If-None-Match/If-Modified-Since, answered 304), robots.txt included. Requests
+# are counted from nginx's access log. Everything goes to the gitignored bench/work/fetch/.
 #
 # pressgate waits 500 ms between request starts to one host:port (politeness), so the pages
 # are spread round-robin over HOSTS loopback addresses; a short single-host run shows the
@@ -53,7 +53,8 @@ statuses = {}
 for r in rows:
     statuses[r["status"]] = statuses.get(r["status"], 0) + 1
 pages = {"200": 0, "304": 0, "other": 0}
-conditional = robots = 0
+conditional = robots = robots_conditional = 0
+robots_status = {}
 for line in open(sys.argv[2], encoding="utf-8", errors="replace"):
     m = re.search(r'"GET (\S+) [^"]*" (\d{3}) \d+ inm="([^"]*)" ims="([^"]*)"', line)
     if not m:
@@ -61,6 +62,8 @@ for line in open(sys.argv[2], encoding="utf-8", errors="replace"):
     path, status, inm, ims = m.groups()
     if path == "/robots.txt":
         robots += 1
+        robots_status[status] = robots_status.get(status, 0) + 1
+        robots_conditional += inm != "-" or ims != "-"
         continue
     pages[status if status in pages else "other"] += 1
     if inm != "-" or ims != "-":
@@ -69,7 +72,8 @@ wall = end - start
 print(json.dumps({"run": name, "sources": len(rows), "fetched": len(ok), "wall_s": round(wall, 3),
                   "pages_per_s": round(len(ok) / wall, 1), "pressgate_status": statuses,
                   "page_requests": pages, "conditional_page_requests": conditional,
-                  "robots_requests": robots}))
+                  "robots_requests": robots, "robots_status": robots_status,
+                  "conditional_robots_requests": robots_conditional}))
 PY
 }
 {

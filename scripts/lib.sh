@@ -104,3 +104,39 @@ install_minilm() {
   sha256_of "$MINILM_DIR/model.onnx" > "$MINILM_DIR/model.onnx.sha256"
   log "installed the embedding model: $MINILM_DIR"
 }
+
+CHROMIUM_BIN="${PRESSGATE_CHROMIUM:-/usr/bin/chromium}"
+CHROMEDRIVER_BIN="${PRESSGATE_CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+# Debian's chromium and chromedriver, for the HTML audit report's end-to-end test
+# (tests/audit_html.rs). Installed only when missing and apt-get can run as root (directly or
+# through passwordless sudo); otherwise the test skips locally and fails in CI (CI set).
+install_chromium() {
+  if [[ -x "$CHROMIUM_BIN" && -x "$CHROMEDRIVER_BIN" ]]; then
+    return 0
+  fi
+  local as_root=()
+  if [[ "$(id -u)" != 0 ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      log "chromium is missing and cannot be installed without root: the HTML report's browser tests will skip"
+      return 0
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "chromium is missing and apt-get is not available: the HTML report's browser tests will skip"
+    return 0
+  fi
+  log "installing chromium and chromium-driver with apt-get"
+  # Without recommends (desktop services a headless test never uses), but with the fonts the
+  # screenshot needs. A failed install is reported, not fatal: the browser tests then say why.
+  if ! { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends chromium chromium-driver fonts-liberation; }; then
+    log "installing chromium failed: the HTML report's browser tests will skip (and fail in CI)"
+    return 0
+  fi
+  CHROMIUM_BIN=/usr/bin/chromium
+  CHROMEDRIVER_BIN=/usr/bin/chromedriver
+}

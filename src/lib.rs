@@ -11,6 +11,7 @@ pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod llm;
+pub mod paths;
 pub mod report;
 pub mod rules;
 pub mod sources;

@@ -62,6 +62,55 @@ fn batching_and_padding_do_not_change_vectors() {
     assert!(embedder.embed_texts(&[]).expect("empty").is_empty());
 }
 
+/// About 500 tokens (two windows and a bit) on the city's bike-lane plan, none of it about sourdough.
+fn long_filler() -> String {
+    let sentences = [
+        "The council debated the protected bike lanes on Harbour Avenue for three hours.",
+        "Shop owners asked how deliveries would reach their back doors during construction.",
+        "Cycling groups brought counts of riders at the main junctions over two summers.",
+        "Residents of the side streets worried that traffic would move onto their roads.",
+        "The transport officer presented a timeline that starts with the northern section.",
+    ];
+    let mut text = String::new();
+    while text.split_whitespace().count() < 420 {
+        for sentence in sentences {
+            text.push_str(sentence);
+            text.push(' ');
+        }
+    }
+    text
+}
+
+#[test]
+fn long_texts_are_embedded_whole_not_cut_at_the_window() {
+    let Some(embedder) = embedder() else { return };
+    let filler = long_filler();
+    let key = "At high altitude sourdough rises too fast, so bakers use less starter and a \
+               hotter oven.";
+    let with_key_at_end = format!("{filler}{key}");
+    let query = "Why does sourdough rise too quickly in the mountains?";
+    let vectors = embedder
+        .embed_texts(&[&filler, &with_key_at_end, query, key])
+        .expect("embed");
+    for v in &vectors {
+        assert!((dot(v, v) - 1.0).abs() < 1e-4, "not normalised");
+    }
+    let (filler_v, keyed_v, query_v, key_v) = (&vectors[0], &vectors[1], &vectors[2], &vectors[3]);
+    // Cutting at 256 tokens would make the two long texts identical (cos 1).
+    let same = dot(filler_v, keyed_v);
+    assert!(
+        same < 0.999,
+        "the sentence at the end was ignored: cos {same}"
+    );
+    let gain = dot(query_v, keyed_v) - dot(query_v, filler_v);
+    eprintln!("cos(filler, filler+key) = {same:.4}, query gain from the key sentence = {gain:.4}");
+    assert!(gain > 0.05, "the key sentence barely counts: gain {gain}");
+    assert!(dot(key_v, keyed_v) > dot(key_v, filler_v) + 0.1);
+    // A short text is one window: its vector does not depend on the long ones in the call.
+    let alone = embedder.embed_texts(&[query]).expect("embed");
+    assert!(dot(&alone[0], query_v) > 0.9999);
+}
+
 mod recall {
     use super::embedder;
     use pressgate::sources::index::{Embedder, HybridIndex, DEFAULT_MMR_LAMBDA};

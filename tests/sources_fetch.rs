@@ -4,7 +4,7 @@ mod support;
 
 use pressgate::sources::{self, FetchOptions, Fetcher, Origin};
 use std::time::{Duration, Instant};
-use support::{fixtures_dir, TestServer, HUGE_BYTES};
+use support::{fixtures_dir, RobotsBehaviour, TestServer, HUGE_BYTES, ROBOTS_ETAG};
 
 fn options(cache: &tempfile::TempDir) -> FetchOptions {
     FetchOptions {
@@ -404,4 +404,117 @@ fn declared_charset_is_decoded() {
         "{}",
         source.extracted.text
     );
+}
+
+fn site_urls(server: &TestServer) -> Vec<String> {
+    [
+        "/sites/news.html",
+        "/sites/blog.html",
+        "/sites/docs.html",
+        "/sites/forum.html",
+        "/simple",
+        "/blocked/ok",
+        "/etag",
+        "/last-modified",
+    ]
+    .iter()
+    .map(|path| server.url(path))
+    .collect()
+}
+
+#[test]
+fn robots_txt_is_fetched_once_when_workers_reach_a_new_host_together() {
+    // A slow robots.txt makes every worker want it while the first request is in flight.
+    let server = TestServer::start_with_robots(RobotsBehaviour {
+        status: 200,
+        delay: Duration::from_millis(300),
+        cache_control: None,
+    });
+    let cache = temp();
+    let mut opts = options(&cache);
+    opts.host_concurrency = 8;
+    let f = Fetcher::new(opts).expect("client");
+    let urls = site_urls(&server);
+    let results = f.fetch_all(&urls, urls.len(), &|_, _| {});
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(server.requests_to("/robots.txt").len(), 1);
+}
+
+#[test]
+fn warm_rerun_sends_only_conditional_requests_robots_included() {
+    let server = TestServer::start();
+    let cache = temp();
+    let urls = vec![server.url("/etag"), server.url("/last-modified")];
+    let cold = fetcher(&cache).fetch_all(&urls, 2, &|_, _| {});
+    assert!(cold
+        .iter()
+        .all(|r| r.as_ref().is_ok_and(|f| f.origin == Origin::Network)));
+    let cold_requests = server.all_requests().len();
+    assert_eq!(cold_requests, 3, "robots.txt and two pages");
+
+    // A new run (new fetcher) with the same cache folder.
+    let warm = fetcher(&cache).fetch_all(&urls, 2, &|_, _| {});
+    assert!(warm
+        .iter()
+        .all(|r| r.as_ref().is_ok_and(|f| f.origin == Origin::Revalidated)));
+    let rerun = &server.all_requests()[cold_requests..];
+    assert_eq!(rerun.len(), 3, "{rerun:?}");
+    for request in rerun {
+        assert!(
+            request.headers.contains_key("if-none-match")
+                || request.headers.contains_key("if-modified-since"),
+            "unconditional request on the warm run: {request:?}"
+        );
+    }
+    let robots = server.requests_to("/robots.txt");
+    assert_eq!(robots.len(), 2);
+    assert_eq!(
+        robots[1].headers.get("if-none-match").map(String::as_str),
+        Some(ROBOTS_ETAG)
+    );
+    // The rules still come from the revalidated copy.
+    let err = fetcher(&cache)
+        .fetch(&server.url("/blocked/page"))
+        .expect_err("robots");
+    assert_eq!(err.code(), "robots");
+}
+
+#[test]
+fn fresh_robots_txt_is_reused_without_a_request() {
+    let server = TestServer::start_with_robots(RobotsBehaviour {
+        status: 200,
+        delay: Duration::ZERO,
+        cache_control: Some("max-age=3600".into()),
+    });
+    let cache = temp();
+    fetcher(&cache)
+        .fetch(&server.url("/simple"))
+        .expect("first");
+    let err = fetcher(&cache)
+        .fetch(&server.url("/blocked/page"))
+        .expect_err("rules from the cached copy");
+    assert_eq!(err.code(), "robots");
+    assert_eq!(server.requests_to("/robots.txt").len(), 1);
+    assert!(server.requests_to("/blocked/page").is_empty());
+}
+
+#[test]
+fn missing_robots_is_remembered_but_an_unreachable_one_is_not() {
+    let missing = TestServer::start_with_robots_status(404);
+    let cache = temp();
+    for _ in 0..2 {
+        fetcher(&cache)
+            .fetch(&missing.url("/blocked/page"))
+            .expect("no robots.txt: allowed");
+    }
+    assert_eq!(missing.requests_to("/robots.txt").len(), 1);
+
+    let broken = TestServer::start_with_robots_status(503);
+    for _ in 0..2 {
+        let err = fetcher(&cache)
+            .fetch(&broken.url("/simple"))
+            .expect_err("unreachable robots.txt: disallowed");
+        assert_eq!(err.code(), "robots");
+    }
+    assert_eq!(broken.requests_to("/robots.txt").len(), 2);
 }

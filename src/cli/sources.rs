@@ -58,7 +58,8 @@ pub struct SearchArgs {
     /// MMR trade-off between relevance (1.0) and diversity (0.0).
     #[arg(long, value_name = "L", default_value_t = sources::index::DEFAULT_MMR_LAMBDA)]
     pub lambda: f64,
-    /// Directory of this batch; the index is stored under `BATCH/index/HASH/`.
+    /// Directory of this batch; the index is stored under `BATCH/index/HASH/` (the one in use
+    /// and the 3 most recently used others are kept, older ones deleted).
     #[arg(long, value_name = "DIR", default_value = ".pressgate/batch")]
     pub batch_dir: std::path::PathBuf,
     /// Embedding model directory (model.onnx, tokenizer.json).

@@ -68,15 +68,8 @@ pub struct RuntimeOptions {
     pub intra_threads: Option<usize>,
 }
 
-/// `$PRESSGATE_HOME`, else `$XDG_DATA_HOME/pressgate`, else `~/.local/share/pressgate`.
-pub fn data_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("PRESSGATE_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(home);
-    }
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from(".local/share"))
-        .join("pressgate")
-}
+// The data dir moved to `crate::paths`; re-exported because `llm` callers import it from here.
+pub use crate::paths::data_dir;
 
 /// The library to load: `--ort-lib` > `ORT_DYLIB_PATH` / `PRESSGATE_ORT_LIB` > data dir.
 pub fn resolve_library(explicit: Option<&Path>) -> PathBuf {

@@ -18,6 +18,10 @@ pub struct CacheMeta {
     /// RFC 3339 time of the last full or revalidated fetch.
     pub fetched_at: String,
     pub body_len: u64,
+    /// RFC 3339 time until which the entry may be used without asking the server (from
+    /// `Cache-Control: max-age` or `Expires`); `None`: revalidate before every use.
+    #[serde(default)]
+    pub fresh_until: Option<String>,
 }
 
 impl CacheMeta {
@@ -25,11 +29,19 @@ impl CacheMeta {
     pub fn has_validators(&self) -> bool {
         self.etag.is_some() || self.last_modified.is_some()
     }
+
+    /// Whether the entry may still be used at `now` without a request.
+    pub fn is_fresh(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.fresh_until
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|until| now < until)
+    }
 }
 
 /// The data dir's HTTP cache folder: `cache/http` under the one data dir of pressgate.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    Some(crate::llm::runtime::data_dir().join("cache").join("http"))
+    Some(crate::paths::data_dir().join("cache").join("http"))
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +121,7 @@ mod tests {
             last_modified: None,
             fetched_at: "2026-01-01T00:00:00Z".into(),
             body_len: len as u64,
+            fresh_until: None,
         }
     }
 
@@ -141,5 +154,22 @@ mod tests {
             .store(&meta("https://a.example/", 99), b"short")
             .expect("store");
         assert!(cache.load("https://a.example/").is_none());
+    }
+
+    #[test]
+    fn freshness_needs_a_future_time() {
+        let now = chrono::Utc::now();
+        let mut m = meta("https://a.example/", 0);
+        assert!(!m.is_fresh(now));
+        m.fresh_until = Some((now + chrono::Duration::seconds(60)).to_rfc3339());
+        assert!(m.is_fresh(now));
+        assert!(!m.is_fresh(now + chrono::Duration::seconds(61)));
+        m.fresh_until = Some("yesterday".into());
+        assert!(!m.is_fresh(now));
+        // Entries written before the field existed still load.
+        let old = r#"{"url":"u","status":200,"content_type":"text/plain","etag":null,
+            "last_modified":null,"fetched_at":"2026-01-01T00:00:00Z","body_len":0}"#;
+        let parsed: CacheMeta = serde_json::from_str(old).expect("old entry");
+        assert_eq!(parsed.fresh_until, None);
     }
 }

@@ -23,10 +23,23 @@ pub struct RequestRecord {
     pub at: Instant,
 }
 
+/// ETag of the /robots.txt the server gives with a 200; a request carrying it gets a 304.
+pub const ROBOTS_ETAG: &str = "\"robots-v1\"";
+
+/// How the server answers /robots.txt.
+#[derive(Debug, Clone, Default)]
+pub struct RobotsBehaviour {
+    /// 200 serves [`ROBOTS`] with [`ROBOTS_ETAG`]; 404 and 5xx answer with that status.
+    pub status: u16,
+    /// Wait before answering, so concurrent clients overlap.
+    pub delay: Duration,
+    /// A `Cache-Control` header to send with the answer.
+    pub cache_control: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
-    /// Status served for /robots.txt (200 serves [`ROBOTS`]).
-    robots_status: u16,
+    robots: RobotsBehaviour,
     log: Mutex<Vec<RequestRecord>>,
     hits: Mutex<HashMap<String, usize>>,
     huge_written: AtomicUsize,
@@ -48,10 +61,18 @@ impl TestServer {
 
     /// A server whose /robots.txt answers with `status` (404: no robots.txt, 503: unreachable).
     pub fn start_with_robots_status(status: u16) -> TestServer {
+        TestServer::start_with_robots(RobotsBehaviour {
+            status,
+            ..RobotsBehaviour::default()
+        })
+    }
+
+    /// A server whose /robots.txt behaves as `robots` says.
+    pub fn start_with_robots(robots: RobotsBehaviour) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
-            robots_status: status,
+            robots,
             ..State::default()
         });
         let accept_state = state.clone();
@@ -80,6 +101,11 @@ impl TestServer {
             .filter(|r| r.path == path)
             .cloned()
             .collect()
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn all_requests(&self) -> Vec<RequestRecord> {
+        self.state.log.lock().expect("log").clone()
     }
 
     pub fn huge_bytes_written(&self) -> usize {
@@ -157,6 +183,30 @@ fn site_file(name: &str) -> Option<Vec<u8>> {
 
 const SIMPLE_PAGE: &str = "<html><head><title>Simple page</title></head><body><article><p>This simple page has one paragraph of real text, long enough to count as content.</p></article></body></html>";
 
+fn robots(
+    stream: &mut TcpStream,
+    headers: &HashMap<String, String>,
+    behaviour: &RobotsBehaviour,
+) -> std::io::Result<()> {
+    std::thread::sleep(behaviour.delay);
+    let mut extra: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &behaviour.cache_control {
+        extra.push(("Cache-Control", value.clone()));
+    }
+    match behaviour.status {
+        404 => send(stream, "404 Not Found", &extra, b""),
+        500.. => send(stream, "503 Service Unavailable", &extra, b""),
+        _ => {
+            extra.push(("ETag", ROBOTS_ETAG.into()));
+            if headers.get("if-none-match").map(String::as_str) == Some(ROBOTS_ETAG) {
+                return send(stream, "304 Not Modified", &extra, b"");
+            }
+            extra.push(("Content-Type", "text/plain".into()));
+            send(stream, "200 OK", &extra, ROBOTS.as_bytes())
+        }
+    }
+}
+
 fn route(
     stream: &mut TcpStream,
     path: &str,
@@ -164,19 +214,8 @@ fn route(
     hit: usize,
     state: &State,
 ) -> std::io::Result<()> {
-    if path == "/robots.txt" && state.robots_status == 404 {
-        return send(stream, "404 Not Found", &[], b"");
-    }
-    if path == "/robots.txt" && state.robots_status >= 500 {
-        return send(stream, "503 Service Unavailable", &[], b"");
-    }
     if path == "/robots.txt" {
-        return send(
-            stream,
-            "200 OK",
-            &[("Content-Type", "text/plain".into())],
-            ROBOTS.as_bytes(),
-        );
+        return robots(stream, headers, &state.robots);
     }
     if let Some(name) = path.strip_prefix("/sites/") {
         return match site_file(name) {

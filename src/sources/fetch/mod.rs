@@ -3,6 +3,7 @@
 mod options;
 mod outcome;
 mod response;
+mod robots_txt;
 
 pub use options::{FetchOptions, USER_AGENT};
 pub use outcome::{kind_of, ContentKind, FetchError, Fetched, Origin};
@@ -28,8 +29,12 @@ pub struct Fetcher {
     client: reqwest::blocking::Client,
     cache: Option<HttpCache>,
     gate: HostGate,
-    robots: Mutex<HashMap<String, Arc<Robots>>>,
+    /// One slot per origin; a worker loading robots.txt holds the slot's lock, so the other
+    /// workers for that origin wait for its answer instead of fetching it again.
+    robots: Mutex<HashMap<String, RobotsSlot>>,
 }
+
+type RobotsSlot = Arc<Mutex<Option<Arc<Robots>>>>;
 
 /// Outcome of one request that did not fail.
 enum Hop {
@@ -226,55 +231,6 @@ impl Fetcher {
         Ok(())
     }
 
-    /// robots.txt rules for `url`'s origin, fetched once per origin and run.
-    fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
-        let origin = url.origin().ascii_serialization();
-        if let Some(robots) = self
-            .robots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&origin)
-        {
-            return Ok(robots.clone());
-        }
-        let robots = Arc::new(self.load_robots(url)?);
-        self.robots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(origin, robots.clone());
-        Ok(robots)
-    }
-
-    fn load_robots(&self, page: &Url) -> Result<Robots, FetchError> {
-        let mut url = page
-            .join("/robots.txt")
-            .map_err(|e| FetchError::InvalidInput(e.to_string()))?;
-        // A few redirects are normal for robots.txt (http to https, bare to www).
-        for _ in 0..=self.options.max_redirects {
-            self.check_target(&url)?;
-            let response = {
-                let _permit = self.gate.acquire(&host_key(&url));
-                self.client.get(url.clone()).send().map_err(classify)?
-            };
-            let status = response.status().as_u16();
-            if is_redirect(status) {
-                url = redirect_target(&url, response.headers())?;
-                continue;
-            }
-            return Ok(match status {
-                200..=299 => {
-                    let body = read_limited(response, 512 * 1024)?;
-                    Robots::parse(&String::from_utf8_lossy(&body), &self.options.user_agent)
-                }
-                // No robots.txt (or not readable to us): no restriction (RFC 9309 §2.3.1.3).
-                400..=499 => Robots::allow_all(),
-                // Server errors mean "unreachable": assume complete disallow (§2.3.1.4).
-                _ => Robots::disallow_all(),
-            });
-        }
-        Ok(Robots::allow_all())
-    }
-
     /// One hop: the request with retries on 429/5xx, conditional when a cached copy exists.
     fn request(&self, url: &Url) -> Result<Hop, FetchError> {
         let cached = self
@@ -394,6 +350,8 @@ impl Fetcher {
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
                 fetched_at: chrono::Utc::now().to_rfc3339(),
                 body_len: body.len() as u64,
+                // Pages are revalidated on every run; only robots.txt is reused unasked.
+                fresh_until: None,
             };
             // The cache is an optimisation: a full disk must not fail the fetch.
             let _ = cache.store(&meta, &body);

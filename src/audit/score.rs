@@ -1,0 +1,300 @@
+//! Per-category scores (0–100) from an audit's findings.
+//!
+//! The formula, per category:
+//!
+//! 1. Every finding has a weight by severity: error 1.0, warning 0.35, info 0.05.
+//! 2. Findings are charged to the pages they are about: a page finding to its page, a site
+//!    finding to its `url` and to each of its `related` URLs (a duplicate pair charges both
+//!    pages); a site finding with no URL at all counts as one page of its own.
+//! 3. A page's penalty is the sum of its weights, capped at 1: one error makes a page fully
+//!    "failed" for that category, three warnings nearly so, and twenty more errors on the same
+//!    page change nothing.
+//! 4. `score = 100 × (1 − Σ penalties ÷ N)`, rounded, where `N` is the number of HTML pages
+//!    (2xx with an HTML or unknown content type), or the number of charged pages when that is
+//!    larger (a crawl of broken links has few HTML pages), and at least 1.
+//!
+//! So the score reads as "the share of pages that are clean in this category": one error on 1
+//! of 1,000 pages costs 0.1 points, the same error on every page costs 100. A category with any
+//! error or warning never shows 100, so a single problem is never rounded away.
+use super::model::{AuditFinding, AuditSummary, Category, CategoryScore, PageRecord};
+use crate::finding::Severity;
+use std::collections::HashMap;
+
+/// How much one finding of a severity costs its page, before the per-page cap of 1.
+pub fn severity_weight(severity: Severity) -> f64 {
+    match severity {
+        Severity::Error => 1.0,
+        Severity::Warning => 0.35,
+        Severity::Info => 0.05,
+    }
+}
+
+/// Whether a crawled page counts as an HTML page: a 2xx response whose content type is HTML
+/// or was not given.
+pub fn is_html_page(page: &PageRecord) -> bool {
+    let ok = matches!(page.status, Some(200..=299));
+    let html = page
+        .content_type
+        .as_deref()
+        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+    ok && html
+}
+
+/// Counts and one [`CategoryScore`] per [`Category::ALL`] entry, in that order.
+pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
+    let html_pages = pages.iter().filter(|p| is_html_page(p)).count();
+    let mut tallies: Vec<Tally> = Category::ALL.iter().map(|_| Tally::default()).collect();
+
+    for page in pages {
+        for finding in &page.findings {
+            let tally = &mut tallies[category_index(finding.category)];
+            tally.count(finding.severity);
+            tally.charge(PageKey::Url(&page.url), finding.severity);
+        }
+    }
+    for (i, finding) in site.iter().enumerate() {
+        let tally = &mut tallies[category_index(finding.category)];
+        tally.count(finding.severity);
+        let mut charged = false;
+        for url in finding.url.iter().chain(finding.related.iter()) {
+            tally.charge(PageKey::Url(url), finding.severity);
+            charged = true;
+        }
+        if !charged {
+            tally.charge(PageKey::SiteFinding(i), finding.severity);
+        }
+    }
+
+    let mut summary = AuditSummary {
+        pages: saturating_u32(pages.len()),
+        html_pages: saturating_u32(html_pages),
+        ..AuditSummary::default()
+    };
+    for (category, tally) in Category::ALL.iter().zip(&tallies) {
+        summary.errors = summary.errors.saturating_add(tally.errors);
+        summary.warnings = summary.warnings.saturating_add(tally.warnings);
+        summary.infos = summary.infos.saturating_add(tally.infos);
+        summary.categories.push(CategoryScore {
+            category: *category,
+            score: tally.score(html_pages),
+            errors: tally.errors,
+            warnings: tally.warnings,
+            infos: tally.infos,
+        });
+    }
+    summary
+}
+
+fn category_index(category: Category) -> usize {
+    Category::ALL
+        .iter()
+        .position(|c| *c == category)
+        .unwrap_or(0)
+}
+
+fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// What a finding is charged to: a page by URL, or (for a site finding with no URL) itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PageKey<'a> {
+    Url(&'a str),
+    SiteFinding(usize),
+}
+
+#[derive(Default)]
+struct Tally<'a> {
+    errors: u32,
+    warnings: u32,
+    infos: u32,
+    /// Uncapped weight per charged page.
+    weight: HashMap<PageKey<'a>, f64>,
+}
+
+impl<'a> Tally<'a> {
+    fn count(&mut self, severity: Severity) {
+        let n = match severity {
+            Severity::Error => &mut self.errors,
+            Severity::Warning => &mut self.warnings,
+            Severity::Info => &mut self.infos,
+        };
+        *n = n.saturating_add(1);
+    }
+
+    fn charge(&mut self, key: PageKey<'a>, severity: Severity) {
+        *self.weight.entry(key).or_insert(0.0) += severity_weight(severity);
+    }
+
+    fn score(&self, html_pages: usize) -> u8 {
+        let pages = html_pages.max(self.weight.len()).max(1) as f64;
+        let penalty: f64 = self.weight.values().map(|w| w.min(1.0)).sum();
+        let score = (100.0 * (1.0 - penalty / pages)).round().clamp(0.0, 100.0);
+        let score = score as u8;
+        if self.errors + self.warnings > 0 {
+            score.min(99)
+        } else {
+            score
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(url: &str, findings: Vec<AuditFinding>) -> PageRecord {
+        PageRecord {
+            url: url.into(),
+            final_url: url.into(),
+            status: Some(200),
+            content_type: Some("text/html; charset=utf-8".into()),
+            indexable: true,
+            findings,
+            ..PageRecord::default()
+        }
+    }
+
+    fn finding(category: Category, severity: Severity, url: Option<&str>) -> AuditFinding {
+        AuditFinding {
+            code: "SEO001".into(),
+            severity,
+            category,
+            message: "m".into(),
+            url: url.map(str::to_string),
+            line: None,
+            column: None,
+            help: None,
+            related: Vec::new(),
+            evidence: None,
+        }
+    }
+
+    fn score_of(summary: &AuditSummary, category: Category) -> u8 {
+        summary
+            .categories
+            .iter()
+            .find(|c| c.category == category)
+            .map(|c| c.score)
+            .unwrap_or(255)
+    }
+
+    #[test]
+    fn empty_audit_scores_every_category_100() {
+        let summary = summarize(&[], &[]);
+        assert_eq!(summary.pages, 0);
+        assert_eq!(summary.html_pages, 0);
+        assert_eq!(summary.categories.len(), Category::ALL.len());
+        assert!(summary.categories.iter().all(|c| c.score == 100));
+    }
+
+    #[test]
+    fn one_error_on_one_of_a_thousand_pages_barely_moves_the_score() {
+        let mut pages: Vec<PageRecord> = (0..1000)
+            .map(|i| page(&format!("https://e.test/{i}"), vec![]))
+            .collect();
+        pages[7]
+            .findings
+            .push(finding(Category::Seo, Severity::Error, None));
+        let summary = summarize(&pages, &[]);
+        assert_eq!(score_of(&summary, Category::Seo), 99);
+        assert_eq!(score_of(&summary, Category::Technical), 100);
+        assert_eq!(summary.errors, 1);
+        assert_eq!(summary.html_pages, 1000);
+    }
+
+    #[test]
+    fn an_error_on_every_page_scores_zero_and_extra_errors_do_not_go_below() {
+        let pages: Vec<PageRecord> = (0..10)
+            .map(|i| {
+                page(
+                    &format!("https://e.test/{i}"),
+                    vec![
+                        finding(Category::Eeat, Severity::Error, None),
+                        finding(Category::Eeat, Severity::Error, None),
+                    ],
+                )
+            })
+            .collect();
+        let summary = summarize(&pages, &[]);
+        assert_eq!(score_of(&summary, Category::Eeat), 0);
+        assert_eq!(summary.errors, 20);
+    }
+
+    #[test]
+    fn warnings_cost_less_than_errors_and_infos_least() {
+        let build = |severity| {
+            let pages: Vec<PageRecord> = (0..4)
+                .map(|i| {
+                    let f = if i < 2 {
+                        vec![finding(Category::Style, severity, None)]
+                    } else {
+                        vec![]
+                    };
+                    page(&format!("https://e.test/{i}"), f)
+                })
+                .collect();
+            score_of(&summarize(&pages, &[]), Category::Style)
+        };
+        let (error, warning, info) = (
+            build(Severity::Error),
+            build(Severity::Warning),
+            build(Severity::Info),
+        );
+        assert_eq!(error, 50);
+        assert!(
+            error < warning && warning < info,
+            "{error} {warning} {info}"
+        );
+        assert_eq!(info, 98);
+    }
+
+    #[test]
+    fn a_single_warning_is_never_rounded_up_to_a_perfect_score() {
+        let pages: Vec<PageRecord> = (0..5000)
+            .map(|i| page(&format!("https://e.test/{i}"), vec![]))
+            .collect();
+        let site = [finding(Category::Links, Severity::Warning, None)];
+        assert_eq!(score_of(&summarize(&pages, &site), Category::Links), 99);
+    }
+
+    #[test]
+    fn site_findings_charge_their_page_and_each_related_page() {
+        let pages: Vec<PageRecord> = (0..4)
+            .map(|i| page(&format!("https://e.test/{i}"), vec![]))
+            .collect();
+        let mut duplicate = finding(Category::Content, Severity::Error, Some("https://e.test/0"));
+        duplicate.related = vec!["https://e.test/1".into()];
+        let summary = summarize(&pages, &[duplicate]);
+        // Two of four pages fully charged.
+        assert_eq!(score_of(&summary, Category::Content), 50);
+        assert_eq!(summary.errors, 1);
+    }
+
+    #[test]
+    fn non_html_and_failed_pages_are_not_html_pages() {
+        let mut pdf = page("https://e.test/a.pdf", vec![]);
+        pdf.content_type = Some("application/pdf".into());
+        let mut missing = page("https://e.test/gone", vec![]);
+        missing.status = Some(404);
+        let mut failed = page("https://e.test/down", vec![]);
+        failed.status = None;
+        let mut untyped = page("https://e.test/plain", vec![]);
+        untyped.content_type = None;
+        let summary = summarize(&[pdf, missing, failed, untyped], &[]);
+        assert_eq!(summary.pages, 4);
+        assert_eq!(summary.html_pages, 1);
+    }
+
+    #[test]
+    fn charged_pages_outnumbering_html_pages_keep_the_score_in_range() {
+        let mut broken = page("https://e.test/gone", vec![]);
+        broken.status = Some(404);
+        broken
+            .findings
+            .push(finding(Category::Technical, Severity::Error, None));
+        let summary = summarize(&[broken], &[]);
+        assert_eq!(summary.html_pages, 0);
+        assert_eq!(score_of(&summary, Category::Technical), 0);
+    }
+}
