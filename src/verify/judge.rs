@@ -193,8 +193,9 @@ fn check_passage(claim: &PreparedClaim, index: &SourceIndex, passage: &Passage) 
         }
     }
     for name in &claim.facts.entities {
-        let found =
-            contains_words(&lower, name) || name.split(' ').all(|w| contains_words(&lower, w));
+        let found = contains_words(&lower, name)
+            || name.split(' ').all(|w| contains_words(&lower, w))
+            || spelled_out(name, text);
         if !found {
             problems.push(Problem::Entity { name: name.clone() });
         }
@@ -228,6 +229,24 @@ static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 /// `text` without its quotations.
 fn unquoted(text: &str) -> std::borrow::Cow<'_, str> {
     QUOTED.replace_all(text, " ")
+}
+
+/// Whether the acronym `name` (`EPA`) stands for a run of capitalised words in `text`
+/// (`Environmental Protection Agency`), small joining words skipped.
+fn spelled_out(name: &str, text: &str) -> bool {
+    let is_acronym = (2..=6).contains(&name.len()) && name.chars().all(|c| c.is_ascii_uppercase());
+    if !is_acronym {
+        return false;
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty() && !["of", "and", "for", "the", "on", "in"].contains(w))
+        .collect();
+    words.windows(name.len()).any(|run| {
+        run.iter()
+            .zip(name.chars())
+            .all(|(w, c)| w.starts_with(c) && w.chars().next().is_some_and(char::is_uppercase))
+    })
 }
 
 /// Symmetric links: `A and B` reads the same as `B and A`.
@@ -313,6 +332,14 @@ mod tests {
     fn supported_claim_has_no_problems() {
         assert!(problems("The council recycled 34 percent of household waste in 2021.").is_empty());
         assert!(problems("Mayor Ana Pires said “we are not done yet”.").is_empty());
+        let index = SourceIndex::build(
+            "https://x.example/",
+            "The Environmental Protection Agency fined the plant $2 million.",
+        );
+        let claim = PreparedClaim::new("The EPA fined the plant $2 million.");
+        assert!(judge(&claim, &index).is_some_and(|j| j.problems.is_empty()));
+        let claim = PreparedClaim::new("The FDA fined the plant $2 million.");
+        assert!(judge(&claim, &index).is_some_and(|j| !j.problems.is_empty()));
     }
 
     #[test]
