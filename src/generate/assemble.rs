@@ -39,6 +39,23 @@ pub struct ArticleMeta {
     pub lang: String,
 }
 
+impl ArticleMeta {
+    /// The meta for one brief: without a configured publisher, the author's site (host of
+    /// `author_url`) is named as publisher.
+    pub fn for_brief(&self, brief: &Brief) -> ArticleMeta {
+        let mut meta = self.clone();
+        if meta.publisher.trim().is_empty() {
+            if let Ok(url) = url::Url::parse(&brief.author_url) {
+                if let Some(host) = url.host_str() {
+                    meta.publisher = host.trim_start_matches("www.").to_string();
+                    meta.publisher_url.get_or_insert_with(|| format!("{}://{host}", url.scheme()));
+                }
+            }
+        }
+        meta
+    }
+}
+
 /// An assembled article and where each section lies in it (to map findings back to sections).
 #[derive(Debug, Clone)]
 pub struct Article {

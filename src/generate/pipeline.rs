@@ -246,12 +246,13 @@ pub fn run_brief(
         ArticleFormat::Html => Format::Html,
     };
     let path = format!("publish/{}.{}", brief.slug, brief.format.extension());
+    let meta = settings.meta.for_brief(brief);
     let mut attempt = 1u32;
     let (mut article, mut verdict);
     loop {
         run.stage(Stage::Checking { attempt });
         let sections: Vec<Section> = draft.iter().map(|d| d.section.clone()).collect();
-        let assembled = assemble(brief, &sections, &evidence.sources, &settings.meta);
+        let assembled = assemble(brief, &sections, &evidence.sources, &meta);
         verdict = ctx.gate.judge(
             &path,
             &assembled.text,
@@ -313,7 +314,7 @@ pub fn run_brief(
                 });
             }
         }
-        let assembled = assemble(brief, &sections, &evidence.sources, &settings.meta);
+        let assembled = assemble(brief, &sections, &evidence.sources, &meta);
         verdict = ctx.gate.judge(
             &path,
             &assembled.text,
