@@ -5,7 +5,8 @@ use super::assemble::{assemble, ArticleMeta, Section};
 use super::brief::{ArticleFormat, Brief};
 use super::evidence::{Evidence, EvidenceChunk, SharedEmbedder};
 use super::gate::{FactCheck, Gate, Verdict};
-use super::postprocess::{clean_section, drop_unsupported, ground_citations, parse_outline};
+use super::postprocess::{clean_section, drop_repeats, drop_unsupported, ground_citations, parse_outline};
+use std::collections::HashSet;
 use super::prompt::{self, Sampling, SectionAsk};
 use super::repair::{failing_sections, unsupported_sentences};
 use crate::doc::Format;
@@ -211,6 +212,8 @@ pub fn run_brief(
         .chain(headings.into_iter().map(Some))
         .collect();
     let mut draft: Vec<DraftSection> = Vec::with_capacity(plan.len());
+    // Small models repeat themselves across sections; a sentence is kept only the first time.
+    let mut seen: HashSet<String> = HashSet::new();
     for (i, heading) in plan.into_iter().enumerate() {
         run.stage(Stage::Writing {
             section: i + 1,
@@ -234,7 +237,7 @@ pub fn run_brief(
         let Some(reply) = run.chat(&prompt::section(brief, &ask, settings.sampling))? else {
             return Ok(Outcome::Cancelled);
         };
-        let text = write_up(&reply, heading.as_deref(), &brief.title, &chunks);
+        let text = drop_repeats(&write_up(&reply, heading.as_deref(), &brief.title, &chunks), &mut seen);
         draft.push(DraftSection {
             section: Section { heading, text },
             evidence: chunks,

@@ -18,6 +18,9 @@ static LIST_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:[-*+•]|\d{1,2}[.)]|#{1,6})\s+").expect("list regex"));
 static FENCE_LEFTOVER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<<<[^>]*>>>|<<< ?|>>>|\[FLAGGED:[^\]]*\]").expect("fence regex"));
+/// A line that opens with a source number echoes the evidence list rather than writing prose.
+static ECHOED_SOURCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\[\d{1,3}\]").expect("echo regex"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[ \t]{2,}").expect("space regex"));
 
 /// Fewest content words a sentence needs before it is matched to evidence, and the share of
@@ -107,7 +110,7 @@ pub fn clean_section(
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current = String::new();
     for raw in text.lines() {
-        let is_heading = raw.trim_start().starts_with('#');
+        let is_heading = raw.trim_start().starts_with('#') || ECHOED_SOURCE.is_match(raw);
         let line = FENCE_LEFTOVER.replace_all(raw, " ");
         let line = LIST_MARK.replace(line.trim(), "");
         let line = line.replace("**", "").replace("__", "");
@@ -243,6 +246,23 @@ pub fn drop_unsupported(text: &str, unsupported: &[String]) -> (String, usize) {
         }
     });
     (out, dropped)
+}
+
+/// Remove sentences already written in an earlier section (`seen` holds them, lower-cased
+/// without markers) and record this section's.
+pub fn drop_repeats(text: &str, seen: &mut HashSet<String>) -> String {
+    let mut local: Vec<String> = Vec::new();
+    let out = map_sentences(text, |sentence| {
+        let key = without_markers(sentence).trim().to_lowercase();
+        if seen.contains(&key) {
+            None
+        } else {
+            local.push(key);
+            Some(sentence.to_string())
+        }
+    });
+    seen.extend(local);
+    out
 }
 
 /// Citation text stripped out: for descriptions and summaries.
