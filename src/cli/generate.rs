@@ -7,7 +7,9 @@ use crate::generate::assemble::ArticleMeta;
 use crate::generate::evidence::SharedEmbedder;
 use crate::generate::progress::{LogFormat, Progress};
 use crate::generate::prompt::Sampling;
-use crate::generate::{self, brief, signal, Gate, PipelineContext, PipelineSettings, Shard, Worker};
+use crate::generate::{
+    self, brief, signal, Gate, PipelineContext, PipelineSettings, Shard, Worker,
+};
 use crate::llm::backend::{ChatBackend, LocalBackend};
 use crate::llm::local_model::LocalModel;
 use crate::llm::openai::{OpenAiBackend, OpenAiOptions};
@@ -165,10 +167,14 @@ fn workers(args: &GenerateArgs) -> Result<Vec<Worker>> {
         }
         BackendKind::Openai => {
             let base_url = args.base_url.as_deref().ok_or_else(|| {
-                Error::Usage("--backend openai needs --base-url (e.g. http://localhost:8000)".into())
+                Error::Usage(
+                    "--backend openai needs --base-url (e.g. http://localhost:8000)".into(),
+                )
             })?;
             let model = args.model.as_deref().ok_or_else(|| {
-                Error::Usage("--backend openai needs --model (the model name the server serves)".into())
+                Error::Usage(
+                    "--backend openai needs --model (the model name the server serves)".into(),
+                )
             })?;
             let mut options = OpenAiOptions::new(base_url, model);
             options.timeout = Duration::from_secs(args.request_timeout.max(1));
@@ -215,7 +221,10 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         }
     };
     let briefs: Vec<brief::Brief> = match args.shard {
-        Some(shard) => all.into_iter().filter(|b| shard.contains(&b.slug)).collect(),
+        Some(shard) => all
+            .into_iter()
+            .filter(|b| shard.contains(&b.slug))
+            .collect(),
         None => all,
     };
     let date = date(&args)?;
@@ -225,23 +234,31 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
     };
     let engine = Engine::from_config(&config)?;
     let workers = workers(&args)?;
-    let backend_name = workers.first().map(|w| w.backend.name()).unwrap_or_default();
+    let backend_name = workers
+        .first()
+        .map(|w| w.backend.name())
+        .unwrap_or_default();
     let fetcher = Fetcher::new(FetchOptions {
         allow_private: args.allow_private,
-        cache_dir: if args.no_cache { None } else { crate::sources::cache::default_cache_dir() },
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            crate::sources::cache::default_cache_dir()
+        },
         project_root: project_root.clone(),
         ..FetchOptions::default()
     })
     .map_err(|e| Error::Other(anyhow::anyhow!("cannot set up fetching: {e}")))?;
-    let embedder = match MiniLmEmbedder::open(&embed::default_model_dir(), Device::Cpu, args.threads) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            if !args.quiet {
-                eprintln!("warning: no embedding model ({e}); retrieval uses BM25 only");
+    let embedder =
+        match MiniLmEmbedder::open(&embed::default_model_dir(), Device::Cpu, args.threads) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                if !args.quiet {
+                    eprintln!("warning: no embedding model ({e}); retrieval uses BM25 only");
+                }
+                None
             }
-            None
-        }
-    };
+        };
     let embedder_id = embedder.as_ref().map(|e| e.fingerprint().to_string());
     let shared: Option<SharedEmbedder<'_>> = match (&embedder, &embedder_id) {
         (Some(e), Some(id)) => Some((e as &(dyn Embedder + Sync), id.as_str())),
@@ -305,7 +322,11 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         return Ok(exit::ERROR);
     }
     let _ = published;
-    Ok(if rejected + failed > 0 { exit::FINDINGS } else { exit::OK })
+    Ok(if rejected + failed > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }
 
 fn print_summary(report: &generate::Report, out: &Path, json: bool) {

@@ -48,7 +48,8 @@ impl ArticleMeta {
             if let Ok(url) = url::Url::parse(&brief.author_url) {
                 if let Some(host) = url.host_str() {
                     meta.publisher = host.trim_start_matches("www.").to_string();
-                    meta.publisher_url.get_or_insert_with(|| format!("{}://{host}", url.scheme()));
+                    meta.publisher_url
+                        .get_or_insert_with(|| format!("{}://{host}", url.scheme()));
                 }
             }
         }

@@ -5,14 +5,16 @@ use super::assemble::{assemble, ArticleMeta, Section};
 use super::brief::{ArticleFormat, Brief};
 use super::evidence::{Evidence, EvidenceChunk, SharedEmbedder};
 use super::gate::{FactCheck, Gate, Verdict};
-use super::postprocess::{clean_section, drop_repeats, drop_unsupported, ground_citations, parse_outline};
-use std::collections::HashSet;
+use super::postprocess::{
+    clean_section, drop_repeats, drop_unsupported, ground_citations, parse_outline,
+};
 use super::prompt::{self, Sampling, SectionAsk};
 use super::repair::{failing_sections, unsupported_sentences};
 use crate::doc::Format;
 use crate::error::Result;
 use crate::llm::backend::{ChatBackend, ChatReply, ChatRequest, FinishReason};
 use crate::sources::Fetcher;
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -237,7 +239,10 @@ pub fn run_brief(
         let Some(reply) = run.chat(&prompt::section(brief, &ask, settings.sampling))? else {
             return Ok(Outcome::Cancelled);
         };
-        let text = drop_repeats(&write_up(&reply, heading.as_deref(), &brief.title, &chunks), &mut seen);
+        let text = drop_repeats(
+            &write_up(&reply, heading.as_deref(), &brief.title, &chunks),
+            &mut seen,
+        );
         draft.push(DraftSection {
             section: Section { heading, text },
             evidence: chunks,
