@@ -131,6 +131,16 @@ fn is_outline(body: &Value) -> bool {
         .is_some_and(|s| s.contains("plan web articles"))
 }
 
+/// Cited prose that names the section asked for, so sections do not repeat each other.
+fn cited(user: &str) -> String {
+    let section = user
+        .split("section \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("introduction");
+    format!("The part on {section} starts from what every pile needs [1]. {CITED}")
+}
+
 /// The article a brief asks for, by words of its title in the prompt.
 fn answer_for(body: &Value) -> (u16, String) {
     let user = user_text(body);
@@ -142,16 +152,16 @@ fn answer_for(body: &Value) -> (u16, String) {
     } else if user.contains("Needs repair") && !user.contains(FEEDBACK) {
         UNCITED
     } else {
-        CITED
+        return (200, completion(&cited(&user)));
     };
     (200, completion(text))
 }
 
-const HEADER: &str = "slug,title,primary_keyword,sources,author_name,author_url,format\n";
+const HEADER: &str = "slug,title,primary_keyword,sources,author_name,author_url,format,min_words\n";
 const SOURCE: &str = "fixtures/sites/demo/composting-basics.html";
 
 fn row(slug: &str, title: &str, format: &str) -> String {
-    format!("{slug},{title},compost pile,{SOURCE},Maria Okafor,https://example.org/authors/maria,{format}\n")
+    format!("{slug},{title},compost pile,{SOURCE},Maria Okafor,https://example.org/authors/maria,{format},20\n")
 }
 
 struct Batch {
@@ -258,7 +268,7 @@ fn publishes_repairs_and_rejects_with_reports() {
     assert_eq!(doc.meta("date"), Some("2026-01-15"));
     assert!(doc
         .meta("description")
-        .is_some_and(|d| d.starts_with("A compost pile needs")));
+        .is_some_and(|d| d.starts_with("The part on introduction starts")));
     let ld = doc.json_ld[0].value.as_ref().expect("JSON-LD parses");
     assert_eq!(ld["@type"], "Article");
     assert_eq!(ld["author"]["@type"], "Person");

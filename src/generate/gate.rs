@@ -5,6 +5,11 @@ use crate::error::Result;
 use crate::finding::{Finding, Severity};
 use crate::rules::Engine;
 use crate::sources::Source;
+use crate::span::Span;
+
+/// The generator's own check: an article shorter than its brief's `min_words` (an error, so a
+/// model that writes nothing usable never publishes an empty shell).
+pub const TOO_SHORT_CODE: &str = "GEN001";
 use std::collections::BTreeMap;
 
 /// What a fact check found in an article.
@@ -70,9 +75,24 @@ impl Gate<'_> {
         format: Format,
         fact_check: Option<&mut (dyn FactCheck + 'f)>,
         sources: &[Result<Source, String>],
+        min_words: usize,
     ) -> Result<Verdict> {
         let document = doc::parse(path, text, format);
         let mut findings = document.diagnostics.clone();
+        let words = document.word_count();
+        if words < min_words {
+            findings.push(
+                Finding::new(
+                    TOO_SHORT_CODE,
+                    Severity::Error,
+                    format!(
+                        "the article has {words} words; the brief asks for at least {min_words}"
+                    ),
+                    Span::file_start(),
+                )
+                .with_help("write more from the sources, or lower min_words in the brief"),
+            );
+        }
         findings.extend(self.engine.check_document(&document).findings);
         let mut supported_share = None;
         if let Some(checker) = fact_check {
@@ -90,7 +110,7 @@ impl Gate<'_> {
             findings,
             fail_level: self.fail_level,
             supported_share,
-            words: document.word_count(),
+            words,
             source: document.source,
         })
     }

@@ -267,6 +267,7 @@ pub fn run_brief(
             format,
             fact_check.as_deref_mut(),
             &evidence.loaded,
+            brief.min_words,
         )?;
         article = assembled.text;
         if verdict.passed() || attempt >= settings.max_attempts {
@@ -329,6 +330,7 @@ pub fn run_brief(
             format,
             fact_check.as_deref_mut(),
             &evidence.loaded,
+            brief.min_words,
         )?;
         article = assembled.text;
     }

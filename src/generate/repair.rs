@@ -1,7 +1,7 @@
 //! The repair step: blocking findings mapped to the sections they lie in, and turned into
 //! feedback lines (rule, message, the offending sentence, the evidence) for a rewrite of only
 //! those sections.
-use super::gate::Verdict;
+use super::gate::{Verdict, TOO_SHORT_CODE};
 use crate::finding::Finding;
 use crate::span::Span;
 use std::collections::BTreeMap;
@@ -36,12 +36,20 @@ pub fn feedback_line(finding: &Finding, article: &str) -> String {
     line
 }
 
-/// Feedback for each section (by index) that holds a blocking finding. Findings outside every
-/// section (front matter, references, document-level rules) are not repairable by rewriting
-/// prose and are left out.
+/// Feedback for each section (by index) that holds a blocking finding. A too-short article
+/// concerns every section. Other findings outside every section (front matter, references,
+/// document-level rules) are not repairable by rewriting prose and are left out.
 pub fn failing_sections(verdict: &Verdict, section_spans: &[Span]) -> BTreeMap<usize, Vec<String>> {
     let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for finding in verdict.blocking() {
+        if finding.code == TOO_SHORT_CODE {
+            for index in 0..section_spans.len() {
+                out.entry(index)
+                    .or_default()
+                    .push(feedback_line(finding, &verdict.source));
+            }
+            continue;
+        }
         let Some(index) = section_spans
             .iter()
             .position(|s| finding.span.start >= s.start && finding.span.start < s.end)
