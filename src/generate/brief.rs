@@ -87,6 +87,7 @@ pub struct BriefProblem {
 impl fmt::Display for BriefProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.column {
+            _ if self.line == 0 => write!(f, "{}", self.message),
             Some(column) => write!(f, "line {}, column `{column}`: {}", self.line, self.message),
             None => write!(f, "line {}: {}", self.line, self.message),
         }
