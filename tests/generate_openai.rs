@@ -147,14 +147,14 @@ fn answer_for(body: &Value) -> (u16, String) {
     if is_outline(body) {
         return (200, completion("1. Greens and browns\n2. Air and water"));
     }
-    let text = if user.contains("Always wrong") {
-        UNCITED
-    } else if user.contains("Needs repair") && !user.contains(FEEDBACK) {
-        UNCITED
+    // "Always wrong" never cites; "Needs repair" cites once it gets the findings as feedback.
+    let uncited = user.contains("Always wrong")
+        || (user.contains("Needs repair") && !user.contains(FEEDBACK));
+    if uncited {
+        (200, completion(UNCITED))
     } else {
-        return (200, completion(&cited(&user)));
-    };
-    (200, completion(text))
+        (200, completion(&cited(&user)))
+    }
 }
 
 const HEADER: &str = "slug,title,primary_keyword,sources,author_name,author_url,format,min_words\n";

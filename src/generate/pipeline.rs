@@ -328,7 +328,7 @@ pub fn run_brief(
             &path,
             &assembled.text,
             format,
-            fact_check.as_deref_mut(),
+            fact_check,
             &evidence.loaded,
             brief.min_words,
         )?;
