@@ -520,9 +520,11 @@ fn shards_partition_the_batch_and_reports_merge() {
         args[at] = out.to_str().expect("utf8").to_string();
         pressgate(&b)
             .args(&args)
-            .args(["--shard", &format!("{k}/2")])
+            .args(["--shard", &format!("{k}/2"), "--quiet"])
             .assert()
-            .success();
+            .success()
+            .stdout("")
+            .stderr("");
         outs.push(out);
     }
     let slugs = |out: &Path| -> Vec<String> {

@@ -310,7 +310,7 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
     };
     let progress = Progress::new(args.quiet, args.log_format, workers.len());
     let outcome = generate::run_batch(&briefs, &ctx, workers, &args.out, &run_settings, &progress)?;
-    let (published, rejected, failed) = outcome.report.counts();
+    let (_, rejected, failed) = outcome.report.counts();
     if !args.quiet {
         print_summary(&outcome.report, &args.out, progress.is_json());
     }
@@ -321,7 +321,6 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         );
         return Ok(exit::ERROR);
     }
-    let _ = published;
     Ok(if rejected + failed > 0 {
         exit::FINDINGS
     } else {

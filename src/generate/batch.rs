@@ -129,7 +129,7 @@ pub fn run_batch(
                 let mut observer = |event: Event| match event {
                     Event::Stage(stage) => progress.stage(worker_index, &brief.slug, &stage),
                     Event::Tokens { generated, seconds } => {
-                        progress.tokens(worker_index, &brief.slug, generated, seconds)
+                        progress.tokens(worker_index, generated, seconds)
                     }
                 };
                 let fact_check = worker

@@ -118,7 +118,7 @@ impl Progress {
         }
     }
 
-    pub fn tokens(&self, worker: usize, slug: &str, generated: usize, seconds: f64) {
+    pub fn tokens(&self, worker: usize, generated: usize, seconds: f64) {
         let Mode::Text {
             workers,
             interactive: true,
@@ -144,7 +144,6 @@ impl Progress {
             let stage = bar.message();
             let stage = stage.split(" · ").next().unwrap_or("");
             bar.set_message(format!("{stage} · {generated} tokens, {rate:.1} tok/s"));
-            let _ = slug;
         }
     }
 
