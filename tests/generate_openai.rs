@@ -148,6 +148,10 @@ fn answer_for(body: &Value) -> (u16, String) {
         return (200, completion("1. Greens and browns\n2. Air and water"));
     }
     // "Always wrong" never cites; "Needs repair" cites once it gets the findings as feedback.
+    if user.contains("Mixed") {
+        // Cited prose plus an uncited statistic, however often it is asked.
+        return (200, completion(&format!("{} {UNCITED}", cited(&user))));
+    }
     let uncited = user.contains("Always wrong")
         || (user.contains("Needs repair") && !user.contains(FEEDBACK));
     if uncited {
@@ -603,4 +607,33 @@ fn server_errors_are_retried_then_reported_as_failed() {
             .is_some_and(|e| e.contains("HTTP 500")),
         "{row}"
     );
+}
+
+#[test]
+fn drop_unsupported_removes_uncited_sentences_and_publishes() {
+    let server = ChatServer::start(answer_for);
+    let b = batch(&[row("mixed-brief", "Mixed compost", "md")]);
+    // Without the flag the uncited statistic keeps it out of publish/.
+    pressgate(&b)
+        .args(generate_args(&b, &server))
+        .args(["--max-attempts", "2"])
+        .assert()
+        .code(1);
+    assert!(b.out.join("rejected/mixed-brief.md").is_file());
+    pressgate(&b)
+        .args(generate_args(&b, &server))
+        .args(["--max-attempts", "2", "--drop-unsupported"])
+        .assert()
+        .success();
+    let article = std::fs::read_to_string(b.out.join("publish/mixed-brief.md")).expect("published");
+    assert!(
+        !article.contains("75 percent"),
+        "the uncited sentence is gone"
+    );
+    assert!(article.contains("Turning the pile every one to two weeks"));
+    assert!(
+        !b.out.join("rejected/mixed-brief.md").exists(),
+        "the old rejection is removed"
+    );
+    assert!(!b.out.join("rejected/mixed-brief.findings.json").exists());
 }
