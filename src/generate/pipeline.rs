@@ -6,7 +6,7 @@ use super::brief::{ArticleFormat, Brief};
 use super::evidence::{Evidence, EvidenceChunk, SharedEmbedder};
 use super::gate::{FactCheck, Gate, Verdict};
 use super::postprocess::{
-    clean_section, drop_repeats, drop_unsupported, ground_citations, parse_outline,
+    clean_section, drop_repeats, drop_unsupported, ground_citations, parse_outline, SeenSentences,
 };
 use super::prompt::{self, Sampling, SectionAsk};
 use super::repair::{failing_sections, unsupported_sentences};
@@ -14,7 +14,6 @@ use crate::doc::Format;
 use crate::error::Result;
 use crate::llm::backend::{ChatBackend, ChatReply, ChatRequest, FinishReason};
 use crate::sources::Fetcher;
-use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -215,7 +214,7 @@ pub fn run_brief(
         .collect();
     let mut draft: Vec<DraftSection> = Vec::with_capacity(plan.len());
     // Small models repeat themselves across sections; a sentence is kept only the first time.
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen = SeenSentences::default();
     for (i, heading) in plan.into_iter().enumerate() {
         run.stage(Stage::Writing {
             section: i + 1,

@@ -248,21 +248,40 @@ pub fn drop_unsupported(text: &str, unsupported: &[String]) -> (String, usize) {
     (out, dropped)
 }
 
-/// Remove sentences already written in an earlier section (`seen` holds them, lower-cased
-/// without markers) and record this section's.
-pub fn drop_repeats(text: &str, seen: &mut HashSet<String>) -> String {
-    let mut local: Vec<String> = Vec::new();
-    let out = map_sentences(text, |sentence| {
-        let key = without_markers(sentence).trim().to_lowercase();
-        if seen.contains(&key) {
-            None
-        } else {
-            local.push(key);
-            Some(sentence.to_string())
+/// Share of shared content words above which two sentences say the same thing (Jaccard).
+const NEAR_DUPLICATE: f64 = 0.75;
+
+/// Content words of sentences written so far, to drop repeats and near-repeats.
+#[derive(Debug, Default)]
+pub struct SeenSentences {
+    sentences: Vec<HashSet<String>>,
+}
+
+impl SeenSentences {
+    /// Whether `sentence` repeats one seen before; if not, it is remembered.
+    fn repeats(&mut self, sentence: &str) -> bool {
+        let words: HashSet<String> = terms(&without_markers(sentence)).into_iter().collect();
+        if words.is_empty() {
+            return false;
         }
-    });
-    seen.extend(local);
-    out
+        let repeated = self.sentences.iter().any(|seen| {
+            let shared = seen.intersection(&words).count() as f64;
+            let union = seen.union(&words).count() as f64;
+            union > 0.0 && shared / union >= NEAR_DUPLICATE
+        });
+        if !repeated {
+            self.sentences.push(words);
+        }
+        repeated
+    }
+}
+
+/// Remove sentences that repeat (or nearly repeat) one already written, in this section or an
+/// earlier one: small models loop and restate.
+pub fn drop_repeats(text: &str, seen: &mut SeenSentences) -> String {
+    map_sentences(text, |sentence| {
+        (!seen.repeats(sentence)).then(|| sentence.to_string())
+    })
 }
 
 /// Citation text stripped out: for descriptions and summaries.
