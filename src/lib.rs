@@ -10,6 +10,7 @@ pub mod doc;
 pub mod error;
 pub mod finding;
 pub mod fix;
+pub mod generate;
 pub mod llm;
 pub mod paths;
 pub mod report;

@@ -1,7 +1,9 @@
 //! Command-line interface: clap definitions, one file per subcommand, errors mapped to exit codes.
 //! No logic lives here beyond parsing flags and printing.
 pub mod check;
+pub mod generate;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod sources;
 pub mod verify;
@@ -22,6 +24,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Generate articles from a CSV of briefs, gated by the checks before publishing.
+    Generate(Box<generate::GenerateArgs>),
+    /// Work with generate reports (merge the reports of shards).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Lint Markdown and HTML files with the rule catalogue (CI linter).
     Check(check::CheckArgs),
     /// List rules or explain one.
@@ -52,6 +59,8 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Generate(args) => generate::run(*args),
+        Command::Report(cmd) => report::run(cmd),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Model(cmd) => model::run(cmd),
         Command::Sources(cmd) => sources::run(cmd),

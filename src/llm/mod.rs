@@ -6,6 +6,7 @@ pub mod gguf;
 pub mod import;
 pub mod local_model;
 pub mod model_dir;
+pub mod openai;
 pub mod reference;
 pub mod runtime;
 pub mod sampling;
