@@ -637,3 +637,91 @@ fn drop_unsupported_removes_uncited_sentences_and_publishes() {
     );
     assert!(!b.out.join("rejected/mixed-brief.findings.json").exists());
 }
+
+const WRONG_HEAT: &str =
+    "An active pile heats up to between 85 and 95 degrees Celsius in its centre [1].";
+const RIGHT_HEAT: &str =
+    "An active pile heats up to between 55 and 65 degrees Celsius in its centre [1].";
+
+/// Drafts that misstate the source's temperature range until the feedback names the changed
+/// number; "Stubborn" drafts never correct it.
+fn heat_answer(body: &Value) -> (u16, String) {
+    if is_outline(body) {
+        return (200, completion("1. Greens and browns\n2. Air and water"));
+    }
+    let user = user_text(body);
+    let corrected =
+        user.contains(FEEDBACK) && user.contains("FACT002") && !user.contains("Stubborn");
+    let heat = if corrected { RIGHT_HEAT } else { WRONG_HEAT };
+    (200, completion(&format!("{CITED} {heat}")))
+}
+
+#[test]
+fn changed_number_is_caught_by_the_fact_check_then_repaired_or_rejected() {
+    let server = ChatServer::start(heat_answer);
+    let b = batch(&[
+        row("heat-repaired", "Compost heat", "md"),
+        row("heat-rejected", "Stubborn compost heat", "md"),
+    ]);
+    std::fs::write(
+        &b.config,
+        "[rules]\nselect = [\"citations\", \"facts\", \"EEAT006\"]\n",
+    )
+    .expect("write config");
+    let output = pressgate(&b)
+        .args(generate_args(&b, &server))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "one brief is rejected: {stderr}"
+    );
+
+    // The repair prompt carries the fact check's finding and the source's own numbers.
+    let prompts = server.prompts();
+    assert!(
+        prompts.iter().any(|p| p.contains("Compost heat")
+            && p.contains(FEEDBACK)
+            && p.contains("FACT002")
+            && p.contains("55")),
+        "no repair prompt with the changed number"
+    );
+    let article =
+        std::fs::read_to_string(b.out.join("publish/heat-repaired.md")).expect("repaired");
+    assert!(article.contains("55 and 65") && !article.contains("85 and 95"));
+
+    let findings: Value = serde_json::from_str(
+        &std::fs::read_to_string(b.out.join("rejected/heat-rejected.findings.json"))
+            .expect("findings"),
+    )
+    .expect("findings json");
+    let changed = findings
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["code"] == "FACT002"))
+        .unwrap_or_else(|| panic!("no FACT002 in {findings}"));
+    assert!(
+        changed.to_string().contains("55 and 65"),
+        "the evidence quote is kept: {changed}"
+    );
+    let report = report(&b.out);
+    assert_eq!(report_row(&report, "heat-repaired")["attempts"], 2);
+    assert_eq!(report_row(&report, "heat-rejected")["status"], "rejected");
+
+    // Without the fact check the wrong number is published: the gate above is the verifier.
+    let unchecked = batch(&[row("heat-unchecked", "Stubborn compost heat", "md")]);
+    std::fs::write(
+        &unchecked.config,
+        "[rules]\nselect = [\"citations\", \"facts\", \"EEAT006\"]\n",
+    )
+    .expect("write config");
+    pressgate(&unchecked)
+        .args(generate_args(&unchecked, &server))
+        .arg("--no-verify")
+        .assert()
+        .success();
+    let published = std::fs::read_to_string(unchecked.out.join("publish/heat-unchecked.md"))
+        .expect("published without the fact check");
+    assert!(published.contains("85 and 95"));
+}

@@ -64,6 +64,8 @@ pub struct Article {
     /// Byte span of each section (heading and prose) in `text`, in draft order.
     pub section_spans: Vec<Span>,
     pub description: String,
+    /// The references list in the article's order: `references[i]` is cited as `[i+1]`.
+    pub references: Vec<NumberedSource>,
 }
 
 /// The visible AI-assistance disclosure.
@@ -359,6 +361,7 @@ pub fn assemble(
         text,
         section_spans: spans,
         description,
+        references: cited,
     }
 }
 

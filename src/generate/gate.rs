@@ -29,6 +29,21 @@ pub trait FactCheck {
     ) -> Result<FactCheckOutcome>;
 }
 
+impl FactCheck for crate::verify::Verifier {
+    fn check(
+        &mut self,
+        doc: &Document,
+        sources: &[Result<Source, String>],
+    ) -> Result<FactCheckOutcome> {
+        let report = self.verify(doc, sources)?;
+        let supported_share = (!report.claims.is_empty()).then(|| report.supported_share());
+        Ok(FactCheckOutcome {
+            findings: report.findings,
+            supported_share,
+        })
+    }
+}
+
 /// The gate's verdict on one draft.
 #[derive(Debug, Clone)]
 pub struct Verdict {
@@ -96,7 +111,9 @@ impl Gate<'_> {
         findings.extend(self.engine.check_document(&document).findings);
         let mut supported_share = None;
         if let Some(checker) = fact_check {
-            let outcome = checker.check(&document, sources)?;
+            let mut outcome = checker.check(&document, sources)?;
+            // FACT codes obey pressgate.toml severities and inline suppressions like the rules.
+            crate::verify::apply_config(self.engine, &document, &mut outcome.findings);
             findings.extend(outcome.findings);
             supported_share = outcome.supported_share;
         }

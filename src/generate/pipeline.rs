@@ -265,7 +265,7 @@ pub fn run_brief(
             &assembled.text,
             format,
             fact_check.as_deref_mut(),
-            &evidence.loaded,
+            &evidence.for_references(&assembled.references),
             brief.min_words,
         )?;
         article = assembled.text;
@@ -328,7 +328,7 @@ pub fn run_brief(
             &assembled.text,
             format,
             fact_check,
-            &evidence.loaded,
+            &evidence.for_references(&assembled.references),
             brief.min_words,
         )?;
         article = assembled.text;

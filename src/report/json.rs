@@ -3,7 +3,9 @@
 //! Stable schema (one object per finding): `file`, `code`, `severity`, `message`, `line`,
 //! `column`, `end_line`, `end_column` (one-based, columns in characters, end exclusive),
 //! `span` (`{start, end}` byte offsets), `help` (string or null), `fix` (null or
-//! `{message, applicability, edits: [{span, replacement, line, column, end_line, end_column}]}`).
+//! `{message, applicability, edits: [{span, replacement, line, column, end_line, end_column}]}`),
+//! and, only on findings that carry one (the fact check's), `evidence`
+//! (`{quote, source, span, score}`: the passage of the cited source the claim was judged on).
 use super::location::Locator;
 use super::ReportInput;
 use crate::finding::{Applicability, Severity};
@@ -23,6 +25,8 @@ struct JsonFinding<'a> {
     span: Span,
     help: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a crate::finding::Evidence>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +82,7 @@ fn json_finding<'a>(
                 })
                 .collect(),
         }),
+        evidence: f.evidence.as_ref(),
     }
 }
 
