@@ -24,10 +24,12 @@ use crate::fix;
 use crate::report::{self, OutputFormat, RenderOptions, ReportInput, IO_CODE};
 use crate::rules::{DocumentCheck, Engine, RuleMeta};
 use crate::span::Span;
+use crate::verify::{self, documents};
 use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -45,7 +47,7 @@ pub enum FailLevel {
 }
 
 impl FailLevel {
-    fn severity(self) -> Severity {
+    pub fn severity(self) -> Severity {
         match self {
             FailLevel::Error => Severity::Error,
             FailLevel::Warning => Severity::Warning,
@@ -105,6 +107,22 @@ pub struct CheckArgs {
     /// Skip (and report as IO001) files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 5_000_000)]
     pub max_file_size: u64,
+    /// Also verify every claim against the document's references list (`FACT…` findings, as
+    /// `pressgate verify`); this fetches the sources.
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: allow sources on private, loopback and link-local addresses.
+    #[arg(long, requires = "verify")]
+    pub allow_private: bool,
+    /// With --verify: neither read nor write the HTTP cache.
+    #[arg(long, requires = "verify")]
+    pub no_cache: bool,
+    /// With --verify: MiniLM embedding model directory, blended into the support score.
+    #[arg(long, value_name = "DIR", requires = "verify")]
+    pub embed_model: Option<PathBuf>,
+    /// With --verify: least support score (0..1) for a claim to count as supported.
+    #[arg(long, value_name = "X", default_value_t = verify::DEFAULT_MIN_SUPPORT, requires = "verify")]
+    pub min_support: f32,
 }
 
 /// Codes to keep: `--select` (empty = all) minus `--ignore`. An entry matches a code exactly,
@@ -478,6 +496,48 @@ struct Lint {
     engine: Engine,
     filter: CodeFilter,
     metas: Vec<RuleMeta>,
+    /// `--verify`: fact-checks each document against its references.
+    verification: Option<Verification>,
+}
+
+/// `--verify` state for the whole run: one verifier and one source cache, shared by the
+/// parallel document checks (verification itself runs one document at a time).
+struct Verification {
+    documents: Mutex<documents::DocumentVerifier>,
+    config: Config,
+}
+
+impl Verification {
+    fn new(args: &CheckArgs, config: &Config) -> Result<Verification> {
+        let verifier = documents::open_verifier(args.min_support, args.embed_model.as_deref())?;
+        let settings = documents::FetchSettings {
+            allow_private: args.allow_private,
+            no_cache: args.no_cache,
+        };
+        Ok(Verification {
+            documents: Mutex::new(documents::DocumentVerifier::new(verifier, settings)),
+            config: config.clone(),
+        })
+    }
+
+    /// The `FACT…` findings of `doc`, read from `input`, with configuration and suppressions
+    /// applied.
+    fn findings(
+        &self,
+        engine: &Engine,
+        doc: &Document,
+        input: &InputSource,
+    ) -> Result<Vec<Finding>> {
+        let path = match input {
+            InputSource::File(path) => Some(path.as_path()),
+            InputSource::Stdin => None,
+        };
+        let article_dir = documents::article_dir(path);
+        let root = documents::project_root(&self.config, &article_dir);
+        // A panic in another document's verification leaves the cache usable.
+        let mut run = self.documents.lock().unwrap_or_else(|p| p.into_inner());
+        run.verify_document(engine, doc, &article_dir, &root)
+    }
 }
 
 impl Lint {
@@ -485,33 +545,57 @@ impl Lint {
         check_docs(&self.engine, docs, &self.filter, &self.metas)
     }
 
+    /// With `--verify`, add `doc`'s `FACT…` findings (those `--select`/`--ignore` keep) to
+    /// `findings`, keeping them in the engine's order.
+    fn add_fact_findings(
+        &self,
+        doc: &Document,
+        input: &InputSource,
+        findings: &mut Vec<Finding>,
+    ) -> Result<()> {
+        let Some(verification) = &self.verification else {
+            return Ok(());
+        };
+        let facts = verification.findings(&self.engine, doc, input)?;
+        findings.extend(facts.into_iter().filter(|f| self.keeps(f)));
+        crate::rules::engine::sort_findings(findings);
+        Ok(())
+    }
+
     /// Check each text on its own, dropping its parsed document as soon as it is checked, then
     /// run the set-level rules on the small per-document summaries. Peak memory is the texts
     /// and findings, not every parsed document at once.
-    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Vec<FileReport> {
-        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) = texts
+    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Result<Vec<FileReport>> {
+        let checked: Vec<(DocumentCheck, (String, String))> = texts
             .into_par_iter()
             .map(|(input, text)| {
                 let doc = parse_as(&input.display, &text);
-                let check = self.engine.check_document(&doc);
+                let mut check = self.engine.check_document(&doc);
+                // FACT findings are per document, so they join before the set-level rules.
+                let mut facts = Vec::new();
+                self.add_fact_findings(&doc, &input.source, &mut facts)?;
+                check.findings.extend(facts);
                 drop(doc);
-                (check, (input.display, text))
+                Ok((check, (input.display, text)))
             })
-            .unzip();
+            .collect::<Result<_>>()?;
+        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) =
+            checked.into_iter().unzip();
         self.engine.check_sets(&mut checks);
-        checks
+        Ok(checks
             .into_iter()
             .zip(sources)
             .map(|(check, (path, source))| {
                 let mut findings = check.findings;
                 findings.retain(|f| self.keeps(f));
+                crate::rules::engine::sort_findings(&mut findings);
                 FileReport {
                     path,
                     source,
                     findings,
                 }
             })
-            .collect()
+            .collect())
     }
 
     fn keeps(&self, f: &Finding) -> bool {
@@ -589,10 +673,16 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     let filter = CodeFilter::new(&args.select, &args.ignore);
     let engine = build_engine(&config, &filter)?;
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    let verification = if args.verify {
+        Some(Verification::new(&args, &config)?)
+    } else {
+        None
+    };
     let lint = Lint {
         engine,
         filter,
         metas,
+        verification,
     };
 
     let ReadInputs {
@@ -628,17 +718,32 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         if outcome.changed {
             findings = lint.check(&docs);
         }
-        docs.into_iter()
-            .zip(findings)
-            .map(|(d, findings)| FileReport {
+        let mut reports = Vec::with_capacity(docs.len());
+        for ((d, mut findings), (input, _)) in docs.into_iter().zip(findings).zip(&texts) {
+            lint.add_fact_findings(&d, &input.source, &mut findings)?;
+            reports.push(FileReport {
                 path: d.path,
                 source: d.source,
                 findings,
-            })
-            .collect()
+            });
+        }
+        reports
     } else {
-        lint.check_streaming(texts)
+        lint.check_streaming(texts)?
     };
+
+    if let Some(verification) = &lint.verification {
+        if !args.quiet {
+            let run = verification
+                .documents
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            eprintln!(
+                "verified claims against {} distinct source(s)",
+                run.distinct_sources()
+            );
+        }
+    }
 
     let mut reports: Vec<FileReport> = checked
         .into_iter()
@@ -695,6 +800,7 @@ mod tests {
             engine,
             filter,
             metas,
+            verification: None,
         };
         let page = |title: &str, body: &str| {
             format!("---\ntitle: {title}\ndescription: Same words for every page here.\n---\n\n# {title}\n\n{body}\n")
@@ -718,7 +824,9 @@ mod tests {
         .collect();
         let docs: Vec<Document> = texts.iter().map(|(i, t)| parse_as(&i.display, t)).collect();
         let together = lint.check(&docs);
-        let streamed = lint.check_streaming(texts);
+        let streamed = lint
+            .check_streaming(texts)
+            .expect("no verification, no error");
         let streamed_findings: Vec<Vec<Finding>> =
             streamed.iter().map(|r| r.findings.clone()).collect();
         assert_eq!(streamed_findings, together);
