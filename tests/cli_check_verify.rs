@@ -260,3 +260,30 @@ fn verification_flags_need_verify() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn ignoring_every_fact_code_fetches_nothing() {
+    let (base, hits) = serve();
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "a.md", &article(WRONG, &base));
+    let (code, stdout, stderr) = check_verify(
+        dir.path(),
+        &["--ignore", "facts", "--format", "json", "a.md"],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(!json_codes(&stdout).iter().any(|c| c.starts_with("FACT")));
+    assert_eq!(total_hits(&hits), 0);
+}
+
+#[test]
+fn fixed_documents_are_verified_too() {
+    let (base, _) = serve();
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "a.md", &article(WRONG, &base));
+    let (code, stdout, stderr) = check_verify(dir.path(), &["--fix", "--format", "json", "a.md"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        json_codes(&stdout).contains(&"FACT002".to_owned()),
+        "{stdout}"
+    );
+}

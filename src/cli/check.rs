@@ -29,7 +29,6 @@ use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -496,14 +495,55 @@ struct Lint {
     engine: Engine,
     filter: CodeFilter,
     metas: Vec<RuleMeta>,
-    /// `--verify`: fact-checks each document against its references.
-    verification: Option<Verification>,
 }
 
-/// `--verify` state for the whole run: one verifier and one source cache, shared by the
-/// parallel document checks (verification itself runs one document at a time).
+impl Lint {
+    fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
+        check_docs(&self.engine, docs, &self.filter, &self.metas)
+    }
+
+    /// Check each text on its own, dropping its parsed document as soon as it is checked, then
+    /// run the set-level rules on the small per-document summaries. Peak memory is the texts
+    /// and findings, not every parsed document at once.
+    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Vec<FileReport> {
+        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) = texts
+            .into_par_iter()
+            .map(|(input, text)| {
+                let doc = parse_as(&input.display, &text);
+                let check = self.engine.check_document(&doc);
+                drop(doc);
+                (check, (input.display, text))
+            })
+            .unzip();
+        self.engine.check_sets(&mut checks);
+        checks
+            .into_iter()
+            .zip(sources)
+            .map(|(check, (path, source))| {
+                let mut findings = check.findings;
+                findings.retain(|f| self.keeps(f));
+                FileReport {
+                    path,
+                    source,
+                    findings,
+                }
+            })
+            .collect()
+    }
+
+    fn keeps(&self, f: &Finding) -> bool {
+        let pack = self.metas.iter().find(|m| m.code == f.code).map(|m| m.pack);
+        self.filter.keeps(&f.code, pack)
+    }
+
+    fn keeps_code(&self, code: &str, pack: &str) -> bool {
+        self.filter.keeps(code, Some(pack))
+    }
+}
+
+/// `--verify` state for the whole run: one verifier, and every source fetched so far.
 struct Verification {
-    documents: Mutex<documents::DocumentVerifier>,
+    documents: documents::DocumentVerifier,
     config: Config,
 }
 
@@ -515,92 +555,38 @@ impl Verification {
             no_cache: args.no_cache,
         };
         Ok(Verification {
-            documents: Mutex::new(documents::DocumentVerifier::new(verifier, settings)),
+            documents: documents::DocumentVerifier::new(verifier, settings),
             config: config.clone(),
         })
     }
 
-    /// The `FACT…` findings of `doc`, read from `input`, with configuration and suppressions
-    /// applied.
-    fn findings(
-        &self,
-        engine: &Engine,
-        doc: &Document,
-        input: &InputSource,
-    ) -> Result<Vec<Finding>> {
-        let path = match input {
-            InputSource::File(path) => Some(path.as_path()),
-            InputSource::Stdin => None,
-        };
-        let article_dir = documents::article_dir(path);
-        let root = documents::project_root(&self.config, &article_dir);
-        // A panic in another document's verification leaves the cache usable.
-        let mut run = self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        run.verify_document(engine, doc, &article_dir, &root)
-    }
-}
-
-impl Lint {
-    fn check(&self, docs: &[Document]) -> Vec<Vec<Finding>> {
-        check_docs(&self.engine, docs, &self.filter, &self.metas)
-    }
-
-    /// With `--verify`, add `doc`'s `FACT…` findings (those `--select`/`--ignore` keep) to
-    /// `findings`, keeping them in the engine's order.
-    fn add_fact_findings(
-        &self,
-        doc: &Document,
-        input: &InputSource,
-        findings: &mut Vec<Finding>,
+    /// Add the `FACT…` findings of each checked document (those `--select`/`--ignore` keep)
+    /// to its report. `reports[i]` was read from `inputs[i]`. Runs one document at a time after
+    /// the parallel lint, re-parsing each text, so no lock is held across rule threads and
+    /// sources are fetched in a stable order.
+    fn add_findings(
+        &mut self,
+        lint: &Lint,
+        reports: &mut [FileReport],
+        inputs: &[InputSource],
     ) -> Result<()> {
-        let Some(verification) = &self.verification else {
-            return Ok(());
-        };
-        let facts = verification.findings(&self.engine, doc, input)?;
-        findings.extend(facts.into_iter().filter(|f| self.keeps(f)));
-        crate::rules::engine::sort_findings(findings);
+        for (report, input) in reports.iter_mut().zip(inputs) {
+            let path = match input {
+                InputSource::File(path) => Some(path.as_path()),
+                InputSource::Stdin => None,
+            };
+            let article_dir = documents::article_dir(path);
+            let root = documents::project_root(&self.config, &article_dir);
+            let doc = parse_as(&report.path, &report.source);
+            let facts = self
+                .documents
+                .verify_document(&lint.engine, &doc, &article_dir, &root)?;
+            report
+                .findings
+                .extend(facts.into_iter().filter(|f| lint.keeps(f)));
+            crate::rules::engine::sort_findings(&mut report.findings);
+        }
         Ok(())
-    }
-
-    /// Check each text on its own, dropping its parsed document as soon as it is checked, then
-    /// run the set-level rules on the small per-document summaries. Peak memory is the texts
-    /// and findings, not every parsed document at once.
-    fn check_streaming(&self, texts: Vec<(Input, String)>) -> Result<Vec<FileReport>> {
-        let checked: Vec<(DocumentCheck, (String, String))> = texts
-            .into_par_iter()
-            .map(|(input, text)| {
-                let doc = parse_as(&input.display, &text);
-                let mut check = self.engine.check_document(&doc);
-                // FACT findings are per document, so they join before the set-level rules.
-                let mut facts = Vec::new();
-                self.add_fact_findings(&doc, &input.source, &mut facts)?;
-                check.findings.extend(facts);
-                drop(doc);
-                Ok((check, (input.display, text)))
-            })
-            .collect::<Result<_>>()?;
-        let (mut checks, sources): (Vec<DocumentCheck>, Vec<(String, String)>) =
-            checked.into_iter().unzip();
-        self.engine.check_sets(&mut checks);
-        Ok(checks
-            .into_iter()
-            .zip(sources)
-            .map(|(check, (path, source))| {
-                let mut findings = check.findings;
-                findings.retain(|f| self.keeps(f));
-                crate::rules::engine::sort_findings(&mut findings);
-                FileReport {
-                    path,
-                    source,
-                    findings,
-                }
-            })
-            .collect())
-    }
-
-    fn keeps(&self, f: &Finding) -> bool {
-        let pack = self.metas.iter().find(|m| m.code == f.code).map(|m| m.pack);
-        self.filter.keeps(&f.code, pack)
     }
 }
 
@@ -673,16 +659,19 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     let filter = CodeFilter::new(&args.select, &args.ignore);
     let engine = build_engine(&config, &filter)?;
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
-    let verification = if args.verify {
-        Some(Verification::new(&args, &config)?)
-    } else {
-        None
-    };
     let lint = Lint {
         engine,
         filter,
         metas,
-        verification,
+    };
+    // `--verify` with every FACT code filtered out would fetch for nothing.
+    let wants_facts = verify::rules::ALL
+        .iter()
+        .any(|meta| lint.keeps_code(meta.code, meta.pack));
+    let mut verification = if args.verify && wants_facts {
+        Some(Verification::new(&args, &config)?)
+    } else {
+        None
     };
 
     let ReadInputs {
@@ -704,8 +693,9 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
+    let inputs: Vec<InputSource> = texts.iter().map(|(i, _)| i.source.clone()).collect();
     let mut write_failed = false;
-    let checked: Vec<FileReport> = if args.fix {
+    let mut checked: Vec<FileReport> = if args.fix {
         let mut docs: Vec<Document> = texts
             .par_iter()
             .map(|(i, t)| parse_as(&i.display, t))
@@ -718,29 +708,23 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         if outcome.changed {
             findings = lint.check(&docs);
         }
-        let mut reports = Vec::with_capacity(docs.len());
-        for ((d, mut findings), (input, _)) in docs.into_iter().zip(findings).zip(&texts) {
-            lint.add_fact_findings(&d, &input.source, &mut findings)?;
-            reports.push(FileReport {
+        docs.into_iter()
+            .zip(findings)
+            .map(|(d, findings)| FileReport {
                 path: d.path,
                 source: d.source,
                 findings,
-            });
-        }
-        reports
+            })
+            .collect()
     } else {
-        lint.check_streaming(texts)?
+        lint.check_streaming(texts)
     };
-
-    if let Some(verification) = &lint.verification {
+    if let Some(verification) = verification.as_mut() {
+        verification.add_findings(&lint, &mut checked, &inputs)?;
         if !args.quiet {
-            let run = verification
-                .documents
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
             eprintln!(
                 "verified claims against {} distinct source(s)",
-                run.distinct_sources()
+                verification.documents.distinct_sources()
             );
         }
     }
@@ -800,7 +784,6 @@ mod tests {
             engine,
             filter,
             metas,
-            verification: None,
         };
         let page = |title: &str, body: &str| {
             format!("---\ntitle: {title}\ndescription: Same words for every page here.\n---\n\n# {title}\n\n{body}\n")
@@ -824,9 +807,7 @@ mod tests {
         .collect();
         let docs: Vec<Document> = texts.iter().map(|(i, t)| parse_as(&i.display, t)).collect();
         let together = lint.check(&docs);
-        let streamed = lint
-            .check_streaming(texts)
-            .expect("no verification, no error");
+        let streamed = lint.check_streaming(texts);
         let streamed_findings: Vec<Vec<Finding>> =
             streamed.iter().map(|r| r.findings.clone()).collect();
         assert_eq!(streamed_findings, together);
