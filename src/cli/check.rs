@@ -60,7 +60,9 @@ impl FailLevel {
 Exit codes: 0 no finding at or above --fail-level, 1 findings, 2 usage, configuration or I/O error.
 Inputs that cannot be linted (missing, unreadable, binary, not UTF-8, over --max-file-size) are
 reported as IO001 errors on their path; if no input at all can be read the run exits 2.
-Empty files are checked and give a warning on stderr.")]
+Empty files are checked and give a warning on stderr.
+--verify also checks each document's claims against its references list (FACT codes, as
+`pressgate verify`); each distinct source is fetched once per run.")]
 pub struct CheckArgs {
     /// Files, directories (respecting .gitignore) or globs; `-` reads stdin. Default: `.`.
     pub paths: Vec<String>,
