@@ -24,6 +24,7 @@ use crate::fix;
 use crate::report::{self, OutputFormat, RenderOptions, ReportInput, IO_CODE};
 use crate::rules::{DocumentCheck, Engine, RuleMeta};
 use crate::span::Span;
+use crate::verify::{self, documents};
 use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
@@ -45,7 +46,7 @@ pub enum FailLevel {
 }
 
 impl FailLevel {
-    fn severity(self) -> Severity {
+    pub fn severity(self) -> Severity {
         match self {
             FailLevel::Error => Severity::Error,
             FailLevel::Warning => Severity::Warning,
@@ -59,7 +60,9 @@ impl FailLevel {
 Exit codes: 0 no finding at or above --fail-level, 1 findings, 2 usage, configuration or I/O error.
 Inputs that cannot be linted (missing, unreadable, binary, not UTF-8, over --max-file-size) are
 reported as IO001 errors on their path; if no input at all can be read the run exits 2.
-Empty files are checked and give a warning on stderr.")]
+Empty files are checked and give a warning on stderr.
+--verify also checks each document's claims against its references list (FACT codes, as
+`pressgate verify`); each distinct source is fetched once per run.")]
 pub struct CheckArgs {
     /// Files, directories (respecting .gitignore) or globs; `-` reads stdin. Default: `.`.
     pub paths: Vec<String>,
@@ -105,6 +108,22 @@ pub struct CheckArgs {
     /// Skip (and report as IO001) files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 5_000_000)]
     pub max_file_size: u64,
+    /// Also verify every claim against the document's references list (`FACT…` findings, as
+    /// `pressgate verify`); this fetches the sources.
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: allow sources on private, loopback and link-local addresses.
+    #[arg(long, requires = "verify")]
+    pub allow_private: bool,
+    /// With --verify: neither read nor write the HTTP cache.
+    #[arg(long, requires = "verify")]
+    pub no_cache: bool,
+    /// With --verify: MiniLM embedding model directory, blended into the support score.
+    #[arg(long, value_name = "DIR", requires = "verify")]
+    pub embed_model: Option<PathBuf>,
+    /// With --verify: least support score (0..1) for a claim to count as supported.
+    #[arg(long, value_name = "X", default_value_t = verify::DEFAULT_MIN_SUPPORT, requires = "verify")]
+    pub min_support: f32,
 }
 
 /// Codes to keep: `--select` (empty = all) minus `--ignore`. An entry matches a code exactly,
@@ -518,6 +537,59 @@ impl Lint {
         let pack = self.metas.iter().find(|m| m.code == f.code).map(|m| m.pack);
         self.filter.keeps(&f.code, pack)
     }
+
+    fn keeps_code(&self, code: &str, pack: &str) -> bool {
+        self.filter.keeps(code, Some(pack))
+    }
+}
+
+/// `--verify` state for the whole run: one verifier, and every source fetched so far.
+struct Verification {
+    documents: documents::DocumentVerifier,
+    config: Config,
+}
+
+impl Verification {
+    fn new(args: &CheckArgs, config: &Config) -> Result<Verification> {
+        let verifier = documents::open_verifier(args.min_support, args.embed_model.as_deref())?;
+        let settings = documents::FetchSettings {
+            allow_private: args.allow_private,
+            no_cache: args.no_cache,
+        };
+        Ok(Verification {
+            documents: documents::DocumentVerifier::new(verifier, settings),
+            config: config.clone(),
+        })
+    }
+
+    /// Add the `FACT…` findings of each checked document (those `--select`/`--ignore` keep)
+    /// to its report. `reports[i]` was read from `inputs[i]`. Runs one document at a time after
+    /// the parallel lint, re-parsing each text, so no lock is held across rule threads and
+    /// sources are fetched in a stable order.
+    fn add_findings(
+        &mut self,
+        lint: &Lint,
+        reports: &mut [FileReport],
+        inputs: &[InputSource],
+    ) -> Result<()> {
+        for (report, input) in reports.iter_mut().zip(inputs) {
+            let path = match input {
+                InputSource::File(path) => Some(path.as_path()),
+                InputSource::Stdin => None,
+            };
+            let article_dir = documents::article_dir(path);
+            let root = documents::project_root(&self.config, &article_dir);
+            let doc = parse_as(&report.path, &report.source);
+            let facts = self
+                .documents
+                .verify_document(&lint.engine, &doc, &article_dir, &root)?;
+            report
+                .findings
+                .extend(facts.into_iter().filter(|f| lint.keeps(f)));
+            crate::rules::engine::sort_findings(&mut report.findings);
+        }
+        Ok(())
+    }
 }
 
 /// Print the report. Plain reports are written to stdout as they are produced (JSON is never
@@ -594,6 +666,15 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         filter,
         metas,
     };
+    // `--verify` with every FACT code filtered out would fetch for nothing.
+    let wants_facts = verify::rules::ALL
+        .iter()
+        .any(|meta| lint.keeps_code(meta.code, meta.pack));
+    let mut verification = if args.verify && wants_facts {
+        Some(Verification::new(&args, &config)?)
+    } else {
+        None
+    };
 
     let ReadInputs {
         texts,
@@ -614,8 +695,9 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
+    let inputs: Vec<InputSource> = texts.iter().map(|(i, _)| i.source.clone()).collect();
     let mut write_failed = false;
-    let checked: Vec<FileReport> = if args.fix {
+    let mut checked: Vec<FileReport> = if args.fix {
         let mut docs: Vec<Document> = texts
             .par_iter()
             .map(|(i, t)| parse_as(&i.display, t))
@@ -639,6 +721,15 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     } else {
         lint.check_streaming(texts)
     };
+    if let Some(verification) = verification.as_mut() {
+        verification.add_findings(&lint, &mut checked, &inputs)?;
+        if !args.quiet {
+            eprintln!(
+                "verified claims against {} distinct source(s)",
+                verification.documents.distinct_sources()
+            );
+        }
+    }
 
     let mut reports: Vec<FileReport> = checked
         .into_iter()

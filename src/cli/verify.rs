@@ -5,13 +5,11 @@ use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Format};
 use crate::error::{exit, Error, Result};
-use crate::finding::{FileReport, Severity};
-use crate::llm::runtime::Device;
+use crate::finding::FileReport;
 use crate::report::{self, OutputFormat, RenderOptions, ReportInput};
 use crate::rules::{Engine, RuleMeta};
 use crate::sources::for_document::{fetch_for_document, fetch_inputs};
-use crate::sources::{FetchOptions, Fetcher, MiniLmEmbedder};
-use crate::verify::{self, eval, Verifier, VerifyOptions};
+use crate::verify::{self, documents, eval, Verifier};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -73,36 +71,8 @@ pub struct VerifyArgs {
     pub eval: Option<PathBuf>,
 }
 
-fn fail_severity(level: FailLevel) -> Severity {
-    match level {
-        FailLevel::Error => Severity::Error,
-        FailLevel::Warning => Severity::Warning,
-        FailLevel::Info => Severity::Info,
-    }
-}
-
-fn open_embedder(dir: Option<&Path>) -> Result<Option<MiniLmEmbedder>> {
-    dir.map(|d| MiniLmEmbedder::open(d, Device::Cpu, None))
-        .transpose()
-}
-
-fn check_min_support(x: f32) -> Result<()> {
-    if !(0.0..=1.0).contains(&x) {
-        return Err(Error::Usage(format!(
-            "--min-support must be between 0 and 1, got {x}"
-        )));
-    }
-    Ok(())
-}
-
 pub fn run(args: VerifyArgs) -> Result<i32> {
-    check_min_support(args.min_support)?;
-    let options = VerifyOptions {
-        min_support: args.min_support,
-        ..VerifyOptions::default()
-    };
-    let embedder = open_embedder(args.embed_model.as_deref())?;
-    let mut verifier = Verifier::new(options, embedder);
+    let mut verifier = documents::open_verifier(args.min_support, args.embed_model.as_deref())?;
     if let Some(pairs) = &args.eval {
         return run_eval(&mut verifier, pairs);
     }
@@ -118,42 +88,18 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     };
     let engine = Engine::from_config(&config)?;
 
-    let article_dir = article
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let article_dir =
-        std::fs::canonicalize(article_dir).unwrap_or_else(|_| article_dir.to_path_buf());
-    let fetch_options = |root: PathBuf| {
-        let defaults = FetchOptions::default();
-        FetchOptions {
-            allow_private: args.allow_private,
-            cache_dir: if args.no_cache {
-                None
-            } else {
-                defaults.cache_dir.clone()
-            },
-            project_root: root,
-            ..defaults
-        }
+    let settings = documents::FetchSettings {
+        allow_private: args.allow_private,
+        no_cache: args.no_cache,
     };
     let sources = if args.sources.is_empty() {
-        // The article's own references may only read files inside its project: the folder
-        // of its pressgate.toml, else the working directory when the article lies under it.
-        let root = std::fs::canonicalize(&config.root).unwrap_or(config.root.clone());
-        let cwd = std::env::current_dir()
-            .ok()
-            .and_then(|d| std::fs::canonicalize(d).ok());
-        let root = match cwd {
-            Some(cwd) if root == article_dir && article_dir.starts_with(&cwd) => cwd,
-            _ => root,
-        };
-        let fetcher = Fetcher::new(fetch_options(root)).map_err(|e| Error::Usage(e.to_string()))?;
+        let article_dir = documents::article_dir(Some(article));
+        let root = documents::project_root(&config, &article_dir);
+        let fetcher = settings.fetcher(root)?;
         fetch_for_document(&fetcher, &doc, &article_dir)
     } else {
         // Sources named on the command line are the user's choice: any readable file.
-        let fetcher = Fetcher::new(fetch_options(PathBuf::from("/")))
-            .map_err(|e| Error::Usage(e.to_string()))?;
+        let fetcher = settings.fetcher(PathBuf::from("/"))?;
         let inputs: Vec<std::result::Result<String, String>> = args
             .sources
             .iter()
@@ -224,7 +170,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             elapsed.as_secs_f64()
         );
     }
-    let fail_at = fail_severity(args.fail_level);
+    let fail_at = args.fail_level.severity();
     let failed = reports
         .iter()
         .flat_map(|r| &r.findings)

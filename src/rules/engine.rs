@@ -341,7 +341,7 @@ struct PendingEntry {
 }
 
 /// Order findings by span start, code, span end and message.
-fn sort_findings(findings: &mut [Finding]) {
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         a.span
             .start

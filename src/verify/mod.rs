@@ -8,6 +8,7 @@
 //!
 //! Nothing here fetches: callers resolve sources first (`sources::for_document`).
 pub mod claims;
+pub mod documents;
 pub mod eval;
 pub mod evidence;
 pub mod facts;
