@@ -171,6 +171,8 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
     let mut rules = builtin::all();
     rules.extend(style::all());
     rules.extend(diagnostics::all());
+    // The audit's HTTP, link and site codes: documented and configurable like page rules.
+    rules.extend(crate::audit::codes::all());
     rules.extend(
         declarative::embedded()
             .iter()
