@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod crawl;
 pub mod frontier;
+pub mod gate;
 pub mod http_checks;
 pub mod model;
 pub mod output;

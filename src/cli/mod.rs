@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, one file per subcommand, errors mapped to exit codes.
 //! No logic lives here beyond parsing flags and printing.
+pub mod audit;
 pub mod check;
 pub mod model;
 pub mod rules;
@@ -32,6 +33,8 @@ pub enum Command {
     /// Fetch sources and extract their text (safety checks, robots.txt, cache).
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
+    /// Crawl a site (URLs, a sitemap or a folder of HTML) and audit every page and the site.
+    Audit(audit::AuditArgs),
 }
 
 /// Parse the process arguments, run the command, and return the exit code.
@@ -52,6 +55,7 @@ pub fn run() -> i32 {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Model(cmd) => model::run(cmd),
         Command::Sources(cmd) => sources::run(cmd),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(code) => code,
