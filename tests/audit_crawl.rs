@@ -211,7 +211,8 @@ fn an_endless_calendar_stays_bounded() {
     let mut options = options();
     options.limits.max_per_pattern = 10;
     let report = run(&server, "/calendar/2031/01/", &options, Duration::ZERO);
-    assert_eq!(report.pages.len(), 10);
+    // The start page plus the cap of 10 pages found through links.
+    assert_eq!(report.pages.len(), 11);
     assert_eq!(report.site_findings.len(), 1);
     assert_eq!(report.site_findings[0].code, "SITE007");
 }

@@ -162,7 +162,7 @@ pub const METAS: &[RuleMeta] = &[
         instead: "Use one display name and one author page per person across the site."),
     audit_meta!("SITE007", "url-pattern-capped", Severity::Info,
         "The crawl stopped following a URL pattern that looks like a crawler trap",
-        what: "Reports URL patterns (the path with numbers replaced by `N`, query names kept) that reached `--max-per-pattern` pages, after which further URLs of that pattern were skipped.",
+        what: "Reports URL patterns that reached `--max-per-pattern` pages found through links, after which further URLs of that pattern were skipped. A pattern is the host and path with each number replaced by `N`, plus the query parameter names; only patterns with a query or with two or more numbers count (ordinary ids such as `/p/N.html` are not capped), and start URLs and sitemap entries never count.",
         why: "Endless calendars, faceted filters and session URLs generate unbounded pages of near-identical content that waste crawl budget.",
         example: "`/calendar/2031/05/` links to `/calendar/2031/06/` and on without end.",
         instead: "Add `rel=\"nofollow\"` or robots.txt rules for the generated URLs, or cap them server-side."),

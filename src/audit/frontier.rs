@@ -10,7 +10,8 @@ use url::Url;
 pub struct FrontierLimits {
     pub max_pages: usize,
     pub max_depth: u32,
-    /// Most URLs of one pattern ([`urlnorm::pattern`]) that are queued.
+    /// Most URLs of one trap-shaped pattern ([`urlnorm::pattern`], [`urlnorm::is_trap_shaped`])
+    /// queued from links.
     pub max_per_pattern: usize,
     /// When non-empty, a URL must match one of these to be queued (start URLs always are).
     pub include: Vec<Regex>,
@@ -82,16 +83,19 @@ impl Frontier {
                 return Err(Skip::Filtered);
             }
         }
+        // Start URLs and sitemap entries are listed on purpose: never capped.
         let pattern = urlnorm::pattern(&url);
-        let count = self.per_pattern.entry(pattern.clone()).or_insert(0);
-        if *count >= self.limits.max_per_pattern {
-            let first_time = self.capped_reported.insert(pattern.clone());
-            return Err(Skip::PatternCapped {
-                pattern,
-                first_time,
-            });
+        if !start && urlnorm::is_trap_shaped(&pattern) {
+            let count = self.per_pattern.entry(pattern.clone()).or_insert(0);
+            if *count >= self.limits.max_per_pattern {
+                let first_time = self.capped_reported.insert(pattern.clone());
+                return Err(Skip::PatternCapped {
+                    pattern,
+                    first_time,
+                });
+            }
+            *count += 1;
         }
-        *count += 1;
         self.seen.insert(key);
         self.queued_total += 1;
         self.queue.push_back((url, depth));
@@ -171,6 +175,18 @@ mod tests {
         }
         assert_eq!(accepted, 5);
         assert_eq!(capped_reports, 1);
+    }
+
+    #[test]
+    fn ordinary_ids_and_sitemap_entries_are_not_capped() {
+        let mut f = Frontier::new(limits());
+        for i in 0..50 {
+            assert_eq!(f.push(u(&format!("http://a.test/p/{i}.html")), 1), Ok(()));
+            assert_eq!(
+                f.push_start(u(&format!("http://a.test/cal/2000/{i}/"))),
+                Ok(())
+            );
+        }
     }
 
     #[test]

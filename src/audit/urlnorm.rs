@@ -114,6 +114,26 @@ pub fn pattern(url: &Url) -> String {
     out
 }
 
+/// Whether a pattern has the shape of generated URLs: a query, or two or more numbers in the
+/// path (`/calendar/N/N/`, `/archive/N/page/N`). Paths with one number are ordinary ids
+/// (`/p/N.html`) that real sites have by the thousand, so they are not capped.
+pub fn is_trap_shaped(pattern: &str) -> bool {
+    let path = pattern.split('?').next().unwrap_or(pattern);
+    pattern.contains('?') || path.matches('N').count() - count_letter_n(path) >= 2
+}
+
+/// Upper-case `N`s that belong to words rather than stand for numbers.
+fn count_letter_n(path: &str) -> usize {
+    let bytes = path.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| {
+            bytes[i] == b'N'
+                && (i > 0 && bytes[i - 1].is_ascii_alphabetic()
+                    || bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()))
+        })
+        .count()
+}
+
 /// Whether two URLs are on the same site: same scheme-independent host and port (http and
 /// https of one host count as one site), or both local files.
 pub fn same_site(a: &Url, b: &Url) -> bool {
