@@ -210,6 +210,7 @@ fn an_endless_calendar_stays_bounded() {
     let server = SiteServer::start("blog", None);
     let mut options = options();
     options.limits.max_per_pattern = 10;
+    options.limits.max_depth = 1000;
     let report = run(&server, "/calendar/2031/01/", &options, Duration::ZERO);
     // The start page plus the cap of 10 pages found through links.
     assert_eq!(report.pages.len(), 11);
