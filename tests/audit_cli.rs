@@ -173,7 +173,16 @@ fn a_folder_is_audited_with_the_same_page_rules_as_check() {
 }
 
 #[test]
-fn csv_and_sarif_outputs() {
+fn text_csv_and_sarif_outputs() {
+    let out = pressgate()
+        .args(["audit", "--quiet", FOLDER])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Audited 4 page(s) (3 HTML)"), "{text}");
+    assert!(text.contains("Links"), "{text}");
+    assert!(text.contains("LINK001"), "{text}");
+
     let out = pressgate()
         .args(["audit", "--format", "csv", "--quiet", FOLDER])
         .output()

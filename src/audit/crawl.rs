@@ -245,6 +245,8 @@ fn record(
         }
         None => (PageFacts::default(), DocumentCheck::default()),
     };
+    // Per-page lists are final here: drop the growth slack (it adds up over 10,000s of pages).
+    record.findings.shrink_to_fit();
     state.crawled.pages.push(record);
     state.crawled.facts.push(facts);
     state.crawled.checks.push(check);

@@ -157,9 +157,10 @@ pub fn analyse(engine: &Engine, url: &Url, source: &str, local_root: Option<&Url
     let url_text = url.as_str();
     let doc = doc::parse(url_text, source, Format::Html);
     let mut check = engine.check_document(&doc);
-    let mut findings: Vec<AuditFinding> = check
-        .findings
-        .drain(..)
+    // Taken, not drained: the check is kept for the set rules, and a drained Vec would keep
+    // its capacity (kilobytes per page, for the whole crawl).
+    let mut findings: Vec<AuditFinding> = std::mem::take(&mut check.findings)
+        .into_iter()
         .map(|f| {
             let pos = pos_of(&doc, f.span.start);
             from_rule_finding(engine, url_text, &f, Some(pos))

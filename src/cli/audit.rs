@@ -216,10 +216,22 @@ pub fn run(args: AuditArgs) -> Result<i32> {
 fn write_report(args: &AuditArgs, report: &audit::AuditReport, metas: &[RuleMeta]) -> Result<()> {
     match &args.output {
         Some(path) => {
-            let mut bytes = Vec::new();
-            audit::output::write(report, args.format, metas, &mut bytes)
+            // Streamed into a temporary file next to the target, then renamed: a large report
+            // is never held in memory whole, and a failed run leaves no half-written file.
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
+            let mut writer = std::io::BufWriter::new(tmp);
+            audit::output::write(report, args.format, metas, &mut writer)
+                .and_then(|_| writer.flush())
                 .map_err(|e| Error::io(path, e))?;
-            crate::fix::write_atomic(path, &bytes).map_err(|e| Error::io(path, e))
+            let tmp = writer
+                .into_inner()
+                .map_err(|e| Error::io(path, e.into_error()))?;
+            tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+            Ok(())
         }
         None => {
             let stdout = std::io::stdout();
