@@ -166,7 +166,7 @@ pub fn run(args: AuditArgs) -> Result<i32> {
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let on_page = |done: usize| {
-        if show_progress && done % 50 == 0 {
+        if show_progress && done.is_multiple_of(50) {
             eprint!("\rcrawled {done} page(s)");
         }
     };
