@@ -44,15 +44,16 @@ cat "$WORK/pressgate.measure" >&2
 
 if [ -x "$LYCHEE" ]; then
     "$LYCHEE" --version >&2
-    mapfile -t URLS < "$WORK/urls.txt"
     echo "== lychee, remote pages as inputs" >&2
     python3 bench/measure.py "$WORK/lychee-remote.out" -- "$LYCHEE" --no-progress \
-        --max-concurrency "$JOBS" --exclude 'example\.(com|org)' --format json "${URLS[@]}" \
+        --max-concurrency "$JOBS" --host-concurrency "$JOBS" --exclude 'example\.(com|org)' \
+        --format json --files-from "$WORK/urls.txt" \
         > "$WORK/lychee-remote.measure" || true
     cat "$WORK/lychee-remote.measure" >&2
     echo "== lychee, local files with --base-url" >&2
     python3 bench/measure.py "$WORK/lychee-local.out" -- "$LYCHEE" --no-progress \
-        --max-concurrency "$JOBS" --exclude 'example\.(com|org)' --base-url "$BASE/" \
+        --max-concurrency "$JOBS" --host-concurrency "$JOBS" --exclude 'example\.(com|org)' \
+        --base-url "$BASE/" \
         --format json "$WORK/site/index.html" "$WORK/site/p/" "$WORK/site/authors/" \
         > "$WORK/lychee-local.measure" || true
     cat "$WORK/lychee-local.measure" >&2
