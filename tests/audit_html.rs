@@ -1064,3 +1064,65 @@ fn screenshot_of_a_realistic_report() {
         eprintln!("wrote {}", out.display());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the real `pressgate audit` run writes the report that Chromium shows.
+
+#[test]
+fn audit_cli_writes_an_html_report_that_chromium_shows() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sites/audit/blog");
+    let html = dir.path().join("site-audit.html");
+    let json = dir.path().join("site-audit.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_pressgate"))
+        .arg("audit")
+        .arg(&site)
+        .args(["--format", "json", "-o"])
+        .arg(&json)
+        .arg("--html")
+        .arg(&html)
+        .env("PRESSGATE_HOME", dir.path().join("home"))
+        .output()
+        .expect("run pressgate audit");
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: AuditReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json report"))
+            .expect("report parses");
+    assert!(report.pages.len() > 5, "the fixture site has pages");
+    let mut args = headless_args(&dir.path().join("profile"));
+    args.push("--dump-dom".into());
+    args.push(file_url(&html));
+    let dom = run_chromium(&chromium, &args);
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the report script did not finish"
+    );
+    let shown = report.pages.len().min(50);
+    assert_eq!(dom.matches("class=\"page-row\"").count(), shown);
+    assert!(dom.contains(&format!(
+        "Showing 1–{shown} of {} pages",
+        report.pages.len()
+    )));
+    // Every code the audit found is listed in the issues table of the page.
+    let mut codes: Vec<&str> = report
+        .pages
+        .iter()
+        .flat_map(|p| p.findings.iter())
+        .chain(report.site_findings.iter())
+        .map(|f| f.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert!(!codes.is_empty(), "the fixture site has planted defects");
+    for code in codes {
+        assert!(
+            dom.contains(&format!("data-code=\"{code}\"")),
+            "{code} not shown in the report"
+        );
+    }
+}

@@ -1,6 +1,266 @@
 //! `pressgate audit`: crawl a site, run every page rule and the site-level checks, report.
+//!
+//! ```text
+//! starts (URLs | sitemap.xml[.gz] | folder) ─▶ Frontier ─▶ crawl (fetch ─▶ page::analyse) ─▶ Crawled
+//! Crawled ─▶ site::run (sets, links, orphans, canonicals, hreflang, duplicates, authors) ─▶ AuditReport ─▶ output
+//! ```
+pub mod codes;
+pub mod crawl;
+pub mod frontier;
+pub mod gate;
 pub mod html;
+pub mod http_checks;
 pub mod model;
+pub mod output;
+pub mod page;
+pub mod page_scan;
 pub mod score;
+pub mod simhash;
+pub mod site;
+pub mod site_source;
+pub mod sitemap;
+pub mod urlnorm;
 
+pub use frontier::FrontierLimits;
 pub use model::{AuditFinding, AuditReport, AuditSummary, Category, CategoryScore, PageRecord};
+pub use site_source::SiteSource;
+
+use crate::error::{Error, Result};
+use crate::rules::Engine;
+use crate::sources::fetch::Fetcher;
+use frontier::Frontier;
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Instant;
+use url::Url;
+
+/// Most sitemap files read from one start (an index of indexes cannot run away).
+const MAX_SITEMAPS: usize = 1000;
+
+/// How an audit runs.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub limits: FrontierLimits,
+    /// Pages fetched and analysed at once (per-host limits of the fetcher apply on top).
+    pub workers: usize,
+    /// Check links to other sites too (HEAD, GET when refused; each URL once).
+    pub check_external: bool,
+    /// Responses slower than this are reported (HTTP005).
+    pub slow_ms: u64,
+    /// HTML documents larger than this are reported (HTTP006).
+    pub heavy_bytes: u64,
+    /// Largest page read from a local folder (the fetcher has its own limit for the web).
+    pub max_page_bytes: u64,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            limits: FrontierLimits {
+                max_pages: 10_000,
+                max_depth: 20,
+                max_per_pattern: 200,
+                include: Vec::new(),
+                exclude: Vec::new(),
+            },
+            workers: 8,
+            check_external: false,
+            slow_ms: 1000,
+            heavy_bytes: 1024 * 1024,
+            max_page_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+/// What an audit starts from, decided from the command-line inputs.
+pub enum Start {
+    /// Page URLs and sitemap URLs on the web.
+    Web(Vec<Url>),
+    /// A local folder of HTML.
+    Folder(std::path::PathBuf),
+}
+
+/// Read the inputs: one existing folder, or http(s) URLs (pages or sitemaps).
+pub fn parse_starts(inputs: &[String]) -> Result<Start> {
+    if inputs.is_empty() {
+        return Err(Error::Usage(
+            "give a URL, a sitemap.xml URL or a folder of HTML to audit".into(),
+        ));
+    }
+    if let [only] = inputs {
+        let path = Path::new(only);
+        if !only.contains("://") && path.is_dir() {
+            return Ok(Start::Folder(path.to_path_buf()));
+        }
+    }
+    let mut urls = Vec::new();
+    for input in inputs {
+        if !input.contains("://") && Path::new(input).exists() {
+            return Err(Error::Usage(format!(
+                "`{input}`: audit one folder on its own, or only URLs"
+            )));
+        }
+        let url = Url::parse(input.trim()).map_err(|e| {
+            Error::Usage(format!(
+                "`{input}` is not a valid URL ({e}); give an http(s) URL, a sitemap.xml URL or a folder"
+            ))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Error::Usage(format!(
+                "`{input}`: only http(s) URLs with a host can be audited (or a local folder)"
+            )));
+        }
+        urls.push(url);
+    }
+    Ok(Start::Web(urls))
+}
+
+/// Run an audit: crawl from `start`, check every page and the site, and build the report
+/// (not yet filtered by a baseline). `on_page` is called with the number of pages done.
+pub fn run(
+    engine: &Engine,
+    fetcher: &Fetcher,
+    start: &Start,
+    options: &AuditOptions,
+    on_page: &(dyn Fn(usize) + Sync),
+) -> Result<AuditReport> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let local;
+    let source = match start {
+        Start::Web(_) => SiteSource::Web(fetcher),
+        Start::Folder(dir) => {
+            local = SiteSource::local(dir, options.max_page_bytes).map_err(Error::Usage)?;
+            local
+        }
+    };
+    let mut frontier = Frontier::new(options.limits.clone());
+    let mut listed: HashSet<u64> = HashSet::new();
+    let mut starts: HashSet<u64> = HashSet::new();
+    let mut start_names = Vec::new();
+    let mut explicit_pages = Vec::new();
+    match start {
+        Start::Folder(dir) => {
+            start_names.push(dir.display().to_string());
+            let root = match &source {
+                SiteSource::Local { root, .. } => root.clone(),
+                SiteSource::Web(_) => dir.clone(),
+            };
+            let files = site_source::html_files(&root, options.limits.max_pages);
+            if files.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: no .html files to audit",
+                    dir.display()
+                )));
+            }
+            for file in files {
+                let Some(url) = Url::from_file_path(&file)
+                    .ok()
+                    .and_then(|u| urlnorm::normalise(&u))
+                else {
+                    continue;
+                };
+                let key = urlnorm::key(&url);
+                listed.insert(key);
+                if file.parent() == Some(root.as_path())
+                    && file.file_name().is_some_and(|n| n == "index.html")
+                {
+                    starts.insert(key);
+                }
+                let _ = frontier.push_start(url);
+            }
+        }
+        Start::Web(urls) => {
+            for url in urls {
+                start_names.push(url.to_string());
+                if sitemap::looks_like_sitemap(url.as_str()) {
+                    for page in read_sitemaps(&source, url)? {
+                        listed.insert(urlnorm::key(&page));
+                        let _ = frontier.push_start(page);
+                    }
+                } else if let Some(url) = urlnorm::normalise(url) {
+                    starts.insert(urlnorm::key(&url));
+                    explicit_pages.push(url.clone());
+                    let _ = frontier.push_start(url);
+                }
+            }
+        }
+    }
+
+    let mut crawled = crawl::crawl(engine, &source, options, frontier, listed, starts, on_page);
+
+    // A start page that is not HTML cannot be audited: say so instead of reporting nothing.
+    for url in &explicit_pages {
+        if let Some(record) = crawled.page_for(urlnorm::key(url)) {
+            let html = record
+                .content_type
+                .as_deref()
+                .is_none_or(|ct| matches!(ct, "text/html" | "application/xhtml+xml"));
+            if record.status.is_some_and(|s| (200..300).contains(&s))
+                && !html
+                && crawled.pages.len() == 1
+            {
+                return Err(Error::Usage(format!(
+                    "{url} is not an HTML page ({}); start from an HTML page, a sitemap.xml or a folder",
+                    record.content_type.as_deref().unwrap_or("unknown type")
+                )));
+            }
+        }
+    }
+
+    site::run(engine, &source, options, &mut crawled);
+    let mut pages = crawled.pages;
+    for page in &mut pages {
+        page.findings.sort_by(|a, b| {
+            (a.line, a.column, &a.code, &a.message).cmp(&(b.line, b.column, &b.code, &b.message))
+        });
+    }
+    let mut report = AuditReport {
+        tool: format!("pressgate {}", env!("CARGO_PKG_VERSION")),
+        started_at,
+        seconds: started.elapsed().as_secs_f64(),
+        start: start_names,
+        pages,
+        site_findings: crawled.site_findings,
+        summary: AuditSummary::default(),
+    };
+    score::refresh(&mut report);
+    Ok(report)
+}
+
+/// Every page URL of a sitemap, following sitemap indexes (gzip too), at most
+/// [`MAX_SITEMAPS`] files.
+fn read_sitemaps(source: &SiteSource, start: &Url) -> Result<Vec<Url>> {
+    let mut pages = Vec::new();
+    let mut queue = vec![start.clone()];
+    let mut seen: HashSet<String> = HashSet::new();
+    while let Some(url) = queue.pop() {
+        if !seen.insert(url.to_string()) || seen.len() > MAX_SITEMAPS {
+            continue;
+        }
+        let probe = source
+            .get(&url)
+            .map_err(|e| Error::Usage(format!("sitemap {url}: {e}")))?;
+        let Some(body) = probe.body.filter(|_| (200..300).contains(&probe.status)) else {
+            return Err(Error::Usage(format!(
+                "sitemap {url}: the server answered HTTP {}",
+                probe.status
+            )));
+        };
+        let sitemap =
+            sitemap::parse(&body).map_err(|e| Error::Usage(format!("sitemap {url}: {e}")))?;
+        for child in sitemap.children {
+            if let Ok(child) = url.join(&child) {
+                queue.push(child);
+            }
+        }
+        pages.extend(
+            sitemap
+                .pages
+                .iter()
+                .filter_map(|p| url.join(p).ok())
+                .filter_map(|p| urlnorm::normalise(&p)),
+        );
+    }
+    Ok(pages)
+}

@@ -16,7 +16,7 @@
 //! So the score reads as "the share of pages that are clean in this category": one error on 1
 //! of 1,000 pages costs 0.1 points, the same error on every page costs 100. A category with any
 //! error or warning never shows 100, so a single problem is never rounded away.
-use super::model::{AuditFinding, AuditSummary, Category, CategoryScore, PageRecord};
+use super::model::{AuditFinding, AuditReport, AuditSummary, Category, CategoryScore, PageRecord};
 use crate::finding::Severity;
 use std::collections::HashMap;
 
@@ -137,6 +137,11 @@ impl<'a> Tally<'a> {
             score
         }
     }
+}
+
+/// Recompute `report.summary` from its pages and site findings (after a baseline filter).
+pub fn refresh(report: &mut AuditReport) {
+    report.summary = summarize(&report.pages, &report.site_findings);
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions, one file per subcommand, errors mapped to exit codes.
 //! No logic lives here beyond parsing flags and printing.
+pub mod audit;
 pub mod check;
 pub mod generate;
 pub mod model;
@@ -42,6 +43,8 @@ pub enum Command {
     Sources(sources::SourcesCommand),
     /// Fact-check an article: every claim against the sources it cites (FACT findings).
     Verify(verify::VerifyArgs),
+    /// Crawl a site (URLs, a sitemap or a folder of HTML) and audit every page and the site.
+    Audit(audit::AuditArgs),
 }
 
 /// Parse the process arguments, run the command, and return the exit code.
@@ -65,6 +68,7 @@ pub fn run() -> i32 {
         Command::Model(cmd) => model::run(cmd),
         Command::Sources(cmd) => sources::run(cmd),
         Command::Verify(args) => verify::run(args),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -321,7 +321,7 @@ impl Engine {
 }
 
 /// One document's result from [`Engine::check_document`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DocumentCheck {
     /// Findings so far, sorted by span then code; [`Engine::check_sets`] adds set-level ones.
     pub findings: Vec<Finding>,

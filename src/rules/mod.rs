@@ -172,6 +172,8 @@ pub fn registry() -> Vec<Box<dyn Rule>> {
     rules.extend(style::all());
     rules.extend(diagnostics::all());
     rules.extend(crate::verify::rules::all());
+    // The audit's HTTP, link and site codes: documented and configurable like page rules.
+    rules.extend(crate::audit::codes::all());
     rules.extend(
         declarative::embedded()
             .iter()

@@ -2,11 +2,13 @@
 //! limit, robots.txt, politeness, retries and the revalidating HTTP cache applied.
 mod options;
 mod outcome;
+mod probe;
 mod response;
 mod robots_txt;
 
 pub use options::{FetchOptions, USER_AGENT};
 pub use outcome::{kind_of, ContentKind, FetchError, Fetched, Origin};
+pub use probe::{Probe, ProbeHop, ProbeMethod};
 
 use super::cache::{CacheMeta, HttpCache};
 use super::politeness::HostGate;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Audit throughput and memory: `pressgate audit` crawling a generated 10,000-page site served
+# by nginx on loopback (every page rule, site checks, internal link checking), against lychee
+# checking the links of the same site, in one run. Reports pages/s, peak RSS and the ratio.
+#
+# lychee runs two ways: (remote) given every page URL, as a crawler would see the site: it
+# downloads each page, extracts its links and checks each distinct link; (local) given the
+# HTML files with --base-url, so it only requests each distinct link once. The ratio uses the
+# faster of the two. lychee waits 50 ms between requests to one host by default; like
+# pressgate (--delay-ms 0) it runs without a delay here.
+#
+# Needs nginx (`apt-get install -y nginx-light`), lychee (`cargo install lychee --locked
+# --root "$PRESSGATE_HOME/bench/lychee"`) and an optimised pressgate build.
+# Everything goes to the gitignored bench/work/audit/.
+#
+# Env: PAGES (10000), PORT (18090), JOBS (16), PRESSGATE (target/release/pressgate),
+#      LYCHEE ($PRESSGATE_HOME/bench/lychee/bin/lychee).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAGES=${PAGES:-10000}
+PORT=${PORT:-18090}
+JOBS=${JOBS:-16}
+PRESSGATE=${PRESSGATE:-target/release/pressgate}
+PRESSGATE_HOME="${PRESSGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/pressgate}"
+LYCHEE=${LYCHEE:-$PRESSGATE_HOME/bench/lychee/bin/lychee}
+WORK=bench/work/audit
+BASE="http://127.0.0.1:$PORT"
+command -v nginx >/dev/null || { echo "nginx not found: apt-get install -y nginx-light" >&2; exit 2; }
+[ -x "$PRESSGATE" ] || { echo "$PRESSGATE missing: cargo build --release" >&2; exit 2; }
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+python3 bench/audit_site.py "$WORK" --pages "$PAGES" --port "$PORT"
+nginx -p "$WORK" -c "$(pwd)/$WORK/nginx.conf"
+trap 'kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+sleep 0.5
+# Warm the page cache so neither tool pays for the first disk reads.
+cat "$WORK"/site/p/*.html > /dev/null
+
+echo "== pressgate audit (all page rules, site checks, internal links)" >&2
+python3 bench/measure.py "$WORK/pressgate.out" -- "$PRESSGATE" audit "$BASE/sitemap.xml" \
+    --allow-private --delay-ms 0 --concurrency "$JOBS" --max-pages $((PAGES * 2)) \
+    --format json --output "$WORK/pressgate.json" --quiet > "$WORK/pressgate.measure"
+cat "$WORK/pressgate.measure" >&2
+
+if [ -x "$LYCHEE" ]; then
+    "$LYCHEE" --version >&2
+    echo "== lychee, remote pages as inputs" >&2
+    python3 bench/measure.py "$WORK/lychee-remote.out" -- "$LYCHEE" --no-progress \
+        --max-concurrency "$JOBS" --host-concurrency "$JOBS" --host-request-interval 0ms --exclude 'example\.(com|org)' \
+        --format json --files-from "$WORK/urls.txt" \
+        > "$WORK/lychee-remote.measure" || true
+    cat "$WORK/lychee-remote.measure" >&2
+    echo "== lychee, local files with --base-url" >&2
+    python3 bench/measure.py "$WORK/lychee-local.out" -- "$LYCHEE" --no-progress \
+        --max-concurrency "$JOBS" --host-concurrency "$JOBS" --host-request-interval 0ms --exclude 'example\.(com|org)' \
+        --base-url "$BASE/" \
+        --format json "$WORK/site/index.html" "$WORK/site/p/" "$WORK/site/authors/" \
+        > "$WORK/lychee-local.measure" || true
+    cat "$WORK/lychee-local.measure" >&2
+else
+    echo "lychee not found at $LYCHEE: skipping the peer" >&2
+fi
+
+python3 - "$WORK" "$PAGES" <<'PY'
+import json, os, sys
+work, pages = sys.argv[1], int(sys.argv[2])
+def load(name):
+    path = os.path.join(work, name + ".measure")
+    return json.loads(open(path).read().strip().splitlines()[-1]) if os.path.exists(path) else None
+report = json.load(open(os.path.join(work, "pressgate.json")))
+pg = load("pressgate")
+crawled = report["summary"]["pages"]
+codes = {}
+for p in report["pages"]:
+    for f in p["findings"]:
+        codes[f["code"]] = codes.get(f["code"], 0) + 1
+print(f"pressgate: {crawled} URLs ({report['summary']['html_pages']} HTML pages) in {pg['wall_s']} s "
+      f"= {crawled / pg['wall_s']:.0f} pages/s, peak RSS {pg['peak_rss_mb']} MB, exit {pg['exit']}")
+print(f"  findings: {sum(codes.values())}; LINK001 {codes.get('LINK001', 0)}, "
+      f"rules run: {len(codes)} distinct codes")
+best = None
+for name in ("lychee-remote", "lychee-local"):
+    m = load(name)
+    if not m:
+        continue
+    out = os.path.join(work, name + ".out")
+    try:
+        stats = json.load(open(out))
+        total = stats.get("total")
+        errors = stats.get("errors")
+    except Exception:
+        total = errors = None
+    rate = pages / m["wall_s"]
+    print(f"{name}: {m['wall_s']} s = {rate:.0f} pages/s, peak RSS {m['peak_rss_mb']} MB, "
+          f"links checked {total}, errors {errors}, exit {m['exit']}")
+    if best is None or rate > best[1]:
+        best = (name, rate)
+if best:
+    ratio = (crawled / pg["wall_s"]) / best[1]
+    print(f"ratio pressgate / {best[0]}: {ratio:.2f}x")
+PY

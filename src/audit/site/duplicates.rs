@@ -1,0 +1,114 @@
+//! Duplicate and near-duplicate pages from the text fingerprints: exact copies by hash, near
+//! copies by SimHash distance, compared within bands so the search is not quadratic.
+use crate::audit::codes;
+use crate::audit::crawl::Crawled;
+use crate::audit::page::audit_finding;
+use crate::audit::simhash::distance;
+use crate::rules::Engine;
+use std::collections::{HashMap, HashSet};
+
+/// Pages with fewer words are not compared: empty and stub pages look alike by design.
+const MIN_WORDS: u32 = 30;
+/// Most differing SimHash bits for a near-duplicate: 64-bit prints of unrelated texts differ
+/// in about 32 bits (σ = 4), so 6 keeps chance matches below one in 10^10 pairs.
+const NEAR_BITS: u32 = 6;
+/// Bands for the candidate search: NEAR_BITS + 1 of them, so near prints share one (pigeonhole).
+const BANDS: u32 = NEAR_BITS + 1;
+
+pub fn check(engine: &Engine, crawled: &mut Crawled) {
+    // Candidates: indexable pages with enough text (a canonical elsewhere already resolves
+    // the duplicate).
+    let prints: Vec<(usize, u64, u64)> = crawled
+        .facts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| crawled.pages.get(*i).is_some_and(|p| p.indexable))
+        .filter_map(|(i, f)| {
+            f.print
+                .filter(|p| p.words >= MIN_WORDS)
+                .map(|p| (i, p.exact, p.simhash))
+        })
+        .collect();
+
+    let mut findings: Vec<(usize, &'static str, String, usize)> = Vec::new();
+    let mut first_of_text: HashMap<u64, usize> = HashMap::new();
+    let mut exact_dupes: HashSet<usize> = HashSet::new();
+    for &(i, exact, _) in &prints {
+        match first_of_text.get(&exact) {
+            Some(&first) => {
+                exact_dupes.insert(i);
+                findings.push((
+                    i,
+                    codes::DUPLICATE_CONTENT,
+                    "has the same text as".into(),
+                    first,
+                ));
+            }
+            None => {
+                first_of_text.insert(exact, i);
+            }
+        }
+    }
+
+    // With at most NEAR_BITS differing bits, two prints agree on at least one of BANDS
+    // bit ranges, so only pages sharing a band value are compared.
+    let mut near: HashSet<(usize, usize)> = HashSet::new();
+    let width = 64 / BANDS;
+    for band in 0..BANDS {
+        let shift = band * width;
+        let bits = if band == BANDS - 1 { 64 - shift } else { width };
+        let mask = if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
+        let mut buckets: HashMap<u64, Vec<(usize, u64)>> = HashMap::new();
+        for &(i, _, sim) in prints.iter().filter(|(i, _, _)| !exact_dupes.contains(i)) {
+            buckets
+                .entry(sim >> shift & mask)
+                .or_default()
+                .push((i, sim));
+        }
+        for bucket in buckets.values() {
+            for (a, &(i, si)) in bucket.iter().enumerate() {
+                for &(j, sj) in &bucket[a + 1..] {
+                    if distance(si, sj) <= NEAR_BITS {
+                        near.insert((i.min(j), i.max(j)));
+                    }
+                }
+            }
+        }
+    }
+    let mut near: Vec<(usize, usize)> = near.into_iter().collect();
+    near.sort_unstable();
+    let mut reported: HashSet<usize> = HashSet::new();
+    for (first, later) in near {
+        // One finding per later page, against the first page it resembles.
+        if reported.insert(later) {
+            findings.push((
+                later,
+                codes::NEAR_DUPLICATE_CONTENT,
+                "has almost the same text as".into(),
+                first,
+            ));
+        }
+    }
+
+    for (i, code, what, other) in findings {
+        let other_url = crawled
+            .pages
+            .get(other)
+            .map(|p| p.url.clone())
+            .unwrap_or_default();
+        if let Some(record) = crawled.pages.get_mut(i) {
+            record.findings.extend(audit_finding(
+                engine,
+                code,
+                Some(&record.url),
+                format!("this page {what} {other_url}"),
+                None,
+                vec![other_url],
+            ));
+        }
+    }
+}

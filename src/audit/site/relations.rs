@@ -1,0 +1,126 @@
+//! Relations a page declares about other URLs: canonical targets, hreflang alternates, and
+//! indexability in the light of the sitemap.
+use super::{state_of, TargetState};
+use crate::audit::codes;
+use crate::audit::crawl::Crawled;
+use crate::audit::page::audit_finding;
+use crate::audit::urlnorm;
+use crate::rules::Engine;
+use url::Url;
+
+fn key_of(url: &str) -> Option<u64> {
+    Url::parse(url).ok().map(|u| urlnorm::key(&u))
+}
+
+/// `X-Robots-Tag: noindex`, or a `noindex` meta tag on a page the sitemap asks to index.
+pub fn indexability(engine: &Engine, crawled: &mut Crawled) {
+    for record in crawled.pages.iter_mut() {
+        let reason = match record.noindex_reason.as_deref() {
+            Some(r @ "X-Robots-Tag: noindex") => r.to_string(),
+            Some("meta robots noindex") if record.in_sitemap => {
+                "meta robots noindex on a page listed in the sitemap".to_string()
+            }
+            _ => continue,
+        };
+        record.findings.extend(audit_finding(
+            engine,
+            codes::NOT_INDEXABLE,
+            Some(&record.url),
+            format!("the page is not indexable: {reason}"),
+            None,
+            Vec::new(),
+        ));
+    }
+}
+
+/// Canonical URLs that point at a crawled page which fails or redirects.
+pub fn canonical_targets(engine: &Engine, crawled: &mut Crawled) {
+    let mut found = Vec::new();
+    for (i, facts) in crawled.facts.iter().enumerate() {
+        let Some((target_url, pos)) = &facts.canonical_elsewhere else {
+            continue;
+        };
+        let Some(target) = key_of(target_url).and_then(|k| crawled.page_for(k)) else {
+            continue;
+        };
+        let problem = match state_of(target) {
+            TargetState::Broken(reason) => Some(reason),
+            TargetState::Ok if !target.redirects.is_empty() => {
+                Some(format!("it redirects to {}", target.final_url))
+            }
+            _ => None,
+        };
+        if let (Some(problem), Some(record)) = (problem, crawled.pages.get(i)) {
+            found.extend(
+                audit_finding(
+                    engine,
+                    codes::CANONICAL_TARGET,
+                    Some(&record.url),
+                    format!("the canonical URL {target_url} does not answer 200 ({problem})"),
+                    Some(*pos),
+                    vec![target_url.clone()],
+                )
+                .map(|f| (i, f)),
+            );
+        }
+    }
+    for (i, f) in found {
+        if let Some(record) = crawled.pages.get_mut(i) {
+            record.findings.push(f);
+        }
+    }
+}
+
+/// hreflang alternates whose (crawled) target does not name this page in return.
+pub fn hreflang_reciprocity(engine: &Engine, crawled: &mut Crawled) {
+    let mut found = Vec::new();
+    for (i, facts) in crawled.facts.iter().enumerate() {
+        let Some(record) = crawled.pages.get(i) else {
+            continue;
+        };
+        let own: Vec<u64> = [&record.url, &record.final_url]
+            .into_iter()
+            .filter_map(|u| key_of(u))
+            .collect();
+        for alt in &facts.hreflangs {
+            if own.contains(&alt.target) {
+                continue;
+            }
+            let Some(&j) = crawled.index.get(&alt.target) else {
+                continue;
+            };
+            let Some(target_facts) = crawled.facts.get(j) else {
+                continue;
+            };
+            // Only pages that were read as HTML can be judged.
+            if target_facts.print.is_none() {
+                continue;
+            }
+            if !target_facts
+                .hreflangs
+                .iter()
+                .any(|b| own.contains(&b.target))
+            {
+                found.extend(
+                    audit_finding(
+                        engine,
+                        codes::HREFLANG_RECIPROCITY,
+                        Some(&record.url),
+                        format!(
+                            "hreflang=\"{}\" names {}, which has no hreflang link back to this page",
+                            alt.lang, alt.url
+                        ),
+                        Some(alt.pos),
+                        vec![alt.url.clone()],
+                    )
+                    .map(|f| (i, f)),
+                );
+            }
+        }
+    }
+    for (i, f) in found {
+        if let Some(record) = crawled.pages.get_mut(i) {
+            record.findings.push(f);
+        }
+    }
+}
