@@ -253,3 +253,90 @@ fn baseline_and_fail_level_gate_like_check() {
     let (_, code, _) = audit_json(&[FOLDER, "--config", &config, "--fail-level", "warning"]);
     assert_eq!(code, Some(1));
 }
+
+/// A folder site whose article cites a local source page; `wrong` changes one number.
+fn cited_site(wrong: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sources")).expect("mkdir");
+    std::fs::write(
+        root.join("sources/report.html"),
+        "<!doctype html><html lang=\"en\"><head><title>City cycling report 2024</title></head>\
+         <body><main><h1>City cycling report 2024</h1><p>The city opened 42 kilometres of \
+         protected bike lanes in 2023. Cycling injuries fell by 18 percent on those streets \
+         in the following year.</p></main></body></html>",
+    )
+    .expect("write source");
+    let km = if wrong { "64" } else { "42" };
+    std::fs::write(
+        root.join("index.html"),
+        format!(
+            "<!doctype html><html lang=\"en\"><head><title>Protected bike lanes in our city</title>\
+             </head><body><main><h1>Protected bike lanes in our city</h1>\
+             <p>The city opened {km} kilometres of protected bike lanes in 2023 [1]. Cycling \
+             injuries fell by 18 percent on those streets in the following year [1].</p>\
+             <h2>References</h2><ol><li><a href=\"sources/report.html\">City cycling report \
+             2024</a></li></ol></main></body></html>"
+        ),
+    )
+    .expect("write article");
+    dir
+}
+
+fn fact_codes(report: &Value) -> BTreeSet<(String, String)> {
+    report["pages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| {
+            let url = p["url"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            p["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |f| {
+                    let code = f["code"].as_str().unwrap_or("");
+                    code.starts_with("FACT")
+                        .then(|| (url.clone(), code.to_string()))
+                })
+        })
+        .collect()
+}
+
+#[test]
+fn verify_citations_fact_checks_pages_against_the_sources_they_cite() {
+    let wrong = cited_site(true);
+    let folder = wrong.path().to_str().expect("utf8");
+    let (report, _, stderr) = audit_json(&[folder, "--verify-citations"]);
+    assert!(
+        fact_codes(&report).contains(&("index.html".to_string(), "FACT002".to_string())),
+        "changed number not found: {stderr}\n{report}"
+    );
+    let finding = report["pages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["findings"].as_array().into_iter().flatten())
+        .find(|f| f["code"] == "FACT002")
+        .expect("FACT002");
+    assert_eq!(finding["category"], "citations");
+    assert!(finding["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("42")));
+
+    // Without the flag nothing is fact-checked.
+    let (plain, _, _) = audit_json(&[folder]);
+    assert!(fact_codes(&plain).is_empty(), "{plain}");
+
+    // A faithful article gets no fact finding.
+    let right = cited_site(false);
+    let (report, _, stderr) =
+        audit_json(&[right.path().to_str().expect("utf8"), "--verify-citations"]);
+    assert!(fact_codes(&report).is_empty(), "{stderr}\n{report}");
+}

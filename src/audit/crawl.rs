@@ -176,7 +176,13 @@ fn fetch_page(
     let mut analysed = None;
     if let (Some(body), true, true) = (&probe.body, is_html, analyse_body) {
         let text = crate::sources::decode::decode(body, probe.charset.as_deref(), true);
-        let result = page::analyse(engine, &final_url, &text, source.local_root());
+        let result = page::analyse_with(
+            engine,
+            &final_url,
+            &text,
+            source.local_root(),
+            options.citations.as_deref(),
+        );
         record.title = result.title.clone();
         record.canonical = result.canonical.clone();
         record.words = result.words;

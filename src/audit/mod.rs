@@ -4,6 +4,7 @@
 //! starts (URLs | sitemap.xml[.gz] | folder) ─▶ Frontier ─▶ crawl (fetch ─▶ page::analyse) ─▶ Crawled
 //! Crawled ─▶ site::run (sets, links, orphans, canonicals, hreflang, duplicates, authors) ─▶ AuditReport ─▶ output
 //! ```
+pub mod citations;
 pub mod codes;
 pub mod crawl;
 pub mod frontier;
@@ -51,6 +52,8 @@ pub struct AuditOptions {
     pub heavy_bytes: u64,
     /// Largest page read from a local folder (the fetcher has its own limit for the web).
     pub max_page_bytes: u64,
+    /// `--verify-citations`: fact-check each page against the sources it cites.
+    pub citations: Option<std::sync::Arc<citations::CitationCheck>>,
 }
 
 impl Default for AuditOptions {
@@ -68,6 +71,7 @@ impl Default for AuditOptions {
             slow_ms: 1000,
             heavy_bytes: 1024 * 1024,
             max_page_bytes: 5 * 1024 * 1024,
+            citations: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One HTML page through the audit: parse it into a Document, run every page rule (the same
 //! engine as `pressgate check`), and keep only what the report and the site checks need —
 //! findings with line/column, links as 64-bit keys, fingerprints. The HTML is dropped after.
+use super::citations::CitationCheck;
 use super::codes;
 use super::model::{AuditFinding, Category};
 use super::page_scan;
@@ -154,9 +155,24 @@ pub fn resolve_link(base: &Url, href: &str, local_root: Option<&Url>) -> Option<
 
 /// Analyse an HTML page served at `url` (final URL after redirects).
 pub fn analyse(engine: &Engine, url: &Url, source: &str, local_root: Option<&Url>) -> Analysed {
+    analyse_with(engine, url, source, local_root, None)
+}
+
+/// [`analyse`], plus the fact check of the page's claims against its cited sources when
+/// `citations` is given.
+pub fn analyse_with(
+    engine: &Engine,
+    url: &Url,
+    source: &str,
+    local_root: Option<&Url>,
+    citations: Option<&CitationCheck>,
+) -> Analysed {
     let url_text = url.as_str();
     let doc = doc::parse(url_text, source, Format::Html);
     let mut check = engine.check_document(&doc);
+    if let Some(citations) = citations {
+        check.findings.extend(citations.findings(engine, &doc, url));
+    }
     // Taken, not drained: the check is kept for the set rules, and a drained Vec would keep
     // its capacity (kilobytes per page, for the whole crawl).
     let mut findings: Vec<AuditFinding> = std::mem::take(&mut check.findings)

@@ -1,6 +1,7 @@
 //! `pressgate audit`: crawl a site (URLs, a sitemap or a folder of HTML), run every page rule
 //! and the site checks, and report.
 use super::check::FailLevel;
+use crate::audit::citations::CitationCheck;
 use crate::audit::{self, gate, output::AuditFormat, AuditOptions, FrontierLimits};
 use crate::baseline::Baseline;
 use crate::config::Config;
@@ -8,6 +9,7 @@ use crate::error::{exit, Error, Result};
 use crate::finding::Severity;
 use crate::rules::{Engine, RuleMeta};
 use crate::sources::fetch::{FetchOptions, Fetcher};
+use crate::verify::documents;
 use regex::Regex;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -89,6 +91,16 @@ pub struct AuditArgs {
     /// Allow private, loopback and link-local addresses (staging servers, local previews).
     #[arg(long)]
     pub allow_private: bool,
+    /// Fact-check each page that has a references list against the sources it cites
+    /// (`FACT…` findings, as `pressgate verify`). Each cited source is fetched once.
+    #[arg(long)]
+    pub verify_citations: bool,
+    /// Least support score (0..=1) for a claim to count as supported (with --verify-citations).
+    #[arg(long, value_name = "X", requires = "verify_citations")]
+    pub min_support: Option<f32>,
+    /// Embedding model folder for the fact check's semantic support (with --verify-citations).
+    #[arg(long, value_name = "DIR", requires = "verify_citations")]
+    pub embed_model: Option<PathBuf>,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -124,6 +136,7 @@ fn options(args: &AuditArgs) -> Result<AuditOptions> {
             exclude: regexes(&args.exclude, "--exclude")?,
         },
         workers: args.concurrency,
+        citations: None,
         check_external: args.check_external,
         slow_ms: args.slow_ms,
         heavy_bytes: args.heavy_bytes,
@@ -166,6 +179,28 @@ pub fn run(args: AuditArgs) -> Result<i32> {
     };
     let engine = Engine::from_config(&config)?;
     let fetcher = fetcher(&args, config.root.clone())?;
+    let mut options = options;
+    if args.verify_citations {
+        let root = match &start {
+            audit::Start::Folder(dir) => {
+                std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?
+            }
+            audit::Start::Web(_) => config.root.clone(),
+        };
+        let verifier = documents::open_verifier(
+            args.min_support
+                .unwrap_or(crate::verify::DEFAULT_MIN_SUPPORT),
+            args.embed_model.as_deref(),
+        )?;
+        let settings = documents::FetchSettings {
+            allow_private: args.allow_private,
+            no_cache: false,
+        };
+        options.citations = Some(std::sync::Arc::new(CitationCheck::new(
+            documents::DocumentVerifier::new(verifier, settings),
+            root,
+        )));
+    }
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let on_page = |done: usize| {

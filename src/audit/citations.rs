@@ -1,0 +1,73 @@
+//! `audit --verify-citations`: each page's claims checked against the pages its references
+//! list cites, with the same verifier as `pressgate verify`.
+use crate::doc::Document;
+use crate::finding::Finding;
+use crate::rules::Engine;
+use crate::verify::documents::DocumentVerifier;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use url::Url;
+
+pub struct CitationCheck {
+    /// One verifier for the whole crawl: each cited source is fetched once however many pages
+    /// cite it. Pages are verified one at a time.
+    verifier: Mutex<DocumentVerifier>,
+    /// The folder local `file:` sources must stay under (the audited folder, or the project).
+    project_root: PathBuf,
+}
+
+impl std::fmt::Debug for CitationCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CitationCheck")
+            .field("project_root", &self.project_root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CitationCheck {
+    pub fn new(verifier: DocumentVerifier, project_root: PathBuf) -> CitationCheck {
+        CitationCheck {
+            verifier: Mutex::new(verifier),
+            project_root,
+        }
+    }
+
+    /// The `FACT…` findings of the page at `page` (its parsed document `doc`). Pages without
+    /// a references list are left to the CITE rules: most pages of a site cite nothing, and
+    /// "no sources" on each of them would be noise.
+    pub fn findings(&self, engine: &Engine, doc: &Document, page: &Url) -> Vec<Finding> {
+        if doc.references.is_empty() {
+            return Vec::new();
+        }
+        // Reference URLs relative to the page resolve against the page's own URL.
+        let mut resolved = doc.clone();
+        for reference in &mut resolved.references {
+            if let Some(href) = &reference.url {
+                if let Ok(absolute) = page.join(href) {
+                    reference.url = Some(absolute.to_string());
+                }
+            }
+        }
+        let article_dir = page
+            .to_file_path()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| self.project_root.clone());
+        let mut verifier = self.verifier.lock().unwrap_or_else(|e| e.into_inner());
+        match verifier.verify_document(engine, &resolved, &article_dir, &self.project_root) {
+            Ok(findings) => findings,
+            Err(e) => {
+                eprintln!("warning: {page}: citations not verified: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Distinct sources fetched so far.
+    pub fn distinct_sources(&self) -> usize {
+        self.verifier
+            .lock()
+            .map(|v| v.distinct_sources())
+            .unwrap_or(0)
+    }
+}
