@@ -44,6 +44,7 @@ fn options() -> AuditOptions {
         slow_ms: 500,
         heavy_bytes: 20_000,
         max_page_bytes: 5 * 1024 * 1024,
+        citations: None,
     }
 }
 
