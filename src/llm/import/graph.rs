@@ -2,10 +2,14 @@
 //! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
 //! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
 use super::onnx_writer::{Attr, Dim, GraphWriter};
-use super::quant::{quantize_blocks, quantize_per_channel_i8, transpose, Quant, BLOCK_SIZE};
+use super::quant::{
+    quantize_blocks, quantize_per_channel_i8, repack_stored_blocks, transpose, BlockQuantized,
+    Quant, BLOCK_SIZE,
+};
 use crate::error::{Error, Result};
 use crate::llm::weights::{LlamaConfig, WeightSource};
 use onnx_protobuf::tensor_proto::DataType;
+use std::collections::HashMap;
 use std::path::Path;
 
 const MS: &str = "com.microsoft";
@@ -45,6 +49,9 @@ pub struct GraphOptions {
     /// MatMulNBits `accuracy_level`: 4 lets the CPU use int8 activations (fast), 0 keeps f32.
     pub accuracy_level: i64,
     pub int8_kernel: Int8Kernel,
+    /// int4: carry weights stored as Q4_0 / Q4_1 / Q8_0 over unchanged (4- or 8-bit
+    /// MatMulNBits) instead of re-quantizing them.
+    pub keep_stored_blocks: bool,
 }
 
 impl GraphOptions {
@@ -53,6 +60,7 @@ impl GraphOptions {
             quant,
             accuracy_level: 4,
             int8_kernel: Int8Kernel::default(),
+            keep_stored_blocks: true,
         }
     }
 }
@@ -98,6 +106,9 @@ struct Builder<'w> {
     writer: GraphWriter,
     options: GraphOptions,
     weights: &'w dyn WeightSource,
+    /// Per-block input sums already in the graph, by input name (shared by the linears that
+    /// read the same input).
+    block_sums: HashMap<String, String>,
 }
 
 impl Builder<'_> {
@@ -111,6 +122,26 @@ impl Builder<'_> {
         inp: usize,
         prefix: &str,
     ) -> Result<String> {
+        if self.options.quant == Quant::Int4 && self.options.keep_stored_blocks {
+            if let Some(stored) = self.weights.stored_blocks(weight_name)? {
+                if (stored.rows, stored.cols) != (out, inp) {
+                    return Err(Error::Other(anyhow::anyhow!(
+                        "tensor {weight_name} has shape [{}, {}], expected [{out}, {inp}]",
+                        stored.rows,
+                        stored.cols
+                    )));
+                }
+                let repacked = repack_stored_blocks(&stored)?;
+                let product = self.matmul_nbits(input, &repacked.blocks, prefix)?;
+                let product = match &repacked.block_mins {
+                    Some(mins) => {
+                        self.add_block_min_term(input, product, mins, out, inp, prefix)?
+                    }
+                    None => product,
+                };
+                return self.add_bias(product, bias_name, out, prefix);
+            }
+        }
         let weight = fetch(self.weights, weight_name, &[out, inp])?;
         let product = format!("{prefix}/out");
         if self.options.quant == Quant::Int8
@@ -140,35 +171,8 @@ impl Builder<'_> {
         match block_bits {
             Some(bits) => {
                 let q = quantize_blocks(&weight, out, inp, bits)?;
-                let blob = BLOCK_SIZE * bits / 8;
-                let (b, s, z) = (
-                    format!("{prefix}.qweight"),
-                    format!("{prefix}.scales"),
-                    format!("{prefix}.qzeros"),
-                );
-                self.writer
-                    .u8_initializer(&b, &[out, q.blocks_per_row, blob], &q.packed)?;
-                self.writer
-                    .f32_initializer(&s, &[q.scales.len()], &q.scales)?;
-                let mut inputs = vec![input, b.as_str(), s.as_str()];
-                if bits != 8 {
-                    self.writer
-                        .u8_initializer(&z, &[q.zero_points.len()], &q.zero_points)?;
-                    inputs.push(&z);
-                }
-                self.writer.node(
-                    "MatMulNBits",
-                    MS,
-                    &inputs,
-                    &[&product],
-                    vec![
-                        ("K", Attr::Int(inp as i64)),
-                        ("N", Attr::Int(out as i64)),
-                        ("bits", Attr::Int(bits as i64)),
-                        ("block_size", Attr::Int(BLOCK_SIZE as i64)),
-                        ("accuracy_level", Attr::Int(self.options.accuracy_level)),
-                    ],
-                );
+                let product = self.matmul_nbits(input, &q, prefix)?;
+                return self.add_bias(product, bias_name, out, prefix);
             }
             None => {
                 let transposed = transpose(&weight, out, inp);
@@ -193,6 +197,98 @@ impl Builder<'_> {
             }
         }
         self.add_bias(product, bias_name, out, prefix)
+    }
+
+    /// A MatMulNBits node over `q`; returns its output name. 8-bit blocks rely on the implied
+    /// zero point 128 (both encodings here use it), 4-bit blocks pass theirs.
+    fn matmul_nbits(&mut self, input: &str, q: &BlockQuantized, prefix: &str) -> Result<String> {
+        let product = format!("{prefix}/out");
+        let blob = BLOCK_SIZE * q.bits / 8;
+        let (b, s, z) = (
+            format!("{prefix}.qweight"),
+            format!("{prefix}.scales"),
+            format!("{prefix}.qzeros"),
+        );
+        self.writer
+            .u8_initializer(&b, &[q.n, q.blocks_per_row, blob], &q.packed)?;
+        self.writer
+            .f32_initializer(&s, &[q.scales.len()], &q.scales)?;
+        let mut inputs = vec![input, b.as_str(), s.as_str()];
+        if q.bits != 8 {
+            self.writer
+                .u8_initializer(&z, &[q.zero_points.len()], &q.zero_points)?;
+            inputs.push(&z);
+        }
+        self.writer.node(
+            "MatMulNBits",
+            MS,
+            &inputs,
+            &[&product],
+            vec![
+                ("K", Attr::Int(q.k as i64)),
+                ("N", Attr::Int(q.n as i64)),
+                ("bits", Attr::Int(q.bits as i64)),
+                ("block_size", Attr::Int(BLOCK_SIZE as i64)),
+                ("accuracy_level", Attr::Int(self.options.accuracy_level)),
+            ],
+        );
+        Ok(product)
+    }
+
+    /// `product + Σ_blocks (Σ_block x) · m`: Q4_1's per-block minimums, exact in f32.
+    fn add_block_min_term(
+        &mut self,
+        input: &str,
+        product: String,
+        mins: &[f32],
+        out: usize,
+        inp: usize,
+        prefix: &str,
+    ) -> Result<String> {
+        let blocks = inp / BLOCK_SIZE;
+        let sums = self.block_sums(input, inp)?;
+        let (m, term, total) = (
+            format!("{prefix}.block_mins"),
+            format!("{prefix}/min_term"),
+            format!("{prefix}/with_mins"),
+        );
+        self.writer
+            .f32_initializer(&m, &[blocks, out], &transpose(mins, out, blocks))?;
+        self.writer
+            .node("MatMul", "", &[&sums, &m], &[&term], vec![]);
+        self.writer
+            .node("Add", "", &[&product, &term], &[&total], vec![]);
+        Ok(total)
+    }
+
+    /// `[batch, seq, k / 32]` sums of `input` over each block of 32 features, made once per input.
+    fn block_sums(&mut self, input: &str, k: usize) -> Result<String> {
+        if let Some(name) = self.block_sums.get(input) {
+            return Ok(name.clone());
+        }
+        let shape = format!("block_sums.shape_{k}");
+        if !self.writer.has_initializer(&shape) {
+            self.writer.i64_initializer(
+                &shape,
+                &[4],
+                &[0, 0, (k / BLOCK_SIZE) as i64, BLOCK_SIZE as i64],
+            )?;
+        }
+        if !self.writer.has_initializer("axis_last") {
+            self.writer.i64_initializer("axis_last", &[1], &[-1])?;
+        }
+        let (blocked, sums) = (format!("{input}/blocked"), format!("{input}/block_sums"));
+        self.writer
+            .node("Reshape", "", &[input, &shape], &[&blocked], vec![]);
+        self.writer.node(
+            "ReduceSum",
+            "",
+            &[&blocked, "axis_last"],
+            &[&sums],
+            vec![("keepdims", Attr::Int(0))],
+        );
+        self.block_sums.insert(input.to_string(), sums.clone());
+        Ok(sums)
     }
 
     fn add_bias(
@@ -235,6 +331,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         writer: GraphWriter::create(dir, "model.onnx.data")?,
         options,
         weights,
+        block_sums: HashMap::new(),
     };
 
     // Inputs.
