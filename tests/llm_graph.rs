@@ -4,6 +4,7 @@ mod llm_support;
 use llm_support::{
     argmax, max_abs_diff, runtime_available, tiny_config, QuantRounded, RandomLlama,
 };
+use pressgate::llm::gguf::{write_tiny_llama, GgufWeights};
 use pressgate::llm::import::graph::Int8Kernel;
 use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
 use pressgate::llm::reference::ReferenceModel;
@@ -24,7 +25,7 @@ fn export(weights: &RandomLlama, quant: Quant) -> (tempfile::TempDir, DecoderSes
 }
 
 fn export_with(
-    weights: &RandomLlama,
+    weights: &dyn WeightSource,
     options: GraphOptions,
 ) -> (tempfile::TempDir, DecoderSession) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -64,7 +65,7 @@ fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, toleranc
 }
 
 fn compare_with_reference(
-    weights: &RandomLlama,
+    weights: &dyn WeightSource,
     reference_weights: &dyn WeightSource,
     options: GraphOptions,
     tolerance: f32,
@@ -131,6 +132,63 @@ fn int8_per_channel_layout_matches_reference() {
 #[test]
 fn int4_matmulnbits_layout_matches_reference_exactly() {
     quantized_layout_matches_reference(Quant::Int4, Int8Kernel::MatMulNBits, 1e-3);
+}
+
+/// A GGUF stored like SmolLM2's (Q4_1 projections, Q8_0 tied embedding) imported as int4 keeps
+/// its blocks: against the reference over the dequantized GGUF, only the fp16 embedding lookup
+/// differs (f32 activations).
+#[test]
+fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let options = GraphOptions {
+        accuracy_level: 0,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    compare_with_reference(&weights, &weights, options, 5e-3);
+}
+
+/// The same with int8 activations inside MatMulNBits (`accuracy_level` 4): close, not exact.
+#[test]
+fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    compare_with_reference(&weights, &weights, GraphOptions::new(Quant::Int4), 0.3);
+}
+
+/// Re-quantizing instead (the path for sources without stored blocks) is measurably further off,
+/// which shows the test above can tell the two apart.
+#[test]
+fn int4_requantized_q4_1_gguf_drifts_from_the_stored_weights() {
+    if !runtime_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let reference = ReferenceModel::load(&weights).expect("reference");
+    let options = GraphOptions {
+        accuracy_level: 0,
+        keep_stored_blocks: false,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    let (_dir, mut session) = export_with(&weights, options);
+    let (logits, _) = session
+        .forward(&PROMPT, session.empty_cache().expect("cache"))
+        .expect("prefill");
+    let expected = reference.forward(&PROMPT).expect("reference forward");
+    let worst = expected
+        .iter()
+        .enumerate()
+        .map(|(row, want)| max_abs_diff(logits.row(row), want))
+        .fold(0.0, f32::max);
+    eprintln!("re-quantized int4 vs stored Q4_1: max logit diff {worst}");
+    assert!(worst > 2e-3, "re-quantizing changed nothing: {worst}");
 }
 
 #[test]

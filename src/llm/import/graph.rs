@@ -642,7 +642,14 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     )?;
     b.writer.node("Identity", "", &[&logits], &[LOGITS], vec![]);
 
-    let metadata = [("pressgate.quant", options.quant.to_string())];
+    // GroupQueryAttention appends to a past buffer bound as its own present output.
+    let metadata = [
+        ("pressgate.quant", options.quant.to_string()),
+        (
+            crate::llm::session::KV_SHARE_BUFFER_METADATA,
+            "1".to_string(),
+        ),
+    ];
     b.writer.finish(&dir.join("model.onnx"), &metadata)
 }
 
