@@ -233,6 +233,38 @@ fn cached_greedy_decoding_equals_full_recompute() {
     assert_eq!(cached, recomputed);
 }
 
+/// The in-place KV buffer starts at 256 positions and grows by copying: decoding across the
+/// growth point gives the same logits as one batched pass over the same tokens.
+#[test]
+fn shared_kv_buffer_grows_without_changing_the_logits() {
+    if !runtime_available() {
+        return;
+    }
+    let mut config = tiny_config(false);
+    config.context_length = 600;
+    let weights = RandomLlama::new(config, 13);
+    let (_dir, mut session) = export(&weights, Quant::Fp32);
+    assert!(session.shares_kv_buffer(), "our graphs decode in place on the CPU");
+    let tokens: Vec<u32> = (0..262u32).map(|i| (i * 37 + 5) % 300).collect();
+    let (_, mut cache) = session
+        .forward(&tokens[..250], session.empty_cache().expect("cache"))
+        .expect("prefill");
+    let mut stepwise = Vec::new();
+    for &token in &tokens[250..] {
+        let (logits, grown) = session.forward(&[token], cache).expect("step");
+        cache = grown;
+        stepwise.push(logits.last().to_vec());
+    }
+    assert_eq!(cache.len(), tokens.len());
+    let (batched, _) = session
+        .forward(&tokens, session.empty_cache().expect("cache"))
+        .expect("batched");
+    for (offset, row) in stepwise.iter().enumerate() {
+        let diff = max_abs_diff(row, batched.row(250 + offset));
+        assert!(diff < 1e-3, "position {}: max diff {diff}", 250 + offset);
+    }
+}
+
 #[test]
 fn context_overflow_is_a_clear_error() {
     if !runtime_available() {
