@@ -244,7 +244,10 @@ fn shared_kv_buffer_grows_without_changing_the_logits() {
     config.context_length = 600;
     let weights = RandomLlama::new(config, 13);
     let (_dir, mut session) = export(&weights, Quant::Fp32);
-    assert!(session.shares_kv_buffer(), "our graphs decode in place on the CPU");
+    assert!(
+        session.shares_kv_buffer(),
+        "our graphs decode in place on the CPU"
+    );
     let tokens: Vec<u32> = (0..262u32).map(|i| (i * 37 + 5) % 300).collect();
     let (_, mut cache) = session
         .forward(&tokens[..250], session.empty_cache().expect("cache"))

@@ -89,6 +89,14 @@ pub fn default_quant(weights: &dyn WeightSource) -> Result<Quant> {
     })
 }
 
+/// [`default_quant`] for a GGUF file (clear errors for a missing or unreadable file).
+pub fn default_quant_for_gguf(source: &Path) -> Result<Quant> {
+    if !source.is_file() {
+        return Err(Error::input(source, "no such GGUF file"));
+    }
+    default_quant(&crate::llm::gguf::GgufWeights::open(source)?)
+}
+
 /// Write the graph and `genai_config.json` into an existing folder `dir`.
 pub fn write_graph_and_config(
     weights: &dyn WeightSource,
