@@ -157,7 +157,11 @@ fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
     let path = dir.path().join("tiny.gguf");
     write_tiny_llama(&path, 11).expect("write gguf");
     let weights = GgufWeights::open(&path).expect("open gguf");
-    compare_with_reference(&weights, &weights, GraphOptions::new(Quant::Int4), 0.3);
+    let options = GraphOptions {
+        accuracy_level: 4,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    compare_with_reference(&weights, &weights, options, 0.3);
 }
 
 /// Re-quantizing instead (the path for sources without stored blocks) is measurably further off,

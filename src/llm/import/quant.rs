@@ -307,6 +307,63 @@ pub fn repack_stored_blocks(stored: &StoredBlocks) -> Result<RepackedBlocks> {
     })
 }
 
+/// Q8_0 blocks as 4-bit MatMulNBits blocks over a doubled input `[x, x]` (`k' = 2k`), exactly:
+/// with `u = q + 128 = 16·h + l` (nibbles `h`, `l`), `d·q = 16d·(h − 8) + d·l`. The first `k`
+/// columns carry the high nibbles (scale 16d, zero point 8), the last `k` the low ones (scale
+/// d, zero point 0). 4-bit kernels then run the Q8_0 weight with f32 activations, which ONNX
+/// Runtime's 8-bit kernels do only by dequantizing the whole matrix on every call.
+pub fn split_q8_0_into_nibbles(stored: &StoredBlocks) -> Result<BlockQuantized> {
+    let (n, k) = (stored.rows, stored.cols);
+    let blocks_per_row = k / BLOCK_SIZE;
+    let expected = n * blocks_per_row * BlockFormat::Q8_0.block_bytes();
+    if stored.format != BlockFormat::Q8_0
+        || !k.is_multiple_of(BLOCK_SIZE)
+        || stored.bytes.len() != expected
+    {
+        return Err(Error::Other(anyhow::anyhow!(
+            "expected a {n}x{k} Q8_0 weight of {expected} bytes, got {:?} with {} bytes",
+            stored.format,
+            stored.bytes.len()
+        )));
+    }
+    let split_blocks = 2 * blocks_per_row;
+    let blob = BLOCK_SIZE / 2;
+    let zp_row = split_blocks.div_ceil(2);
+    let mut packed = vec![0u8; n * split_blocks * blob];
+    let mut scales = vec![0f32; n * split_blocks];
+    let mut zero_points = vec![0u8; n * zp_row];
+    for row in 0..n {
+        for block in 0..blocks_per_row {
+            let at = (row * blocks_per_row + block) * BlockFormat::Q8_0.block_bytes();
+            let src = &stored.bytes[at..at + BlockFormat::Q8_0.block_bytes()];
+            let d = f16_at(src, 0);
+            let unsigned = |j: usize| (src[2 + j] as i8 as i16 + 128) as u8;
+            let (high, low) = (
+                row * split_blocks + block,
+                row * split_blocks + blocks_per_row + block,
+            );
+            scales[high] = 16.0 * d;
+            scales[low] = d;
+            for i in 0..blob {
+                let (a, b) = (unsigned(2 * i), unsigned(2 * i + 1));
+                packed[high * blob + i] = (a >> 4) | (b & 0xf0);
+                packed[low * blob + i] = (a & 0x0f) | ((b & 0x0f) << 4);
+            }
+            // High-nibble blocks sit at even or odd positions like any other block.
+            zero_points[row * zp_row + block / 2] |= 8 << (4 * (block % 2));
+        }
+    }
+    Ok(BlockQuantized {
+        bits: 4,
+        n,
+        k: 2 * k,
+        blocks_per_row: split_blocks,
+        packed,
+        scales,
+        zero_points,
+    })
+}
+
 /// A `[n, k]` weight quantized symmetrically to int8 per output channel, stored transposed
 /// (`[k, n]`, ONNX MatMul layout) for `com.microsoft::DynamicQuantizeMatMul`.
 #[derive(Debug, Clone, PartialEq)]
@@ -467,6 +524,25 @@ mod tests {
             assert_eq!(repacked.block_mins.is_some(), format == BlockFormat::Q4_1);
             assert_eq!(repacked.dequantize(), want, "{format:?}");
         }
+    }
+
+    #[test]
+    fn q8_0_split_into_nibbles_sums_back_exactly() {
+        use crate::llm::gguf::dequant::dequantize;
+        use crate::llm::gguf::GgmlType;
+        let (n, k) = (3, 96);
+        let blocks = stored(BlockFormat::Q8_0, n, k);
+        let want = dequantize(GgmlType::Q8_0, &blocks.bytes).expect("dequantize");
+        let split = split_q8_0_into_nibbles(&blocks).expect("split");
+        assert_eq!((split.bits, split.k), (4, 2 * k));
+        let doubled = split.dequantize();
+        for row in 0..n {
+            for col in 0..k {
+                let sum = doubled[row * 2 * k + col] + doubled[row * 2 * k + k + col];
+                assert_eq!(sum, want[row * k + col], "row {row} col {col}");
+            }
+        }
+        assert!(split_q8_0_into_nibbles(&stored(BlockFormat::Q4_1, n, k)).is_err());
     }
 
     #[test]
