@@ -58,6 +58,7 @@ fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, toleranc
     };
     let options = GraphOptions {
         accuracy_level: 0,
+        head_accuracy_level: 0,
         int8_kernel: kernel,
         ..GraphOptions::new(quant)
     };
@@ -159,6 +160,7 @@ fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
     let weights = GgufWeights::open(&path).expect("open gguf");
     let options = GraphOptions {
         accuracy_level: 4,
+        head_accuracy_level: 4,
         ..GraphOptions::new(Quant::Int4)
     };
     compare_with_reference(&weights, &weights, options, 0.3);

@@ -168,28 +168,16 @@ fn other_encodings_top1_agreement() {
     }
     let weights = GgufWeights::open(&path).expect("open gguf");
     let int4 = GraphOptions::new(Quant::Int4);
+    top1_agreement(&weights, &int4_variants());
     top1_agreement(
         &weights,
         &[
-            (
-                "int4 stored blocks, accuracy_level 4 (int8 activations)",
-                GraphOptions {
-                    accuracy_level: 4,
-                    ..int4
-                },
-            ),
-            (
-                "int4 stored blocks, accuracy_level 1 (f32 activations)",
-                GraphOptions {
-                    accuracy_level: 1,
-                    ..int4
-                },
-            ),
             (
                 "int4 re-quantized, accuracy_level 4",
                 GraphOptions {
                     keep_stored_blocks: false,
                     accuracy_level: 4,
+                    head_accuracy_level: 4,
                     ..int4
                 },
             ),
@@ -203,6 +191,23 @@ fn other_encodings_top1_agreement() {
             ),
         ],
     );
+}
+
+/// int4 with the GGUF's blocks kept, by where activations are quantized to int8
+/// (`accuracy_level` 4) or kept f32 (1): decoder layers, LM head.
+fn int4_variants() -> Vec<(&'static str, GraphOptions)> {
+    let int4 = GraphOptions::new(Quant::Int4);
+    let levels = |layers: i64, head: i64| GraphOptions {
+        accuracy_level: layers,
+        head_accuracy_level: head,
+        ..int4
+    };
+    vec![
+        ("int4 layers f32, head f32 (split Q8_0)", levels(1, 1)),
+        ("int4 layers int8, head f32 (split Q8_0)", levels(4, 1)),
+        ("int4 layers f32, head int8 (8-bit Q8_0)", levels(1, 4)),
+        ("int4 layers int8, head int8 (8-bit Q8_0)", levels(4, 4)),
+    ]
 }
 
 #[test]
@@ -257,18 +262,8 @@ fn decode_speed_of_the_encodings() {
         return;
     }
     let weights = GgufWeights::open(&path).expect("open gguf");
-    let int4 = GraphOptions::new(Quant::Int4);
-    let variants = [
-        ("int4 default (accuracy_level 1)", int4),
-        (
-            "int4 accuracy_level 4",
-            GraphOptions {
-                accuracy_level: 4,
-                ..int4
-            },
-        ),
-        ("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)),
-    ];
+    let mut variants = int4_variants();
+    variants.push(("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)));
     for (label, options) in variants {
         let dir = tempfile::tempdir().expect("tempdir");
         write_graph_and_config(&weights, options, dir.path()).expect("export");

@@ -52,6 +52,9 @@ pub struct GraphOptions {
     /// 1.000 → 0.852. Other encodings default to 4 (ONNX Runtime's 8-bit kernels are fast
     /// only with int8 activations).
     pub accuracy_level: i64,
+    /// `accuracy_level` of the LM head alone. With 4, a Q8_0 head stays 8-bit; otherwise it is
+    /// split into two exact 4-bit halves (f32 activations).
+    pub head_accuracy_level: i64,
     pub int8_kernel: Int8Kernel,
     /// int4: carry weights stored as Q4_0 / Q4_1 / Q8_0 over unchanged (4- or 8-bit
     /// MatMulNBits) instead of re-quantizing them.
@@ -63,6 +66,7 @@ impl GraphOptions {
         GraphOptions {
             quant,
             accuracy_level: if quant == Quant::Int4 { 1 } else { 4 },
+            head_accuracy_level: if quant == Quant::Int4 { 1 } else { 4 },
             int8_kernel: Int8Kernel::default(),
             keep_stored_blocks: true,
         }
@@ -120,6 +124,8 @@ struct Builder<'w> {
     /// Per-block input sums already in the graph, by input name (shared by the linears that
     /// read the same input).
     block_sums: HashMap<String, String>,
+    /// `accuracy_level` of the MatMulNBits nodes being written (decoder layers, then the head).
+    accuracy_level: i64,
 }
 
 impl Builder<'_> {
@@ -154,7 +160,7 @@ impl Builder<'_> {
         let bias = self.stacked_biases(parts)?;
         if self.options.quant == Quant::Int4 && self.options.keep_stored_blocks {
             if let Some(stored) = self.stacked_stored_blocks(parts, inp)? {
-                if stored.format == BlockFormat::Q8_0 {
+                if stored.format == BlockFormat::Q8_0 && self.accuracy_level != 4 {
                     let split = split_q8_0_into_nibbles(&stored)?;
                     let doubled = self.doubled(input)?;
                     let product = self.matmul_nbits(&doubled, &split, prefix)?;
@@ -308,7 +314,7 @@ impl Builder<'_> {
                 ("N", Attr::Int(q.n as i64)),
                 ("bits", Attr::Int(q.bits as i64)),
                 ("block_size", Attr::Int(BLOCK_SIZE as i64)),
-                ("accuracy_level", Attr::Int(self.options.accuracy_level)),
+                ("accuracy_level", Attr::Int(self.accuracy_level)),
             ],
         );
         Ok(product)
@@ -423,6 +429,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         options,
         weights,
         block_sums: HashMap::new(),
+        accuracy_level: options.accuracy_level,
     };
 
     // Inputs.
@@ -725,6 +732,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     } else {
         "token_embd.weight"
     };
+    b.accuracy_level = options.head_accuracy_level;
     let logits = b.linear(
         "norm/out",
         head_tensor,
