@@ -136,8 +136,8 @@ fn int4_matmulnbits_layout_matches_reference_exactly() {
 }
 
 /// A GGUF stored like SmolLM2's (Q4_1 projections, Q8_0 tied embedding) imported as int4 keeps
-/// its blocks: against the reference over the dequantized GGUF, only the fp16 embedding lookup
-/// differs (f32 activations).
+/// its blocks: with f32 activations everywhere (the Q8_0 head split into exact 4-bit halves),
+/// only the fp16 embedding lookup differs from the reference over the dequantized GGUF.
 #[test]
 fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -146,12 +146,14 @@ fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
     let weights = GgufWeights::open(&path).expect("open gguf");
     let options = GraphOptions {
         accuracy_level: 0,
+        head_accuracy_level: 0,
         ..GraphOptions::new(Quant::Int4)
     };
     compare_with_reference(&weights, &weights, options, 5e-3);
 }
 
-/// The same with int8 activations inside MatMulNBits (`accuracy_level` 4): close, not exact.
+/// The same with int8 activations inside MatMulNBits (`accuracy_level` 4, the head 8-bit):
+/// close, not exact.
 #[test]
 fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -180,6 +182,7 @@ fn int4_requantized_q4_1_gguf_drifts_from_the_stored_weights() {
     let reference = ReferenceModel::load(&weights).expect("reference");
     let options = GraphOptions {
         accuracy_level: 0,
+        head_accuracy_level: 0,
         keep_stored_blocks: false,
         ..GraphOptions::new(Quant::Int4)
     };
