@@ -345,7 +345,8 @@ def main() -> int:
             "llama.cpp is built with OpenMP, whose worker threads spin while they wait; on this shared, "
             "oversubscribed machine that alone costs it several times its speed, so it runs twice: as "
             "installed and with `OMP_WAIT_POLICY=PASSIVE`. The passive row is the fair comparison. "
-            "ONNX Runtime's thread pool also spins by default, for pressgate and onnxruntime-genai alike.",
+            "ONNX Runtime's intra-op pool spins by default too (onnxruntime-genai keeps that default); "
+            "pressgate turns spinning off (`session.intra_op.allow_spinning = 0`).",
             "",
             "Against the goals (decode ≥ 1.1× onnxruntime-genai, ≥ llama.cpp at the same quantization; "
             "peak RSS < model size + 300 MB):",
@@ -355,10 +356,11 @@ def main() -> int:
             "Quantization note: the int4 folder (what `model install` makes from this Q4_1 GGUF) keeps "
             "the GGUF's own blocks (`src/llm/import/quant.rs`): Q4_1 codes and scales go into 4-bit "
             "MatMulNBits unchanged, the Q4_1 block minimums become one small f32 product per linear "
-            "(block sums of the input times the minimums), and the Q8_0 tied LM head becomes two exact "
-            "4-bit halves over a doubled input; MatMulNBits runs with f32 activations "
-            "(`accuracy_level` 1). So pressgate int4 and llama.cpp compute with the same weights; only "
-            "the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
+            "(block sums of the input times the minimums), and the Q8_0 tied LM head stays 8-bit "
+            "(8-bit MatMulNBits, codes q + 128). The decoder layers run with f32 activations "
+            "(`accuracy_level` 1), the LM head with int8 activations (`accuracy_level` 4). So pressgate "
+            "int4 and llama.cpp compute with the same weights (llama.cpp itself rounds activations to "
+            "8 bits for its Q4_1/Q8_0 dot products); only the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
             "dequantized weights to per-channel int8 (DynamicQuantizeMatMul) and has no llama.cpp "
             "counterpart here.",
             "",
