@@ -346,7 +346,8 @@ def main() -> int:
             "oversubscribed machine that alone costs it several times its speed, so it runs twice: as "
             "installed and with `OMP_WAIT_POLICY=PASSIVE`. The passive row is the fair comparison. "
             "ONNX Runtime's intra-op pool spins by default too (onnxruntime-genai keeps that default); "
-            "pressgate turns spinning off (`session.intra_op.allow_spinning = 0`).",
+            "pressgate spins only when the 1-minute load average leaves its threads free cores "
+            "(`src/llm/runtime.rs` `spinning_pays_off`), so on an idle machine both spin.",
             "",
             "Against the goals (decode ≥ 1.1× onnxruntime-genai, ≥ llama.cpp at the same quantization; "
             "peak RSS < model size + 300 MB):",
