@@ -198,14 +198,16 @@ fn configured_builder(
 /// Spinning saves the wake-up between kernels when the cores are free (SmolLM2-135M int4,
 /// 2 threads on 2 idle cores: about 120 tok/s spinning, 100 sleeping), but on cores shared with
 /// other work the spinning workers burn the time slices the working thread needs (load ~4:
-/// 45-51 tok/s spinning, 59-81 sleeping). So: spin only when the 1-minute load average
-/// leaves room for our threads. Without `/proc/loadavg`, keep ONNX Runtime's default.
+/// 45-51 tok/s spinning, 59-81 sleeping). So: spin unless the 1-minute load average says the
+/// cores are already oversubscribed. The average lags and counts our own recent work, so the
+/// bar is the CPU count itself, not the CPUs left after our threads. Without `/proc/loadavg`,
+/// keep ONNX Runtime's default.
 pub fn spinning_pays_off(threads: usize, cpus: usize, loadavg: Option<&str>) -> bool {
     let load = loadavg
         .and_then(|text| text.split_whitespace().next())
         .and_then(|first| first.parse::<f64>().ok());
     match load {
-        Some(load) => load + threads as f64 <= cpus as f64 + 0.5,
+        Some(load) => load <= cpus.max(threads) as f64 + 0.5,
         None => true,
     }
 }
@@ -293,8 +295,10 @@ mod tests {
     }
 
     #[test]
-    fn spinning_only_when_the_load_leaves_room_for_our_threads() {
+    fn spinning_unless_the_cores_are_oversubscribed() {
         assert!(spinning_pays_off(2, 2, Some("0.35 2.58 6.98 1/300 42")));
+        assert!(spinning_pays_off(2, 2, Some("1.45 2.58 6.98 1/300 42")));
+        assert!(spinning_pays_off(2, 2, Some("2.40 2.58 6.98 1/300 42")));
         assert!(!spinning_pays_off(2, 2, Some("3.40 5.71 9.31 4/300 42")));
         assert!(spinning_pays_off(2, 8, Some("3.40 5.71 9.31 4/300 42")));
         assert!(spinning_pays_off(2, 2, None));
