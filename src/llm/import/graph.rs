@@ -53,8 +53,9 @@ pub struct GraphOptions {
     pub accuracy_level: i64,
     /// `accuracy_level` of the LM head alone. With 4 a Q8_0 head stays 8-bit (int8
     /// activations); otherwise it is split into two exact 4-bit halves (f32 activations).
-    /// Default 4: on SmolLM2-135M the f32 head lifts agreement only 0.985 → 1.000 but costs
-    /// the most time of any single node (its split doubles the work of the largest matrix).
+    /// int4 defaults to 1: on SmolLM2-135M the 8-bit head gives agreement 0.985 instead of
+    /// 1.000, and one of the flipped tokens is the first word of the answer to "What is the
+    /// capital of France?" ("L'Étoile, ..." instead of "The capital of France is Paris").
     pub head_accuracy_level: i64,
     pub int8_kernel: Int8Kernel,
     /// int4: carry weights stored as Q4_0 / Q4_1 / Q8_0 over unchanged (4- or 8-bit
@@ -67,7 +68,7 @@ impl GraphOptions {
         GraphOptions {
             quant,
             accuracy_level: if quant == Quant::Int4 { 1 } else { 4 },
-            head_accuracy_level: 4,
+            head_accuracy_level: if quant == Quant::Int4 { 1 } else { 4 },
             int8_kernel: Int8Kernel::default(),
             keep_stored_blocks: true,
         }
