@@ -357,11 +357,11 @@ def main() -> int:
             "Quantization note: the int4 folder (what `model install` makes from this Q4_1 GGUF) keeps "
             "the GGUF's own blocks (`src/llm/import/quant.rs`): Q4_1 codes and scales go into 4-bit "
             "MatMulNBits unchanged, the Q4_1 block minimums become one small f32 product per linear "
-            "(block sums of the input times the minimums), and the Q8_0 tied LM head stays 8-bit "
-            "(8-bit MatMulNBits, codes q + 128). The decoder layers run with f32 activations "
-            "(`accuracy_level` 1), the LM head with int8 activations (`accuracy_level` 4). So pressgate "
-            "int4 and llama.cpp compute with the same weights (llama.cpp itself rounds activations to "
-            "8 bits for its Q4_1/Q8_0 dot products); only the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
+            "(block sums of the input times the minimums), and the Q8_0 tied LM head becomes two exact "
+            "4-bit halves over a doubled input; all MatMulNBits run with f32 activations "
+            "(`accuracy_level` 1). So pressgate int4 and llama.cpp compute with the same weights "
+            "(llama.cpp rounds activations to 8 bits for its Q4_1/Q8_0 dot products; pressgate does "
+            "not); only the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
             "dequantized weights to per-channel int8 (DynamicQuantizeMatMul) and has no llama.cpp "
             "counterpart here.",
             "",
