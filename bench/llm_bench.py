@@ -274,14 +274,14 @@ def main() -> int:
             "--max-new-tokens", str(n), "--threads", str(a.threads)]
 
     configs = [
-        Config("pg-int4", "pressgate", "int4 (MatMulNBits from Q4_1)", a.int4, pressgate(a.int4)),
+        Config("pg-int4", "pressgate", "int4 (GGUF blocks kept; default install)", a.int4, pressgate(a.int4)),
         Config("ort-int4", "onnxruntime-genai", "int4 (same folder)", a.int4, peer("ortgenai", a.int4)),
         Config("llama-q4_1", "llama.cpp", "Q4_1 GGUF", a.gguf, peer("llamacpp", a.gguf)),
         # llama.cpp's OpenMP threads spin while waiting; on a shared, oversubscribed machine
         # that collapses its speed, so it also runs with passive waiting.
         Config("llama-q4_1-passive", "llama.cpp", "Q4_1 GGUF, OMP_WAIT_POLICY=PASSIVE", a.gguf,
                peer("llamacpp", a.gguf), env={"OMP_WAIT_POLICY": "PASSIVE"}),
-        Config("pg-int8", "pressgate", "int8 (default install)", a.int8, pressgate(a.int8)),
+        Config("pg-int8", "pressgate", "int8 (re-quantized)", a.int8, pressgate(a.int8)),
         Config("ort-int8", "onnxruntime-genai", "int8 (same folder)", a.int8, peer("ortgenai", a.int8)),
     ]
     if a.llamacpp_error:
@@ -345,22 +345,25 @@ def main() -> int:
             "llama.cpp is built with OpenMP, whose worker threads spin while they wait; on this shared, "
             "oversubscribed machine that alone costs it several times its speed, so it runs twice: as "
             "installed and with `OMP_WAIT_POLICY=PASSIVE`. The passive row is the fair comparison. "
-            "ONNX Runtime's thread pool also spins by default, for pressgate and onnxruntime-genai alike.",
+            "ONNX Runtime's intra-op pool spins by default too (onnxruntime-genai keeps that default); "
+            "pressgate spins only when the 1-minute load average leaves its threads free cores "
+            "(`src/llm/runtime.rs` `spinning_pays_off`), so on an idle machine both spin.",
             "",
             "Against the goals (decode ≥ 1.1× onnxruntime-genai, ≥ llama.cpp at the same quantization; "
             "peak RSS < model size + 300 MB):",
             "",
             *ratios,
             "",
-            "Quantization note (the comparison with llama.cpp is close, not exact): the int4 folder "
-            "re-quantizes the dequantized GGUF weights to 4 bits per block of 32 with uint8 zero points "
-            "and a range that always includes 0 (`src/llm/import/quant.rs`), for all attention/FFN "
-            "linears and also for the tied LM head; its embedding table is fp16. llama.cpp runs the GGUF "
-            "as stored: Q4_1 (block 32, float min) for attention/FFN and Q8_0 for the tied "
-            "embedding/LM head. So both are ~4-bit with the same block size, but pressgate's LM head is "
-            "4-bit where llama.cpp's is 8-bit, and the block codes are not bit-identical. The int8 folder "
-            "(what `model install` makes) re-quantizes the same weights to 8 bits and has no llama.cpp "
-            "counterpart here, since the only GGUF is Q4_1.",
+            "Quantization note: the int4 folder (what `model install` makes from this Q4_1 GGUF) keeps "
+            "the GGUF's own blocks (`src/llm/import/quant.rs`): Q4_1 codes and scales go into 4-bit "
+            "MatMulNBits unchanged, the Q4_1 block minimums become one small f32 product per linear "
+            "(block sums of the input times the minimums), and the Q8_0 tied LM head becomes two exact "
+            "4-bit halves over a doubled input; all MatMulNBits run with f32 activations "
+            "(`accuracy_level` 1). So pressgate int4 and llama.cpp compute with the same weights "
+            "(llama.cpp rounds activations to 8 bits for its Q4_1/Q8_0 dot products; pressgate does "
+            "not); only the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
+            "dequantized weights to per-channel int8 (DynamicQuantizeMatMul) and has no llama.cpp "
+            "counterpart here.",
             "",
             "Correctness (greedy text of the first run):",
             "",

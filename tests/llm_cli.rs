@@ -28,6 +28,30 @@ fn tiny_gguf(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// Without `--quant`, a GGUF stored as Q4_1 (like the default model) keeps its blocks: int4.
+#[test]
+fn import_defaults_to_int4_for_a_q4_1_gguf() {
+    if !runtime_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let gguf = tiny_gguf(home.path());
+    let out = home.path().join("models").join("tiny");
+    pressgate(home.path())
+        .args(["model", "import"])
+        .arg(&gguf)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("(int4)"));
+    let provenance = std::fs::read_to_string(out.join("pressgate_model.json")).expect("provenance");
+    assert!(
+        provenance.contains("\"quant\": \"int4\"") || provenance.contains("\"quant\":\"int4\""),
+        "{provenance}"
+    );
+}
+
 #[test]
 fn import_info_run_and_list_a_tiny_model() {
     if !runtime_available() {

@@ -4,6 +4,7 @@ mod llm_support;
 use llm_support::{
     argmax, max_abs_diff, runtime_available, tiny_config, QuantRounded, RandomLlama,
 };
+use pressgate::llm::gguf::{write_tiny_llama, GgufWeights};
 use pressgate::llm::import::graph::Int8Kernel;
 use pressgate::llm::import::{genai_config, write_graph_and_config, GraphOptions, Quant};
 use pressgate::llm::reference::ReferenceModel;
@@ -24,7 +25,7 @@ fn export(weights: &RandomLlama, quant: Quant) -> (tempfile::TempDir, DecoderSes
 }
 
 fn export_with(
-    weights: &RandomLlama,
+    weights: &dyn WeightSource,
     options: GraphOptions,
 ) -> (tempfile::TempDir, DecoderSession) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -57,6 +58,7 @@ fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, toleranc
     };
     let options = GraphOptions {
         accuracy_level: 0,
+        head_accuracy_level: 0,
         int8_kernel: kernel,
         ..GraphOptions::new(quant)
     };
@@ -64,7 +66,7 @@ fn quantized_layout_matches_reference(quant: Quant, kernel: Int8Kernel, toleranc
 }
 
 fn compare_with_reference(
-    weights: &RandomLlama,
+    weights: &dyn WeightSource,
     reference_weights: &dyn WeightSource,
     options: GraphOptions,
     tolerance: f32,
@@ -133,6 +135,71 @@ fn int4_matmulnbits_layout_matches_reference_exactly() {
     quantized_layout_matches_reference(Quant::Int4, Int8Kernel::MatMulNBits, 1e-3);
 }
 
+/// A GGUF stored like SmolLM2's (Q4_1 projections, Q8_0 tied embedding) imported as int4 keeps
+/// its blocks: with f32 activations everywhere (the Q8_0 head split into exact 4-bit halves),
+/// only the fp16 embedding lookup differs from the reference over the dequantized GGUF.
+#[test]
+fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let options = GraphOptions {
+        accuracy_level: 0,
+        head_accuracy_level: 0,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    compare_with_reference(&weights, &weights, options, 5e-3);
+}
+
+/// The same with int8 activations inside MatMulNBits (`accuracy_level` 4, the head 8-bit):
+/// close, not exact.
+#[test]
+fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let options = GraphOptions {
+        accuracy_level: 4,
+        head_accuracy_level: 4,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    compare_with_reference(&weights, &weights, options, 0.3);
+}
+
+/// Re-quantizing instead (the path for sources without stored blocks) is measurably further off,
+/// which shows the test above can tell the two apart.
+#[test]
+fn int4_requantized_q4_1_gguf_drifts_from_the_stored_weights() {
+    if !runtime_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let reference = ReferenceModel::load(&weights).expect("reference");
+    let options = GraphOptions {
+        accuracy_level: 0,
+        head_accuracy_level: 0,
+        keep_stored_blocks: false,
+        ..GraphOptions::new(Quant::Int4)
+    };
+    let (_dir, mut session) = export_with(&weights, options);
+    let (logits, _) = session
+        .forward(&PROMPT, session.empty_cache().expect("cache"))
+        .expect("prefill");
+    let expected = reference.forward(&PROMPT).expect("reference forward");
+    let worst = expected
+        .iter()
+        .enumerate()
+        .map(|(row, want)| max_abs_diff(logits.row(row), want))
+        .fold(0.0, f32::max);
+    eprintln!("re-quantized int4 vs stored Q4_1: max logit diff {worst}");
+    assert!(worst > 2e-3, "re-quantizing changed nothing: {worst}");
+}
+
 #[test]
 fn int8_with_int8_activations_stays_close_to_reference() {
     prefill_then_steps_match_reference(false, Quant::Int8, 0.3);
@@ -173,6 +240,41 @@ fn cached_greedy_decoding_equals_full_recompute() {
         tokens.push(next);
     }
     assert_eq!(cached, recomputed);
+}
+
+/// The in-place KV buffer starts at 256 positions and grows by copying: decoding across the
+/// growth point gives the same logits as one batched pass over the same tokens.
+#[test]
+fn shared_kv_buffer_grows_without_changing_the_logits() {
+    if !runtime_available() {
+        return;
+    }
+    let mut config = tiny_config(false);
+    config.context_length = 600;
+    let weights = RandomLlama::new(config, 13);
+    let (_dir, mut session) = export(&weights, Quant::Fp32);
+    assert!(
+        session.shares_kv_buffer(),
+        "our graphs decode in place on the CPU"
+    );
+    let tokens: Vec<u32> = (0..262u32).map(|i| (i * 37 + 5) % 300).collect();
+    let (_, mut cache) = session
+        .forward(&tokens[..250], session.empty_cache().expect("cache"))
+        .expect("prefill");
+    let mut stepwise = Vec::new();
+    for &token in &tokens[250..] {
+        let (logits, grown) = session.forward(&[token], cache).expect("step");
+        cache = grown;
+        stepwise.push(logits.last().to_vec());
+    }
+    assert_eq!(cache.len(), tokens.len());
+    let (batched, _) = session
+        .forward(&tokens, session.empty_cache().expect("cache"))
+        .expect("batched");
+    for (offset, row) in stepwise.iter().enumerate() {
+        let diff = max_abs_diff(row, batched.row(250 + offset));
+        assert!(diff < 1e-3, "position {}: max diff {diff}", 250 + offset);
+    }
 }
 
 #[test]

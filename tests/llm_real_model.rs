@@ -9,7 +9,7 @@ use pressgate::llm::generate::StopReason;
 use pressgate::llm::gguf::GgufWeights;
 use pressgate::llm::import::graph::Int8Kernel;
 use pressgate::llm::import::{
-    genai_config, import_gguf, write_graph_and_config, GraphOptions, Quant,
+    default_quant, genai_config, import_gguf, write_graph_and_config, GraphOptions, Quant,
 };
 use pressgate::llm::local_model::LocalModel;
 use pressgate::llm::reference::ReferenceModel;
@@ -72,13 +72,10 @@ fn prompt_ids(
     }
 }
 
-#[test]
-fn int8_top1_agrees_with_reference_forward_pass() {
-    let Some(path) = test_gguf() else { return };
-    if !runtime_available() {
-        return;
-    }
-    let weights = GgufWeights::open(&path).expect("open gguf");
+/// Next-token top-1 agreement of graphs built with `variants` against the reference, teacher
+/// forced one token per step through the KV cache (as decoding runs) and, for information, as
+/// one batched prefill. Returns the stepwise ratio per variant.
+fn top1_agreement(weights: &GgufWeights, variants: &[(&str, GraphOptions)]) -> Vec<f64> {
     let tokenizer = Tokenizer::from_gguf(weights.file()).expect("tokenizer");
     let template_text = weights
         .file()
@@ -86,7 +83,7 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         .expect("chat template");
     let template =
         ChatTemplate::new(template_text, "<|im_start|>", "<|im_end|>").expect("template");
-    let reference = ReferenceModel::load(&weights).expect("reference");
+    let reference = ReferenceModel::load(weights).expect("reference");
     let prompts: Vec<Vec<u32>> = PROMPTS
         .iter()
         .map(|p| prompt_ids(&tokenizer, &template, *p))
@@ -102,26 +99,14 @@ fn int8_top1_agrees_with_reference_forward_pass() {
                 .collect()
         })
         .collect();
-    let variants = [
-        (DEFAULT_INT8, GraphOptions::new(Quant::Int8)),
-        (
-            "int8 MatMulNBits",
-            GraphOptions {
-                int8_kernel: Int8Kernel::MatMulNBits,
-                ..GraphOptions::new(Quant::Int8)
-            },
-        ),
-        ("int4 MatMulNBits", GraphOptions::new(Quant::Int4)),
-    ];
-    let mut default_ratio = 0.0;
+    let mut ratios = Vec::new();
     for (label, options) in variants {
         let dir = tempfile::tempdir().expect("tempdir");
-        write_graph_and_config(&weights, options, dir.path()).expect("export");
+        write_graph_and_config(weights, *options, dir.path()).expect("export");
         let genai = genai_config(weights.config());
         let mut session =
             DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &cpu())
                 .expect("load");
-        // Teacher-forced, one token per step through the KV cache, as decoding runs.
         let (mut agree, mut total, mut batched_agree) = (0usize, 0usize, 0usize);
         for (ids, want) in prompts.iter().zip(&expected) {
             let (batched, _) = session
@@ -139,30 +124,102 @@ fn int8_top1_agrees_with_reference_forward_pass() {
         let ratio = agree as f64 / total as f64;
         let batched = batched_agree as f64 / total as f64;
         eprintln!("top-1 agreement {label} vs reference: stepwise {agree}/{total} = {ratio:.3}, batched prefill {batched:.3}");
-        if label == DEFAULT_INT8 {
-            default_ratio = ratio;
-        }
+        ratios.push(ratio);
     }
-    // The goal is 0.95. Measured on SmolLM2-135M with ONNX Runtime 1.32 (stepwise): int8
-    // DynamicQuantizeMatMul 0.830, 8-bit MatMulNBits 0.948 (but it garbles whole chat answers),
-    // int4 0.563. Runtime activation quantization is the limit; this floor catches regressions.
+    ratios
+}
+
+/// The graph `model install` / `model import` build by default for this Q4_1 GGUF must agree
+/// with the f32 reference over the same dequantized weights on ≥ 95% of next tokens.
+#[test]
+fn default_import_top1_agrees_with_reference_forward_pass() {
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let quant = default_quant(&weights).expect("default quant");
+    assert_eq!(
+        quant,
+        Quant::Int4,
+        "a Q4_1 source imports as int4 by default"
+    );
+    let ratios = top1_agreement(
+        &weights,
+        &[(
+            "default (int4, stored Q4_1 blocks)",
+            GraphOptions::new(quant),
+        )],
+    );
     assert!(
-        default_ratio >= 0.80,
-        "default int8 top-1 agreement {default_ratio:.3} below 0.80"
+        ratios[0] >= 0.95,
+        "default import top-1 agreement {:.3} below 0.95",
+        ratios[0]
     );
 }
 
-const DEFAULT_INT8: &str = "int8 DynamicQuantizeMatMul";
+/// The other encodings, for the record (numbers in docs/benchmarks.md); run with `--ignored`.
+#[test]
+#[ignore = "measurement of the non-default encodings"]
+fn other_encodings_top1_agreement() {
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let int4 = GraphOptions::new(Quant::Int4);
+    top1_agreement(&weights, &int4_variants());
+    top1_agreement(
+        &weights,
+        &[
+            (
+                "int4 re-quantized, accuracy_level 4",
+                GraphOptions {
+                    keep_stored_blocks: false,
+                    accuracy_level: 4,
+                    head_accuracy_level: 4,
+                    ..int4
+                },
+            ),
+            ("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)),
+            (
+                "int8 MatMulNBits",
+                GraphOptions {
+                    int8_kernel: Int8Kernel::MatMulNBits,
+                    ..GraphOptions::new(Quant::Int8)
+                },
+            ),
+        ],
+    );
+}
+
+/// int4 with the GGUF's blocks kept, by where activations are quantized to int8
+/// (`accuracy_level` 4) or kept f32 (1): decoder layers, LM head.
+fn int4_variants() -> Vec<(&'static str, GraphOptions)> {
+    let int4 = GraphOptions::new(Quant::Int4);
+    let levels = |layers: i64, head: i64| GraphOptions {
+        accuracy_level: layers,
+        head_accuracy_level: head,
+        ..int4
+    };
+    vec![
+        ("int4 layers f32, head f32 (split Q8_0)", levels(1, 1)),
+        ("int4 layers int8, head f32 (split Q8_0)", levels(4, 1)),
+        ("int4 layers f32, head int8 (8-bit Q8_0)", levels(1, 4)),
+        ("int4 layers int8, head int8 (8-bit Q8_0)", levels(4, 4)),
+    ]
+}
 
 #[test]
-fn imported_int8_model_answers_paris() {
+fn imported_default_model_answers_paris() {
     let Some(path) = test_gguf() else { return };
     if !runtime_available() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("smollm2");
-    import_gguf(&path, &out, Quant::Int8, false).expect("import");
+    let quant = default_quant(&GgufWeights::open(&path).expect("open gguf")).expect("quant");
+    import_gguf(&path, &out, quant, false).expect("import");
     let mut model = LocalModel::open(&out, &cpu()).expect("open model");
     let prompt = model
         .chat_prompt(None, "What is the capital of France?")
@@ -194,50 +251,62 @@ fn imported_int8_model_answers_paris() {
     assert_eq!(generation.stop_reason, StopReason::Eos);
 }
 
-/// Decode speed with the KV cache, int8 and int4, two intra-op threads. Prints numbers; run
-/// with `--release --ignored --nocapture`.
+/// Decode speed with the KV cache for the default int4 graph (f32 activations), int4 with int8
+/// activations and int8, two intra-op threads, median of 3 runs of 128 steps. Prints numbers;
+/// run with `--release --ignored --nocapture`.
 #[test]
 #[ignore = "timing run, not a check"]
-fn decode_speed_int8_and_int4() {
+fn decode_speed_of_the_encodings() {
     let Some(path) = test_gguf() else { return };
     if !runtime_available() {
         return;
     }
     let weights = GgufWeights::open(&path).expect("open gguf");
-    for quant in [Quant::Int8, Quant::Int4] {
+    let mut variants = int4_variants();
+    variants.push(("int8 DynamicQuantizeMatMul", GraphOptions::new(Quant::Int8)));
+    for (label, options) in variants {
         let dir = tempfile::tempdir().expect("tempdir");
-        write_graph_and_config(&weights, GraphOptions::new(quant), dir.path()).expect("export");
+        write_graph_and_config(&weights, options, dir.path()).expect("export");
         let genai = genai_config(weights.config());
-        let options = RuntimeOptions {
+        let runtime = RuntimeOptions {
             device: Device::Cpu,
             intra_threads: Some(2),
             ..Default::default()
         };
         let mut session =
-            DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &options)
+            DecoderSession::open(&dir.path().join("model.onnx"), &genai.model, &runtime)
                 .expect("load");
         let prompt: &[u32] = &[
             1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
         ];
-        let started = std::time::Instant::now();
-        let (logits, mut cache) = session
-            .forward(prompt, session.empty_cache().expect("cache"))
-            .expect("prefill");
-        let prefill = started.elapsed();
-        let mut token = argmax(logits.last());
-        let steps = 64;
-        let started = std::time::Instant::now();
-        for _ in 0..steps {
-            let (logits, grown) = session.forward(&[token], cache).expect("step");
-            cache = grown;
-            token = argmax(logits.last());
+        let mut rates = Vec::new();
+        let mut prefill_ms = Vec::new();
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let (logits, mut cache) = session
+                .forward(prompt, session.empty_cache().expect("cache"))
+                .expect("prefill");
+            prefill_ms.push(started.elapsed().as_secs_f64() * 1e3);
+            let mut token = argmax(logits.last());
+            let steps = 128;
+            let started = std::time::Instant::now();
+            for _ in 0..steps {
+                let (logits, grown) = session.forward(&[token], cache).expect("step");
+                cache = grown;
+                token = argmax(logits.last());
+            }
+            rates.push(steps as f64 / started.elapsed().as_secs_f64());
         }
-        let decode = started.elapsed();
+        rates.sort_by(f64::total_cmp);
+        prefill_ms.sort_by(f64::total_cmp);
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         eprintln!(
-            "{quant}: prefill {} tokens in {:.1} ms, decode {:.1} tokens/s",
+            "{label}: prefill {} tokens {:.1} ms, decode {:.1} tok/s (runs {:.1?}), load {}",
             prompt.len(),
-            prefill.as_secs_f64() * 1e3,
-            steps as f64 / decode.as_secs_f64()
+            prefill_ms[1],
+            rates[1],
+            rates,
+            load.split_whitespace().next().unwrap_or("?")
         );
     }
 }

@@ -1,7 +1,7 @@
 //! `pressgate model import|list|info|run|install`.
 use crate::error::{exit, Error, Result};
 use crate::llm::generate::{ContextPolicy, GenerationParams};
-use crate::llm::import::{file_sha256, import_gguf, Quant};
+use crate::llm::import::{default_quant_for_gguf, file_sha256, import_gguf, Quant};
 use crate::llm::local_model::LocalModel;
 use crate::llm::model_dir::ModelDir;
 use crate::llm::runtime::{data_dir, Device, RuntimeOptions};
@@ -25,9 +25,10 @@ pub enum ModelCommand {
         /// Destination folder.
         #[arg(long)]
         out: PathBuf,
-        /// Weight encoding: int4, int8, fp16 or fp32.
-        #[arg(long, default_value = "int8")]
-        quant: Quant,
+        /// Weight encoding: int4, int8, fp16 or fp32 (default: int4 for a Q4_0/Q4_1 GGUF, whose
+        /// blocks are kept as they are; int8 otherwise).
+        #[arg(long)]
+        quant: Option<Quant>,
         /// Replace an existing destination folder.
         #[arg(long)]
         force: bool,
@@ -100,6 +101,10 @@ pub fn run(cmd: ModelCommand) -> Result<i32> {
             quant,
             force,
         } => {
+            let quant = match quant {
+                Some(quant) => quant,
+                None => default_quant_for_gguf(&file)?,
+            };
             import_gguf(&file, &out, quant, force)?;
             eprintln!("imported {} -> {} ({quant})", file.display(), out.display());
             Ok(exit::OK)
@@ -321,22 +326,21 @@ fn install(name: &str) -> Result<i32> {
     }
     let out = models_dir().join(folder);
     let sha = file_sha256(&source)?;
+    let quant = default_quant_for_gguf(&source)?;
     if let Ok(existing) = ModelDir::open(&out) {
-        if existing
-            .provenance
-            .as_ref()
-            .and_then(|p| p.source_sha256.as_deref())
-            == Some(sha.as_str())
-        {
+        // Same source and same encoding: nothing to do (an older int8 install is redone).
+        if existing.provenance.as_ref().is_some_and(|p| {
+            p.source_sha256.as_deref() == Some(sha.as_str()) && p.quant == quant.as_str()
+        }) {
             eprintln!("{name} already installed: {}", out.display());
             return Ok(exit::OK);
         }
     }
-    import_gguf(&source, &out, Quant::Int8, true)?;
+    import_gguf(&source, &out, quant, true)?;
     let dir = ModelDir::open(&out)?;
     let params = dir.provenance.as_ref().map_or(0, |p| p.parameters);
     eprintln!(
-        "installed {name} ({} parameters, int8) into {}",
+        "installed {name} ({} parameters, {quant}) into {}",
         human_count(params),
         out.display()
     );

@@ -4,15 +4,26 @@
 use crate::error::{Error, Result};
 use crate::llm::model_dir::GenaiModel;
 use crate::llm::runtime::{self, Placement, RuntimeOptions};
+use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
 use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
 use std::path::Path;
 
-/// Past keys and values per layer, `[1, kv_heads, len, head_dim]` each, owned by ONNX Runtime.
+/// Graph metadata key: the graph's attention (GroupQueryAttention) can write the new keys and
+/// values into the past buffers in place (past and present bound to one buffer).
+pub const KV_SHARE_BUFFER_METADATA: &str = "pressgate.kv_share_buffer";
+
+/// Positions a shared KV buffer grows by at least (so a decode loop reallocates rarely).
+const KV_GROWTH: usize = 256;
+
+/// Past keys and values per layer, `[1, kv_heads, capacity, head_dim]` each, owned by ONNX
+/// Runtime. Without a shared buffer `capacity == len` and every step makes a new cache; with
+/// one, the same buffers are written in place and only grow (by copying) when full.
 pub struct KvCache {
     keys: Vec<DynValue>,
     values: Vec<DynValue>,
     len: usize,
+    capacity: usize,
 }
 
 impl KvCache {
@@ -61,6 +72,8 @@ pub struct DecoderSession {
     vocab: usize,
     context_length: usize,
     placement: Placement,
+    /// Past and present KV bound to one buffer (see [`KV_SHARE_BUFFER_METADATA`]); CPU only.
+    share_kv_buffer: bool,
 }
 
 fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
@@ -104,8 +117,16 @@ impl DecoderSession {
             vocab: model.vocab_size,
             context_length: model.context_length,
             placement,
+            share_kv_buffer: false,
         };
         this.check_graph(model_file, decoder.inputs.position_ids.as_deref())?;
+        let marked_shareable = this
+            .session
+            .metadata()
+            .ok()
+            .and_then(|m| m.custom(KV_SHARE_BUFFER_METADATA))
+            .is_some_and(|v| v == "1");
+        this.share_kv_buffer = marked_shareable && placement == Placement::Cpu;
         Ok(this)
     }
 
@@ -184,6 +205,11 @@ impl DecoderSession {
         self.context_length
     }
 
+    /// Whether decoding writes the KV cache in place (no copy of the cache per step).
+    pub fn shares_kv_buffer(&self) -> bool {
+        self.share_kv_buffer
+    }
+
     /// A cache holding nothing (past length 0).
     pub fn empty_cache(&self) -> Result<KvCache> {
         let shape = [1i64, self.kv_heads as i64, 0, self.head_dim as i64];
@@ -197,7 +223,44 @@ impl DecoderSession {
             keys: (0..layers).map(|_| make()).collect::<Result<_>>()?,
             values: (0..layers).map(|_| make()).collect::<Result<_>>()?,
             len: 0,
+            capacity: 0,
         })
+    }
+
+    /// Make room for `needed` positions in a shared cache: new buffers (ONNX Runtime-allocated,
+    /// so they can be bound as outputs) with the cached positions copied over.
+    fn grow_shared_cache(&self, cache: &mut KvCache, needed: usize) -> Result<()> {
+        if needed <= cache.capacity {
+            return Ok(());
+        }
+        let capacity = needed
+            .max(cache.capacity * 2)
+            .next_multiple_of(KV_GROWTH)
+            .min(self.context_length)
+            .max(needed);
+        let (heads, dim) = (self.kv_heads, self.head_dim);
+        let allocator = self.session.allocator();
+        let grow = |old: &DynValue| -> Result<DynValue> {
+            let mut fresh = Tensor::<f32>::new(allocator, [1, heads, capacity, dim])
+                .map_err(|e| ort_err("cannot allocate the KV cache", e))?;
+            if cache.len > 0 {
+                let (_, from) = old
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| ort_err("KV cache is not a float tensor", e))?;
+                let (_, to) = fresh.extract_tensor_mut();
+                let rows = cache.len * dim;
+                for head in 0..heads {
+                    let src = head * cache.capacity * dim;
+                    let dst = head * capacity * dim;
+                    to[dst..dst + rows].copy_from_slice(&from[src..src + rows]);
+                }
+            }
+            Ok(fresh.into_dyn())
+        };
+        cache.keys = cache.keys.iter().map(grow).collect::<Result<_>>()?;
+        cache.values = cache.values.iter().map(grow).collect::<Result<_>>()?;
+        cache.capacity = capacity;
+        Ok(())
     }
 
     /// Run `tokens` after the cached positions; returns logits for every new position and the
@@ -212,6 +275,9 @@ impl DecoderSession {
                 "{total} tokens exceed the model's context length of {}",
                 self.context_length
             )));
+        }
+        if self.share_kv_buffer {
+            return self.forward_shared(tokens, cache);
         }
         let seq = tokens.len();
         let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
@@ -243,18 +309,7 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(&self.names.logits)
             .ok_or_else(|| ort_err("decoder output missing", &self.names.logits))?;
-        let (shape, data) = logits_value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| ort_err("logits are not a float tensor", e))?;
-        let vocab = shape.last().copied().unwrap_or(0).max(0) as usize;
-        if vocab == 0 || data.len() != seq * vocab {
-            return Err(ort_err("unexpected logits shape", format!("{shape:?}")));
-        }
-        let logits = Logits {
-            data: data.to_vec(),
-            rows: seq,
-            vocab,
-        };
+        let logits = logits_from(&logits_value, seq)?;
         let mut take = |names: &[String]| -> Result<Vec<DynValue>> {
             names
                 .iter()
@@ -273,7 +328,98 @@ impl DecoderSession {
                 keys,
                 values,
                 len: total,
+                capacity: total,
             },
         ))
     }
+
+    /// [`Self::forward`] with past and present bound to the same buffers: GroupQueryAttention
+    /// appends the new positions in place, so a step copies nothing of the cache.
+    fn forward_shared(&mut self, tokens: &[u32], mut cache: KvCache) -> Result<(Logits, KvCache)> {
+        let seq = tokens.len();
+        let total = cache.len + seq;
+        self.grow_shared_cache(&mut cache, total)?;
+        let tensor = |shape: [usize; 2], data: Vec<i64>| -> Result<DynValue> {
+            Tensor::<i64>::from_array((shape, data))
+                .map(|t| t.into_dyn())
+                .map_err(|e| ort_err("cannot create an input tensor", e))
+        };
+        let bind_err = |e: ort::Error| ort_err("cannot bind the decoder inputs and outputs", e);
+        let mut binding = self.session.create_binding().map_err(bind_err)?;
+        let ids = tokens.iter().map(|&t| i64::from(t)).collect();
+        binding
+            .bind_input(&self.names.input_ids, &tensor([1, seq], ids)?)
+            .map_err(bind_err)?;
+        binding
+            .bind_input(
+                &self.names.attention_mask,
+                &tensor([1, total], vec![1; total])?,
+            )
+            .map_err(bind_err)?;
+        if let Some(name) = &self.names.position_ids {
+            let positions = (cache.len as i64..total as i64).collect();
+            binding
+                .bind_input(name, &tensor([1, seq], positions)?)
+                .map_err(bind_err)?;
+        }
+        let pairs = [
+            (
+                &self.names.past_keys,
+                &self.names.present_keys,
+                &mut cache.keys,
+            ),
+            (
+                &self.names.past_values,
+                &self.names.present_values,
+                &mut cache.values,
+            ),
+        ];
+        for (past_names, present_names, buffers) in pairs {
+            for ((past, present), buffer) in
+                past_names.iter().zip(present_names).zip(buffers.iter_mut())
+            {
+                binding.bind_input(past, &*buffer).map_err(bind_err)?;
+                binding
+                    .bind_output(present, &mut *buffer)
+                    .map_err(bind_err)?;
+            }
+        }
+        let cpu = MemoryInfo::new(
+            AllocationDevice::CPU,
+            0,
+            AllocatorType::Device,
+            MemoryType::Default,
+        )
+        .map_err(bind_err)?;
+        binding
+            .bind_output_to_device(&self.names.logits, &cpu)
+            .map_err(bind_err)?;
+        let outputs = self
+            .session
+            .run_binding(&binding)
+            .map_err(|e| ort_err("ONNX Runtime failed to run the decoder", e))?;
+        let logits_value = outputs
+            .get(&self.names.logits)
+            .ok_or_else(|| ort_err("decoder output missing", &self.names.logits))?;
+        let logits = logits_from(logits_value, seq)?;
+        drop(outputs);
+        cache.len = total;
+        Ok((logits, cache))
+    }
+}
+
+/// Copy `rows` rows of logits out of the graph's `[1, rows, vocab]` output.
+fn logits_from(value: &DynValue, rows: usize) -> Result<Logits> {
+    let (shape, data) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| ort_err("logits are not a float tensor", e))?;
+    let vocab = shape.last().copied().unwrap_or(0).max(0) as usize;
+    if vocab == 0 || data.len() != rows * vocab {
+        return Err(ort_err("unexpected logits shape", format!("{shape:?}")));
+    }
+    Ok(Logits {
+        data: data.to_vec(),
+        rows,
+        vocab,
+    })
 }

@@ -53,4 +53,54 @@ pub trait WeightSource {
     fn config(&self) -> &LlamaConfig;
     fn has_tensor(&self, name: &str) -> bool;
     fn tensor(&self, name: &str) -> Result<Tensor>;
+    /// A 2-D weight's stored blocks when they are in a format ONNX Runtime's `MatMulNBits` can
+    /// run without re-quantizing (see [`BlockFormat`]), rows in the same (Hugging Face) order as
+    /// [`WeightSource::tensor`]. `None` when the source keeps no such blocks.
+    fn stored_blocks(&self, name: &str) -> Result<Option<StoredBlocks>> {
+        let _ = name;
+        Ok(None)
+    }
+}
+
+/// Block quantizations that map exactly onto `MatMulNBits` blocks of 32: the same codes and
+/// scales, so an import keeps the model's weights bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockFormat {
+    /// ggml `block_q4_0 { f16 d; u8 qs[16]; }`: `x = (q - 8)·d`.
+    Q4_0,
+    /// ggml `block_q4_1 { f16 d; f16 m; u8 qs[16]; }`: `x = q·d + m`.
+    Q4_1,
+    /// ggml `block_q8_0 { f16 d; i8 qs[32]; }`: `x = q·d`.
+    Q8_0,
+}
+
+impl BlockFormat {
+    /// Values per block.
+    pub const BLOCK_LEN: usize = 32;
+
+    /// Bytes per block of 32 values.
+    pub fn block_bytes(self) -> usize {
+        match self {
+            BlockFormat::Q4_0 => 18,
+            BlockFormat::Q4_1 => 20,
+            BlockFormat::Q8_0 => 34,
+        }
+    }
+
+    /// Bits per code.
+    pub fn bits(self) -> usize {
+        match self {
+            BlockFormat::Q4_0 | BlockFormat::Q4_1 => 4,
+            BlockFormat::Q8_0 => 8,
+        }
+    }
+}
+
+/// A `[rows, cols]` weight as stored: `rows` rows of `cols / 32` blocks of [`BlockFormat`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBlocks {
+    pub format: BlockFormat,
+    pub rows: usize,
+    pub cols: usize,
+    pub bytes: Vec<u8>,
 }

@@ -6,7 +6,7 @@ use super::dequant::dequantize;
 use super::reader::{GgufFile, TensorInfo};
 use super::types::GgmlType;
 use crate::error::{Error, Result};
-use crate::llm::weights::{LlamaConfig, Tensor, WeightSource};
+use crate::llm::weights::{BlockFormat, LlamaConfig, StoredBlocks, Tensor, WeightSource};
 
 /// Architectures whose GGUF tensors follow llama's naming and block structure.
 pub const SUPPORTED_ARCHITECTURES: [&str; 3] = ["llama", "qwen2", "mistral"];
@@ -134,6 +134,38 @@ impl WeightSource for GgufWeights {
             tensor.data = unpermute_rows(&tensor.data, n_heads, rows / n_heads, row_len);
         }
         Ok(tensor)
+    }
+
+    fn stored_blocks(&self, name: &str) -> Result<Option<StoredBlocks>> {
+        let info = self.require(name)?;
+        let format = match info.ggml_type {
+            GgmlType::Q4_0 => BlockFormat::Q4_0,
+            GgmlType::Q4_1 => BlockFormat::Q4_1,
+            GgmlType::Q8_0 => BlockFormat::Q8_0,
+            _ => return Ok(None),
+        };
+        let shape = info.shape();
+        let [rows, cols] = shape[..] else {
+            return Ok(None);
+        };
+        let expected = rows * cols.div_ceil(BlockFormat::BLOCK_LEN) * format.block_bytes();
+        if !cols.is_multiple_of(BlockFormat::BLOCK_LEN) || info.byte_len as usize != expected {
+            return Err(Error::input(
+                self.file.path(),
+                format!(
+                    "tensor `{name}` ({rows}x{cols}, {}) holds {} bytes, expected {expected}",
+                    info.ggml_type.name(),
+                    info.byte_len
+                ),
+            ));
+        }
+        let (_, bytes) = self.raw_tensor_hf_order(name)?;
+        Ok(Some(StoredBlocks {
+            format,
+            rows,
+            cols,
+            bytes,
+        }))
     }
 }
 

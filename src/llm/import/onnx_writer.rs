@@ -103,6 +103,11 @@ impl GraphWriter {
         Ok(())
     }
 
+    /// Whether an initializer of this name was added already.
+    pub fn has_initializer(&self, name: &str) -> bool {
+        self.graph.initializer.iter().any(|t| t.name == name)
+    }
+
     pub fn f32_initializer(&mut self, name: &str, dims: &[usize], values: &[f32]) -> Result<()> {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.push_initializer(name, dims, DataType::FLOAT, &bytes)

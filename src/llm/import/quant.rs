@@ -1,6 +1,8 @@
 //! Weight encodings for linear layers: block quantization for `com.microsoft::MatMulNBits`
 //! (asymmetric, per block of 32 inputs, uint8 zero points) and plain fp16/fp32.
 use crate::error::{Error, Result};
+use crate::llm::weights::{BlockFormat, StoredBlocks};
+use half::f16;
 use std::str::FromStr;
 
 /// Inputs per quantization block (MatMulNBits `block_size`).
@@ -198,6 +200,170 @@ impl BlockQuantized {
     }
 }
 
+/// A stored GGUF weight as MatMulNBits blocks with the same codes and scales.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepackedBlocks {
+    pub blocks: BlockQuantized,
+    /// Q4_1 only: each block's minimum `m` (`x = q·d + m`), `[n, blocks_per_row]`.
+    /// MatMulNBits' fast kernels take only integer zero points, so the graph adds
+    /// `Σ_block m · Σ_block x` as a separate small product instead.
+    pub block_mins: Option<Vec<f32>>,
+}
+
+impl RepackedBlocks {
+    /// The `[n, k]` matrix the stored blocks stand for, computed the way ggml dequantizes.
+    pub fn dequantize(&self) -> Vec<f32> {
+        let mut out = self.blocks.dequantize();
+        if let Some(mins) = &self.block_mins {
+            let k = self.blocks.k;
+            for (i, value) in out.iter_mut().enumerate() {
+                *value += mins[(i / k) * self.blocks.blocks_per_row + (i % k) / BLOCK_SIZE];
+            }
+        }
+        out
+    }
+}
+
+fn f16_at(bytes: &[u8], at: usize) -> f32 {
+    f16::from_le_bytes([bytes[at], bytes[at + 1]]).to_f32()
+}
+
+/// Repack Q4_0 / Q4_1 / Q8_0 blocks for MatMulNBits without re-quantizing: codes and scales
+/// are copied (ggml keeps element j in the low nibble of byte j and element j+16 in its high
+/// nibble; MatMulNBits keeps elements 2i and 2i+1 in byte i), Q4_0's offset 8 and Q8_0's
+/// signed codes become MatMulNBits' implied zero points 8 and 128.
+pub fn repack_stored_blocks(stored: &StoredBlocks) -> Result<RepackedBlocks> {
+    let (n, k, format) = (stored.rows, stored.cols, stored.format);
+    let blocks_per_row = k / BLOCK_SIZE;
+    if !k.is_multiple_of(BLOCK_SIZE)
+        || stored.bytes.len() != n * blocks_per_row * format.block_bytes()
+    {
+        return Err(Error::Other(anyhow::anyhow!(
+            "{format:?} weight {n}x{k} has {} bytes, expected {}",
+            stored.bytes.len(),
+            n * blocks_per_row * format.block_bytes()
+        )));
+    }
+    let bits = format.bits();
+    let blob = BLOCK_SIZE * bits / 8;
+    let total = n * blocks_per_row;
+    let mut packed = vec![0u8; total * blob];
+    let mut scales = vec![0f32; total];
+    let mut mins = (format == BlockFormat::Q4_1).then(|| vec![0f32; total]);
+    for (index, block) in stored.bytes.chunks_exact(format.block_bytes()).enumerate() {
+        scales[index] = f16_at(block, 0);
+        let out = &mut packed[index * blob..(index + 1) * blob];
+        let codes = match format {
+            BlockFormat::Q4_0 => &block[2..18],
+            BlockFormat::Q4_1 => {
+                if let Some(mins) = mins.as_mut() {
+                    mins[index] = f16_at(block, 2);
+                }
+                &block[4..20]
+            }
+            BlockFormat::Q8_0 => {
+                for (code, &q) in out.iter_mut().zip(&block[2..34]) {
+                    *code = (q as i8 as i16 + 128) as u8;
+                }
+                continue;
+            }
+        };
+        let nibble = |j: usize| {
+            if j < 16 {
+                codes[j] & 0x0f
+            } else {
+                codes[j - 16] >> 4
+            }
+        };
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = nibble(2 * i) | (nibble(2 * i + 1) << 4);
+        }
+    }
+    let zero_points = match format {
+        BlockFormat::Q8_0 => vec![DEFAULT_ZERO_POINT_8BIT; total],
+        BlockFormat::Q4_0 | BlockFormat::Q4_1 => {
+            let zero = if format == BlockFormat::Q4_0 { 8u8 } else { 0 };
+            let zp_row = blocks_per_row.div_ceil(2);
+            let mut zp = vec![0u8; n * zp_row];
+            for row in 0..n {
+                for block in 0..blocks_per_row {
+                    zp[row * zp_row + block / 2] |= zero << (4 * (block % 2));
+                }
+            }
+            zp
+        }
+    };
+    Ok(RepackedBlocks {
+        blocks: BlockQuantized {
+            bits,
+            n,
+            k,
+            blocks_per_row,
+            packed,
+            scales,
+            zero_points,
+        },
+        block_mins: mins,
+    })
+}
+
+/// Q8_0 blocks as 4-bit MatMulNBits blocks over a doubled input `[x, x]` (`k' = 2k`), exactly:
+/// with `u = q + 128 = 16·h + l` (nibbles `h`, `l`), `d·q = 16d·(h − 8) + d·l`. The first `k`
+/// columns carry the high nibbles (scale 16d, zero point 8), the last `k` the low ones (scale
+/// d, zero point 0). 4-bit kernels then run the Q8_0 weight with f32 activations, which ONNX
+/// Runtime's 8-bit kernels do only by dequantizing the whole matrix on every call.
+pub fn split_q8_0_into_nibbles(stored: &StoredBlocks) -> Result<BlockQuantized> {
+    let (n, k) = (stored.rows, stored.cols);
+    let blocks_per_row = k / BLOCK_SIZE;
+    let expected = n * blocks_per_row * BlockFormat::Q8_0.block_bytes();
+    if stored.format != BlockFormat::Q8_0
+        || !k.is_multiple_of(BLOCK_SIZE)
+        || stored.bytes.len() != expected
+    {
+        return Err(Error::Other(anyhow::anyhow!(
+            "expected a {n}x{k} Q8_0 weight of {expected} bytes, got {:?} with {} bytes",
+            stored.format,
+            stored.bytes.len()
+        )));
+    }
+    let split_blocks = 2 * blocks_per_row;
+    let blob = BLOCK_SIZE / 2;
+    let zp_row = split_blocks.div_ceil(2);
+    let mut packed = vec![0u8; n * split_blocks * blob];
+    let mut scales = vec![0f32; n * split_blocks];
+    let mut zero_points = vec![0u8; n * zp_row];
+    for row in 0..n {
+        for block in 0..blocks_per_row {
+            let at = (row * blocks_per_row + block) * BlockFormat::Q8_0.block_bytes();
+            let src = &stored.bytes[at..at + BlockFormat::Q8_0.block_bytes()];
+            let d = f16_at(src, 0);
+            let unsigned = |j: usize| (src[2 + j] as i8 as i16 + 128) as u8;
+            let (high, low) = (
+                row * split_blocks + block,
+                row * split_blocks + blocks_per_row + block,
+            );
+            scales[high] = 16.0 * d;
+            scales[low] = d;
+            for i in 0..blob {
+                let (a, b) = (unsigned(2 * i), unsigned(2 * i + 1));
+                packed[high * blob + i] = (a >> 4) | (b & 0xf0);
+                packed[low * blob + i] = (a & 0x0f) | ((b & 0x0f) << 4);
+            }
+            // High-nibble blocks sit at even or odd positions like any other block.
+            zero_points[row * zp_row + block / 2] |= 8 << (4 * (block % 2));
+        }
+    }
+    Ok(BlockQuantized {
+        bits: 4,
+        n,
+        k: 2 * k,
+        blocks_per_row: split_blocks,
+        packed,
+        scales,
+        zero_points,
+    })
+}
+
 /// A `[n, k]` weight quantized symmetrically to int8 per output channel, stored transposed
 /// (`[k, n]`, ONNX MatMul layout) for `com.microsoft::DynamicQuantizeMatMul`.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +479,77 @@ mod tests {
                 "{i}: {a} vs {b}"
             );
         }
+    }
+
+    /// ggml blocks with varied codes, scales and minimums, as the GGUF writer lays them out.
+    fn stored(format: BlockFormat, rows: usize, cols: usize) -> StoredBlocks {
+        let mut bytes = Vec::new();
+        for block in 0..rows * cols / BLOCK_SIZE {
+            let d = f16::from_f32(0.01 + block as f32 * 0.003);
+            bytes.extend_from_slice(&d.to_le_bytes());
+            match format {
+                BlockFormat::Q4_1 => {
+                    let m = f16::from_f32(-0.07 * (block % 5) as f32);
+                    bytes.extend_from_slice(&m.to_le_bytes());
+                    bytes.extend((0..16).map(|j| ((j * 7 + block) % 256) as u8));
+                }
+                BlockFormat::Q4_0 => {
+                    bytes.extend((0..16).map(|j| ((j * 13 + block * 3) % 256) as u8))
+                }
+                BlockFormat::Q8_0 => bytes.extend((0..32).map(|j| (j * 29 + block * 11) as u8)),
+            }
+        }
+        StoredBlocks {
+            format,
+            rows,
+            cols,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn repacked_blocks_equal_ggml_dequantization_bit_for_bit() {
+        use crate::llm::gguf::dequant::dequantize;
+        use crate::llm::gguf::GgmlType;
+        for (format, ty) in [
+            (BlockFormat::Q4_0, GgmlType::Q4_0),
+            (BlockFormat::Q4_1, GgmlType::Q4_1),
+            (BlockFormat::Q8_0, GgmlType::Q8_0),
+        ] {
+            // Three blocks per row: an odd count exercises the half-used zero-point byte.
+            let blocks = stored(format, 4, 96);
+            let want = dequantize(ty, &blocks.bytes).expect("dequantize");
+            let repacked = repack_stored_blocks(&blocks).expect("repack");
+            assert_eq!(repacked.blocks.bits, format.bits());
+            assert_eq!(repacked.block_mins.is_some(), format == BlockFormat::Q4_1);
+            assert_eq!(repacked.dequantize(), want, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn q8_0_split_into_nibbles_sums_back_exactly() {
+        use crate::llm::gguf::dequant::dequantize;
+        use crate::llm::gguf::GgmlType;
+        let (n, k) = (3, 96);
+        let blocks = stored(BlockFormat::Q8_0, n, k);
+        let want = dequantize(GgmlType::Q8_0, &blocks.bytes).expect("dequantize");
+        let split = split_q8_0_into_nibbles(&blocks).expect("split");
+        assert_eq!((split.bits, split.k), (4, 2 * k));
+        let doubled = split.dequantize();
+        for row in 0..n {
+            for col in 0..k {
+                let sum = doubled[row * 2 * k + col] + doubled[row * 2 * k + k + col];
+                assert_eq!(sum, want[row * k + col], "row {row} col {col}");
+            }
+        }
+        assert!(split_q8_0_into_nibbles(&stored(BlockFormat::Q4_1, n, k)).is_err());
+    }
+
+    #[test]
+    fn repack_rejects_a_wrong_byte_count() {
+        let mut blocks = stored(BlockFormat::Q4_1, 2, 64);
+        blocks.bytes.pop();
+        assert!(repack_stored_blocks(&blocks).is_err());
     }
 
     #[test]
