@@ -34,6 +34,20 @@ pub fn backoff(
     wait.min(cap)
 }
 
+/// [`backoff`] for a retryable answer, honouring its `Retry-After` header.
+pub fn backoff_for(
+    headers: &reqwest::header::HeaderMap,
+    attempt: u32,
+    base: Duration,
+    cap: Duration,
+) -> Duration {
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+    backoff(attempt, base, retry_after, cap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ const BANDS: u32 = NEAR_BITS + 1;
 pub fn check(engine: &Engine, crawled: &mut Crawled) {
     // Candidates: indexable pages with enough text (a canonical elsewhere already resolves
     // the duplicate).
-    let prints: Vec<(usize, u64, u64)> = crawled
+    let mut prints: Vec<(usize, u64, u64)> = crawled
         .facts
         .iter()
         .enumerate()
@@ -29,6 +29,10 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
                 .map(|p| (i, p.exact, p.simhash))
         })
         .collect();
+    // Crawl order depends on which worker finished first: "the first page" of a duplicate set
+    // is the one with the smallest URL, so the same site always gives the same findings.
+    let url = |i: usize| crawled.pages.get(i).map_or("", |p| p.url.as_str());
+    prints.sort_by(|a, b| url(a.0).cmp(url(b.0)));
 
     let mut findings: Vec<(usize, &'static str, String, usize)> = Vec::new();
     let mut first_of_text: HashMap<u64, usize> = HashMap::new();
@@ -73,14 +77,15 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
             for (a, &(i, si)) in bucket.iter().enumerate() {
                 for &(j, sj) in &bucket[a + 1..] {
                     if distance(si, sj) <= NEAR_BITS {
-                        near.insert((i.min(j), i.max(j)));
+                        let pair = if url(i) <= url(j) { (i, j) } else { (j, i) };
+                        near.insert(pair);
                     }
                 }
             }
         }
     }
     let mut near: Vec<(usize, usize)> = near.into_iter().collect();
-    near.sort_unstable();
+    near.sort_unstable_by(|a, b| (url(a.0), url(a.1)).cmp(&(url(b.0), url(b.1))));
     let mut reported: HashSet<usize> = HashSet::new();
     for (first, later) in near {
         // One finding per later page, against the first page it resembles.

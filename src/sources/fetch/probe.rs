@@ -168,19 +168,15 @@ impl Fetcher {
             let response = request.send().map_err(classify)?;
             let status = response.status().as_u16();
             if retry::is_retryable(status) && attempt <= self.options.max_retries {
-                let retry_after = response
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
-                drop(response);
-                drop(permit);
-                std::thread::sleep(retry::backoff(
+                let wait = retry::backoff_for(
+                    response.headers(),
                     attempt,
                     self.options.retry_base,
-                    retry_after,
                     self.options.max_retry_wait,
-                ));
+                );
+                drop(response);
+                drop(permit);
+                std::thread::sleep(wait);
                 continue;
             }
             // The permit covers the request; the body is read after it is released.
