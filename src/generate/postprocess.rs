@@ -21,6 +21,9 @@ static FENCE_LEFTOVER: LazyLock<Regex> =
 /// A line that opens with a source number echoes the evidence list rather than writing prose.
 static ECHOED_SOURCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*\[\d{1,3}\]").expect("echo regex"));
+/// A scaffold label small models put before a line (`SECTION:`, `INTRODUCTION:`, `SOURCE 2:`).
+static LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[A-Z][A-Z0-9 ]{2,24}:\s*").expect("label regex"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[ \t]{2,}").expect("space regex"));
 
 /// Fewest content words a sentence needs before it is matched to evidence, and the share of
@@ -110,7 +113,14 @@ pub fn clean_section(
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current = String::new();
     for raw in text.lines() {
-        let is_heading = raw.trim_start().starts_with('#') || ECHOED_SOURCE.is_match(raw);
+        // A labelled line is prose without its label, or a heading when no sentence follows.
+        let (raw, labelled) = match LABEL.find(raw) {
+            Some(label) => (&raw[label.end()..], true),
+            None => (raw, false),
+        };
+        let is_heading = raw.trim_start().starts_with('#')
+            || ECHOED_SOURCE.is_match(raw)
+            || (labelled && !ends_a_sentence(raw));
         let line = FENCE_LEFTOVER.replace_all(raw, " ");
         let line = LIST_MARK.replace(line.trim(), "");
         let line = line.replace("**", "").replace("__", "");
@@ -313,6 +323,16 @@ mod tests {
         assert_eq!(
             cleaned,
             "Compost needs air [1]. It also needs water.\n\nTurn it weekly [1]."
+        );
+    }
+
+    #[test]
+    fn scaffold_labels_are_removed() {
+        let reply = "SECTION: How to make a sourdough starter at home [1]\nINTRODUCTION: A starter needs flour and water [1].\nFeed it daily [1].";
+        let cleaned = clean_section(reply, Some("Starter"), "Title", &[1], false);
+        assert_eq!(
+            cleaned,
+            "A starter needs flour and water [1]. Feed it daily [1]."
         );
     }
 
