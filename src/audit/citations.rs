@@ -39,22 +39,14 @@ impl CitationCheck {
         if doc.references.is_empty() {
             return Vec::new();
         }
-        // Reference URLs relative to the page resolve against the page's own URL.
-        let mut resolved = doc.clone();
-        for reference in &mut resolved.references {
-            if let Some(href) = &reference.url {
-                if let Ok(absolute) = page.join(href) {
-                    reference.url = Some(absolute.to_string());
-                }
-            }
-        }
+        // Reference URLs relative to the page resolve against its URL (the document's path).
         let article_dir = page
             .to_file_path()
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| self.project_root.clone());
         let mut verifier = self.verifier.lock().unwrap_or_else(|e| e.into_inner());
-        match verifier.verify_document(engine, &resolved, &article_dir, &self.project_root) {
+        match verifier.verify_document(engine, doc, &article_dir, &self.project_root) {
             Ok(findings) => findings,
             Err(e) => {
                 eprintln!("warning: {page}: citations not verified: {e}");

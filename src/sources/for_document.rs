@@ -3,16 +3,35 @@
 use super::{from_fetched, Fetcher, Source};
 use crate::doc::Document;
 use std::path::Path;
+use url::Url;
 
-/// Fetch input for one reference: its URL, else its text when that names a file next to the
-/// article (`sources/report.html`); `Err` says why the entry cannot be fetched.
+/// Fetch inputs for `doc`'s references list, in list order. A document read from the web (its
+/// path is an http(s) or file URL, as in `audit`) resolves relative reference URLs against
+/// its own URL; a file on disk resolves them against `article_dir`.
+pub fn reference_inputs(doc: &Document, article_dir: &Path) -> Vec<Result<String, String>> {
+    let base = Url::parse(&doc.path)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "file"));
+    doc.references
+        .iter()
+        .map(|r| reference_input(r, article_dir, base.as_ref()))
+        .collect()
+}
+
+/// Fetch input for one reference: its URL (joined to `base` when relative and a base is
+/// given), else its text when that names a file next to the article (`sources/report.html`);
+/// `Err` says why the entry cannot be fetched.
 pub fn reference_input(
     reference: &crate::doc::Reference,
     article_dir: &Path,
+    base: Option<&Url>,
 ) -> Result<String, String> {
     if let Some(url) = &reference.url {
         if url.starts_with("http://") || url.starts_with("https://") || url.starts_with("file://") {
             return Ok(url.clone());
+        }
+        if let Some(joined) = base.and_then(|b| b.join(url).ok()) {
+            return Ok(joined.to_string());
         }
         return Ok(resolve_file(url, article_dir));
     }
@@ -71,12 +90,7 @@ pub fn fetch_for_document(
     doc: &Document,
     article_dir: &Path,
 ) -> Vec<Result<Source, String>> {
-    let inputs: Vec<Result<String, String>> = doc
-        .references
-        .iter()
-        .map(|r| reference_input(r, article_dir))
-        .collect();
-    fetch_inputs(fetcher, &inputs)
+    fetch_inputs(fetcher, &reference_inputs(doc, article_dir))
 }
 
 #[cfg(test)]
@@ -96,11 +110,29 @@ mod tests {
         let inputs: Vec<_> = doc
             .references
             .iter()
-            .map(|r| reference_input(r, dir.path()))
+            .map(|r| reference_input(r, dir.path(), None))
             .collect();
         assert_eq!(inputs.len(), 3, "{inputs:?}");
         assert_eq!(inputs[0].as_deref(), Ok("https://a.example/x"));
         assert!(inputs[1].as_ref().is_ok_and(|p| p.ends_with("notes.txt")));
         assert!(inputs[2].is_err());
+    }
+
+    #[test]
+    fn a_web_page_resolves_relative_references_against_its_url() {
+        let html = "<html><body><p>Text [1].</p><h2>References</h2><ol>\
+            <li><a href=\"../reports/2024.html\">Report</a></li>\
+            <li><a href=\"https://b.example/y\">Other</a></li></ol></body></html>";
+        let page = parse("https://a.example/news/post.html", html, Format::Html);
+        let inputs = reference_inputs(&page, Path::new("/unused"));
+        assert_eq!(
+            inputs[0].as_deref(),
+            Ok("https://a.example/reports/2024.html")
+        );
+        assert_eq!(inputs[1].as_deref(), Ok("https://b.example/y"));
+        // A file on disk keeps resolving against its folder.
+        let file = parse("post.html", html, Format::Html);
+        let inputs = reference_inputs(&file, Path::new("/articles"));
+        assert_eq!(inputs[0].as_deref(), Ok("/articles/../reports/2024.html"));
     }
 }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::llm::runtime::Device;
 use crate::rules::Engine;
-use crate::sources::for_document::{fetch_inputs, reference_input};
+use crate::sources::for_document::{fetch_inputs, reference_inputs};
 use crate::sources::{FetchOptions, Fetcher, MiniLmEmbedder, Source};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -135,11 +135,7 @@ impl DocumentVerifier {
         article_dir: &Path,
         project_root: &Path,
     ) -> Result<Vec<Result<Source, String>>> {
-        let inputs: Vec<std::result::Result<String, String>> = doc
-            .references
-            .iter()
-            .map(|r| reference_input(r, article_dir))
-            .collect();
+        let inputs = reference_inputs(doc, article_dir);
         let mut missing: Vec<std::result::Result<String, String>> = Vec::new();
         for input in inputs.iter().flatten() {
             let key = source_key(project_root, input);
