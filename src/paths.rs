@@ -11,6 +11,11 @@ pub fn data_dir() -> PathBuf {
         .join("pressgate")
 }
 
+/// Where installed models live: `<data dir>/models`.
+pub fn models_dir() -> PathBuf {
+    data_dir().join("models")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use crate::generate::{
 use crate::llm::backend::{ChatBackend, LocalBackend};
 use crate::llm::local_model::LocalModel;
 use crate::llm::openai::{OpenAiBackend, OpenAiOptions};
-use crate::llm::runtime::{data_dir, Device, RuntimeOptions};
+use crate::llm::runtime::{Device, RuntimeOptions};
 use crate::rules::Engine;
 use crate::sources::{embed, Embedder, FetchOptions, Fetcher, MiniLmEmbedder};
 use crate::verify::{Verifier, VerifyOptions};
@@ -141,15 +141,7 @@ pub struct GenerateArgs {
 
 /// A model folder path, else a name under `$PRESSGATE_HOME/models`.
 fn resolve_model_dir(model: &str) -> Result<PathBuf> {
-    let as_path = Path::new(model);
-    if as_path.is_dir() {
-        return Ok(as_path.to_path_buf());
-    }
-    let installed = data_dir().join("models").join(model);
-    if installed.is_dir() {
-        return Ok(installed);
-    }
-    Err(Error::Setup {
+    crate::llm::model_dir::find(model).ok_or_else(|| Error::Setup {
         message: format!("no model folder `{model}` and no installed model of that name"),
         hint: "run `pressgate model install smollm2-135m` (after scripts/setup.sh), or pass --model DIR".into(),
     })

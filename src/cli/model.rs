@@ -3,11 +3,12 @@ use crate::error::{exit, Error, Result};
 use crate::llm::generate::{ContextPolicy, GenerationParams};
 use crate::llm::import::{default_quant_for_gguf, file_sha256, import_gguf, Quant};
 use crate::llm::local_model::LocalModel;
-use crate::llm::model_dir::ModelDir;
+use crate::llm::model_dir::{self, ModelDir};
 use crate::llm::runtime::{data_dir, Device, RuntimeOptions};
+use crate::paths::models_dir;
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Models `model install` knows: name, GGUF in the downloads folder, installed folder name.
 const INSTALLABLE: [(&str, &str, &str); 1] = [(
@@ -116,24 +117,14 @@ pub fn run(cmd: ModelCommand) -> Result<i32> {
     }
 }
 
-fn models_dir() -> PathBuf {
-    data_dir().join("models")
-}
-
 /// A folder path, else a name under `$PRESSGATE_HOME/models`.
 fn resolve_model(model: &str) -> Result<PathBuf> {
-    let as_path = Path::new(model);
-    if as_path.is_dir() {
-        return Ok(as_path.to_path_buf());
-    }
-    let installed = models_dir().join(model);
-    if installed.is_dir() {
-        return Ok(installed);
-    }
-    Err(Error::Usage(format!(
-        "no model folder `{model}` and no installed model of that name in {} (try `pressgate model list`)",
-        models_dir().display()
-    )))
+    model_dir::find(model).ok_or_else(|| {
+        Error::Usage(format!(
+            "no model folder `{model}` and no installed model of that name in {} (try `pressgate model list`)",
+            models_dir().display()
+        ))
+    })
 }
 
 fn human_size(bytes: u64) -> String {

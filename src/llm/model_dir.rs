@@ -153,6 +153,16 @@ pub struct ModelDir {
     pub provenance: Option<Provenance>,
 }
 
+/// A model folder given as a path, else the installed model of that name under
+/// [`crate::paths::models_dir`]; `None` when neither exists.
+pub fn find(model: &str) -> Option<PathBuf> {
+    let as_path = Path::new(model);
+    if as_path.is_dir() {
+        return Some(as_path.to_path_buf());
+    }
+    Some(crate::paths::models_dir().join(model)).filter(|dir| dir.is_dir())
+}
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| Error::input(path, format!("invalid JSON: {e}")))

@@ -31,9 +31,7 @@ pub fn default_model_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("PRESSGATE_EMBED_MODEL").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir);
     }
-    crate::paths::data_dir()
-        .join("models")
-        .join(DEFAULT_MODEL_DIR)
+    crate::paths::models_dir().join(DEFAULT_MODEL_DIR)
 }
 
 /// A MiniLM-style sentence encoder (`model.onnx` + `tokenizer.json` in one directory).
