@@ -226,12 +226,7 @@ pub fn run(args: AuditArgs) -> Result<i32> {
     }
 
     if let Some(path) = &args.write_baseline {
-        let baseline = gate::baseline_of(&report);
-        baseline.save(path)?;
-        if !args.quiet {
-            let total: usize = baseline.findings.iter().map(|e| e.count).sum();
-            eprintln!("wrote {total} finding(s) to baseline {}", path.display());
-        }
+        super::write_baseline(&gate::baseline_of(&report), path, args.quiet)?;
         return Ok(exit::OK);
     }
     if let Some(path) = &args.baseline {
@@ -260,14 +255,10 @@ fn write_report(args: &AuditArgs, report: &audit::AuditReport, metas: &[RuleMeta
         None => {
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::new(stdout.lock());
-            let written = audit::output::write(report, args.format, metas, &mut lock)
-                .and_then(|_| lock.flush());
-            match written {
-                Ok(()) => Ok(()),
-                // `pressgate audit ... | head` closes the pipe early: not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Error::io("<stdout>", e)),
-            }
+            super::stdout_written(
+                audit::output::write(report, args.format, metas, &mut lock)
+                    .and_then(|_| lock.flush()),
+            )
         }
     }
 }

@@ -308,13 +308,11 @@ fn check_docs(
 
 /// Write to stdout; a closed pipe (`| head`) is not an error of the check.
 fn write_stdout(stdout: &mut impl Write, text: &str) -> Result<()> {
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
-        _ => Ok(()),
-    }
+    super::stdout_written(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush()),
+    )
 }
 
 fn warn(quiet: bool, message: &str) {
@@ -601,12 +599,10 @@ fn write_output(args: &CheckArgs, input: &ReportInput) -> Result<()> {
         return write_stdout(&mut stdout, &render_output(args, input));
     }
     let mut buffered = std::io::BufWriter::new(&mut stdout);
-    let written = report::write(args.format, input, render_options(args), &mut buffered)
-        .and_then(|_| buffered.flush());
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
-        _ => Ok(()),
-    }
+    super::stdout_written(
+        report::write(args.format, input, render_options(args), &mut buffered)
+            .and_then(|_| buffered.flush()),
+    )
 }
 
 fn render_options(args: &CheckArgs) -> RenderOptions {
@@ -739,12 +735,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_reports(&reports);
-        baseline.save(path)?;
-        if !args.quiet {
-            let total: usize = baseline.findings.iter().map(|e| e.count).sum();
-            eprintln!("wrote {total} finding(s) to baseline {}", path.display());
-        }
+        super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
         return Ok(exit::OK);
     }
     if let Some(path) = &args.baseline {

@@ -78,3 +78,28 @@ pub fn run() -> i32 {
         }
     }
 }
+
+/// The result of writing a report to stdout: a closed pipe (`pressgate … | head`) is not an
+/// error.
+fn stdout_written(written: std::io::Result<()>) -> crate::Result<()> {
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::io("<stdout>", e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `--write-baseline`: save `baseline` and say how many findings it records.
+fn write_baseline(
+    baseline: &crate::baseline::Baseline,
+    path: &std::path::Path,
+    quiet: bool,
+) -> crate::Result<()> {
+    baseline.save(path)?;
+    if !quiet {
+        let total: usize = baseline.findings.iter().map(|e| e.count).sum();
+        eprintln!("wrote {total} finding(s) to baseline {}", path.display());
+    }
+    Ok(())
+}

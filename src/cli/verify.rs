@@ -133,15 +133,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         findings: result.findings.clone(),
     }];
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_reports(&reports);
-        baseline.save(path)?;
-        if !args.quiet {
-            eprintln!(
-                "wrote {} finding(s) to baseline {}",
-                reports[0].findings.len(),
-                path.display()
-            );
-        }
+        super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
         return Ok(exit::OK);
     }
     if let Some(path) = &args.baseline {
@@ -221,10 +213,9 @@ fn write_report(args: &VerifyArgs, input: &ReportInput) -> Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match report::write(args.format, input, options, &mut out).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
-        _ => Ok(()),
-    }
+    super::stdout_written(
+        report::write(args.format, input, options, &mut out).and_then(|_| out.flush()),
+    )
 }
 
 /// `--eval`: verdicts for every pair as JSON lines on stdout, then the scores per split, the
