@@ -32,25 +32,6 @@ pub struct Evidence {
     index: HybridIndex,
 }
 
-impl Evidence {
-    /// The loaded sources in the order of an article's references list, as the fact check
-    /// wants them (`[i+1]` is element `i`).
-    pub fn for_references(&self, references: &[NumberedSource]) -> Vec<Result<Source, String>> {
-        references
-            .iter()
-            .map(|r| {
-                self.loaded
-                    .iter()
-                    .find_map(|s| match s {
-                        Ok(source) if source.id == r.source_id => Some(Ok(source.clone())),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| Err(format!("{} was not loaded", r.url)))
-            })
-            .collect()
-    }
-}
-
 fn reference_url(source: &Source) -> String {
     source
         .extracted
@@ -167,5 +148,22 @@ impl Evidence {
             }
         }
         out
+    }
+
+    /// The loaded sources in the order of an article's references list, as the fact check
+    /// wants them (`[i+1]` is element `i`).
+    pub fn for_references(&self, references: &[NumberedSource]) -> Vec<Result<Source, String>> {
+        references
+            .iter()
+            .map(|r| {
+                self.loaded
+                    .iter()
+                    .find_map(|s| match s {
+                        Ok(source) if source.id == r.source_id => Some(Ok(source.clone())),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| Err(format!("{} was not loaded", r.url)))
+            })
+            .collect()
     }
 }
