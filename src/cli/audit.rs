@@ -212,6 +212,7 @@ pub fn run(args: AuditArgs) -> Result<i32> {
     if show_progress {
         eprintln!("\r");
     }
+    engine.print_rule_timings();
     if !args.quiet {
         let failed_starts: Vec<String> = report
             .pages

@@ -727,6 +727,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         }
     }
 
+    lint.engine.print_rule_timings();
     let mut reports: Vec<FileReport> = checked
         .into_iter()
         .chain(io_reports)
