@@ -9,6 +9,8 @@
 use crate::finding::Finding;
 use crate::span::{LineIndex, Span};
 use serde_json::Value;
+use std::sync::OnceLock;
+use words::TextCounts;
 
 mod builder;
 mod byline;
@@ -21,6 +23,7 @@ mod json_ld;
 mod markdown;
 mod references;
 pub mod sentences;
+pub mod words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -238,17 +241,44 @@ pub struct Document {
     pub comments: Vec<Comment>,
     /// Problems found while parsing (broken front matter, ...), reported as `PARSE…` findings.
     pub diagnostics: Vec<Finding>,
+    /// Counts per block and per sentence, made on first use: several rules and the audit read
+    /// them, and counting is a pass over the whole text.
+    block_counts: OnceLock<Vec<TextCounts>>,
+    sentence_counts: OnceLock<Vec<TextCounts>>,
 }
 
 impl Document {
-    /// Visible words of the body (blocks other than code), for thin-content and density rules.
+    /// Visible words of the body (blocks other than code), for thin-content and density rules:
+    /// whitespace-separated tokens.
     pub fn word_count(&self) -> usize {
         self.blocks
             .iter()
-            .filter(|b| b.kind != BlockKind::Code)
-            .map(|b| b.text.split_whitespace().count())
+            .zip(self.block_counts())
+            .filter(|(b, _)| b.kind != BlockKind::Code)
+            .map(|(_, c)| c.tokens as usize)
             .sum()
     }
+
+    /// Word and syllable counts of each block (same index as `blocks`).
+    pub fn block_counts(&self) -> &[TextCounts] {
+        self.block_counts.get_or_init(|| {
+            self.blocks
+                .iter()
+                .map(|b| TextCounts::of(&b.text))
+                .collect()
+        })
+    }
+
+    /// Word and syllable counts of each sentence (same index as `sentences`).
+    pub fn sentence_counts(&self) -> &[TextCounts] {
+        self.sentence_counts.get_or_init(|| {
+            self.sentences
+                .iter()
+                .map(|s| TextCounts::of(&s.text))
+                .collect()
+        })
+    }
+
     /// Front matter string field.
     pub fn meta(&self, key: &str) -> Option<&str> {
         self.front_matter.as_ref().and_then(|fm| fm.str(key))
@@ -292,6 +322,8 @@ impl Document {
             modified: None,
             comments: Vec::new(),
             diagnostics: Vec::new(),
+            block_counts: OnceLock::new(),
+            sentence_counts: OnceLock::new(),
         }
     }
 

@@ -884,3 +884,24 @@ fn linked_images_name_their_links_in_html() {
         src.trim_start_matches("<p>").trim_end_matches("</p>")
     );
 }
+
+#[test]
+fn cached_counts_follow_blocks_and_sentences() {
+    let doc = parse(
+        "a.md",
+        "# Title\n\nOne readable sentence here. Another -- one.\n\n```\ncode words\n```\n",
+        Format::Markdown,
+    );
+    assert_eq!(doc.block_counts().len(), doc.blocks.len());
+    assert_eq!(doc.sentence_counts().len(), doc.sentences.len());
+    let expected: usize = doc
+        .blocks
+        .iter()
+        .filter(|b| b.kind != BlockKind::Code)
+        .map(|b| b.text.split_whitespace().count())
+        .sum();
+    assert_eq!(doc.word_count(), expected);
+    for (s, c) in doc.sentences.iter().zip(doc.sentence_counts()) {
+        assert_eq!(c.words as usize, crate::doc::words::word_count(&s.text));
+    }
+}

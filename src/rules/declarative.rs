@@ -23,6 +23,7 @@
 //!
 //! Every matcher is compiled once when the pack loads; checking allocates only for findings.
 use super::formula::{Counts, Expr, Var};
+use super::token_matcher::TokenMatcher;
 use super::{text, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::doc::{BlockKind, Document, OffsetMap};
 use crate::error::{Error, Result};
@@ -203,16 +204,16 @@ impl Case {
 #[derive(Debug)]
 enum Kind {
     Existence {
-        matcher: Regex,
+        matcher: TokenMatcher,
     },
     Substitution {
-        matcher: Regex,
+        matcher: TokenMatcher,
         /// Wrong (lower-cased when ignoring case) to right.
         swaps: HashMap<String, String>,
         applicability: Applicability,
     },
     Occurrence {
-        matcher: Regex,
+        matcher: TokenMatcher,
         per: Per,
         max: Option<f64>,
         min: Option<f64>,
@@ -252,7 +253,7 @@ pub struct DeclarativeRule {
 }
 
 /// Build one regex from literal tokens and raw patterns.
-fn matcher(spec: &RuleSpec, ignorecase: bool) -> Result<Regex, String> {
+fn matcher(spec: &RuleSpec, ignorecase: bool) -> Result<TokenMatcher, String> {
     let mut alts: Vec<String> = Vec::new();
     for t in &spec.tokens {
         if t.trim().is_empty() {
@@ -274,7 +275,13 @@ fn matcher(spec: &RuleSpec, ignorecase: bool) -> Result<Regex, String> {
     };
     let flags = if ignorecase { "(?i)" } else { "" };
     let src = format!("{flags}{pre}(?:{}){post}", alts.join("|"));
-    Regex::new(&src).map_err(|e| format!("bad pattern: {e}"))
+    let regex = Regex::new(&src).map_err(|e| format!("bad pattern: {e}"))?;
+    Ok(TokenMatcher::new(
+        regex,
+        &spec.tokens,
+        !spec.patterns.is_empty(),
+        ignorecase,
+    ))
 }
 
 fn parse_per(s: Option<&str>, allowed: &[Per]) -> Result<Per, String> {
@@ -662,8 +669,15 @@ fn sentences_per_block(doc: &Document) -> Vec<usize> {
     counts
 }
 
-fn counts_of(text_: &str, sentences: usize, paragraphs: usize, formula: &Expr) -> Counts {
-    let words = text::word_count(text_);
+/// The formula's variables for a text with `counts` (cached on the document).
+fn counts_of(
+    counts: &text::TextCounts,
+    text_: &str,
+    sentences: usize,
+    paragraphs: usize,
+    formula: &Expr,
+) -> Counts {
+    let words = counts.words as usize;
     Counts {
         words: words as f64,
         // A block with words but no detected sentence end is still one sentence.
@@ -674,16 +688,8 @@ fn counts_of(text_: &str, sentences: usize, paragraphs: usize, formula: &Expr) -
         } else {
             0.0
         },
-        syllables: if formula.uses(Var::Syllables) {
-            text::syllable_count(text_) as f64
-        } else {
-            0.0
-        },
-        complex_words: if formula.uses(Var::ComplexWords) {
-            text::complex_word_count(text_) as f64
-        } else {
-            0.0
-        },
+        syllables: f64::from(counts.syllables),
+        complex_words: f64::from(counts.complex_words),
     }
 }
 
@@ -796,21 +802,25 @@ impl Rule for DeclarativeRule {
                 };
                 match per {
                     Per::Sentence => {
+                        let counts = doc.sentence_counts();
                         for i in text::prose_sentences(doc) {
                             let s = &doc.sentences[i];
-                            if let Some(v) = formula.eval(&counts_of(&s.text, 1, 1, formula)) {
+                            let c = counts_of(&counts[i], &s.text, 1, 1, formula);
+                            if let Some(v) = formula.eval(&c) {
                                 report(v, s.span);
                             }
                         }
                     }
                     Per::Paragraph => {
                         let per_block = sentences_per_block(doc);
+                        let counts = doc.block_counts();
                         for (i, b) in doc.blocks.iter().enumerate() {
                             if matches!(b.kind, BlockKind::Code | BlockKind::TableCell) {
                                 continue;
                             }
                             let n = per_block.get(i).copied().unwrap_or(0);
-                            if let Some(v) = formula.eval(&counts_of(&b.text, n, 1, formula)) {
+                            let c = counts_of(&counts[i], &b.text, n, 1, formula);
+                            if let Some(v) = formula.eval(&c) {
                                 report(v, b.span);
                             }
                         }
@@ -951,8 +961,12 @@ fn first_group<'t>(caps: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
 fn document_counts(doc: &Document, formula: &Expr) -> Counts {
     let mut total = Counts::default();
     let mut words = 0usize;
-    for b in doc.blocks.iter().filter(|b| b.kind != BlockKind::Code) {
-        let c = counts_of(&b.text, 0, 1, formula);
+    let counts = doc.block_counts();
+    for (b, counts) in doc.blocks.iter().zip(counts) {
+        if b.kind == BlockKind::Code {
+            continue;
+        }
+        let c = counts_of(counts, &b.text, 0, 1, formula);
         words += c.words as usize;
         total.words += c.words;
         total.paragraphs += 1.0;

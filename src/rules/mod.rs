@@ -14,6 +14,7 @@ pub mod suppress;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod text;
+pub mod token_matcher;
 
 pub use engine::{DocumentCheck, Engine};
 

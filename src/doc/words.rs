@@ -1,0 +1,252 @@
+//! Counting words and syllables: the numbers behind the length and readability rules, the
+//! thin-content check and the audit's word counts. Each block's and sentence's counts are
+//! computed once per document ([`super::Document::block_counts`]) in one pass over the bytes
+//! when the text is ASCII, however many rules read them.
+
+/// Words in `text`: whitespace-separated tokens holding at least one letter or digit.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+}
+
+pub fn word_count(text: &str) -> usize {
+    if !text.is_ascii() {
+        return words(text).count();
+    }
+    // ASCII (the common case): count token starts without a branch per byte; only a token
+    // that starts with punctuation is scanned to see whether it holds a letter or digit.
+    let bytes = text.as_bytes();
+    let mut count = 0;
+    let mut prev_space = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        let space = is_ascii_space(b);
+        if prev_space && !space {
+            count += 1;
+            if !b.is_ascii_alphanumeric() {
+                let token = bytes[i..]
+                    .split(|&c| is_ascii_space(c))
+                    .next()
+                    .unwrap_or(&[]);
+                count -= usize::from(!token.iter().any(u8::is_ascii_alphanumeric));
+            }
+        }
+        prev_space = space;
+    }
+    count
+}
+
+/// `char::is_whitespace` for an ASCII byte (which, unlike `u8::is_ascii_whitespace`, includes
+/// the vertical tab).
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Syllables of one word, fed letter by letter (lower-case ASCII or any alphabetic char).
+#[derive(Default)]
+struct SyllableCounter {
+    count: usize,
+    prev_vowel: bool,
+    letters: usize,
+    last: [char; 3],
+}
+
+impl SyllableCounter {
+    #[inline]
+    fn push(&mut self, c: char) {
+        self.letters += 1;
+        let vowel = is_vowel(c);
+        if vowel && !self.prev_vowel {
+            self.count += 1;
+        }
+        self.prev_vowel = vowel;
+        self.last = [self.last[1], self.last[2], c];
+    }
+
+    #[inline]
+    fn finish(self) -> usize {
+        let Self {
+            mut count,
+            letters,
+            last,
+            ..
+        } = self;
+        if letters == 0 {
+            return 0;
+        }
+        // Silent final `e` ("make"), but not "-le" after a consonant ("table").
+        let consonant_le = last[1] == 'l' && !is_vowel(last[0]);
+        if last[2] == 'e' && count > 1 && !is_vowel(last[1]) && !consonant_le {
+            count -= 1;
+        }
+        // "-ed" is usually silent ("jumped") unless after t or d ("wanted").
+        if count > 1
+            && last[2] == 'd'
+            && last[1] == 'e'
+            && !matches!(last[0], 't' | 'd')
+            && !is_vowel(last[0])
+        {
+            count -= 1;
+        }
+        count.max(1)
+    }
+}
+
+/// English syllables of one word by vowel groups, with the usual silent-`e` correction.
+/// An estimate, as in every Flesch implementation; at least 1 for any word with a letter.
+pub fn syllables(word: &str) -> usize {
+    let mut counter = SyllableCounter::default();
+    // Bytes for the common ASCII case: this runs for every word of every document.
+    if word.is_ascii() {
+        for b in word.bytes().filter(u8::is_ascii_alphabetic) {
+            counter.push(char::from(b.to_ascii_lowercase()));
+        }
+    } else {
+        for c in word.chars().filter(|c| c.is_alphabetic()) {
+            counter.push(c.to_ascii_lowercase());
+        }
+    }
+    counter.finish()
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// Counts of one text (a block or a sentence).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextCounts {
+    /// Whitespace-separated tokens, punctuation-only ones included.
+    pub tokens: u32,
+    /// Tokens holding a letter or digit (see [`words`]).
+    pub words: u32,
+    pub syllables: u32,
+    /// Words of three or more syllables.
+    pub complex_words: u32,
+}
+
+impl TextCounts {
+    pub fn of(text: &str) -> TextCounts {
+        let mut counts = TextCounts::default();
+        if !text.is_ascii() {
+            for token in text.split_whitespace() {
+                counts.tokens += 1;
+                if token.chars().any(char::is_alphanumeric) {
+                    counts.add_word(syllables(token));
+                }
+            }
+            return counts;
+        }
+        let mut counter = SyllableCounter::default();
+        let mut in_token = false;
+        let mut has_alnum = false;
+        for &b in text.as_bytes() {
+            if is_ascii_space(b) {
+                if in_token {
+                    counts.tokens += 1;
+                    let word = std::mem::take(&mut counter);
+                    if has_alnum {
+                        counts.add_word(word.finish());
+                    }
+                }
+                in_token = false;
+                has_alnum = false;
+            } else {
+                in_token = true;
+                if b.is_ascii_alphabetic() {
+                    has_alnum = true;
+                    counter.push(char::from(b.to_ascii_lowercase()));
+                } else {
+                    has_alnum |= b.is_ascii_digit();
+                }
+            }
+        }
+        if in_token {
+            counts.tokens += 1;
+            if has_alnum {
+                counts.add_word(counter.finish());
+            }
+        }
+        counts
+    }
+
+    fn add_word(&mut self, syllables: usize) {
+        self.words += 1;
+        self.syllables = self
+            .syllables
+            .saturating_add(syllables.min(u32::MAX as usize) as u32);
+        self.complex_words += u32::from(syllables >= 3);
+    }
+}
+
+pub fn syllable_count(text: &str) -> usize {
+    TextCounts::of(text).syllables as usize
+}
+
+/// Words of three or more syllables.
+pub fn complex_word_count(text: &str) -> usize {
+    TextCounts::of(text).complex_words as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_syllables_like_common_estimators() {
+        for (word, n) in [
+            ("cat", 1),
+            ("make", 1),
+            ("table", 2),
+            ("readability", 5),
+            ("jumped", 1),
+            ("wanted", 2),
+            ("the", 1),
+            ("every", 3),
+            ("beautiful", 3),
+            ("42", 0),
+            ("I", 1),
+        ] {
+            assert_eq!(syllables(word), n, "{word}");
+        }
+    }
+
+    #[test]
+    fn counts_words_like_the_word_iterator() {
+        assert_eq!(word_count("Hello, world — it's 2026!"), 4);
+        for t in [
+            "",
+            " a  b ",
+            "a - b",
+            "x\x0by\nz",
+            "one,two three!",
+            "-- 3 --",
+            "(see) 'quoted' -- ... \x0cend...",
+            "...",
+            "a\r\nb",
+        ] {
+            assert_eq!(word_count(t), words(t).count(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn one_pass_counts_equal_word_by_word_counts() {
+        let texts = [
+            "",
+            "The readability of jumped tables, wanted makes -- 42 cats!",
+            " a\x0bbeautiful\tevery  I - 3rd x1 AND-ed \n",
+            "Caf\u{e9} na\u{ef}ve r\u{e9}sum\u{e9} 12 -- made",
+            "trailing word",
+            "... -- !",
+        ];
+        for t in texts {
+            let c = TextCounts::of(t);
+            assert_eq!(c.tokens as usize, t.split_whitespace().count(), "{t:?}");
+            assert_eq!(c.words as usize, words(t).count(), "{t:?}");
+            let by_word: usize = words(t).map(syllables).sum();
+            assert_eq!(c.syllables as usize, by_word, "{t:?}");
+            let complex = words(t).filter(|w| syllables(w) >= 3).count();
+            assert_eq!(c.complex_words as usize, complex, "{t:?}");
+        }
+    }
+}
