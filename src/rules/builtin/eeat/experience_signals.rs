@@ -92,20 +92,20 @@ impl Rule for ExperienceSignalsMissing {
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
         let needed = ctx.opt_usize("min_recommendations", 2).max(1);
-        let mut recommendations = 0;
-        let mut has_signal = false;
-        for block in page::prose_blocks(doc) {
-            recommendations += RECOMMENDATION.find_iter(&block.text).count();
-            if EXPERIENCE.is_match(&block.text) || EXPERTISE.is_match(&block.text) {
-                has_signal = true;
-                break;
-            }
+        // Most pages recommend nothing: count first, look for signals only when it matters.
+        let recommendations: usize = page::prose_blocks(doc)
+            .map(|block| RECOMMENDATION.find_iter(&block.text).count())
+            .sum();
+        if recommendations < needed {
+            return;
         }
+        let has_signal = page::prose_blocks(doc)
+            .any(|block| EXPERIENCE.is_match(&block.text) || EXPERTISE.is_match(&block.text));
         let byline_credentials = doc
             .byline
             .as_ref()
             .is_some_and(|b| EXPERTISE.is_match(&b.name));
-        if has_signal || byline_credentials || recommendations < needed {
+        if has_signal || byline_credentials {
             return;
         }
         out.push(

@@ -80,10 +80,14 @@ static QUOTE: LazyLock<Regex> =
 pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
     let masked = mask_markers(sentence);
     let text = masked.as_ref();
-    if QUOTE.is_match(text) {
+    // Cheap byte tests first: this runs on every sentence of every checked or crawled page,
+    // and most sentences hold no quote mark and no digit.
+    if text.contains(['"', '“']) && QUOTE.is_match(text) {
         return Some(ClaimKind::Quote);
     }
-    if !text.bytes().any(|b| b.is_ascii_digit()) && !RATIO.is_match(text) {
+    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    let worded_ratio = || has_in_word(text) && RATIO.is_match(text);
+    if !has_digit && !worded_ratio() {
         return None;
     }
     let checks: [(&Regex, ClaimKind); 5] = [
@@ -97,6 +101,13 @@ pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
         .into_iter()
         .find(|(re, _)| re.is_match(text))
         .map(|(_, kind)| kind)
+}
+
+/// Whether `text` has "in" in any case: a ratio without digits ("one in five") needs it.
+fn has_in_word(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] | 0x20 == b'i' && w[1] | 0x20 == b'n')
 }
 
 /// Whether `sentence` contains any digit outside citation markers (YMYL pages cite every number).
