@@ -260,14 +260,12 @@ pub fn analyse_with(
         pos: pos_of(&doc, b.span.start),
     });
 
-    let text: String = doc
-        .blocks
-        .iter()
-        .filter(|b| b.kind != BlockKind::Code)
-        .map(|b| b.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    facts.print = Some(simhash::fingerprint(&text));
+    facts.print = Some(simhash::fingerprint_parts(
+        doc.blocks
+            .iter()
+            .filter(|b| b.kind != BlockKind::Code)
+            .map(|b| b.text.as_str()),
+    ));
     facts.anchors.push((0, Pos { line: 1, column: 1 }));
     for span in [doc.title.as_ref(), doc.meta_description.as_ref()]
         .into_iter()

@@ -1,9 +1,10 @@
 //! Duplicate and near-duplicate pages from the text fingerprints: exact copies by hash, near
-//! copies by SimHash distance, compared within bands so the search is not quadratic.
+//! copies by SimHash distance (compared within bands so the search is not quadratic),
+//! confirmed by the MinHash estimate of shared text.
 use crate::audit::codes;
 use crate::audit::crawl::Crawled;
 use crate::audit::page::audit_finding;
-use crate::audit::simhash::distance;
+use crate::audit::simhash::{distance, resemblance, TextPrint};
 use crate::rules::Engine;
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +13,10 @@ const MIN_WORDS: u32 = 30;
 /// Most differing SimHash bits for a near-duplicate: 64-bit prints of unrelated texts differ
 /// in about 32 bits (σ = 4), so 6 keeps chance matches below one in 10^10 pairs.
 const NEAR_BITS: u32 = 6;
+/// Least estimated share of shared 3-word shingles for a near-duplicate. Pages of one site
+/// (same template, same topic words) can land within NEAR_BITS while sharing under 10% of
+/// their text; a page with a changed sentence or two still shares well over half.
+const NEAR_MIN_RESEMBLANCE: f64 = 0.5;
 /// Bands for the candidate search: NEAR_BITS + 1 of them, so near prints share one (pigeonhole).
 const BANDS: u32 = NEAR_BITS + 1;
 
@@ -56,6 +61,11 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
 
     // With at most NEAR_BITS differing bits, two prints agree on at least one of BANDS
     // bit ranges, so only pages sharing a band value are compared.
+    let print_of = |i: usize| -> Option<&TextPrint> { crawled.facts.get(i)?.print.as_ref() };
+    let alike = |i: usize, j: usize| match (print_of(i), print_of(j)) {
+        (Some(a), Some(b)) => resemblance(a, b) >= NEAR_MIN_RESEMBLANCE,
+        _ => false,
+    };
     let mut near: HashSet<(usize, usize)> = HashSet::new();
     let width = 64 / BANDS;
     for band in 0..BANDS {
@@ -76,7 +86,7 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
         for bucket in buckets.values() {
             for (a, &(i, si)) in bucket.iter().enumerate() {
                 for &(j, sj) in &bucket[a + 1..] {
-                    if distance(si, sj) <= NEAR_BITS {
+                    if distance(si, sj) <= NEAR_BITS && alike(i, j) {
                         let pair = if url(i) <= url(j) { (i, j) } else { (j, i) };
                         near.insert(pair);
                     }
