@@ -1,9 +1,10 @@
 //! `pressgate audit` against a fixture site with known defects, served on loopback: the audit
 //! finds exactly the planted defects (codes per URL), respects robots.txt, limits and the rate
-//! limit, and stays bounded on an endless calendar.
+//! limit, and stays bounded on an endless calendar. Over HTTPS (a test CA trusted through
+//! `extra_root_certs`), hreflang pairs and mixed content are judged the same way.
 mod audit_support;
 
-use audit_support::{site_dir, SiteServer};
+use audit_support::{site_dir, SiteServer, TestTls};
 use pressgate::audit::{self, AuditOptions, AuditReport, FrontierLimits, Start};
 use pressgate::config::Config;
 use pressgate::rules::Engine;
@@ -18,6 +19,10 @@ fn engine() -> Engine {
 }
 
 fn fetcher(delay: Duration) -> Fetcher {
+    fetcher_trusting(delay, Vec::new())
+}
+
+fn fetcher_trusting(delay: Duration, extra_root_certs: Vec<std::path::PathBuf>) -> Fetcher {
     Fetcher::new(FetchOptions {
         allow_private: true,
         cache_dir: None,
@@ -25,6 +30,7 @@ fn fetcher(delay: Duration) -> Fetcher {
         host_concurrency: 4,
         max_retries: 0,
         timeout: Duration::from_secs(3),
+        extra_root_certs,
         ..FetchOptions::default()
     })
     .expect("client")
@@ -235,4 +241,118 @@ fn depth_limit_and_exclude_patterns() {
         .iter()
         .all(|p| !p.url.contains("/calendar/") && !p.url.contains("/news/")));
     assert!(report.pages.len() > 10);
+}
+
+/// The `intl` site over HTTPS, trusting the test CA: (server, report).
+fn audit_intl_over_https() -> (SiteServer, AuditReport) {
+    let tls = TestTls::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &tls.ca_pem).expect("write CA");
+    let server = SiteServer::start_tls("intl", None, &tls);
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let fetcher = fetcher_trusting(Duration::ZERO, vec![ca]);
+    let report = audit::run(&engine(), &fetcher, &start, &options(), &|_| {}).expect("audit runs");
+    (server, report)
+}
+
+#[test]
+fn hreflang_pairs_and_mixed_content_over_https() {
+    let (server, report) = audit_intl_over_https();
+    assert!(server.url("/").starts_with("https://127.0.0.1:"));
+    let actual = codes_by_path(&server, &report);
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("/", set(&[])),
+        ("/clean/", set(&[])),
+        // The reciprocal pair.
+        ("/de/", set(&[])),
+        ("/en/", set(&[])),
+        // Names /it/, which does not name it back.
+        ("/es/", set(&["HTTP009"])),
+        ("/it/", set(&[])),
+        ("/mixed/", set(&["HTTP007"])),
+        // Names /pt-br/, which answers 404.
+        ("/pt/", set(&["HTTP009"])),
+        ("/pt-br/", set(&["HTTP001"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(actual, expected);
+    assert!(
+        report.site_findings.is_empty(),
+        "{:?}",
+        report.site_findings
+    );
+
+    let page = |path: &str| {
+        report
+            .pages
+            .iter()
+            .find(|p| p.url == server.url(path))
+            .unwrap_or_else(|| panic!("no page {path}"))
+    };
+    // Each insecure sub-resource once, at its line; the HTTPS, relative and
+    // protocol-relative ones and the plain-HTTP <a> link are not mixed content.
+    let mixed: Vec<(String, Option<u32>)> = page("/mixed/")
+        .findings
+        .iter()
+        .map(|f| (f.related.join(","), f.line))
+        .collect();
+    assert_eq!(
+        mixed,
+        vec![
+            ("http://cdn.example.test/harbour.css".to_string(), Some(7)),
+            ("http://cdn.example.test/gallery.js".to_string(), Some(8)),
+            ("http://cdn.example.test/dawn.jpg".to_string(), Some(14)),
+        ]
+    );
+    let hreflang = |path: &str| -> Vec<(String, String)> {
+        page(path)
+            .findings
+            .iter()
+            .map(|f| (f.related.join(","), f.message.clone()))
+            .collect()
+    };
+    let es = hreflang("/es/");
+    assert_eq!(es.len(), 1);
+    assert_eq!(es[0].0, server.url("/it/"));
+    assert!(es[0].1.contains("no hreflang link back"), "{}", es[0].1);
+    let pt = hreflang("/pt/");
+    assert_eq!(pt.len(), 1);
+    assert_eq!(pt[0].0, server.url("/pt-br/"));
+    assert!(pt[0].1.contains("HTTP 404"), "{}", pt[0].1);
+}
+
+#[test]
+fn the_same_pages_over_plain_http_have_no_mixed_content() {
+    let server = SiteServer::start("intl", None);
+    let report = run(&server, "/", &options(), Duration::ZERO);
+    let actual = codes_by_path(&server, &report);
+    assert_eq!(actual.get("/mixed/"), Some(&set(&[])));
+    assert_eq!(actual.get("/es/"), Some(&set(&["HTTP009"])));
+}
+
+#[test]
+fn an_untrusted_certificate_is_not_accepted() {
+    let tls = TestTls::new();
+    let server = SiteServer::start_tls("intl", None, &tls);
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine(),
+        &fetcher(Duration::ZERO),
+        &start,
+        &options(),
+        &|_| {},
+    )
+    .expect("audit runs");
+    assert_eq!(report.pages.len(), 1);
+    let home = &report.pages[0];
+    assert_eq!(home.status, None);
+    let error = home.error.as_deref().unwrap_or("");
+    assert!(error.contains("certificate"), "{error}");
+    assert!(
+        server.requests().is_empty(),
+        "no request got past the handshake"
+    );
 }

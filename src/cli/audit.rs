@@ -91,6 +91,10 @@ pub struct AuditArgs {
     /// Allow private, loopback and link-local addresses (staging servers, local previews).
     #[arg(long)]
     pub allow_private: bool,
+    /// Also trust the root certificate(s) in this PEM file for HTTPS (a staging server or an
+    /// internal CA); the built-in roots stay trusted and certificates are still checked.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
     /// Fact-check each page that has a references list against the sources it cites
     /// (`FACT…` findings, as `pressgate verify`). Each cited source is fetched once.
     #[arg(long)]
@@ -164,6 +168,7 @@ fn fetcher(args: &AuditArgs, project_root: PathBuf) -> Result<Fetcher> {
         host_concurrency: args.concurrency,
         max_retries: args.retries,
         project_root,
+        extra_root_certs: args.ca_cert.clone(),
         ..defaults
     })
     .map_err(|e| Error::Other(anyhow::anyhow!(e)))
