@@ -14,7 +14,11 @@ use std::time::Duration;
 use url::Url;
 
 fn engine() -> Engine {
-    let config = Config::load(&site_dir("blog").join("pressgate.toml")).expect("fixture config");
+    engine_of("blog")
+}
+
+fn engine_of(site: &str) -> Engine {
+    let config = Config::load(&site_dir(site).join("pressgate.toml")).expect("fixture config");
     Engine::from_config(&config).expect("engine")
 }
 
@@ -355,4 +359,65 @@ fn an_untrusted_certificate_is_not_accepted() {
         server.requests().is_empty(),
         "no request got past the handshake"
     );
+}
+
+#[test]
+fn pages_citing_one_slow_source_together_fetch_it_once() {
+    use pressgate::audit::citations::CitationCheck;
+    use pressgate::verify::documents::{open_verifier, DocumentVerifier, FetchSettings};
+    let sources = SiteServer::start("cited", None);
+    let server = SiteServer::start("cited", Some(sources.url("")));
+    let open = || open_verifier(pressgate::verify::DEFAULT_MIN_SUPPORT, None).expect("verifier");
+    let verifier = DocumentVerifier::with_pool(
+        open(),
+        (1..4).map(|_| open()).collect(),
+        FetchSettings {
+            allow_private: true,
+            no_cache: true,
+        },
+    );
+    let check = std::sync::Arc::new(CitationCheck::new(verifier, std::env::temp_dir()));
+    let mut options = options();
+    options.citations = Some(check.clone());
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine_of("cited"),
+        &fetcher(Duration::ZERO),
+        &start,
+        &options,
+        &|_| {},
+    )
+    .expect("audit runs");
+
+    let facts: BTreeMap<String, BTreeSet<String>> = codes_by_path(&server, &report)
+        .into_iter()
+        .map(|(path, codes)| {
+            let facts = codes
+                .into_iter()
+                .filter(|c| c.starts_with("FACT"))
+                .collect();
+            (path, facts)
+        })
+        .collect();
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("/", set(&[])),
+        ("/articles/1.html", set(&[])),
+        ("/articles/2.html", set(&[])),
+        ("/articles/3.html", set(&["FACT002"])),
+        ("/articles/4.html", set(&[])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(facts, expected);
+    // Four pages cite the slow source; the crawl workers asked for it together, and it was
+    // requested once.
+    let study: Vec<String> = sources
+        .requests()
+        .into_iter()
+        .filter(|r| r.path != "/robots.txt")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(study, vec!["GET /study/"]);
+    assert_eq!(check.distinct_sources(), 1);
 }

@@ -321,5 +321,9 @@ fn route(root: &std::path::Path, path: &str, base: &str, other: Option<&str>) ->
     if rel == "slow/index.html" {
         response.delay = Duration::from_millis(800);
     }
+    // A cited source that answers late, so pages citing it ask for it while it is in flight.
+    if rel == "study/index.html" {
+        response.delay = Duration::from_millis(400);
+    }
     response
 }
