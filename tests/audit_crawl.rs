@@ -421,3 +421,58 @@ fn pages_citing_one_slow_source_together_fetch_it_once() {
     assert_eq!(study, vec!["GET /study/"]);
     assert_eq!(check.distinct_sources(), 1);
 }
+
+#[test]
+fn citations_on_an_https_staging_server_are_fetched_with_the_extra_root() {
+    use pressgate::audit::citations::CitationCheck;
+    use pressgate::verify::documents::{open_verifier, DocumentVerifier, FetchSettings};
+    let tls = TestTls::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &tls.ca_pem).expect("write CA");
+    let sources = SiteServer::start_tls("cited", None, &tls);
+    let server = SiteServer::start_tls("cited", Some(sources.url("")), &tls);
+    let verifier = DocumentVerifier::new(
+        open_verifier(pressgate::verify::DEFAULT_MIN_SUPPORT, None).expect("verifier"),
+        FetchSettings {
+            allow_private: true,
+            no_cache: true,
+        },
+    )
+    .with_extra_root_certs(vec![ca.clone()]);
+    let mut options = options();
+    options.citations = Some(std::sync::Arc::new(CitationCheck::new(
+        verifier,
+        std::env::temp_dir(),
+    )));
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine_of("cited"),
+        &fetcher_trusting(Duration::ZERO, vec![ca]),
+        &start,
+        &options,
+        &|_| {},
+    )
+    .expect("audit runs");
+    let facts: Vec<(String, String)> = report
+        .pages
+        .iter()
+        .flat_map(|p| {
+            p.findings
+                .iter()
+                .filter(|f| f.code.starts_with("FACT"))
+                .map(|f| {
+                    (
+                        p.url.trim_start_matches(&server.url("")).to_string(),
+                        f.code.clone(),
+                    )
+                })
+        })
+        .collect();
+    // The source was read (no FACT008 "could not be read"), and the wrong number found.
+    assert_eq!(
+        facts,
+        vec![("/articles/3.html".to_string(), "FACT002".to_string())]
+    );
+    assert!(sources.requested("/study/"));
+}

@@ -223,7 +223,8 @@ pub fn run(args: AuditArgs) -> Result<i32> {
             .saturating_mul(1024 * 1024);
         options.citations = Some(std::sync::Arc::new(CitationCheck::new(
             documents::DocumentVerifier::with_pool(verifier, more, settings)
-                .with_source_cache_bytes(cache_bytes),
+                .with_source_cache_bytes(cache_bytes)
+                .with_extra_root_certs(args.ca_cert.clone()),
             root,
         )));
     }

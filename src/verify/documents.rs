@@ -109,6 +109,8 @@ pub struct DocumentVerifier {
     /// Where a thread that finds every verifier busy waits (spreads the waiters).
     next: AtomicUsize,
     settings: FetchSettings,
+    /// Root certificates trusted besides the built-in ones (`audit --ca-cert`).
+    extra_root_certs: Vec<PathBuf>,
     /// One fetcher per project root (usually one), so robots.txt and politeness are shared.
     fetchers: Mutex<HashMap<PathBuf, Arc<Fetcher>>>,
     sources: SourceCache,
@@ -143,6 +145,7 @@ impl DocumentVerifier {
             more: more.into_iter().map(Mutex::new).collect(),
             next: AtomicUsize::new(0),
             settings,
+            extra_root_certs: Vec::new(),
             fetchers: Mutex::new(HashMap::new()),
             sources: SourceCache::new(DEFAULT_SOURCE_CACHE_BYTES),
         }
@@ -152,6 +155,13 @@ impl DocumentVerifier {
     /// again after it was dropped is fetched again.
     pub fn with_source_cache_bytes(mut self, bytes: usize) -> DocumentVerifier {
         self.sources = SourceCache::new(bytes);
+        self
+    }
+
+    /// Also trust the root certificates in these PEM files when fetching sources (a staging
+    /// server's CA); certificates are still verified.
+    pub fn with_extra_root_certs(mut self, pem_files: Vec<PathBuf>) -> DocumentVerifier {
+        self.extra_root_certs = pem_files;
         self
     }
 
@@ -175,7 +185,11 @@ impl DocumentVerifier {
         if let Some(fetcher) = fetchers.get(project_root) {
             return Ok(fetcher.clone());
         }
-        let fetcher = Arc::new(self.settings.fetcher(project_root.to_path_buf())?);
+        let options = FetchOptions {
+            extra_root_certs: self.extra_root_certs.clone(),
+            ..self.settings.options(project_root.to_path_buf())
+        };
+        let fetcher = Arc::new(Fetcher::new(options).map_err(|e| Error::Usage(e.to_string()))?);
         fetchers.insert(project_root.to_path_buf(), fetcher.clone());
         Ok(fetcher)
     }
