@@ -9,12 +9,18 @@
 # faster of the two. lychee waits 50 ms between requests to one host by default; like
 # pressgate (--delay-ms 0) it runs without a delay here.
 #
+# The Python peer is advertools' crawler (Scrapy underneath), an SEO crawler that records per
+# page the status, title, headings, canonical, hreflang, links, images and headers. It starts
+# from the home page and follows the site's links (it has no sitemap input), 16 requests at
+# once, no delay, robots.txt obeyed. It is installed from PyPI into a venv under bench/work/
+# on the first run.
+#
 # Needs nginx (`apt-get install -y nginx-light`), lychee (`cargo install lychee --locked
 # --root "$PRESSGATE_HOME/bench/lychee"`) and an optimised pressgate build.
 # Everything goes to the gitignored bench/work/audit/.
 #
 # Env: PAGES (10000), PORT (18090), JOBS (16), PRESSGATE (target/release/pressgate),
-#      LYCHEE ($PRESSGATE_HOME/bench/lychee/bin/lychee).
+#      LYCHEE ($PRESSGATE_HOME/bench/lychee/bin/lychee), SEO_VENV (bench/work/seo-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES=${PAGES:-10000}
@@ -23,6 +29,8 @@ JOBS=${JOBS:-16}
 PRESSGATE=${PRESSGATE:-target/release/pressgate}
 PRESSGATE_HOME="${PRESSGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/pressgate}"
 LYCHEE=${LYCHEE:-$PRESSGATE_HOME/bench/lychee/bin/lychee}
+SEO_VENV=${SEO_VENV:-bench/work/seo-venv}
+ADVERTOOLS_VERSION=0.18.0
 WORK=bench/work/audit
 BASE="http://127.0.0.1:$PORT"
 command -v nginx >/dev/null || { echo "nginx not found: apt-get install -y nginx-light" >&2; exit 2; }
@@ -62,6 +70,26 @@ else
     echo "lychee not found at $LYCHEE: skipping the peer" >&2
 fi
 
+if ! "$SEO_VENV/bin/python" -c 'import advertools' 2>/dev/null; then
+    echo "== installing advertools $ADVERTOOLS_VERSION into $SEO_VENV" >&2
+    { python3 -m venv "$SEO_VENV" && "$SEO_VENV/bin/pip" install -q "advertools==$ADVERTOOLS_VERSION"; } >&2 \
+        || echo "advertools did not install: skipping the Python peer" >&2
+fi
+if "$SEO_VENV/bin/python" -c 'import advertools' 2>/dev/null; then
+    echo "== advertools $ADVERTOOLS_VERSION crawl (Scrapy), from the home page following links" >&2
+    # advertools starts `scrapy` from PATH. allowed_domains must be the bare host: with the
+    # port in it (advertools' default) Scrapy's offsite filter drops every request.
+    PATH="$(pwd)/$SEO_VENV/bin:$PATH" python3 bench/measure.py "$WORK/advertools.out" -- \
+        "$SEO_VENV/bin/python" -c '
+import sys, advertools
+base, out, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+advertools.crawl([base], out, follow_links=True, allowed_domains=["127.0.0.1"], custom_settings={
+    "CONCURRENT_REQUESTS": jobs, "CONCURRENT_REQUESTS_PER_DOMAIN": jobs, "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"})
+' "$BASE/" "$WORK/advertools.jsonl" "$JOBS" > "$WORK/advertools.measure" || true
+    cat "$WORK/advertools.measure" >&2
+fi
+
 python3 - "$WORK" "$PAGES" <<'PY'
 import json, os, sys
 work, pages = sys.argv[1], int(sys.argv[2])
@@ -99,4 +127,22 @@ for name in ("lychee-remote", "lychee-local"):
 if best:
     ratio = (crawled / pg["wall_s"]) / best[1]
     print(f"ratio pressgate / {best[0]}: {ratio:.2f}x")
+adv = load("advertools")
+rows_path = os.path.join(work, "advertools.jsonl")
+if adv and os.path.exists(rows_path):
+    statuses = {}
+    rows = 0
+    with open(rows_path) as f:
+        for line in f:
+            try:
+                status = json.loads(line).get("status")
+            except ValueError:
+                continue
+            rows += 1
+            statuses[status] = statuses.get(status, 0) + 1
+    rate = rows / adv["wall_s"]
+    print(f"advertools: {rows} URLs ({statuses.get(200, 0)} answered 200, {statuses.get(404, 0)} 404) "
+          f"in {adv['wall_s']} s = {rate:.0f} pages/s, peak RSS {adv['peak_rss_mb']} MB "
+          f"(largest process), exit {adv['exit']}")
+    print(f"ratio pressgate / advertools: {(crawled / pg['wall_s']) / rate:.2f}x")
 PY

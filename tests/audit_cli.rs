@@ -4,7 +4,7 @@
 mod audit_support;
 
 use assert_cmd::Command;
-use audit_support::SiteServer;
+use audit_support::{SiteServer, TestTls};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -339,4 +339,54 @@ fn verify_citations_fact_checks_pages_against_the_sources_they_cite() {
     let (report, _, stderr) =
         audit_json(&[right.path().to_str().expect("utf8"), "--verify-citations"]);
     assert!(fact_codes(&report).is_empty(), "{stderr}\n{report}");
+}
+
+#[test]
+fn ca_cert_trusts_a_staging_certificate_and_nothing_else_does() {
+    let tls = TestTls::new();
+    let server = SiteServer::start_tls("intl", None, &tls);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("staging-ca.pem");
+    std::fs::write(&ca, &tls.ca_pem).expect("write CA");
+    let ca = ca.to_string_lossy().into_owned();
+    let config = "fixtures/sites/audit/blog/pressgate.toml";
+
+    let (report, code, stderr) = audit_json(&[
+        &server.url("/mixed/"),
+        "--max-depth",
+        "0",
+        "--config",
+        config,
+        "--ca-cert",
+        &ca,
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let mixed = page(&report, &server.url("/mixed/"));
+    assert_eq!(codes(mixed), BTreeSet::from(["HTTP007".to_string()]));
+    assert_eq!(mixed["findings"].as_array().map(Vec::len), Some(3));
+
+    // Without the option the certificate is refused, not silently accepted.
+    let (report, _, _) = audit_json(&[
+        &server.url("/mixed/"),
+        "--max-depth",
+        "0",
+        "--config",
+        config,
+    ]);
+    let refused = page(&report, &server.url("/mixed/"));
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("certificate"),
+        "{refused}"
+    );
+
+    // A file that holds no certificate is a start error.
+    let not_pem = dir.path().join("notes.txt");
+    std::fs::write(&not_pem, "not a certificate").expect("write");
+    let (_, code, stderr) =
+        audit_json(&[&server.url("/"), "--ca-cert", &not_pem.to_string_lossy()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
 }

@@ -1,9 +1,10 @@
 //! `pressgate audit` against a fixture site with known defects, served on loopback: the audit
 //! finds exactly the planted defects (codes per URL), respects robots.txt, limits and the rate
-//! limit, and stays bounded on an endless calendar.
+//! limit, and stays bounded on an endless calendar. Over HTTPS (a test CA trusted through
+//! `extra_root_certs`), hreflang pairs and mixed content are judged the same way.
 mod audit_support;
 
-use audit_support::{site_dir, SiteServer};
+use audit_support::{site_dir, SiteServer, TestTls};
 use pressgate::audit::{self, AuditOptions, AuditReport, FrontierLimits, Start};
 use pressgate::config::Config;
 use pressgate::rules::Engine;
@@ -13,11 +14,19 @@ use std::time::Duration;
 use url::Url;
 
 fn engine() -> Engine {
-    let config = Config::load(&site_dir("blog").join("pressgate.toml")).expect("fixture config");
+    engine_of("blog")
+}
+
+fn engine_of(site: &str) -> Engine {
+    let config = Config::load(&site_dir(site).join("pressgate.toml")).expect("fixture config");
     Engine::from_config(&config).expect("engine")
 }
 
 fn fetcher(delay: Duration) -> Fetcher {
+    fetcher_trusting(delay, Vec::new())
+}
+
+fn fetcher_trusting(delay: Duration, extra_root_certs: Vec<std::path::PathBuf>) -> Fetcher {
     Fetcher::new(FetchOptions {
         allow_private: true,
         cache_dir: None,
@@ -25,6 +34,7 @@ fn fetcher(delay: Duration) -> Fetcher {
         host_concurrency: 4,
         max_retries: 0,
         timeout: Duration::from_secs(3),
+        extra_root_certs,
         ..FetchOptions::default()
     })
     .expect("client")
@@ -235,4 +245,234 @@ fn depth_limit_and_exclude_patterns() {
         .iter()
         .all(|p| !p.url.contains("/calendar/") && !p.url.contains("/news/")));
     assert!(report.pages.len() > 10);
+}
+
+/// The `intl` site over HTTPS, trusting the test CA: (server, report).
+fn audit_intl_over_https() -> (SiteServer, AuditReport) {
+    let tls = TestTls::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &tls.ca_pem).expect("write CA");
+    let server = SiteServer::start_tls("intl", None, &tls);
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let fetcher = fetcher_trusting(Duration::ZERO, vec![ca]);
+    let report = audit::run(&engine(), &fetcher, &start, &options(), &|_| {}).expect("audit runs");
+    (server, report)
+}
+
+#[test]
+fn hreflang_pairs_and_mixed_content_over_https() {
+    let (server, report) = audit_intl_over_https();
+    assert!(server.url("/").starts_with("https://127.0.0.1:"));
+    let actual = codes_by_path(&server, &report);
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("/", set(&[])),
+        ("/clean/", set(&[])),
+        // The reciprocal pair.
+        ("/de/", set(&[])),
+        ("/en/", set(&[])),
+        // Names /it/, which does not name it back.
+        ("/es/", set(&["HTTP009"])),
+        ("/it/", set(&[])),
+        ("/mixed/", set(&["HTTP007"])),
+        // Names /pt-br/, which answers 404.
+        ("/pt/", set(&["HTTP009"])),
+        ("/pt-br/", set(&["HTTP001"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(actual, expected);
+    assert!(
+        report.site_findings.is_empty(),
+        "{:?}",
+        report.site_findings
+    );
+
+    let page = |path: &str| {
+        report
+            .pages
+            .iter()
+            .find(|p| p.url == server.url(path))
+            .unwrap_or_else(|| panic!("no page {path}"))
+    };
+    // Each insecure sub-resource once, at its line; the HTTPS, relative and
+    // protocol-relative ones and the plain-HTTP <a> link are not mixed content.
+    let mixed: Vec<(String, Option<u32>)> = page("/mixed/")
+        .findings
+        .iter()
+        .map(|f| (f.related.join(","), f.line))
+        .collect();
+    assert_eq!(
+        mixed,
+        vec![
+            ("http://cdn.example.test/harbour.css".to_string(), Some(7)),
+            ("http://cdn.example.test/gallery.js".to_string(), Some(8)),
+            ("http://cdn.example.test/dawn.jpg".to_string(), Some(14)),
+        ]
+    );
+    let hreflang = |path: &str| -> Vec<(String, String)> {
+        page(path)
+            .findings
+            .iter()
+            .map(|f| (f.related.join(","), f.message.clone()))
+            .collect()
+    };
+    let es = hreflang("/es/");
+    assert_eq!(es.len(), 1);
+    assert_eq!(es[0].0, server.url("/it/"));
+    assert!(es[0].1.contains("no hreflang link back"), "{}", es[0].1);
+    let pt = hreflang("/pt/");
+    assert_eq!(pt.len(), 1);
+    assert_eq!(pt[0].0, server.url("/pt-br/"));
+    assert!(pt[0].1.contains("HTTP 404"), "{}", pt[0].1);
+}
+
+#[test]
+fn the_same_pages_over_plain_http_have_no_mixed_content() {
+    let server = SiteServer::start("intl", None);
+    let report = run(&server, "/", &options(), Duration::ZERO);
+    let actual = codes_by_path(&server, &report);
+    assert_eq!(actual.get("/mixed/"), Some(&set(&[])));
+    assert_eq!(actual.get("/es/"), Some(&set(&["HTTP009"])));
+}
+
+#[test]
+fn an_untrusted_certificate_is_not_accepted() {
+    let tls = TestTls::new();
+    let server = SiteServer::start_tls("intl", None, &tls);
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine(),
+        &fetcher(Duration::ZERO),
+        &start,
+        &options(),
+        &|_| {},
+    )
+    .expect("audit runs");
+    assert_eq!(report.pages.len(), 1);
+    let home = &report.pages[0];
+    assert_eq!(home.status, None);
+    let error = home.error.as_deref().unwrap_or("");
+    assert!(error.contains("certificate"), "{error}");
+    assert!(
+        server.requests().is_empty(),
+        "no request got past the handshake"
+    );
+}
+
+#[test]
+fn pages_citing_one_slow_source_together_fetch_it_once() {
+    use pressgate::audit::citations::CitationCheck;
+    use pressgate::verify::documents::{open_verifier, DocumentVerifier, FetchSettings};
+    let sources = SiteServer::start("cited", None);
+    let server = SiteServer::start("cited", Some(sources.url("")));
+    let open = || open_verifier(pressgate::verify::DEFAULT_MIN_SUPPORT, None).expect("verifier");
+    let verifier = DocumentVerifier::with_pool(
+        open(),
+        (1..4).map(|_| open()).collect(),
+        FetchSettings {
+            allow_private: true,
+            no_cache: true,
+        },
+    );
+    let check = std::sync::Arc::new(CitationCheck::new(verifier, std::env::temp_dir()));
+    let mut options = options();
+    options.citations = Some(check.clone());
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine_of("cited"),
+        &fetcher(Duration::ZERO),
+        &start,
+        &options,
+        &|_| {},
+    )
+    .expect("audit runs");
+
+    let facts: BTreeMap<String, BTreeSet<String>> = codes_by_path(&server, &report)
+        .into_iter()
+        .map(|(path, codes)| {
+            let facts = codes
+                .into_iter()
+                .filter(|c| c.starts_with("FACT"))
+                .collect();
+            (path, facts)
+        })
+        .collect();
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("/", set(&[])),
+        ("/articles/1.html", set(&[])),
+        ("/articles/2.html", set(&[])),
+        ("/articles/3.html", set(&["FACT002"])),
+        ("/articles/4.html", set(&[])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(facts, expected);
+    // Four pages cite the slow source; the crawl workers asked for it together, and it was
+    // requested once.
+    let study: Vec<String> = sources
+        .requests()
+        .into_iter()
+        .filter(|r| r.path != "/robots.txt")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(study, vec!["GET /study/"]);
+    assert_eq!(check.distinct_sources(), 1);
+}
+
+#[test]
+fn citations_on_an_https_staging_server_are_fetched_with_the_extra_root() {
+    use pressgate::audit::citations::CitationCheck;
+    use pressgate::verify::documents::{open_verifier, DocumentVerifier, FetchSettings};
+    let tls = TestTls::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &tls.ca_pem).expect("write CA");
+    let sources = SiteServer::start_tls("cited", None, &tls);
+    let server = SiteServer::start_tls("cited", Some(sources.url("")), &tls);
+    let verifier = DocumentVerifier::new(
+        open_verifier(pressgate::verify::DEFAULT_MIN_SUPPORT, None).expect("verifier"),
+        FetchSettings {
+            allow_private: true,
+            no_cache: true,
+        },
+    )
+    .with_extra_root_certs(vec![ca.clone()]);
+    let mut options = options();
+    options.citations = Some(std::sync::Arc::new(CitationCheck::new(
+        verifier,
+        std::env::temp_dir(),
+    )));
+    let start = Start::Web(vec![Url::parse(&server.url("/")).expect("url")]);
+    let report = audit::run(
+        &engine_of("cited"),
+        &fetcher_trusting(Duration::ZERO, vec![ca]),
+        &start,
+        &options,
+        &|_| {},
+    )
+    .expect("audit runs");
+    let facts: Vec<(String, String)> = report
+        .pages
+        .iter()
+        .flat_map(|p| {
+            p.findings
+                .iter()
+                .filter(|f| f.code.starts_with("FACT"))
+                .map(|f| {
+                    (
+                        p.url.trim_start_matches(&server.url("")).to_string(),
+                        f.code.clone(),
+                    )
+                })
+        })
+        .collect();
+    // The source was read (no FACT008 "could not be read"), and the wrong number found.
+    assert_eq!(
+        facts,
+        vec![("/articles/3.html".to_string(), "FACT002".to_string())]
+    );
+    assert!(sources.requested("/study/"));
 }

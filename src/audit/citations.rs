@@ -5,13 +5,12 @@ use crate::finding::Finding;
 use crate::rules::Engine;
 use crate::verify::documents::DocumentVerifier;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use url::Url;
 
 pub struct CitationCheck {
-    /// One verifier for the whole crawl: each cited source is fetched once however many pages
-    /// cite it. Pages are verified one at a time.
-    verifier: Mutex<DocumentVerifier>,
+    /// One verifier for the whole crawl, used by every crawl worker at once: each cited source
+    /// is fetched once however many pages cite it, even when they cite it at the same moment.
+    verifier: DocumentVerifier,
     /// The folder local `file:` sources must stay under (the audited folder, or the project).
     project_root: PathBuf,
 }
@@ -27,7 +26,7 @@ impl std::fmt::Debug for CitationCheck {
 impl CitationCheck {
     pub fn new(verifier: DocumentVerifier, project_root: PathBuf) -> CitationCheck {
         CitationCheck {
-            verifier: Mutex::new(verifier),
+            verifier,
             project_root,
         }
     }
@@ -45,8 +44,10 @@ impl CitationCheck {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| self.project_root.clone());
-        let mut verifier = self.verifier.lock().unwrap_or_else(|e| e.into_inner());
-        match verifier.verify_document(engine, doc, &article_dir, &self.project_root) {
+        match self
+            .verifier
+            .verify_document(engine, doc, &article_dir, &self.project_root)
+        {
             Ok(findings) => findings,
             Err(e) => {
                 eprintln!("warning: {page}: citations not verified: {e}");
@@ -57,9 +58,11 @@ impl CitationCheck {
 
     /// Distinct sources fetched so far.
     pub fn distinct_sources(&self) -> usize {
-        self.verifier
-            .lock()
-            .map(|v| v.distinct_sources())
-            .unwrap_or(0)
+        self.verifier.distinct_sources()
+    }
+
+    /// Bytes of cited sources held in the cache now.
+    pub fn cached_source_bytes(&self) -> usize {
+        self.verifier.cached_source_bytes()
     }
 }

@@ -91,6 +91,10 @@ pub struct AuditArgs {
     /// Allow private, loopback and link-local addresses (staging servers, local previews).
     #[arg(long)]
     pub allow_private: bool,
+    /// Also trust the root certificate(s) in this PEM file for HTTPS (a staging server or an
+    /// internal CA); the built-in roots stay trusted and certificates are still checked.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
     /// Fact-check each page that has a references list against the sources it cites
     /// (`FACT…` findings, as `pressgate verify`). Each cited source is fetched once.
     #[arg(long)]
@@ -101,6 +105,15 @@ pub struct AuditArgs {
     /// Embedding model folder for the fact check's semantic support (with --verify-citations).
     #[arg(long, value_name = "DIR", requires = "verify_citations")]
     pub embed_model: Option<PathBuf>,
+    /// Most megabytes of cited sources kept in memory (with --verify-citations); the least
+    /// recently used are dropped first and fetched again if a later page cites them.
+    #[arg(
+        long,
+        value_name = "MB",
+        default_value_t = 64,
+        requires = "verify_citations"
+    )]
+    pub citation_cache_mb: u64,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -164,6 +177,7 @@ fn fetcher(args: &AuditArgs, project_root: PathBuf) -> Result<Fetcher> {
         host_concurrency: args.concurrency,
         max_retries: args.retries,
         project_root,
+        extra_root_certs: args.ca_cert.clone(),
         ..defaults
     })
     .map_err(|e| Error::Other(anyhow::anyhow!(e)))
@@ -187,17 +201,30 @@ pub fn run(args: AuditArgs) -> Result<i32> {
             }
             audit::Start::Web(_) => config.root.clone(),
         };
-        let verifier = documents::open_verifier(
-            args.min_support
-                .unwrap_or(crate::verify::DEFAULT_MIN_SUPPORT),
-            args.embed_model.as_deref(),
-        )?;
+        let min_support = args
+            .min_support
+            .unwrap_or(crate::verify::DEFAULT_MIN_SUPPORT);
+        let verifier = documents::open_verifier(min_support, args.embed_model.as_deref())?;
+        // One verifier per crawl worker, so pages are fact-checked side by side. An embedding
+        // model is loaded once (it runs several sessions of its own), so it gets one verifier.
+        let more = if args.embed_model.is_none() {
+            (1..args.concurrency)
+                .map(|_| documents::open_verifier(min_support, None))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
         let settings = documents::FetchSettings {
             allow_private: args.allow_private,
             no_cache: false,
         };
+        let cache_bytes = usize::try_from(args.citation_cache_mb)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024 * 1024);
         options.citations = Some(std::sync::Arc::new(CitationCheck::new(
-            documents::DocumentVerifier::new(verifier, settings),
+            documents::DocumentVerifier::with_pool(verifier, more, settings)
+                .with_source_cache_bytes(cache_bytes)
+                .with_extra_root_certs(args.ca_cert.clone()),
             root,
         )));
     }

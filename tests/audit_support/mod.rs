@@ -1,11 +1,12 @@
 //! A loopback HTTP/1.1 server for the audit tests: serves a fixture site folder from
 //! `fixtures/sites/audit/<site>/` plus generated routes with known defects (redirect chains and
 //! loops, error statuses, slow and huge pages, an endless calendar, noindex headers, gzip
-//! sitemaps), and records every request.
+//! sitemaps), and records every request. [`SiteServer::start_tls`] serves the same over HTTPS
+//! with a certificate from a test CA made at run time.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +20,56 @@ pub struct Request {
 
 pub struct SiteServer {
     pub addr: SocketAddr,
+    scheme: &'static str,
     log: Arc<Mutex<Vec<Request>>>,
+}
+
+/// A test certificate authority and a server certificate it signed for `127.0.0.1` and
+/// `localhost`.
+pub struct TestTls {
+    /// The CA certificate, PEM: what a client must be told to trust.
+    pub ca_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl TestTls {
+    pub fn new() -> TestTls {
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "pressgate test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+
+        let mut leaf_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .expect("server params");
+        leaf_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "127.0.0.1");
+        let leaf_key = rcgen::KeyPair::generate().expect("server key");
+        let leaf = leaf_params
+            .signed_by(&leaf_key, &ca)
+            .expect("server certificate");
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
+            .expect("server TLS config");
+        TestTls {
+            ca_pem: ca.pem(),
+            config: Arc::new(config),
+        }
+    }
 }
 
 pub fn site_dir(site: &str) -> PathBuf {
@@ -32,6 +82,20 @@ impl SiteServer {
     /// Serve `fixtures/sites/audit/<site>/`; `{{BASE}}` in served files is replaced by this
     /// server's base URL and `{{OTHER}}` by `other` (a second server standing for another site).
     pub fn start(site: &str, other: Option<String>) -> SiteServer {
+        SiteServer::serve(site, other, None)
+    }
+
+    /// Serve the site over HTTPS with `tls`'s certificate.
+    pub fn start_tls(site: &str, other: Option<String>, tls: &TestTls) -> SiteServer {
+        SiteServer::serve(site, other, Some(tls.config.clone()))
+    }
+
+    fn serve(
+        site: &str,
+        other: Option<String>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> SiteServer {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let log: Arc<Mutex<Vec<Request>>> = Arc::default();
@@ -43,16 +107,31 @@ impl SiteServer {
                 let log = accept_log.clone();
                 let root = root.clone();
                 let other = other.clone();
+                let tls = tls.clone();
                 std::thread::spawn(move || {
-                    let _ = handle(stream, &root, addr, other.as_deref(), &log);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let base = format!("{scheme}://{addr}");
+                    let other = other.as_deref();
+                    match tls.map(rustls::ServerConnection::new) {
+                        None => {
+                            let _ = handle(stream, &root, &base, other, &log);
+                        }
+                        Some(Ok(conn)) => {
+                            // The handshake runs on the first read; a client that refuses the
+                            // certificate ends it there.
+                            let stream = rustls::StreamOwned::new(conn, stream);
+                            let _ = handle(stream, &root, &base, other, &log);
+                        }
+                        Some(Err(_)) => {}
+                    }
                 });
             }
         });
-        SiteServer { addr, log }
+        SiteServer { addr, scheme, log }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -64,34 +143,35 @@ impl SiteServer {
     }
 }
 
-fn handle(
-    stream: TcpStream,
+fn handle<S: Read + Write>(
+    mut stream: S,
     root: &std::path::Path,
-    addr: SocketAddr,
+    base: &str,
     other: Option<&str>,
     log: &Mutex<Vec<Request>>,
 ) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or("GET").to_string();
-    let path = parts.next().unwrap_or("/").to_string();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-            break;
+    let (method, path) = {
+        // Requests have no body, so nothing the reader buffers past the head is lost.
+        let mut reader = BufReader::new(&mut stream);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut parts = request_line.split_whitespace();
+        let method = parts.next().unwrap_or("GET").to_string();
+        let path = parts.next().unwrap_or("/").to_string();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+                break;
+            }
         }
-    }
+        (method, path)
+    };
     log.lock().expect("log").push(Request {
         method: method.clone(),
         path: path.clone(),
         at: Instant::now(),
     });
-    let base = format!("http://{addr}");
-    let response = route(root, &path, &base, other);
-    let mut stream = stream;
+    let response = route(root, &path, base, other);
     response.send(&mut stream, method == "HEAD")
 }
 
@@ -121,7 +201,7 @@ impl Response {
         }
     }
 
-    fn send(self, stream: &mut TcpStream, head_only: bool) -> std::io::Result<()> {
+    fn send(self, stream: &mut impl Write, head_only: bool) -> std::io::Result<()> {
         std::thread::sleep(self.delay);
         let mut head = format!(
             "HTTP/1.1 {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -240,6 +320,10 @@ fn route(root: &std::path::Path, path: &str, base: &str, other: Option<&str>) ->
     }
     if rel == "slow/index.html" {
         response.delay = Duration::from_millis(800);
+    }
+    // A cited source that answers late, so pages citing it ask for it while it is in flight.
+    if rel == "study/index.html" {
+        response.delay = Duration::from_millis(400);
     }
     response
 }

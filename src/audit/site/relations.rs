@@ -89,33 +89,37 @@ pub fn hreflang_reciprocity(engine: &Engine, crawled: &mut Crawled) {
             let Some(&j) = crawled.index.get(&alt.target) else {
                 continue;
             };
-            let Some(target_facts) = crawled.facts.get(j) else {
+            let (Some(target_facts), Some(target)) = (crawled.facts.get(j), crawled.pages.get(j))
+            else {
                 continue;
             };
-            // Only pages that were read as HTML can be judged.
-            if target_facts.print.is_none() {
-                continue;
-            }
-            if !target_facts
-                .hreflangs
-                .iter()
-                .any(|b| own.contains(&b.target))
-            {
-                found.extend(
-                    audit_finding(
-                        engine,
-                        codes::HREFLANG_RECIPROCITY,
-                        Some(&record.url),
-                        format!(
-                            "hreflang=\"{}\" names {}, which has no hreflang link back to this page",
-                            alt.lang, alt.url
-                        ),
-                        Some(alt.pos),
-                        vec![alt.url.clone()],
-                    )
-                    .map(|f| (i, f)),
-                );
-            }
+            // An error page cannot confirm the pair, whatever its HTML says.
+            let problem = match state_of(target) {
+                TargetState::Broken(reason) => format!("which answers {reason}"),
+                TargetState::Unknown => continue,
+                // Only pages that were read as HTML can be judged.
+                TargetState::Ok if target_facts.print.is_none() => continue,
+                TargetState::Ok
+                    if target_facts
+                        .hreflangs
+                        .iter()
+                        .any(|b| own.contains(&b.target)) =>
+                {
+                    continue
+                }
+                TargetState::Ok => "which has no hreflang link back to this page".to_string(),
+            };
+            found.extend(
+                audit_finding(
+                    engine,
+                    codes::HREFLANG_RECIPROCITY,
+                    Some(&record.url),
+                    format!("hreflang=\"{}\" names {}, {problem}", alt.lang, alt.url),
+                    Some(alt.pos),
+                    vec![alt.url.clone()],
+                )
+                .map(|f| (i, f)),
+            );
         }
     }
     for (i, f) in found {

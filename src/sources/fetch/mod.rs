@@ -44,9 +44,36 @@ enum Hop {
     Done(Box<Fetched>),
 }
 
+/// The certificates of a PEM file (one or a bundle); a file without any is an error, since a
+/// mistyped `--ca-cert` would otherwise fail later as an unexplained certificate error.
+fn read_root_certs(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, FetchError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| FetchError::Client(format!("CA certificate {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        FetchError::Client(format!(
+            "CA certificate {}: {}",
+            path.display(),
+            error_chain(&e)
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(FetchError::Client(format!(
+            "CA certificate {}: no PEM certificate in the file",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
 impl Fetcher {
     pub fn new(options: FetchOptions) -> Result<Fetcher, FetchError> {
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        for path in &options.extra_root_certs {
+            for cert in read_root_certs(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .user_agent(options.user_agent.clone())
             // Redirects are followed by hand so each hop gets the scheme, address and
             // robots checks.
@@ -430,6 +457,24 @@ mod tests {
         ] {
             let err = fetcher.fetch(url).expect_err("refused");
             assert_eq!(err.code(), "private-address", "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_extra_root_file_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "just text\n").expect("write");
+        for path in [not_pem, dir.path().join("missing.pem")] {
+            let err = Fetcher::new(FetchOptions {
+                cache_dir: None,
+                extra_root_certs: vec![path.clone()],
+                ..FetchOptions::default()
+            })
+            .err()
+            .expect("refused");
+            assert_eq!(err.code(), "client", "{err}");
+            assert!(err.to_string().contains("ca.pem") || err.to_string().contains("missing.pem"));
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct FetchOptions {
     pub max_retry_wait: Duration,
     /// Local files must lie under this folder.
     pub project_root: PathBuf,
+    /// PEM files of extra root certificates trusted besides the built-in roots (`--ca-cert`):
+    /// a staging server or an internal CA, without turning certificate checks off.
+    pub extra_root_certs: Vec<PathBuf>,
 }
 
 impl Default for FetchOptions {
@@ -51,6 +54,7 @@ impl Default for FetchOptions {
             retry_base: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(10),
             project_root: PathBuf::from("."),
+            extra_root_certs: Vec::new(),
         }
     }
 }
