@@ -137,37 +137,48 @@ impl TextCounts {
             }
             return counts;
         }
-        let mut counter = SyllableCounter::default();
+        counts.add_ascii(text.as_bytes());
+        counts
+    }
+
+    /// [`TextCounts::of`] for ASCII text: one pass with a byte-class table and the syllable
+    /// state in registers (this runs over every block and sentence of every page).
+    fn add_ascii(&mut self, bytes: &[u8]) {
         let mut in_token = false;
         let mut has_alnum = false;
-        for &b in text.as_bytes() {
-            if is_ascii_space(b) {
+        let mut word = AsciiWord::default();
+        for &b in bytes {
+            let class = BYTE_CLASS[usize::from(b)];
+            if class & SPACE != 0 {
                 if in_token {
-                    counts.tokens += 1;
-                    let word = std::mem::take(&mut counter);
+                    self.tokens += 1;
                     if has_alnum {
-                        counts.add_word(word.finish());
+                        self.add_word(word.syllables());
                     }
+                    word = AsciiWord::default();
                 }
                 in_token = false;
                 has_alnum = false;
+                continue;
+            }
+            in_token = true;
+            if class & ALPHA != 0 {
+                has_alnum = true;
+                let vowel = class & VOWEL != 0;
+                word.groups += u32::from(vowel && !word.prev_vowel);
+                word.prev_vowel = vowel;
+                word.letters += 1;
+                word.last = word.last << 8 | u32::from(b.to_ascii_lowercase());
             } else {
-                in_token = true;
-                if b.is_ascii_alphabetic() {
-                    has_alnum = true;
-                    counter.push(char::from(b.to_ascii_lowercase()));
-                } else {
-                    has_alnum |= b.is_ascii_digit();
-                }
+                has_alnum |= class & DIGIT != 0;
             }
         }
         if in_token {
-            counts.tokens += 1;
+            self.tokens += 1;
             if has_alnum {
-                counts.add_word(counter.finish());
+                self.add_word(word.syllables());
             }
         }
-        counts
     }
 
     fn add_word(&mut self, syllables: usize) {
@@ -176,6 +187,67 @@ impl TextCounts {
             .syllables
             .saturating_add(syllables.min(u32::MAX as usize) as u32);
         self.complex_words += u32::from(syllables >= 3);
+    }
+}
+
+const SPACE: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 4;
+const VOWEL: u8 = 8;
+
+/// Class bits of each byte: `char::is_whitespace` for ASCII (vertical tab included), letters,
+/// digits, and the vowels of [`syllables`] (a e i o u y, either case).
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            SPACE
+        } else if c.is_ascii_alphabetic() {
+            let lower = c.to_ascii_lowercase();
+            if matches!(lower, b'a' | b'e' | b'i' | b'o' | b'u' | b'y') {
+                ALPHA | VOWEL
+            } else {
+                ALPHA
+            }
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The syllable state of one ASCII word: vowel groups so far and its last three letters
+/// (lower-cased, one per byte of `last`, the newest lowest).
+#[derive(Default)]
+struct AsciiWord {
+    groups: u32,
+    letters: u32,
+    prev_vowel: bool,
+    last: u32,
+}
+
+impl AsciiWord {
+    /// The same estimate as [`SyllableCounter::finish`].
+    fn syllables(&self) -> usize {
+        if self.letters == 0 {
+            return 0;
+        }
+        let letter = |i: u32| char::from((self.last >> (8 * i)) as u8);
+        let (l0, l1, l2) = (letter(2), letter(1), letter(0));
+        let mut count = self.groups as usize;
+        let consonant_le = l1 == 'l' && !is_vowel(l0);
+        if l2 == 'e' && count > 1 && !is_vowel(l1) && !consonant_le {
+            count -= 1;
+        }
+        if count > 1 && l2 == 'd' && l1 == 'e' && !matches!(l0, 't' | 'd') && !is_vowel(l0) {
+            count -= 1;
+        }
+        count.max(1)
     }
 }
 
@@ -238,6 +310,7 @@ mod tests {
             "Caf\u{e9} na\u{ef}ve r\u{e9}sum\u{e9} 12 -- made",
             "trailing word",
             "... -- !",
+            "TABLE JUMPED Wanted make-up co-operate ed de a e le Sled idle ye yes fled",
         ];
         for t in texts {
             let c = TextCounts::of(t);

@@ -2,7 +2,7 @@
 //! Aho-Corasick prefilter of a literal piece that every match must contain. Most paragraphs
 //! hold none of a rule's phrases, so the regex (word boundaries, `\s+`, apostrophe classes)
 //! runs only on the few that can match.
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Match, Regex};
 
 #[derive(Debug)]
@@ -44,16 +44,29 @@ impl TokenMatcher {
     }
 
     fn may_match(&self, text: &str) -> bool {
-        match &self.prefilter {
-            None => true,
-            Some(p) => {
-                p.pieces.is_match(text)
-                    || (p.ignorecase
-                        && !text.is_ascii()
-                        && (text.contains('\u{212A}') || text.contains('\u{17F}')))
-            }
+        let Some(p) = &self.prefilter else {
+            return true;
+        };
+        if !p.ignorecase {
+            return p.pieces.is_match(text);
         }
+        if !text.is_ascii() && (text.contains('\u{212A}') || text.contains('\u{17F}')) {
+            return true;
+        }
+        // Lower-cased pieces searched in a lower-cased copy: a case-sensitive search runs on
+        // SIMD (Teddy), several times faster than an ASCII-case-insensitive automaton.
+        LOWERED.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            buf.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+            p.pieces.is_match(buf.as_slice())
+        })
     }
+}
+
+thread_local! {
+    /// Reused buffer for the lower-cased text (one per thread, grown to the largest block).
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The longest literal piece of each token (split where the regex allows variation), or
@@ -69,12 +82,17 @@ fn prefilter(tokens: &[String], ignorecase: bool) -> Option<Prefilter> {
         if ignorecase && !piece.is_ascii() {
             return None;
         }
-        pieces.push(piece);
+        pieces.push(if ignorecase {
+            piece.to_ascii_lowercase()
+        } else {
+            piece.to_string()
+        });
     }
-    // A full DFA: a few kilobytes per rule, and several times faster than the default NFA.
+    // Leftmost-first lets the searcher use its packed SIMD prefilter (Teddy), which the
+    // standard match kind does not; any match answers `is_match` the same.
     let pieces = AhoCorasick::builder()
         .kind(Some(AhoCorasickKind::DFA))
-        .ascii_case_insensitive(ignorecase)
+        .match_kind(MatchKind::LeftmostFirst)
         .build(&pieces)
         .ok()?;
     Some(Prefilter { pieces, ignorecase })
