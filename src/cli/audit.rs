@@ -6,7 +6,6 @@ use crate::audit::{self, gate, output::AuditFormat, AuditOptions, FrontierLimits
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::error::{exit, Error, Result};
-use crate::finding::Severity;
 use crate::rules::{Engine, RuleMeta};
 use crate::sources::fetch::{FetchOptions, Fetcher};
 use crate::verify::documents;
@@ -124,14 +123,6 @@ fn regexes(patterns: &[String], flag: &str) -> Result<Vec<Regex>> {
         .iter()
         .map(|p| Regex::new(p).map_err(|e| Error::Usage(format!("{flag} `{p}`: {e}"))))
         .collect()
-}
-
-fn fail_severity(level: FailLevel) -> Severity {
-    match level {
-        FailLevel::Error => Severity::Error,
-        FailLevel::Warning => Severity::Warning,
-        FailLevel::Info => Severity::Info,
-    }
 }
 
 fn options(args: &AuditArgs) -> Result<AuditOptions> {
@@ -267,7 +258,7 @@ pub fn run(args: AuditArgs) -> Result<i32> {
 
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
     write_report(&args, &report, &metas)?;
-    Ok(if gate::fails(&report, fail_severity(args.fail_level)) {
+    Ok(if gate::fails(&report, args.fail_level.severity()) {
         exit::FINDINGS
     } else {
         exit::OK

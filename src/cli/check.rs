@@ -15,6 +15,7 @@
 //! format. When not a single input could be read, the `IO001` messages go to stderr and the run
 //! exits 2. `--fix` writes through a temp file + rename, so a file is either untouched or fully
 //! fixed; it cannot write back to stdin (use `--fix --dry-run`).
+pub use super::report_flags::{ColorChoice, FailLevel, ReportFlags};
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Document, Format};
@@ -27,33 +28,8 @@ use crate::span::Span;
 use crate::verify::{self, documents};
 use crate::walk::{self, Input, InputSource};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailLevel {
-    Error,
-    Warning,
-    Info,
-}
-
-impl FailLevel {
-    pub fn severity(self) -> Severity {
-        match self {
-            FailLevel::Error => Severity::Error,
-            FailLevel::Warning => Severity::Warning,
-            FailLevel::Info => Severity::Info,
-        }
-    }
-}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -66,15 +42,8 @@ Empty files are checked and give a warning on stderr.
 pub struct CheckArgs {
     /// Files, directories (respecting .gitignore) or globs; `-` reads stdin. Default: `.`.
     pub paths: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Lowest severity that makes the run fail (exit 1).
-    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
-    pub fail_level: FailLevel,
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// Use this `pressgate.toml` instead of discovering one from the first path.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -84,12 +53,6 @@ pub struct CheckArgs {
     /// Do not report these codes, code prefixes or packs (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
-    /// Ignore findings recorded in this baseline file; only new ones are reported.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record every current finding in this baseline file and exit 0.
-    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
-    pub write_baseline: Option<PathBuf>,
     /// Apply safe fixes in place (atomically), then report what is left.
     #[arg(long)]
     pub fix: bool,
@@ -600,29 +563,24 @@ fn write_output(args: &CheckArgs, input: &ReportInput) -> Result<()> {
     }
     let mut buffered = std::io::BufWriter::new(&mut stdout);
     super::stdout_written(
-        report::write(args.format, input, render_options(args), &mut buffered)
-            .and_then(|_| buffered.flush()),
+        report::write(
+            args.report.format,
+            input,
+            render_options(args),
+            &mut buffered,
+        )
+        .and_then(|_| buffered.flush()),
     )
 }
 
 fn render_options(args: &CheckArgs) -> RenderOptions {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    RenderOptions {
-        color,
-        quiet: args.quiet,
-    }
+    args.report.render_options(args.quiet)
 }
 
 fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
     if args.statistics {
         let counts = report::statistics::count(input);
-        return match args.format {
+        return match args.report.format {
             OutputFormat::Json => report::statistics::render_json(&counts),
             _ => report::statistics::render_text(&counts),
         };
@@ -631,7 +589,7 @@ fn render_output(args: &CheckArgs, input: &ReportInput) -> String {
     if args.fix && args.dry_run {
         return String::new();
     }
-    report::render(args.format, input, render_options(args))
+    report::render(args.report.format, input, render_options(args))
 }
 
 pub fn run(args: CheckArgs) -> Result<i32> {
@@ -735,11 +693,11 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         .collect();
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = &args.report.write_baseline {
         super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
         return Ok(exit::OK);
     }
-    if let Some(path) = &args.baseline {
+    if let Some(path) = &args.report.baseline {
         let dropped = Baseline::load(path)?.filter(&mut reports);
         if !args.quiet && dropped > 0 {
             eprintln!("{dropped} finding(s) already in the baseline were not reported");
@@ -755,7 +713,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     if write_failed {
         return Ok(exit::ERROR);
     }
-    let fail_at = args.fail_level.severity();
+    let fail_at = args.report.fail_level.severity();
     let failed = reports
         .iter()
         .flat_map(|r| &r.findings)

@@ -5,6 +5,7 @@ pub mod check;
 pub mod generate;
 pub mod model;
 pub mod report;
+pub mod report_flags;
 pub mod rules;
 pub mod sources;
 pub mod verify;

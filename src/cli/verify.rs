@@ -1,16 +1,16 @@
 //! `pressgate verify`: check every claim of an article against the sources it cites and report
 //! `FACT…` findings in any `check` output format, with `check`'s exit codes.
-use super::check::{ColorChoice, FailLevel};
+use super::report_flags::ReportFlags;
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Format};
 use crate::error::{exit, Error, Result};
 use crate::finding::FileReport;
-use crate::report::{self, OutputFormat, RenderOptions, ReportInput};
+use crate::report::{self, ReportInput};
 use crate::rules::{Engine, RuleMeta};
 use crate::sources::for_document::{fetch_for_document, fetch_inputs};
 use crate::verify::{self, documents, eval, Verifier};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -30,27 +30,14 @@ pub struct VerifyArgs {
     /// one is cited as `[n]`.
     #[arg(long = "source", value_name = "URL|FILE")]
     pub sources: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Lowest severity that makes the run fail (exit 1).
-    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
-    pub fail_level: FailLevel,
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// Use this `pressgate.toml` instead of discovering one from the article.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Least support score (0..1) for a claim to count as supported.
     #[arg(long, value_name = "X", default_value_t = verify::DEFAULT_MIN_SUPPORT)]
     pub min_support: f32,
-    /// Ignore findings recorded in this baseline file; only new ones are reported.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record every current finding in this baseline file and exit 0.
-    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
-    pub write_baseline: Option<PathBuf>,
     /// Allow sources on private, loopback and link-local addresses.
     #[arg(long)]
     pub allow_private: bool,
@@ -132,11 +119,11 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         source: doc.source.clone(),
         findings: result.findings.clone(),
     }];
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = &args.report.write_baseline {
         super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
         return Ok(exit::OK);
     }
-    if let Some(path) = &args.baseline {
+    if let Some(path) = &args.report.baseline {
         let dropped = Baseline::load(path)?.filter(&mut reports);
         if !args.quiet && dropped > 0 {
             eprintln!("{dropped} finding(s) already in the baseline were not reported");
@@ -162,7 +149,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             elapsed.as_secs_f64()
         );
     }
-    let fail_at = args.fail_level.severity();
+    let fail_at = args.report.fail_level.severity();
     let failed = reports
         .iter()
         .flat_map(|r| &r.findings)
@@ -200,21 +187,11 @@ fn read_article(path: &Path) -> Result<String> {
 }
 
 fn write_report(args: &VerifyArgs, input: &ReportInput) -> Result<()> {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let options = RenderOptions {
-        color,
-        quiet: args.quiet,
-    };
+    let options = args.report.render_options(args.quiet);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     super::stdout_written(
-        report::write(args.format, input, options, &mut out).and_then(|_| out.flush()),
+        report::write(args.report.format, input, options, &mut out).and_then(|_| out.flush()),
     )
 }
 
