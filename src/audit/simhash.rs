@@ -33,6 +33,13 @@ fn word_hash(word: &str) -> Option<u64> {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut any = false;
+    if word.is_ascii() {
+        for b in word.bytes().filter(u8::is_ascii_alphanumeric) {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(PRIME);
+            any = true;
+        }
+        return any.then(|| mix(h));
+    }
     for c in word.chars() {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
@@ -47,6 +54,64 @@ fn word_hash(word: &str) -> Option<u64> {
         }
     }
     any.then(|| mix(h))
+}
+
+/// `SPREAD[b]` holds bit `i` of `b` in byte `i`: adding it to a u64 counts eight bits at once.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            table[b] |= ((b as u64 >> i) & 1) << (8 * i);
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Ones per bit position over many 64-bit hashes, eight positions per add (byte lanes,
+/// emptied into `ones` before any lane can overflow).
+struct BitCounts {
+    ones: [u32; 64],
+    lanes: [u64; 8],
+    pending: u32,
+}
+
+impl BitCounts {
+    fn new() -> Self {
+        BitCounts {
+            ones: [0; 64],
+            lanes: [0; 8],
+            pending: 0,
+        }
+    }
+
+    fn add(&mut self, h: u64) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[usize::from((h >> (8 * j)) as u8)];
+        }
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for i in 0..8 {
+                self.ones[8 * j + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    fn finish(mut self) -> [u32; 64] {
+        self.flush();
+        self.ones
+    }
 }
 
 /// Fingerprint `text`: words lower-cased, punctuation dropped.
@@ -65,7 +130,7 @@ pub fn fingerprint_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPr
         .iter()
         .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
     // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
-    let mut ones = [0u32; 64];
+    let mut bit_counts = BitCounts::new();
     let shingle = 3.min(words.len().max(1));
     let mut grams = 0u32;
     let mut minhash = [u32::MAX; MINHASH_BINS];
@@ -76,11 +141,10 @@ pub fn fingerprint_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPr
             .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
         let bin = (h >> 60) as usize % MINHASH_BINS;
         minhash[bin] = minhash[bin].min(h as u32);
-        for (bit, count) in ones.iter_mut().enumerate() {
-            *count += ((h >> bit) & 1) as u32;
-        }
+        bit_counts.add(h);
         grams += 1;
     }
+    let ones = bit_counts.finish();
     let simhash = ones
         .iter()
         .enumerate()
@@ -158,6 +222,20 @@ mod tests {
             fingerprint(BASE).exact,
             fingerprint(&BASE.to_uppercase()).exact
         );
+    }
+
+    #[test]
+    fn bit_counts_equal_counting_bit_by_bit() {
+        let hashes: Vec<u64> = (0..1000u64).map(mix).collect();
+        let mut fast = BitCounts::new();
+        let mut slow = [0u32; 64];
+        for &h in &hashes {
+            fast.add(h);
+            for (bit, count) in slow.iter_mut().enumerate() {
+                *count += ((h >> bit) & 1) as u32;
+            }
+        }
+        assert_eq!(fast.finish(), slow);
     }
 
     #[test]
