@@ -204,7 +204,10 @@ fn intra_op_spinning(threads: usize) -> bool {
         Some("0") => return false,
         _ => {}
     }
-    if let Some(idle) = sample_idle_cpus(IDLE_SAMPLE) {
+    // Sampled once per process: a second session (the embedder next to the generator) would
+    // otherwise wait another 100 ms and mostly see the first one loading.
+    static IDLE_AT_START: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    if let Some(idle) = *IDLE_AT_START.get_or_init(|| sample_idle_cpus(IDLE_SAMPLE)) {
         return spinning_pays_off_now(threads, idle);
     }
     spinning_pays_off(
