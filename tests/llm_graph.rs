@@ -176,6 +176,23 @@ fn q4_1_minimum_terms_take_one_gemm_per_linear() {
     );
     assert_eq!(count("Add"), 0);
     assert_eq!(count("MatMulNBits"), 4 * layers + 1);
+    // The layers' Q4_1 blocks sit on the implied zero point (no zero-point input); the split
+    // Q8_0 head needs explicit ones.
+    let zero_point_inputs: Vec<bool> = model
+        .graph
+        .node
+        .iter()
+        .filter(|n| n.op_type == "MatMulNBits")
+        .map(|n| n.input.len() > 3)
+        .collect();
+    assert_eq!(
+        zero_point_inputs
+            .iter()
+            .filter(|explicit| **explicit)
+            .count(),
+        1
+    );
+    assert_eq!(zero_point_inputs.last(), Some(&true), "the head");
 }
 
 /// The same with int8 activations inside MatMulNBits (`accuracy_level` 4, the head 8-bit):
