@@ -165,7 +165,7 @@ impl BlockQuantized {
             return self.zero_points[row * self.blocks_per_row + block];
         }
         let byte = self.zero_points[row * self.blocks_per_row.div_ceil(2) + block / 2];
-        if block % 2 == 0 {
+        if block.is_multiple_of(2) {
             byte & 0x0f
         } else {
             byte >> 4
