@@ -346,8 +346,8 @@ def main() -> int:
             "oversubscribed machine that alone costs it several times its speed, so it runs twice: as "
             "installed and with `OMP_WAIT_POLICY=PASSIVE`. The passive row is the fair comparison. "
             "ONNX Runtime's intra-op pool spins by default too (onnxruntime-genai keeps that default); "
-            "pressgate spins only when the 1-minute load average leaves its threads free cores "
-            "(`src/llm/runtime.rs` `spinning_pays_off`), so on an idle machine both spin.",
+            "pressgate spins only when its CPUs are idle at start-up (a 100 ms `/proc/stat` sample, "
+            "`src/llm/runtime.rs` `intra_op_spinning`), so on an idle machine both spin.",
             "",
             "Against the goals (decode ≥ 1.1× onnxruntime-genai, ≥ llama.cpp at the same quantization; "
             "peak RSS < model size + 300 MB):",
@@ -357,7 +357,7 @@ def main() -> int:
             "Quantization note: the int4 folder (what `model install` makes from this Q4_1 GGUF) keeps "
             "the GGUF's own blocks (`src/llm/import/quant.rs`): Q4_1 codes and scales go into 4-bit "
             "MatMulNBits unchanged, the Q4_1 block minimums become one small f32 product per linear "
-            "(block sums of the input times the minimums), and the Q8_0 tied LM head becomes two exact "
+            "(block sums of the input times the minimums, added by one Gemm), and the Q8_0 tied LM head becomes two exact "
             "4-bit halves over a doubled input; all MatMulNBits run with f32 activations "
             "(`accuracy_level` 1). So pressgate int4 and llama.cpp compute with the same weights "
             "(llama.cpp rounds activations to 8 bits for its Q4_1/Q8_0 dot products; pressgate does "

@@ -152,6 +152,49 @@ fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
     compare_with_reference(&weights, &weights, options, 5e-3);
 }
 
+/// Each Q4_1 linear adds its block-minimum term with one `Gemm` (the product, the block sums
+/// times the minimums, and their sum): no `Add` node is left in a graph without biases, which
+/// keeps the per-step node count (ONNX Runtime's per-node cost) down.
+#[test]
+fn q4_1_minimum_terms_take_one_gemm_per_linear() {
+    use onnx_protobuf::{Message, ModelProto};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
+    let bytes = std::fs::read(dir.path().join("model.onnx")).expect("read model.onnx");
+    let model = ModelProto::parse_from_bytes(&bytes).expect("parse model.onnx");
+    let count = |op: &str| model.graph.node.iter().filter(|n| n.op_type == op).count();
+    let layers = weights.config().n_layers;
+    // q/k/v, o, gate/up and down per layer.
+    assert_eq!(count("Gemm"), 4 * layers);
+    assert_eq!(
+        count("MatMul"),
+        4 * layers,
+        "one block-sum product per linear"
+    );
+    assert_eq!(count("Add"), 0);
+    assert_eq!(count("MatMulNBits"), 4 * layers + 1);
+    // The layers' Q4_1 blocks sit on the implied zero point (no zero-point input); the split
+    // Q8_0 head needs explicit ones.
+    let zero_point_inputs: Vec<bool> = model
+        .graph
+        .node
+        .iter()
+        .filter(|n| n.op_type == "MatMulNBits")
+        .map(|n| n.input.len() > 3)
+        .collect();
+    assert_eq!(
+        zero_point_inputs
+            .iter()
+            .filter(|explicit| **explicit)
+            .count(),
+        1
+    );
+    assert_eq!(zero_point_inputs.last(), Some(&true), "the head");
+}
+
 /// The same with int8 activations inside MatMulNBits (`accuracy_level` 4, the head 8-bit):
 /// close, not exact.
 #[test]

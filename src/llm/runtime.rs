@@ -164,10 +164,11 @@ pub enum Placement {
     Cuda(i32),
 }
 
-/// A fresh CPU-configured builder: optimisation level and thread counts.
+/// A fresh CPU-configured builder: optimisation level, thread counts and spinning.
 fn configured_builder(
     env: &Environment,
     threads: usize,
+    spin: bool,
 ) -> std::result::Result<SessionBuilder, String> {
     let builder = ort::session::Session::builder(env).map_err(|e| e.to_string())?;
     let builder = builder
@@ -177,14 +178,118 @@ fn configured_builder(
         .with_intra_threads(threads)
         .map_err(|e| e.to_string())?;
     let builder = builder.with_inter_threads(1).map_err(|e| e.to_string())?;
-    let spin = spinning_pays_off(
-        threads,
-        std::thread::available_parallelism().map_or(1, usize::from),
-        std::fs::read_to_string("/proc/loadavg").ok().as_deref(),
-    );
     builder
         .with_intra_op_spinning(spin)
         .map_err(|e| e.to_string())
+}
+
+/// Environment override of the spinning decision (`1` spins, `0` sleeps), for benchmarks.
+pub const SPIN_OVERRIDE_VAR: &str = "PRESSGATE_INTRA_OP_SPINNING";
+/// How long [`intra_op_spinning`] watches the CPUs before deciding.
+const IDLE_SAMPLE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Whether the intra-op workers of a `threads`-thread session should spin. One thread has no
+/// workers. Otherwise: the override, else the CPUs this process may use that are idle right now
+/// ([`spinning_pays_off_now`]), else the load average ([`spinning_pays_off`]).
+fn intra_op_spinning(threads: usize) -> bool {
+    if threads <= 1 {
+        return false;
+    }
+    match std::env::var(SPIN_OVERRIDE_VAR)
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        Some("1") => return true,
+        Some("0") => return false,
+        _ => {}
+    }
+    // Sampled once per process: a second session (the embedder next to the generator) would
+    // otherwise wait another 100 ms and mostly see the first one loading.
+    static IDLE_AT_START: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    if let Some(idle) = *IDLE_AT_START.get_or_init(|| sample_idle_cpus(IDLE_SAMPLE)) {
+        return spinning_pays_off_now(threads, idle);
+    }
+    spinning_pays_off(
+        threads,
+        std::thread::available_parallelism().map_or(1, usize::from),
+        std::fs::read_to_string("/proc/loadavg").ok().as_deref(),
+    )
+}
+
+/// Spin only when nearly every thread finds an idle CPU. A spinning worker on a CPU that other
+/// work also wants takes the time slices the working thread needs: SmolLM2-135M int4, 2 threads
+/// on 2 CPUs with one of them busy elsewhere (load average 1.8, which the load-average rule
+/// still reads as free): 23.8 ms per decode step spinning, 14.4 ms sleeping.
+pub fn spinning_pays_off_now(threads: usize, idle_cpus: f64) -> bool {
+    idle_cpus + 0.5 >= threads as f64
+}
+
+/// Idle CPUs (0 to the number allowed) among those this process may run on, over `window`,
+/// from two `/proc/stat` snapshots. `None` where /proc is missing or unreadable.
+fn sample_idle_cpus(window: std::time::Duration) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let allowed = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .and_then(parse_cpu_list)?;
+    let before = std::fs::read_to_string("/proc/stat").ok()?;
+    std::thread::sleep(window);
+    let after = std::fs::read_to_string("/proc/stat").ok()?;
+    idle_cpus_between(&before, &after, &allowed)
+}
+
+/// A kernel CPU list such as `0-3,8,10-11`; `None` when it does not parse.
+pub fn parse_cpu_list(text: &str) -> Option<Vec<usize>> {
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',').filter(|p| !p.trim().is_empty()) {
+        match part.trim().split_once('-') {
+            Some((first, last)) => {
+                let (first, last) = (first.parse::<usize>().ok()?, last.parse::<usize>().ok()?);
+                if last < first {
+                    return None;
+                }
+                cpus.extend(first..=last);
+            }
+            None => cpus.push(part.trim().parse().ok()?),
+        }
+    }
+    (!cpus.is_empty()).then_some(cpus)
+}
+
+/// `(idle, total)` jiffies of the `cpuN` lines of a `/proc/stat` snapshot for N in `allowed`
+/// (idle counts `idle` and `iowait`); `None` if one of them is missing.
+fn cpu_jiffies(stat: &str, allowed: &[usize]) -> Option<(u64, u64)> {
+    let mut found = 0;
+    let (mut idle, mut total) = (0u64, 0u64);
+    for line in stat.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(cpu) = fields.next().and_then(|name| name.strip_prefix("cpu")) else {
+            continue;
+        };
+        let Ok(index) = cpu.parse::<usize>() else {
+            continue; // the aggregate `cpu` line
+        };
+        if !allowed.contains(&index) {
+            continue;
+        }
+        let values: Vec<u64> = fields.filter_map(|v| v.parse().ok()).collect();
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let counted = values.get(..8)?;
+        idle += counted[3] + counted[4];
+        total += counted.iter().sum::<u64>();
+        found += 1;
+    }
+    (found == allowed.len()).then_some((idle, total))
+}
+
+/// Idle CPUs between two `/proc/stat` snapshots, over the `allowed` CPUs.
+pub fn idle_cpus_between(before: &str, after: &str, allowed: &[usize]) -> Option<f64> {
+    let (idle_0, total_0) = cpu_jiffies(before, allowed)?;
+    let (idle_1, total_1) = cpu_jiffies(after, allowed)?;
+    let total = total_1.checked_sub(total_0).filter(|t| *t > 0)?;
+    let idle = idle_1.checked_sub(idle_0)?.min(total);
+    Some(idle as f64 / total as f64 * allowed.len() as f64)
 }
 
 /// Whether idle intra-op workers should spin (ONNX Runtime's default) rather than sleep.
@@ -194,7 +299,8 @@ fn configured_builder(
 /// 45-51 tok/s spinning, 59-81 sleeping). So: spin unless the 1-minute load average says the
 /// cores are already oversubscribed. The average lags and counts our own recent work, so the
 /// bar is the CPU count itself, not the CPUs left after our threads. Without `/proc/loadavg`,
-/// keep ONNX Runtime's default.
+/// keep ONNX Runtime's default. The fallback of [`intra_op_spinning`] when the CPUs' current
+/// idle time cannot be read.
 pub fn spinning_pays_off(threads: usize, cpus: usize, loadavg: Option<&str>) -> bool {
     let load = loadavg
         .and_then(|text| text.split_whitespace().next())
@@ -211,7 +317,8 @@ pub fn session_builder(
     options: &RuntimeOptions,
 ) -> Result<(SessionBuilder, Placement)> {
     let threads = options.intra_threads.unwrap_or_else(physical_cores).max(1);
-    let builder = configured_builder(env, threads).map_err(|e| {
+    let spin = intra_op_spinning(threads);
+    let builder = configured_builder(env, threads, spin).map_err(|e| {
         Error::Other(anyhow::anyhow!(
             "cannot configure an ONNX Runtime session: {e}"
         ))
@@ -226,7 +333,8 @@ pub fn session_builder(
         Device::Auto if !cfg!(feature = "cuda") => Ok((builder, Placement::Cpu)),
         Device::Auto => {
             // A failed registration consumes its builder, so CUDA is tried on a second one.
-            let attempt = configured_builder(env, threads).and_then(|b| register_cuda(b, 0));
+            let attempt =
+                configured_builder(env, threads, spin).and_then(|b| register_cuda(b, 0));
             match attempt {
                 Ok(pair) => Ok(pair),
                 Err(reason) => {
@@ -296,6 +404,48 @@ mod tests {
         assert!(spinning_pays_off(2, 8, Some("3.40 5.71 9.31 4/300 42")));
         assert!(spinning_pays_off(2, 2, None));
         assert!(spinning_pays_off(2, 2, Some("garbage")));
+    }
+
+    #[test]
+    fn spinning_now_needs_an_idle_cpu_for_nearly_every_thread() {
+        assert!(spinning_pays_off_now(2, 2.0));
+        assert!(spinning_pays_off_now(2, 1.6));
+        assert!(!spinning_pays_off_now(2, 1.0));
+        assert!(!spinning_pays_off_now(4, 2.0));
+    }
+
+    #[test]
+    fn cpu_lists_parse_ranges_and_singles() {
+        assert_eq!(parse_cpu_list("0-1"), Some(vec![0, 1]));
+        assert_eq!(parse_cpu_list("0-2,5,7-8\n"), Some(vec![0, 1, 2, 5, 7, 8]));
+        assert_eq!(parse_cpu_list("3"), Some(vec![3]));
+        assert_eq!(parse_cpu_list(""), None);
+        assert_eq!(parse_cpu_list("2-1"), None);
+        assert_eq!(parse_cpu_list("a-b"), None);
+    }
+
+    #[test]
+    fn idle_cpus_count_only_the_allowed_cpus() {
+        let before = "cpu  900 0 100 1000 0 0 0 0 0 0\n\
+                      cpu0 100 0 0 500 0 0 0 0 0 0\n\
+                      cpu1 100 0 0 500 0 0 0 0 0 0\n\
+                      cpu2 700 0 100 0 0 0 0 0 0 0\n\
+                      intr 5\n";
+        // Over 100 jiffies each: cpu0 all idle, cpu1 idle 20 + iowait 10, cpu2 busy.
+        let after = "cpu  1170 0 100 1130 10 0 0 0 0 0\n\
+                     cpu0 100 0 0 600 0 0 0 0 0 0\n\
+                     cpu1 170 0 0 520 10 0 0 0 0 0\n\
+                     cpu2 800 0 100 0 0 0 0 0 0 0\n";
+        let idle = idle_cpus_between(before, after, &[0, 1]).expect("idle");
+        assert!((idle - 1.3).abs() < 1e-9, "{idle}");
+        let all = idle_cpus_between(before, after, &[0, 1, 2]).expect("idle");
+        assert!((all - 1.3).abs() < 1e-9, "{all}");
+        assert_eq!(idle_cpus_between(before, after, &[0, 9]), None);
+        assert_eq!(
+            idle_cpus_between(before, before, &[0]),
+            None,
+            "no time passed"
+        );
     }
 
     #[test]
