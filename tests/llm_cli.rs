@@ -188,6 +188,43 @@ fn install_without_download_points_to_setup_and_unknown_names_fail() {
         .stderr(predicate::str::contains("installable: smollm2-135m"));
 }
 
+/// `model install` imports once, then does nothing while source, encoding and graph layout
+/// match, and redoes an install written by an importer with an older graph layout.
+#[test]
+fn install_is_idempotent_and_redoes_an_older_graph_layout() {
+    if !runtime_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let downloads = home.path().join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    write_tiny_llama(downloads.join("SmolLM2-135M-Instruct.Q4_1.gguf"), 42).expect("gguf");
+    let install = || {
+        let out = pressgate(home.path())
+            .args(["model", "install", "smollm2-135m"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    assert!(install().contains("installed smollm2-135m"));
+    assert!(install().contains("already installed"));
+    let provenance = home
+        .path()
+        .join("models")
+        .join("smollm2-135m-instruct")
+        .join("pressgate_model.json");
+    let text = std::fs::read_to_string(&provenance).expect("provenance");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        json["graph_layout"],
+        serde_json::json!(pressgate::llm::model_dir::GRAPH_LAYOUT)
+    );
+    json["graph_layout"] = serde_json::json!(1);
+    std::fs::write(&provenance, json.to_string()).expect("write");
+    assert!(install().contains("installed smollm2-135m"));
+    assert!(install().contains("already installed"));
+}
+
 #[test]
 fn missing_runtime_library_is_a_setup_error() {
     let home = tempfile::tempdir().expect("tempdir");

@@ -3,7 +3,7 @@ use crate::error::{exit, Error, Result};
 use crate::llm::generate::{ContextPolicy, GenerationParams};
 use crate::llm::import::{default_quant_for_gguf, file_sha256, import_gguf, Quant};
 use crate::llm::local_model::LocalModel;
-use crate::llm::model_dir::{self, ModelDir};
+use crate::llm::model_dir::{self, ModelDir, GRAPH_LAYOUT};
 use crate::llm::runtime::{data_dir, Device, RuntimeOptions};
 use crate::paths::models_dir;
 use std::io::Write;
@@ -319,9 +319,12 @@ fn install(name: &str) -> Result<i32> {
     let sha = file_sha256(&source)?;
     let quant = default_quant_for_gguf(&source)?;
     if let Ok(existing) = ModelDir::open(&out) {
-        // Same source and same encoding: nothing to do (an older int8 install is redone).
+        // Same source, encoding and graph layout: nothing to do (an older int8 install, or
+        // one written by an importer with an older graph, is redone).
         if existing.provenance.as_ref().is_some_and(|p| {
-            p.source_sha256.as_deref() == Some(sha.as_str()) && p.quant == quant.as_str()
+            p.source_sha256.as_deref() == Some(sha.as_str())
+                && p.quant == quant.as_str()
+                && p.graph_layout == GRAPH_LAYOUT
         }) {
             eprintln!("{name} already installed: {}", out.display());
             return Ok(exit::OK);

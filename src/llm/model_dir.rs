@@ -143,7 +143,15 @@ pub struct Provenance {
     pub parameters: u64,
     #[serde(default)]
     pub pressgate_version: String,
+    /// [`GRAPH_LAYOUT`] of the importer that wrote the graph (0: written before it existed).
+    #[serde(default)]
+    pub graph_layout: u32,
 }
+
+/// Version of the decoder graph the importer writes: raised whenever a change makes the same
+/// GGUF and encoding import to a different (faster or more exact) graph, so `model install`
+/// redoes older installs.
+pub const GRAPH_LAYOUT: u32 = 2;
 
 /// An opened model folder with its configuration checked.
 #[derive(Debug, Clone)]

@@ -157,6 +157,7 @@ pub fn import_weights(
         architecture: config.architecture.clone(),
         parameters: parameter_count(config),
         pressgate_version: env!("CARGO_PKG_VERSION").into(),
+        graph_layout: crate::llm::model_dir::GRAPH_LAYOUT,
     };
     write_json(&dir.join(PRESSGATE_MODEL), &provenance)?;
 
