@@ -82,6 +82,41 @@ fn set(codes: &[&str]) -> BTreeSet<String> {
     codes.iter().map(|c| c.to_string()).collect()
 }
 
+/// A sitemap may be far larger than any page (the protocol allows 50 MB): the page limit
+/// must not refuse it.
+#[test]
+fn sitemaps_are_read_up_to_the_sitemap_limit_not_the_page_limit() {
+    let server = SiteServer::start("blog", None);
+    let small_pages = Fetcher::new(FetchOptions {
+        allow_private: true,
+        cache_dir: None,
+        max_retries: 0,
+        timeout: Duration::from_secs(3),
+        // Below sitemap-pages.xml (316 bytes).
+        max_bytes: 200,
+        ..FetchOptions::default()
+    })
+    .expect("client");
+    let start = Start::Web(vec![
+        Url::parse(&server.url("/sitemap_index.xml")).expect("url")
+    ]);
+    let report =
+        audit::run(&engine(), &small_pages, &start, &options(), &|_| {}).expect("audit runs");
+    let guide = report
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/guide/"))
+        .expect("the sitemap's pages are crawled");
+    // The pages themselves are over the page limit.
+    assert!(
+        guide
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("too large")),
+        "{guide:?}"
+    );
+}
+
 #[test]
 fn finds_exactly_the_planted_defects() {
     let other = SiteServer::start("blog", None);

@@ -243,7 +243,7 @@ fn read_sitemaps(source: &SiteSource, start: &Url) -> Result<Vec<Url>> {
             continue;
         }
         let probe = source
-            .get(&url)
+            .get_sitemap(&url)
             .map_err(|e| Error::Usage(format!("sitemap {url}: {e}")))?;
         let Some(body) = probe.body.filter(|_| (200..300).contains(&probe.status)) else {
             return Err(Error::Usage(format!(

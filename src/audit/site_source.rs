@@ -49,6 +49,18 @@ impl SiteSource<'_> {
         }
     }
 
+    /// Fetch a sitemap: as [`SiteSource::get`], with the sitemap protocol's 50 MB limit instead
+    /// of the page limit.
+    pub fn get_sitemap(&self, url: &Url) -> Result<Probe, FetchError> {
+        let limit = super::sitemap::MAX_SITEMAP_BYTES;
+        match self {
+            SiteSource::Web(fetcher) => {
+                fetcher.probe_with_limit(url.as_str(), ProbeMethod::Get, true, limit)
+            }
+            SiteSource::Local { root, .. } => read_local(root, url, limit),
+        }
+    }
+
     /// Check a link target without its body: HEAD (GET when refused) on the web, existence
     /// for local files.
     pub fn head(&self, url: &Url) -> Result<Probe, FetchError> {

@@ -59,6 +59,17 @@ impl Fetcher {
         method: ProbeMethod,
         read_body: bool,
     ) -> Result<Probe, FetchError> {
+        self.probe_with_limit(url, method, read_body, self.options.max_bytes)
+    }
+
+    /// [`Fetcher::probe`] with its own body limit (a sitemap may be 50 MB, a page not).
+    pub fn probe_with_limit(
+        &self,
+        url: &str,
+        method: ProbeMethod,
+        read_body: bool,
+        max_bytes: u64,
+    ) -> Result<Probe, FetchError> {
         let mut current =
             Url::parse(url.trim()).map_err(|e| FetchError::InvalidInput(format!("{url}: {e}")))?;
         let started = Instant::now();
@@ -115,12 +126,12 @@ impl Fetcher {
             let declared = response.content_length();
             if read_body
                 && method == ProbeMethod::Get
-                && declared.is_some_and(|len| len > self.options.max_bytes)
+                && declared.is_some_and(|len| len > max_bytes)
             {
-                return Err(FetchError::TooLarge(self.options.max_bytes));
+                return Err(FetchError::TooLarge(max_bytes));
             }
             let body = if read_body && method == ProbeMethod::Get && (200..300).contains(&status) {
-                Some(read_limited(response, self.options.max_bytes)?)
+                Some(read_limited(response, max_bytes)?)
             } else {
                 None
             };
