@@ -72,7 +72,7 @@ fn codes_by_path(server: &SiteServer, report: &AuditReport) -> BTreeMap<String, 
         .map(|p| {
             (
                 p.url.trim_start_matches(&base).to_string(),
-                p.findings.iter().map(|f| f.code.clone()).collect(),
+                p.findings.iter().map(|f| f.code.to_string()).collect(),
             )
         })
         .collect()
@@ -158,7 +158,7 @@ fn finds_exactly_the_planted_defects() {
     let site: Vec<&str> = report
         .site_findings
         .iter()
-        .map(|f| f.code.as_str())
+        .map(|f| f.code.as_ref())
         .collect();
     assert_eq!(site, vec!["SITE007"], "the calendar trap is reported once");
 
@@ -211,7 +211,7 @@ fn external_links_are_checked_once_with_head() {
     let codes: Vec<(&str, String)> = guide
         .findings
         .iter()
-        .map(|f| (f.code.as_str(), f.related.join(",")))
+        .map(|f| (f.code.as_ref(), f.related.join(",")))
         .collect();
     assert_eq!(codes, vec![("LINK002", other.url("/dead"))]);
     let heads: Vec<String> = other
@@ -499,7 +499,7 @@ fn citations_on_an_https_staging_server_are_fetched_with_the_extra_root() {
                 .map(|f| {
                     (
                         p.url.trim_start_matches(&server.url("")).to_string(),
-                        f.code.clone(),
+                        f.code.to_string(),
                     )
                 })
         })

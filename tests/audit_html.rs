@@ -74,14 +74,14 @@ fn audit_finding(
     help: Option<&str>,
 ) -> AuditFinding {
     AuditFinding {
-        code: code.into(),
+        code: code.to_string().into(),
         severity,
         category: category_of(code),
         message: message.into(),
-        url: url.map(str::to_string),
+        url: url.map(Into::into),
         line: None,
         column: None,
-        help: help.map(str::to_string),
+        help: help.map(Into::into),
         related: Vec::new(),
         evidence: None,
     }
@@ -150,15 +150,15 @@ fn realistic_report() -> AuditReport {
                 let at = lines.line_col(source, f.span.start);
                 AuditFinding {
                     category: category_of(&f.code),
-                    url: Some(url.clone()),
+                    url: Some(url.as_str().into()),
                     line: Some(at.line as u32),
                     column: Some(at.column as u32),
                     related: Vec::new(),
-                    code: f.code,
+                    code: f.code.into(),
                     severity: f.severity,
                     message: f.message,
-                    help: f.help,
-                    evidence: f.evidence,
+                    help: f.help.map(Into::into),
+                    evidence: f.evidence.map(Box::new),
                 }
             })
             .collect();
@@ -293,12 +293,12 @@ fn realistic_report() -> AuditReport {
             );
             f.line = Some(58);
             f.column = Some(9);
-            f.evidence = Some(Evidence {
+            f.evidence = Some(Box::new(Evidence {
                 quote: "Water boils at 94 °C at 1,800 metres.".into(),
                 source: format!("{SITE}/recipes/loaf-{i:03}/"),
                 span: None,
                 score: None,
-            });
+            }));
             p.findings.push(f);
         }
         pages.push(p);
@@ -1114,7 +1114,7 @@ fn audit_cli_writes_an_html_report_that_chromium_shows() {
         .iter()
         .flat_map(|p| p.findings.iter())
         .chain(report.site_findings.iter())
-        .map(|f| f.code.as_str())
+        .map(|f| f.code.as_ref())
         .collect();
     codes.sort_unstable();
     codes.dedup();

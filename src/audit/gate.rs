@@ -84,7 +84,7 @@ mod tests {
 
     fn finding(code: &str, message: &str) -> AuditFinding {
         AuditFinding {
-            code: code.into(),
+            code: code.to_string().into(),
             severity: Severity::Warning,
             category: Category::Links,
             message: message.into(),

@@ -684,7 +684,7 @@ mod tests {
 
     fn finding(code: &str, severity: Severity, category: Category) -> AuditFinding {
         AuditFinding {
-            code: code.into(),
+            code: code.to_string().into(),
             severity,
             category,
             message: format!("{code} message"),

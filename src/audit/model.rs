@@ -2,6 +2,9 @@
 //! fills it, the report writers (text, CSV, JSON, SARIF, HTML) only read it.
 use crate::finding::{Evidence, Severity};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The result of one audit run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -61,20 +64,43 @@ pub struct RedirectHop {
 
 /// A finding placed on a page (or on the site when `url` is `None`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// A large audit holds millions of these until the report is written (about 43 per page on a
+/// generated site), so the repeated parts are shared: the code is the rule's static string, the
+/// URL is shared by a page's findings, the help text by every finding of a rule.
 pub struct AuditFinding {
-    pub code: String,
+    pub code: Cow<'static, str>,
     pub severity: Severity,
     pub category: Category,
     pub message: String,
     /// The page the finding is about; `None` for site-wide findings.
-    pub url: Option<String>,
+    pub url: Option<Arc<str>>,
     /// 1-based position in the page's HTML, when the finding has one.
     pub line: Option<u32>,
     pub column: Option<u32>,
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     /// Other URLs involved (the duplicate page, the broken link target, the redirect chain).
     pub related: Vec<String>,
-    pub evidence: Option<Evidence>,
+    pub evidence: Option<Box<Evidence>>,
+}
+
+/// One shared copy of a text that many findings repeat (help texts). The table stops growing
+/// at a few thousand entries, after which texts are simply copied.
+pub fn shared_text(text: &str) -> Arc<str> {
+    const MAX_SHARED: usize = 4096;
+    static TABLE: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+    let mut table = TABLE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(shared) = table.get(text) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = text.into();
+    if table.len() < MAX_SHARED {
+        table.insert(shared.clone());
+    }
+    shared
 }
 
 /// Report categories: one score each.

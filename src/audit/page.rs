@@ -3,7 +3,7 @@
 //! findings with line/column, links as 64-bit keys, fingerprints. The HTML is dropped after.
 use super::citations::CitationCheck;
 use super::codes;
-use super::model::{AuditFinding, Category};
+use super::model::{shared_text, AuditFinding, Category};
 use super::page_scan;
 use super::simhash::{self, TextPrint};
 use super::urlnorm;
@@ -11,6 +11,8 @@ use crate::doc::{self, BlockKind, Document, Format};
 use crate::finding::{Finding, Severity};
 use crate::rules::{DocumentCheck, Engine};
 use crate::span::Span;
+use std::borrow::Cow;
+use std::sync::Arc;
 use url::Url;
 
 /// A position in a page's HTML, 1-based.
@@ -84,25 +86,28 @@ fn pos_of(doc: &Document, offset: usize) -> Pos {
     }
 }
 
-/// An audit finding from a page rule's finding.
+/// An audit finding from a page rule's finding, placed on the page at `url`.
 pub fn from_rule_finding(
     engine: &Engine,
-    url: &str,
-    finding: &Finding,
+    url: &Arc<str>,
+    finding: Finding,
     pos: Option<Pos>,
 ) -> AuditFinding {
-    let pack = engine.rule(&finding.code).map(|r| r.meta().pack);
+    let meta = engine.rule(&finding.code).map(|r| r.meta());
     AuditFinding {
-        code: finding.code.clone(),
+        category: codes::category_of(&finding.code, meta.map(|m| m.pack)),
+        code: match meta {
+            Some(m) => Cow::Borrowed(m.code),
+            None => Cow::Owned(finding.code),
+        },
         severity: finding.severity,
-        category: codes::category_of(&finding.code, pack),
-        message: finding.message.clone(),
-        url: Some(url.to_string()),
+        message: finding.message,
+        url: Some(url.clone()),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
-        help: finding.help.clone(),
+        help: finding.help.as_deref().map(shared_text),
         related: Vec::new(),
-        evidence: finding.evidence.clone(),
+        evidence: finding.evidence.map(Box::new),
     }
 }
 
@@ -122,15 +127,19 @@ pub fn audit_finding(
             .map(|r| r.meta().default_severity)
             .unwrap_or(Severity::Warning),
     };
+    let meta = codes::meta(code);
     Some(AuditFinding {
-        code: code.to_string(),
+        code: match meta {
+            Some(m) => Cow::Borrowed(m.code),
+            None => Cow::Owned(code.to_string()),
+        },
         severity,
         category: codes::category_of(code, Some("audit")),
         message: message.into(),
-        url: url.map(str::to_string),
+        url: url.map(Arc::from),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
-        help: codes::meta(code).map(|m| m.summary.to_string()),
+        help: meta.map(|m| shared_text(m.summary)),
         related,
         evidence: None,
     })
@@ -168,6 +177,7 @@ pub fn analyse_with(
     citations: Option<&CitationCheck>,
 ) -> Analysed {
     let url_text = url.as_str();
+    let page_url: Arc<str> = Arc::from(url_text);
     let doc = doc::parse(url_text, source, Format::Html);
     let mut check = engine.check_document(&doc);
     if let Some(citations) = citations {
@@ -179,7 +189,7 @@ pub fn analyse_with(
         .into_iter()
         .map(|f| {
             let pos = pos_of(&doc, f.span.start);
-            from_rule_finding(engine, url_text, &f, Some(pos))
+            from_rule_finding(engine, &page_url, f, Some(pos))
         })
         .collect();
 

@@ -56,7 +56,8 @@ pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
         let tally = &mut tallies[category_index(finding.category)];
         tally.count(finding.severity);
         let mut charged = false;
-        for url in finding.url.iter().chain(finding.related.iter()) {
+        let urls = finding.url.as_deref().into_iter();
+        for url in urls.chain(finding.related.iter().map(String::as_str)) {
             tally.charge(PageKey::Url(url), finding.severity);
             charged = true;
         }
@@ -166,7 +167,7 @@ mod tests {
             severity,
             category,
             message: "m".into(),
-            url: url.map(str::to_string),
+            url: url.map(Into::into),
             line: None,
             column: None,
             help: None,

@@ -41,7 +41,7 @@ fn row(page: Option<&PageRecord>, f: Option<&AuditFinding>) -> Vec<String> {
     };
     match f {
         Some(f) => r.extend([
-            f.code.clone(),
+            f.code.to_string(),
             f.severity.to_string(),
             f.category.as_str().to_string(),
             opt(f.line),

@@ -22,7 +22,7 @@ fn result(f: &AuditFinding, rule_index: Option<usize>) -> Value {
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
     }
-    let uri = f.url.clone().or_else(|| f.related.first().cloned());
+    let uri: Option<&str> = f.url.as_deref().or(f.related.first().map(String::as_str));
     if let Some(uri) = uri {
         let mut physical = json!({ "artifactLocation": { "uri": uri } });
         if let Some(line) = f.line.filter(|l| *l > 0) {
@@ -57,7 +57,7 @@ pub fn write(
             .flat_map(|p| &p.findings)
             .chain(&report.site_findings)
     };
-    let codes: BTreeSet<&str> = findings().map(|f| f.code.as_str()).collect();
+    let codes: BTreeSet<&str> = findings().map(|f| f.code.as_ref()).collect();
     let used: Vec<&str> = codes.into_iter().collect();
     let descriptors: Vec<Value> = used
         .iter()

@@ -42,7 +42,7 @@ pub fn write(report: &AuditReport, out: &mut dyn std::io::Write) -> std::io::Res
         .chain(&report.site_findings)
     {
         by_code
-            .entry(f.code.as_str())
+            .entry(f.code.as_ref())
             .or_insert((0, f.severity.as_str()))
             .0 += 1;
     }
