@@ -16,7 +16,6 @@
 //! exits 2. `--fix` writes through a temp file + rename, so a file is either untouched or fully
 //! fixed; it cannot write back to stdin (use `--fix --dry-run`).
 pub use super::report_flags::{ColorChoice, FailLevel, ReportFlags};
-use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Document, Format};
 use crate::error::{exit, Error, Result};
@@ -693,15 +692,8 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         .collect();
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
-    if let Some(path) = &args.report.write_baseline {
-        super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
+    if args.report.apply_baseline(&mut reports, args.quiet)? {
         return Ok(exit::OK);
-    }
-    if let Some(path) = &args.report.baseline {
-        let dropped = Baseline::load(path)?.filter(&mut reports);
-        if !args.quiet && dropped > 0 {
-            eprintln!("{dropped} finding(s) already in the baseline were not reported");
-        }
     }
 
     let input = ReportInput {

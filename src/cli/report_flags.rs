@@ -1,6 +1,8 @@
 //! The report flags `check` and `verify` share: output format, colour, fail level and
 //! baseline, with one meaning and one help text for both.
-use crate::finding::Severity;
+use crate::baseline::Baseline;
+use crate::error::Result;
+use crate::finding::{FileReport, Severity};
 use crate::report::{OutputFormat, RenderOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -50,6 +52,22 @@ pub struct ReportFlags {
 }
 
 impl ReportFlags {
+    /// `--write-baseline`: record every finding of `reports` and return `true` (the run ends
+    /// there, exit 0). Otherwise `--baseline`: drop the findings it already records.
+    pub fn apply_baseline(&self, reports: &mut [FileReport], quiet: bool) -> Result<bool> {
+        if let Some(path) = &self.write_baseline {
+            super::write_baseline(&Baseline::from_reports(reports), path, quiet)?;
+            return Ok(true);
+        }
+        if let Some(path) = &self.baseline {
+            let dropped = Baseline::load(path)?.filter(reports);
+            if !quiet && dropped > 0 {
+                eprintln!("{dropped} finding(s) already in the baseline were not reported");
+            }
+        }
+        Ok(false)
+    }
+
     /// How reports render on stdout: colour as `--color` says (`auto`: a terminal and no
     /// `NO_COLOR`).
     pub fn render_options(&self, quiet: bool) -> RenderOptions {

@@ -1,7 +1,6 @@
 //! `pressgate verify`: check every claim of an article against the sources it cites and report
 //! `FACT…` findings in any `check` output format, with `check`'s exit codes.
 use super::report_flags::ReportFlags;
-use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::doc::{self, Format};
 use crate::error::{exit, Error, Result};
@@ -119,15 +118,8 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         source: doc.source.clone(),
         findings: result.findings.clone(),
     }];
-    if let Some(path) = &args.report.write_baseline {
-        super::write_baseline(&Baseline::from_reports(&reports), path, args.quiet)?;
+    if args.report.apply_baseline(&mut reports, args.quiet)? {
         return Ok(exit::OK);
-    }
-    if let Some(path) = &args.report.baseline {
-        let dropped = Baseline::load(path)?.filter(&mut reports);
-        if !args.quiet && dropped > 0 {
-            eprintln!("{dropped} finding(s) already in the baseline were not reported");
-        }
     }
     let metas: Vec<RuleMeta> = verify::rules::ALL.to_vec();
     let input = ReportInput {

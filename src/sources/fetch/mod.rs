@@ -313,13 +313,7 @@ impl Fetcher {
                 }
                 return Err(FetchError::HttpStatus(status));
             }
-            if retry::is_retryable(status) && attempt <= self.options.max_retries {
-                let wait = retry::backoff_for(
-                    response.headers(),
-                    attempt,
-                    self.options.retry_base,
-                    self.options.max_retry_wait,
-                );
+            if let Some(wait) = self.retry_wait(status, response.headers(), attempt) {
                 drop(response);
                 drop(permit);
                 std::thread::sleep(wait);
@@ -332,6 +326,24 @@ impl Fetcher {
             drop(permit);
             return Ok(Hop::Done(Box::new(fetched)));
         }
+    }
+
+    /// How long to wait before trying `attempt + 1`, when `status` is worth retrying and
+    /// retries are left (fetch and probe alike).
+    fn retry_wait(
+        &self,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        attempt: u32,
+    ) -> Option<std::time::Duration> {
+        (retry::is_retryable(status) && attempt <= self.options.max_retries).then(|| {
+            retry::backoff_for(
+                headers,
+                attempt,
+                self.options.retry_base,
+                self.options.max_retry_wait,
+            )
+        })
     }
 
     fn read_ok_response(

@@ -7,7 +7,6 @@ use super::response::{
     redirect_target,
 };
 use super::{FetchError, Fetcher};
-use crate::sources::retry;
 use reqwest::header;
 use std::collections::HashSet;
 use std::time::Instant;
@@ -178,13 +177,7 @@ impl Fetcher {
             );
             let response = request.send().map_err(classify)?;
             let status = response.status().as_u16();
-            if retry::is_retryable(status) && attempt <= self.options.max_retries {
-                let wait = retry::backoff_for(
-                    response.headers(),
-                    attempt,
-                    self.options.retry_base,
-                    self.options.max_retry_wait,
-                );
+            if let Some(wait) = self.retry_wait(status, response.headers(), attempt) {
                 drop(response);
                 drop(permit);
                 std::thread::sleep(wait);
