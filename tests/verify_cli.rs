@@ -1,57 +1,13 @@
 //! `pressgate verify` end to end: sources over a loopback HTTP server and from local files,
 //! unreachable sources, no sources, configuration, suppressions, baselines, output formats,
 //! exit codes, and a 100k-word article in bounded time.
+mod verify_support;
+
 use assert_cmd::Command;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn sources_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/verify/rules/sources")
-}
-
-/// Serves `fixtures/verify/rules/sources/NAME` at `/NAME` as text/markdown; anything else is
-/// a 404 (robots.txt included, which allows everything).
-fn serve() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-                let mut first = String::new();
-                if reader.read_line(&mut first).is_err() {
-                    return;
-                }
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
-                let path = first.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let name = path.trim_start_matches('/');
-                let body = (!name.contains("..") && !name.is_empty())
-                    .then(|| std::fs::read(sources_dir().join(name)).ok())
-                    .flatten();
-                let mut stream = stream;
-                let _ = match body {
-                    Some(b) => write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/markdown; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        b.len()
-                    )
-                    .and_then(|_| stream.write_all(&b)),
-                    None => write!(
-                        stream,
-                        "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"
-                    ),
-                };
-            });
-        }
-    });
-    format!("http://{addr}")
-}
+use verify_support::sources_dir;
 
 fn pressgate(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pressgate").expect("binary");
@@ -81,7 +37,7 @@ const ARTICLE: &str = "# Recycling\n\nThe council recycled 43% of household wast
 
 #[test]
 fn verifies_against_loopback_sources_and_reports_unreachable_ones() {
-    let base = serve();
+    let (base, _) = verify_support::serve();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("a.md"), ARTICLE.replace("{BASE}", &base)).expect("write");
     let claims = dir.path().join("claims.json");
