@@ -1,8 +1,6 @@
 //! Word, syllable and sentence helpers shared by the style and declarative rules.
 //! Allocation-free: they run over every block of every checked document.
-pub use crate::doc::words::{
-    complex_word_count, syllable_count, syllables, word_count, words, TextCounts,
-};
+pub use crate::doc::words::{syllables, words, TextCounts};
 use crate::doc::{BlockKind, Document};
 
 /// Non-whitespace characters.
