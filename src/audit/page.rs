@@ -270,7 +270,7 @@ pub fn analyse_with(
         pos: pos_of(&doc, b.span.start),
     });
 
-    facts.print = Some(simhash::fingerprint_parts(
+    facts.print = Some(simhash::fingerprint(
         doc.blocks
             .iter()
             .filter(|b| b.kind != BlockKind::Code)

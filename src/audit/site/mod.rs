@@ -70,12 +70,7 @@ fn set_rules(engine: &Engine, crawled: &mut Crawled) {
                 continue;
             };
             let pos: Option<Pos> = page::anchor_pos(facts, finding.span);
-            // The page's other findings already share its URL: share it again.
-            let url = record
-                .findings
-                .iter()
-                .find_map(|f| f.url.clone().filter(|u| **u == *record.final_url))
-                .unwrap_or_else(|| record.final_url.as_str().into());
+            let url = record.final_url.as_str().into();
             let audit = page::from_rule_finding(engine, &url, finding, pos);
             record.findings.push(audit);
         }
