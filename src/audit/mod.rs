@@ -214,6 +214,9 @@ pub fn run(
 
     site::run(engine, &source, options, &mut crawled);
     let mut pages = crawled.pages;
+    // Workers finish pages in no fixed order; the report lists them by depth, then URL, so
+    // two audits of the same site can be diffed.
+    pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
     for page in &mut pages {
         page.findings.sort_by(|a, b| {
             (a.line, a.column, &a.code, &a.message).cmp(&(b.line, b.column, &b.code, &b.message))

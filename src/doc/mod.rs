@@ -262,10 +262,24 @@ impl Document {
     /// Word and syllable counts of each block (same index as `blocks`).
     pub fn block_counts(&self) -> &[TextCounts] {
         self.block_counts.get_or_init(|| {
-            self.blocks
+            // A prose block's sentences tile its text with only whitespace between them
+            // (`sentences::split`), so its counts are the sum of theirs: the text is not
+            // scanned a second time. Code blocks have no sentences and are counted directly.
+            let sentence_counts = self.sentence_counts();
+            let mut counts: Vec<TextCounts> = self
+                .blocks
                 .iter()
-                .map(|b| TextCounts::of(&b.text))
-                .collect()
+                .map(|b| match b.kind {
+                    BlockKind::Code => TextCounts::of(&b.text),
+                    _ => TextCounts::default(),
+                })
+                .collect();
+            for (sentence, c) in self.sentences.iter().zip(sentence_counts) {
+                if let Some(total) = counts.get_mut(sentence.block) {
+                    *total += *c;
+                }
+            }
+            counts
         })
     }
 

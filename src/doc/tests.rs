@@ -905,3 +905,54 @@ fn cached_counts_follow_blocks_and_sentences() {
         assert_eq!(c.words as usize, crate::doc::words::words(&s.text).count());
     }
 }
+
+#[test]
+fn block_counts_summed_from_sentences_equal_counting_each_block() {
+    let mut sources: Vec<(String, String)> = vec![
+        (
+            "tricky.md".into(),
+            "Mr. Smith paid $3.5 million... really?! Yes \u{a0}— «quoted.» Done.\u{3000}Next。 Then\u{2028}more\n\n\
+             > Quote one. Quote two!\n\n- item one. item two\n- 3.14 is pi.\n\n| a b. | c d |\n|---|---|\n| e. f | g |\n"
+                .into(),
+        ),
+        (
+            "links.html".into(),
+            "<p>See <a href=\"/x\">the report. It says</a> more. Then <b>bold. text</b>!</p><pre>code  a. b</pre>"
+                .into(),
+        ),
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("md" | "html")
+            ) {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    sources.push((path.display().to_string(), text));
+                }
+            }
+        }
+    }
+    assert!(sources.len() > 20, "fixtures not found");
+    for (path, text) in &sources {
+        let format = if path.ends_with(".html") {
+            Format::Html
+        } else {
+            Format::Markdown
+        };
+        let doc = parse(path, text, format);
+        for (block, counts) in doc.blocks.iter().zip(doc.block_counts()) {
+            assert_eq!(
+                *counts,
+                crate::doc::words::TextCounts::of(&block.text),
+                "{path}: block {:?}",
+                block.text
+            );
+        }
+    }
+}

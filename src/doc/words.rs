@@ -157,6 +157,15 @@ impl TextCounts {
     }
 }
 
+impl std::ops::AddAssign for TextCounts {
+    fn add_assign(&mut self, other: TextCounts) {
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.words = self.words.saturating_add(other.words);
+        self.syllables = self.syllables.saturating_add(other.syllables);
+        self.complex_words = self.complex_words.saturating_add(other.complex_words);
+    }
+}
+
 const SPACE: u8 = 1;
 const ALPHA: u8 = 2;
 const DIGIT: u8 = 4;

@@ -23,6 +23,7 @@
 //!
 //! Every matcher is compiled once when the pack loads; checking allocates only for findings.
 use super::formula::{Counts, Expr, Var};
+use super::run_prefilter::RunPrefilter;
 use super::token_matcher::TokenMatcher;
 use super::{text, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::doc::{BlockKind, Document, OffsetMap};
@@ -232,6 +233,10 @@ enum Kind {
     Conditional {
         first: Regex,
         second: Regex,
+        /// Runs of bytes that every match of `first` / `second` holds: segments without one
+        /// are skipped without running the regex.
+        first_run: Option<Box<RunPrefilter>>,
+        second_run: Option<Box<RunPrefilter>>,
         exceptions: HashSet<String>,
     },
     Capitalization {
@@ -448,6 +453,8 @@ impl DeclarativeRule {
                 Kind::Conditional {
                     first: Regex::new(first).map_err(|e| format!("bad `first`: {e}"))?,
                     second: Regex::new(second).map_err(|e| format!("bad `second`: {e}"))?,
+                    first_run: RunPrefilter::of(first).map(Box::new),
+                    second_run: RunPrefilter::of(second).map(Box::new),
                     exceptions: spec.exceptions.iter().cloned().collect(),
                 }
             }
@@ -878,12 +885,29 @@ impl Rule for DeclarativeRule {
             Kind::Conditional {
                 first,
                 second,
+                first_run,
+                second_run,
                 exceptions,
             } => {
                 let extra = extra_strings(ctx, "exceptions");
                 let segs = segments(doc, self.scope);
+                let may_match = |run: &Option<Box<RunPrefilter>>, text: &str| {
+                    run.as_ref().is_none_or(|run| run.may_match(text))
+                };
+                let second_may: Vec<bool> =
+                    segs.iter().map(|s| may_match(second_run, s.text)).collect();
+                let first_may: Vec<bool> = if first_run == second_run {
+                    second_may.clone()
+                } else {
+                    segs.iter().map(|s| may_match(first_run, s.text)).collect()
+                };
                 let mut defined: HashSet<&str> = HashSet::new();
-                for seg in &segs {
+                for seg in segs
+                    .iter()
+                    .zip(&second_may)
+                    .filter(|(_, may)| **may)
+                    .map(|(s, _)| s)
+                {
                     for caps in second.captures_iter(seg.text) {
                         if let Some(m) = first_group(&caps) {
                             defined.insert(m.as_str());
@@ -891,7 +915,12 @@ impl Rule for DeclarativeRule {
                     }
                 }
                 let mut reported: HashSet<&str> = HashSet::new();
-                for seg in &segs {
+                for seg in segs
+                    .iter()
+                    .zip(&first_may)
+                    .filter(|(_, may)| **may)
+                    .map(|(s, _)| s)
+                {
                     for caps in first.captures_iter(seg.text) {
                         let Some(m) = first_group(&caps) else {
                             continue;

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod docs;
 pub mod engine;
 pub mod formula;
+pub mod run_prefilter;
 pub mod style;
 pub mod suppress;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Writers of an [`AuditReport`]: text summary, CSV, JSON and SARIF. (The HTML report has its
 //! own module.)
 mod csv;
+mod json;
 mod sarif;
 mod text;
 
@@ -30,10 +31,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         AuditFormat::Text => text::write(report, out),
-        AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
-            writeln!(out)
-        }
+        AuditFormat::Json => json::write(report, out),
         AuditFormat::Csv => csv::write(report, out),
         AuditFormat::Sarif => sarif::write(report, rules, out),
         AuditFormat::Html => out.write_all(super::html::render(report).as_bytes()),
