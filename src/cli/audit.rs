@@ -258,11 +258,15 @@ pub fn run(args: AuditArgs) -> Result<i32> {
 
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
     write_report(&args, &report, &metas)?;
-    Ok(if gate::fails(&report, args.fail_level.severity()) {
+    let code = if gate::fails(&report, args.fail_level.severity()) {
         exit::FINDINGS
     } else {
         exit::OK
-    })
+    };
+    // The process ends right after this: freeing millions of findings one by one would only
+    // delay the exit (about 50 ms on 10,000 pages), the operating system takes the memory back.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 fn write_report(args: &AuditArgs, report: &audit::AuditReport, metas: &[RuleMeta]) -> Result<()> {

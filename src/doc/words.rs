@@ -109,40 +109,36 @@ impl TextCounts {
     }
 
     /// [`TextCounts::of`] for ASCII text: one pass with a byte-class table and the syllable
-    /// state in registers (this runs over every block and sentence of every page).
+    /// state in registers (this runs over every sentence of every page). Spaces and each
+    /// token are walked by their own loop, so the only hard-to-predict branch is a token's end.
     fn add_ascii(&mut self, bytes: &[u8]) {
-        let mut in_token = false;
-        let mut has_alnum = false;
-        let mut word = AsciiWord::default();
-        for &b in bytes {
-            let class = BYTE_CLASS[usize::from(b)];
-            if class & SPACE != 0 {
-                if in_token {
-                    self.tokens += 1;
-                    if has_alnum {
-                        self.add_word(word.syllables());
-                    }
-                    word = AsciiWord::default();
-                }
-                in_token = false;
-                has_alnum = false;
-                continue;
+        let mut i = 0;
+        loop {
+            while i < bytes.len() && BYTE_CLASS[usize::from(bytes[i])] & SPACE != 0 {
+                i += 1;
             }
-            in_token = true;
-            if class & ALPHA != 0 {
-                has_alnum = true;
-                let vowel = class & VOWEL != 0;
-                word.groups += u32::from(vowel && !word.prev_vowel);
-                word.prev_vowel = vowel;
-                word.letters += 1;
-                word.last = word.last << 8 | u32::from(b.to_ascii_lowercase());
-            } else {
-                has_alnum |= class & DIGIT != 0;
+            if i >= bytes.len() {
+                return;
             }
-        }
-        if in_token {
             self.tokens += 1;
-            if has_alnum {
+            let mut word = AsciiWord::default();
+            let mut alnum = 0u8;
+            while let Some(&b) = bytes.get(i) {
+                let class = BYTE_CLASS[usize::from(b)];
+                if class & SPACE != 0 {
+                    break;
+                }
+                alnum |= class & (ALPHA | DIGIT);
+                if class & ALPHA != 0 {
+                    let vowel = class & VOWEL != 0;
+                    word.groups += u32::from(vowel && !word.prev_vowel);
+                    word.prev_vowel = vowel;
+                    word.letters += 1;
+                    word.last = word.last << 8 | u32::from(b.to_ascii_lowercase());
+                }
+                i += 1;
+            }
+            if alnum != 0 {
                 self.add_word(word.syllables());
             }
         }

@@ -32,6 +32,14 @@ impl TokenMatcher {
         TokenMatcher { regex, prefilter }
     }
 
+    /// A hand-written `regex` behind a prefilter of `words`, at least one of which (in any
+    /// case, with `ignorecase`) every match of the regex contains: the caller's promise, to be
+    /// held by a test of the caller's.
+    pub fn with_required_words(regex: Regex, words: &[&str], ignorecase: bool) -> Self {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        TokenMatcher::new(regex, &words, false, ignorecase)
+    }
+
     /// The regex's matches in `text`; none without a search when no token can occur in it.
     pub fn find_iter<'r, 't>(&'r self, text: &'t str) -> impl Iterator<Item = Match<'t>> + 'r
     where

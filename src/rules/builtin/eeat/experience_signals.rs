@@ -3,6 +3,7 @@ use crate::doc::Document;
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::page;
 use crate::rules::builtin::support::pattern::compile;
+use crate::rules::token_matcher::TokenMatcher;
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use crate::span::Span;
 use regex::Regex;
@@ -47,6 +48,25 @@ pick because..."
     }],
     fixable: false,
 };
+
+/// Every alternative of [`RECOMMENDATION`] holds one of these words: blocks without any are
+/// skipped without running the regex (most blocks of most pages).
+const RECOMMENDATION_WORDS: &[&str] = &[
+    "recommend",
+    "suggest",
+    "advise",
+    "pick",
+    "choice",
+    "favo",
+    "should",
+    "best",
+    "must",
+    "worth",
+];
+
+static RECOMMENDATION_MATCHER: LazyLock<TokenMatcher> = LazyLock::new(|| {
+    TokenMatcher::with_required_words(RECOMMENDATION.clone(), RECOMMENDATION_WORDS, true)
+});
 
 static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
     compile(
@@ -94,7 +114,7 @@ impl Rule for ExperienceSignalsMissing {
         let needed = ctx.opt_usize("min_recommendations", 2).max(1);
         // Most pages recommend nothing: count first, look for signals only when it matters.
         let recommendations: usize = page::prose_blocks(doc)
-            .map(|block| RECOMMENDATION.find_iter(&block.text).count())
+            .map(|block| RECOMMENDATION_MATCHER.find_iter(&block.text).count())
             .sum();
         if recommendations < needed {
             return;
@@ -138,6 +158,56 @@ mod tests {
         assert!(EXPERTISE.is_match("Jane is a certified Q grader."));
         assert!(EXPERTISE.is_match("Dr. Lee, MD, reviewed this."));
         assert!(!EXPERTISE.is_match("Md. of the month"));
+    }
+
+    #[test]
+    fn the_prefiltered_matcher_counts_what_the_regex_counts() {
+        // One sample per alternative of RECOMMENDATION, in several cases; the Kelvin sign
+        // folds to `k` and the long s to `s` under (?i).
+        let samples = [
+            "We strongly recommend it.",
+            "I SUGGEST the blue one.",
+            "we advise caution",
+            "Our top picks are here.",
+            "My favourite is this; my favorite too.",
+            "My choice.",
+            "Our recommendations.",
+            "Top pick: the X100.",
+            "You should buy it. You should avoid that.",
+            "These are the best.",
+            "The best budget grinder is cheap. The best one for travel.",
+            "A must-have.",
+            "It is worth buying, worth the money.",
+            "Best overall and best value.",
+            "This is the best.",
+            "Our top pic\u{212A}.",
+            "You \u{17F}hould try it.",
+            "Nothing here recommends anything.",
+        ];
+        let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    texts.push(text);
+                }
+            }
+        }
+        let mut found = 0;
+        for text in &texts {
+            let expected = RECOMMENDATION.find_iter(text).count();
+            assert_eq!(
+                RECOMMENDATION_MATCHER.find_iter(text).count(),
+                expected,
+                "{text:.80}"
+            );
+            found += expected;
+        }
+        assert!(found >= 20, "samples should match: {found}");
     }
 
     #[test]
