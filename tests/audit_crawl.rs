@@ -350,7 +350,7 @@ fn hreflang_pairs_and_mixed_content_over_https() {
         page(path)
             .findings
             .iter()
-            .map(|f| (f.related.join(","), f.message.clone()))
+            .map(|f| (f.related.join(","), f.message.to_string()))
             .collect()
     };
     let es = hreflang("/es/");

@@ -156,7 +156,7 @@ fn realistic_report() -> AuditReport {
                     related: Vec::new(),
                     code: f.code.into(),
                     severity: f.severity,
-                    message: f.message,
+                    message: f.message.into(),
                     help: f.help.map(Into::into),
                     evidence: f.evidence.map(Box::new),
                 }

@@ -12,7 +12,7 @@ fn as_finding(f: &AuditFinding) -> Finding {
     Finding::new(
         f.code.clone(),
         f.severity,
-        f.message.clone(),
+        f.message.to_string(),
         Span::file_start(),
     )
 }
@@ -56,7 +56,7 @@ pub fn apply_baseline(report: &mut AuditReport, baseline: &Baseline) -> usize {
         let mut next = 0;
         findings.retain(|f| {
             let keep = kept.findings.get(next).is_some_and(|k| {
-                k.code == f.code && k.message == f.message && k.severity == f.severity
+                k.code == f.code && *k.message == *f.message && k.severity == f.severity
             });
             if keep {
                 next += 1;
@@ -113,11 +113,7 @@ mod tests {
         new.site_findings.push(finding("SITE007", "capped"));
         assert!(fails(&new, Severity::Warning));
         assert_eq!(apply_baseline(&mut new, &baseline), 1);
-        let left: Vec<&str> = new.pages[0]
-            .findings
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect();
+        let left: Vec<&str> = new.pages[0].findings.iter().map(|f| &*f.message).collect();
         assert_eq!(left, vec!["link to y is broken"]);
         assert_eq!(new.site_findings.len(), 1);
         assert!(!fails(&new, Severity::Error));

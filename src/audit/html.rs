@@ -687,7 +687,7 @@ mod tests {
             code: code.to_string().into(),
             severity,
             category,
-            message: format!("{code} message"),
+            message: format!("{code} message").into(),
             url: None,
             line: Some(3),
             column: Some(7),

@@ -72,7 +72,8 @@ pub struct AuditFinding {
     pub code: Cow<'static, str>,
     pub severity: Severity,
     pub category: Category,
-    pub message: String,
+    /// Shared between findings worded alike ([`shared_message`]).
+    pub message: Arc<str>,
     /// The page the finding is about; `None` for site-wide findings.
     pub url: Option<Arc<str>>,
     /// 1-based position in the page's HTML, when the finding has one.
@@ -84,23 +85,49 @@ pub struct AuditFinding {
     pub evidence: Option<Box<Evidence>>,
 }
 
-/// One shared copy of a text that many findings repeat (help texts). The table stops growing
-/// at a few thousand entries, after which texts are simply copied.
+/// One shared copy of a text that many findings repeat (help texts).
 pub fn shared_text(text: &str) -> Arc<str> {
-    const MAX_SHARED: usize = 4096;
-    static TABLE: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
-    let mut table = TABLE
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(shared) = table.get(text) {
-        return shared.clone();
+    static TABLE: Interner = Interner::new(4096);
+    TABLE.share(text)
+}
+
+/// One shared copy of a finding message: most rules word every finding alike ("sentence
+/// states a percentage without a citation"), and a large audit holds millions of them.
+pub fn shared_message(text: &str) -> Arc<str> {
+    static TABLE: Interner = Interner::new(1 << 16);
+    TABLE.share(text)
+}
+
+/// A table of shared texts that stops growing at `max` entries, after which texts are simply
+/// copied (so memory stays bounded whatever a site holds).
+struct Interner {
+    max: usize,
+    table: OnceLock<Mutex<HashSet<Arc<str>>>>,
+}
+
+impl Interner {
+    const fn new(max: usize) -> Self {
+        Interner {
+            max,
+            table: OnceLock::new(),
+        }
     }
-    let shared: Arc<str> = text.into();
-    if table.len() < MAX_SHARED {
-        table.insert(shared.clone());
+
+    fn share(&self, text: &str) -> Arc<str> {
+        let mut table = self
+            .table
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(shared) = table.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = text.into();
+        if table.len() < self.max {
+            table.insert(shared.clone());
+        }
+        shared
     }
-    shared
 }
 
 /// Report categories: one score each.

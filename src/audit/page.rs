@@ -3,7 +3,7 @@
 //! findings with line/column, links as 64-bit keys, fingerprints. The HTML is dropped after.
 use super::citations::CitationCheck;
 use super::codes;
-use super::model::{shared_text, AuditFinding, Category};
+use super::model::{shared_message, shared_text, AuditFinding, Category};
 use super::page_scan;
 use super::simhash::{self, TextPrint};
 use super::urlnorm;
@@ -101,7 +101,7 @@ pub fn from_rule_finding(
             None => Cow::Owned(finding.code),
         },
         severity: finding.severity,
-        message: finding.message,
+        message: shared_message(&finding.message),
         url: Some(url.clone()),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
@@ -135,7 +135,7 @@ pub fn audit_finding(
         },
         severity,
         category: codes::category_of(code, Some("audit")),
-        message: message.into(),
+        message: shared_message(&message.into()),
         url: url.map(Arc::from),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),

@@ -46,7 +46,7 @@ fn row(page: Option<&PageRecord>, f: Option<&AuditFinding>) -> Vec<String> {
             f.category.as_str().to_string(),
             opt(f.line),
             opt(f.column),
-            f.message.clone(),
+            f.message.to_string(),
             f.related.join(" "),
         ]),
         None => r.extend(vec![String::new(); 7]),

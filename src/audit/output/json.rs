@@ -112,7 +112,8 @@ mod tests {
             severity: Severity::Warning,
             category: Category::Style,
             // Escapes and a line break inside a string must not be re-indented.
-            message: format!("finding {i}: \"quoted\"\nsecond line\ttab \u{e9}\u{1F600} </script>"),
+            message: format!("finding {i}: \"quoted\"\nsecond line\ttab \u{e9}\u{1F600} </script>")
+                .into(),
             url: url.map(Into::into),
             line: Some(i as u32),
             column: None,
