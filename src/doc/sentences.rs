@@ -153,7 +153,18 @@ fn ends_sentence(text: &str, sentence_start: usize, at: usize, punct: &str, next
     if word.is_empty() {
         return true;
     }
-    let lower = word.to_lowercase();
+    // Lower-cased on the stack for the usual short ASCII word: this runs at every period.
+    let mut ascii_buf = [0u8; 32];
+    let owned;
+    let lower: &str = if word.is_ascii() && word.len() <= ascii_buf.len() {
+        let buf = &mut ascii_buf[..word.len()];
+        buf.copy_from_slice(word.as_bytes());
+        buf.make_ascii_lowercase();
+        std::str::from_utf8(buf).unwrap_or(word)
+    } else {
+        owned = word.to_lowercase();
+        &owned
+    };
     let lower = lower.trim_start_matches(['(', '"', '\'', '“', '‘', '[']);
     if NEVER_FINAL.contains(&lower) {
         return false;
@@ -166,8 +177,9 @@ fn ends_sentence(text: &str, sentence_start: usize, at: usize, punct: &str, next
         return next_is_upper_or_digit;
     }
     // Initials ("J. R. R. Tolkien") and dotted abbreviations ("U.S.A.").
-    let letters: Vec<char> = lower.chars().filter(|c| *c != '.').collect();
-    if letters.len() == 1 && letters[0].is_alphabetic() && word.chars().all(|c| c != '.') {
+    let mut letters = lower.chars().filter(|c| *c != '.');
+    let single_letter = letters.next().is_some_and(char::is_alphabetic) && letters.next().is_none();
+    if single_letter && word.chars().all(|c| c != '.') {
         let first = word.chars().next().unwrap_or(' ');
         if first.is_uppercase() {
             return false;
