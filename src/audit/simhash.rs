@@ -27,33 +27,75 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Hash of a word's lower-cased alphanumeric characters (FNV-1a, then mixed); `None` when it
-/// has none. No allocation: this runs once per word of every crawled page.
+/// Hash of a word's lower-cased alphanumeric characters (their UTF-8 bytes, eight per
+/// multiply, then mixed); `None` when it has none. No allocation: this runs once per word of
+/// every crawled page.
 fn word_hash(word: &str) -> Option<u64> {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut any = false;
+    let mut hasher = LaneHasher::default();
     if word.is_ascii() {
         for b in word.bytes().filter(u8::is_ascii_alphanumeric) {
-            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(PRIME);
-            any = true;
+            hasher.push(b.to_ascii_lowercase());
         }
-        return any.then(|| mix(h));
-    }
-    for c in word.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                h = (h ^ u64::from(c.to_ascii_lowercase() as u8)).wrapping_mul(PRIME);
-                any = true;
-            }
-        } else if c.is_alphanumeric() {
+    } else {
+        let mut utf8 = [0u8; 4];
+        for c in word.chars().filter(|c| c.is_alphanumeric()) {
             for lower in c.to_lowercase() {
-                h = (h ^ u64::from(u32::from(lower))).wrapping_mul(PRIME);
+                for &b in lower.encode_utf8(&mut utf8).as_bytes() {
+                    hasher.push(b);
+                }
             }
-            any = true;
         }
     }
-    any.then(|| mix(h))
+    hasher.finish()
+}
+
+/// Bytes packed eight to a lane, one multiply per lane (most words fill one). No byte pushed
+/// is 0, so the zero padding of the last lane is unambiguous.
+struct LaneHasher {
+    h: u64,
+    lane: u64,
+    in_lane: u32,
+    any: bool,
+}
+
+impl Default for LaneHasher {
+    fn default() -> Self {
+        LaneHasher {
+            h: 0xcbf2_9ce4_8422_2325,
+            lane: 0,
+            in_lane: 0,
+            any: false,
+        }
+    }
+}
+
+impl LaneHasher {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.lane |= u64::from(b) << (8 * self.in_lane);
+        self.in_lane += 1;
+        self.any = true;
+        if self.in_lane == 8 {
+            self.absorb();
+        }
+    }
+
+    fn absorb(&mut self) {
+        self.h = (self.h ^ self.lane)
+            .wrapping_mul(Self::PRIME)
+            .rotate_left(29);
+        self.lane = 0;
+        self.in_lane = 0;
+    }
+
+    fn finish(mut self) -> Option<u64> {
+        if self.in_lane > 0 {
+            self.absorb();
+        }
+        self.any.then(|| mix(self.h))
+    }
 }
 
 /// `SPREAD[b]` holds bit `i` of `b` in byte `i`: adding it to a u64 counts eight bits at once.
@@ -232,6 +274,30 @@ mod tests {
             }
         }
         assert_eq!(fast.finish(), slow);
+    }
+
+    #[test]
+    fn words_hash_alike_whatever_their_case_punctuation_or_neighbours() {
+        let hello = word_hash("hello");
+        assert!(hello.is_some());
+        // The ASCII and the general path agree on ASCII letters.
+        assert_eq!(word_hash("Hello,"), hello);
+        assert_eq!(word_hash("«Hello—»"), hello);
+        assert_eq!(word_hash("CAFÉ"), word_hash("café"));
+        assert_ne!(word_hash("café"), word_hash("cafe"));
+        // Lanes: words of 8, 9 and 16 characters and their prefixes all differ.
+        let long = [
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnop",
+            "abcdefghijklmno",
+        ];
+        for (i, a) in long.iter().enumerate() {
+            for b in &long[i + 1..] {
+                assert_ne!(word_hash(a), word_hash(b), "{a} {b}");
+            }
+        }
+        assert_eq!(word_hash("—"), None);
     }
 
     #[test]
