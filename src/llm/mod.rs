@@ -4,6 +4,7 @@ pub mod chat_template;
 pub mod generate;
 pub mod gguf;
 pub mod import;
+pub mod lm_head;
 pub mod local_model;
 pub mod model_dir;
 pub mod openai;
