@@ -3,6 +3,7 @@ pub mod backend;
 pub mod chat_template;
 pub mod generate;
 pub mod gguf;
+pub mod head_less;
 pub mod import;
 pub mod lm_head;
 pub mod local_model;
