@@ -1,7 +1,7 @@
 //! The llama decoder graph with onnxruntime-genai's names and contrib ops:
 //! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
 //! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
-use super::onnx_writer::{Attr, Dim, GraphWriter};
+use super::onnx_writer::{Attr, Dim, GraphWriter, VariantFile};
 use super::quant::{
     quantize_blocks, quantize_per_channel_i8, repack_stored_blocks, split_q8_0_into_nibbles,
     transpose, BlockQuantized, Quant, BLOCK_SIZE,
@@ -867,11 +867,11 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
             (head_less::WEIGHT_KEY, LM_HEAD.to_string()),
             (head_less::OUTPUT_KEY, HIDDEN_STATES.to_string()),
         ]);
-        variants.push((
-            dir.join(head_less::graph_file_name(MODEL_FILE)),
-            head_less,
-            head_less_metadata,
-        ));
+        variants.push(VariantFile {
+            path: dir.join(head_less::graph_file_name(MODEL_FILE)),
+            graph: head_less,
+            metadata: head_less_metadata,
+        });
     }
     b.writer.finish(&dir.join(MODEL_FILE), &metadata, variants)
 }

@@ -219,14 +219,14 @@ impl GraphWriter {
         mut self,
         model_path: &Path,
         metadata: &[(&str, String)],
-        variants: Vec<(PathBuf, GraphVariant, Vec<(&str, String)>)>,
+        variants: Vec<VariantFile>,
     ) -> Result<()> {
         self.data
             .flush()
             .map_err(|e| Error::io(&self.data_path, e))?;
         write_model(model_path, self.graph, metadata)?;
-        for (path, variant, metadata) in variants {
-            write_model(&path, variant.graph, &metadata)?;
+        for variant in variants {
+            write_model(&variant.path, variant.graph.graph, &variant.metadata)?;
         }
         Ok(())
     }
@@ -241,6 +241,13 @@ pub struct GraphMark {
 /// A second graph cut from a [`GraphWriter`] (see [`GraphWriter::variant`]).
 pub struct GraphVariant {
     graph: GraphProto,
+}
+
+/// A [`GraphVariant`] with the file it goes to and its model metadata.
+pub struct VariantFile {
+    pub path: PathBuf,
+    pub graph: GraphVariant,
+    pub metadata: Vec<(&'static str, String)>,
 }
 
 fn write_model(model_path: &Path, graph: GraphProto, metadata: &[(&str, String)]) -> Result<()> {
