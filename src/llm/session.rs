@@ -81,6 +81,9 @@ pub enum LmHead {
 /// benchmarks of the same folder).
 pub const LM_HEAD_VAR: &str = "PRESSGATE_LM_HEAD";
 
+/// ONNX Runtime session option: intra-op workers stop spinning as soon as a run returns.
+const FORCE_SPINNING_STOP: &str = "session.force_spinning_stop";
+
 /// The LM head pressgate computes on the graph's hidden-state output.
 struct OwnHead {
     head: Q8Head,
@@ -135,6 +138,13 @@ impl DecoderSession {
         } else {
             None
         };
+        if head_less.is_some() {
+            // The head runs right after each graph run on the same CPUs: intra-op workers still
+            // spinning then would take CPU time from it.
+            builder = builder
+                .with_config_entry(FORCE_SPINNING_STOP, "1")
+                .map_err(|e| ort_err("cannot configure an ONNX Runtime session", e))?;
+        }
         let graph_file = head_less
             .as_ref()
             .map_or_else(|| model_file.to_path_buf(), |h| h.graph.clone());
