@@ -48,8 +48,8 @@ class Config:
         self.error = None
 
     def label(self) -> str:
-        passive = " (passive OpenMP)" if self.env else ""
-        return f"{self.engine} {self.quant.split(' ')[0]}{passive}"
+        notes = {"OMP_WAIT_POLICY": " (passive OpenMP)", "PRESSGATE_LM_HEAD": " (LM head in the graph)"}
+        return f"{self.engine} {self.quant.split(' ')[0]}" + "".join(notes.get(k, "") for k in self.env)
 
     def model_mb(self) -> float:
         if self.model.is_dir():
@@ -164,6 +164,8 @@ def ratio_lines(by_key) -> list:
     lines = []
     goals = [
         ("pg-int4", "ort-int4", 1.1, "pressgate int4 vs onnxruntime-genai on the same int4 folder"),
+        ("pg-int4", "pg-int4-graph-head", 1.0,
+         "pressgate int4 with its own Q8_0 LM head vs the graph's LM head on the same folder"),
         ("pg-int8", "ort-int8", 1.1, "pressgate int8 vs onnxruntime-genai on the same int8 folder"),
         ("pg-int4", "llama-q4_1", 1.0, "pressgate int4 (from Q4_1) vs llama.cpp on the Q4_1 GGUF"),
         ("pg-int4", "llama-q4_1-passive", 1.0,
@@ -275,6 +277,10 @@ def main() -> int:
 
     configs = [
         Config("pg-int4", "pressgate", "int4 (GGUF blocks kept; default install)", a.int4, pressgate(a.int4)),
+        # The same folder with the LM head left in the ONNX graph (two exact 4-bit halves in
+        # ONNX Runtime, as onnxruntime-genai runs it) instead of pressgate's Q8_0 head.
+        Config("pg-int4-graph-head", "pressgate", "int4, LM head in the graph (PRESSGATE_LM_HEAD=graph)",
+               a.int4, pressgate(a.int4), env={"PRESSGATE_LM_HEAD": "graph"}),
         Config("ort-int4", "onnxruntime-genai", "int4 (same folder)", a.int4, peer("ortgenai", a.int4)),
         Config("llama-q4_1", "llama.cpp", "Q4_1 GGUF", a.gguf, peer("llamacpp", a.gguf)),
         # llama.cpp's OpenMP threads spin while waiting; on a shared, oversubscribed machine
@@ -359,7 +365,10 @@ def main() -> int:
             "MatMulNBits unchanged, the Q4_1 block minimums become one small f32 product per linear "
             "(block sums of the input times the minimums, added by one Gemm), and the Q8_0 tied LM head becomes two exact "
             "4-bit halves over a doubled input; all MatMulNBits run with f32 activations "
-            "(`accuracy_level` 1). So pressgate int4 and llama.cpp compute with the same weights "
+            "(`accuracy_level` 1). pressgate itself runs the folder's head-less graph (`model.headless.onnx`, "
+            "same weights file) and computes the LM head from the Q8_0 codes and scales in Rust with "
+            "f32 activations (`src/llm/lm_head.rs`), which is the same product with half the "
+            "multiply-adds; onnxruntime-genai runs `model.onnx` with the two halves. So pressgate int4 and llama.cpp compute with the same weights "
             "(llama.cpp rounds activations to 8 bits for its Q4_1/Q8_0 dot products; pressgate does "
             "not); only the embedding lookup is fp16 in the ONNX folder. The int8 folder re-quantizes the "
             "dequantized weights to per-channel int8 (DynamicQuantizeMatMul) and has no llama.cpp "

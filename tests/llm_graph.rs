@@ -152,6 +152,118 @@ fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
     compare_with_reference(&weights, &weights, options, 5e-3);
 }
 
+/// The int4 import of a Q8_0-headed GGUF also writes the head-less graph, and pressgate's own
+/// LM head on its hidden state gives the full graph's logits (prefill rows and cached steps) up
+/// to f32 summation order, with the same arg-max.
+#[test]
+fn own_lm_head_after_head_less_graph_equals_graph_head() {
+    use onnx_protobuf::{Message, ModelProto};
+    use pressgate::llm::session::LmHead;
+    if !runtime_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.gguf");
+    write_tiny_llama(&path, 11).expect("write gguf");
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
+    let outputs = |file: &str| {
+        let bytes = std::fs::read(dir.path().join(file)).expect("read graph");
+        let model = ModelProto::parse_from_bytes(&bytes).expect("parse graph");
+        let heads = model
+            .graph
+            .node
+            .iter()
+            .filter(|n| n.op_type == "MatMulNBits")
+            .count();
+        let names: Vec<String> = model.graph.output.iter().map(|o| o.name.clone()).collect();
+        (names, heads)
+    };
+    let (full_outputs, full_products) = outputs("model.onnx");
+    let (head_less_outputs, head_less_products) = outputs("model.headless.onnx");
+    assert_eq!(full_outputs[0], "logits");
+    assert!(!full_outputs.contains(&"hidden_states".to_string()));
+    assert_eq!(head_less_outputs[0], "hidden_states");
+    assert!(!head_less_outputs.contains(&"logits".to_string()));
+    assert_eq!(
+        head_less_products + 1,
+        full_products,
+        "only the head is left out"
+    );
+
+    let genai = genai_config(weights.config());
+    let model_file = dir.path().join("model.onnx");
+    let open = |head| {
+        DecoderSession::open_with_head(&model_file, &genai.model, &cpu(), head).expect("load")
+    };
+    let (mut own, mut graph) = (open(LmHead::Auto), open(LmHead::Graph));
+    assert!(own.computes_own_head());
+    assert!(!graph.computes_own_head());
+    let compare = |a: &[f32], b: &[f32], what: &str| {
+        let diff = max_abs_diff(a, b);
+        assert!(diff <= 1e-4, "{what}: max diff {diff}");
+        assert_eq!(argmax(a), argmax(b), "{what}: arg-max");
+    };
+    let (own_logits, mut own_cache) = own
+        .forward(&PROMPT, own.empty_cache().expect("cache"))
+        .expect("prefill");
+    let (graph_logits, mut graph_cache) = graph
+        .forward(&PROMPT, graph.empty_cache().expect("cache"))
+        .expect("prefill");
+    assert_eq!(own_logits.rows, PROMPT.len());
+    for row in 0..PROMPT.len() {
+        compare(
+            own_logits.row(row),
+            graph_logits.row(row),
+            &format!("prefill row {row}"),
+        );
+    }
+    let mut token = argmax(graph_logits.last());
+    for step in 0..3 {
+        let (own_logits, grown) = own.forward_last(&[token], own_cache).expect("step");
+        own_cache = grown;
+        let (graph_logits, grown) = graph.forward(&[token], graph_cache).expect("step");
+        graph_cache = grown;
+        assert_eq!(own_logits.rows, 1);
+        compare(
+            own_logits.last(),
+            graph_logits.last(),
+            &format!("step {step}"),
+        );
+        token = argmax(graph_logits.last());
+    }
+    // Only the last prompt position's logits, the same as the full prefill's last row.
+    let (last, _) = own
+        .forward_last(&PROMPT, own.empty_cache().expect("cache"))
+        .expect("prefill");
+    assert_eq!((last.rows, last.data.len()), (1, last.vocab));
+    compare(
+        last.last(),
+        graph_logits_last_prompt_row(&mut graph).as_slice(),
+        "last row",
+    );
+}
+
+fn graph_logits_last_prompt_row(session: &mut DecoderSession) -> Vec<f32> {
+    let (logits, _) = session
+        .forward(&PROMPT, session.empty_cache().expect("cache"))
+        .expect("prefill");
+    logits.last().to_vec()
+}
+
+/// Folders whose head is not a split Q8_0 weight (int8 here) have no head-less graph: the
+/// graph's head computes the logits.
+#[test]
+fn int8_import_keeps_the_graph_head() {
+    if !runtime_available() {
+        return;
+    }
+    let weights = RandomLlama::new(tiny_config(false), 7);
+    let (dir, session) = export(&weights, Quant::Int8);
+    assert!(!dir.path().join("model.headless.onnx").exists());
+    assert!(!session.computes_own_head());
+}
+
 /// Each Q4_1 linear adds its block-minimum term with one `Gemm` (the product, the block sums
 /// times the minimums, and their sum): no `Add` node is left in a graph without biases, which
 /// keeps the per-step node count (ONNX Runtime's per-node cost) down.

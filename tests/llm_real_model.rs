@@ -310,3 +310,152 @@ fn decode_speed_of_the_encodings() {
         );
     }
 }
+
+/// The default int4 folder decodes through its head-less graph with pressgate's exact Q8_0
+/// head; its logits equal those of the full graph's head (two exact 4-bit halves in ONNX
+/// Runtime) up to f32 summation order, with the same arg-max, at every prompt position and over
+/// greedy steps.
+#[test]
+fn own_lm_head_equals_graph_head_on_the_default_model() {
+    use pressgate::llm::session::LmHead;
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
+    let genai = genai_config(weights.config());
+    let model_file = dir.path().join("model.onnx");
+    let open = |head| {
+        DecoderSession::open_with_head(&model_file, &genai.model, &cpu(), head).expect("load")
+    };
+    let (mut own, mut graph) = (open(LmHead::Auto), open(LmHead::Graph));
+    assert!(own.computes_own_head() && !graph.computes_own_head());
+    let tokenizer = Tokenizer::from_gguf(weights.file()).expect("tokenizer");
+    let template = ChatTemplate::new(
+        weights
+            .file()
+            .get_str("tokenizer.chat_template")
+            .expect("chat template"),
+        "<|im_start|>",
+        "<|im_end|>",
+    )
+    .expect("template");
+    let prompt = prompt_ids(&tokenizer, &template, PROMPTS[0]);
+    let mut worst = 0f32;
+    let mut compare = |a: &[f32], b: &[f32], what: &str| {
+        let diff = llm_support::max_abs_diff(a, b);
+        worst = worst.max(diff);
+        assert!(diff <= 1e-3, "{what}: max diff {diff}");
+        assert_eq!(argmax(a), argmax(b), "{what}: arg-max");
+    };
+    let (own_logits, mut own_cache) = own
+        .forward(&prompt, own.empty_cache().expect("cache"))
+        .expect("prefill");
+    let (graph_logits, mut graph_cache) = graph
+        .forward(&prompt, graph.empty_cache().expect("cache"))
+        .expect("prefill");
+    for row in 0..prompt.len() {
+        compare(
+            own_logits.row(row),
+            graph_logits.row(row),
+            &format!("prompt position {row}"),
+        );
+    }
+    let mut token = argmax(graph_logits.last());
+    for step in 0..8 {
+        let (own_logits, grown) = own.forward_last(&[token], own_cache).expect("step");
+        own_cache = grown;
+        let (graph_logits, grown) = graph.forward_last(&[token], graph_cache).expect("step");
+        graph_cache = grown;
+        compare(
+            own_logits.last(),
+            graph_logits.last(),
+            &format!("step {step}"),
+        );
+        token = argmax(graph_logits.last());
+    }
+    eprintln!("own head vs graph head: max logit diff {worst:e}");
+}
+
+/// CPU time per decode step with pressgate's LM head against the graph's, interleaved in one
+/// process (rounds alternate, so a change in the machine's load hits both), on 1 and 2 intra-op
+/// threads. Prints numbers; run with `--release --ignored --nocapture`.
+#[test]
+#[ignore = "timing run, not a check"]
+fn own_lm_head_decode_speed() {
+    use pressgate::llm::session::LmHead;
+    let Some(path) = test_gguf() else { return };
+    if !runtime_available() {
+        return;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
+    let genai = genai_config(weights.config());
+    let model_file = dir.path().join("model.onnx");
+    let prompt: &[u32] = &[
+        1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
+    ];
+    let process_cpu_seconds = || {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage fills the struct it is given.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    };
+    for threads in [1usize, 2] {
+        let runtime = RuntimeOptions {
+            device: Device::Cpu,
+            intra_threads: Some(threads),
+            ..Default::default()
+        };
+        let mut sessions: Vec<(&str, DecoderSession)> =
+            [("own head", LmHead::Auto), ("graph head", LmHead::Graph)]
+                .into_iter()
+                .map(|(label, head)| {
+                    let session =
+                        DecoderSession::open_with_head(&model_file, &genai.model, &runtime, head)
+                            .expect("load");
+                    (label, session)
+                })
+                .collect();
+        let steps = 64;
+        let mut wall_ms: Vec<Vec<f64>> = vec![Vec::new(); sessions.len()];
+        let mut cpu_ms: Vec<Vec<f64>> = vec![Vec::new(); sessions.len()];
+        for _round in 0..5 {
+            for (index, (_, session)) in sessions.iter_mut().enumerate() {
+                let (logits, mut cache) = session
+                    .forward_last(prompt, session.empty_cache().expect("cache"))
+                    .expect("prefill");
+                let mut token = argmax(logits.last());
+                let (started, cpu_started) = (std::time::Instant::now(), process_cpu_seconds());
+                for _ in 0..steps {
+                    let (logits, grown) = session.forward_last(&[token], cache).expect("step");
+                    cache = grown;
+                    token = argmax(logits.last());
+                }
+                wall_ms[index].push(started.elapsed().as_secs_f64() * 1e3 / steps as f64);
+                cpu_ms[index].push((process_cpu_seconds() - cpu_started) * 1e3 / steps as f64);
+            }
+        }
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        for (index, (label, _)) in sessions.iter().enumerate() {
+            let median = |values: &mut Vec<f64>| {
+                values.sort_by(f64::total_cmp);
+                values[values.len() / 2]
+            };
+            eprintln!(
+                "{threads} thread(s), {label}: {:.2} ms per step wall, {:.2} ms CPU (median of 5 x {steps} steps; wall {:.2?}), load {}",
+                median(&mut wall_ms[index].clone()),
+                median(&mut cpu_ms[index].clone()),
+                wall_ms[index],
+                load.split_whitespace().next().unwrap_or("?")
+            );
+        }
+    }
+}

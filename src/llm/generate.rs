@@ -200,9 +200,9 @@ pub fn generate(
     let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let started = Instant::now();
 
-    let (logits, mut cache) = session.forward(prompt, session.empty_cache()?)?;
+    let (logits, mut cache) = session.forward_last(prompt, session.empty_cache()?)?;
     stats.prefill = started.elapsed();
-    let mut next_logits = logits.last().to_vec();
+    let mut next_logits = logits.data;
     let decode_started = Instant::now();
     let stop_reason = loop {
         if cancelled() {
@@ -233,9 +233,9 @@ pub fn generate(
         if cache.len() + 1 > context {
             break StopReason::ContextFull;
         }
-        let (logits, grown) = session.forward(&[token], cache)?;
+        let (logits, grown) = session.forward_last(&[token], cache)?;
         cache = grown;
-        next_logits = logits.last().to_vec();
+        next_logits = logits.data;
     };
     stats.generated_tokens = generated.len();
     stats.decode = decode_started

@@ -2,6 +2,8 @@
 //! hands back logits and the new cache. Input/output names and the KV layout come from
 //! `genai_config.json` and are checked against the graph.
 use crate::error::{Error, Result};
+use crate::llm::head_less;
+use crate::llm::lm_head::Q8Head;
 use crate::llm::model_dir::GenaiModel;
 use crate::llm::runtime::{self, Placement, RuntimeOptions};
 use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
@@ -64,9 +66,36 @@ struct IoNames {
     present_values: Vec<String>,
 }
 
+/// Which part computes the logits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LmHead {
+    /// pressgate's own head after the head-less graph where the folder has one and the session
+    /// runs on the CPU (unless [`LM_HEAD_VAR`] says `graph`); the graph's head otherwise.
+    #[default]
+    Auto,
+    /// Always the full graph's head.
+    Graph,
+}
+
+/// Environment variable: `graph` makes [`LmHead::Auto`] keep the graph's head (for A/B
+/// benchmarks of the same folder).
+pub const LM_HEAD_VAR: &str = "PRESSGATE_LM_HEAD";
+
+/// ONNX Runtime session option: intra-op workers stop spinning as soon as a run returns.
+const FORCE_SPINNING_STOP: &str = "session.force_spinning_stop";
+
+/// The LM head pressgate computes on the graph's hidden-state output.
+struct OwnHead {
+    head: Q8Head,
+    threads: usize,
+}
+
 pub struct DecoderSession {
     session: Session,
     names: IoNames,
+    /// Set when the session runs the head-less graph: `names.logits` is then its hidden-state
+    /// output and this head turns it into logits.
+    own_head: Option<OwnHead>,
     kv_heads: usize,
     head_dim: usize,
     vocab: usize,
@@ -87,31 +116,86 @@ fn per_layer(pattern: &str, layers: usize) -> Vec<String> {
 }
 
 impl DecoderSession {
-    /// Load `model_file` described by `model` (genai_config.json's `model` section).
+    /// Load `model_file` described by `model` (genai_config.json's `model` section), with its
+    /// head-less variant and pressgate's LM head where that applies ([`LmHead::Auto`]).
     pub fn open(model_file: &Path, model: &GenaiModel, options: &RuntimeOptions) -> Result<Self> {
+        Self::open_with_head(model_file, model, options, LmHead::Auto)
+    }
+
+    /// [`Self::open`] with the choice of LM head made by the caller.
+    pub fn open_with_head(
+        model_file: &Path,
+        model: &GenaiModel,
+        options: &RuntimeOptions,
+        lm_head: LmHead,
+    ) -> Result<Self> {
         let env = runtime::environment(options.ort_lib.as_deref())?;
         let (mut builder, placement) = runtime::session_builder(&env, options)?;
-        let session = builder.commit_from_file(model_file).map_err(|e| {
+        let forced_graph = std::env::var(LM_HEAD_VAR).is_ok_and(|v| v == "graph");
+        // On CUDA the logits come from the device graph; the head-less path is a CPU gain.
+        let head_less = if lm_head == LmHead::Auto && !forced_graph && placement == Placement::Cpu {
+            head_less::open(model_file)?
+        } else {
+            None
+        };
+        if head_less.is_some() {
+            // The head runs right after each graph run on the same CPUs: intra-op workers still
+            // spinning then would take CPU time from it.
+            builder = builder
+                .with_config_entry(FORCE_SPINNING_STOP, "1")
+                .map_err(|e| ort_err("cannot configure an ONNX Runtime session", e))?;
+        }
+        let graph_file = head_less
+            .as_ref()
+            .map_or_else(|| model_file.to_path_buf(), |h| h.graph.clone());
+        let session = builder.commit_from_file(&graph_file).map_err(|e| {
             Error::input(
-                model_file,
+                &graph_file,
                 format!("ONNX Runtime cannot load the model: {e}"),
             )
         })?;
         let decoder = &model.decoder;
         let layers = decoder.num_hidden_layers;
+        let logits_output = match &head_less {
+            Some(head_less) => head_less.hidden_output.clone(),
+            None => decoder.outputs.logits.clone(),
+        };
+        let own_head = match head_less {
+            Some(head_less) => {
+                let head = head_less.head;
+                if head.rows() != model.vocab_size || head.cols() != decoder.hidden_size {
+                    return Err(Error::input(
+                        &head_less.graph,
+                        format!(
+                            "LM head is {}x{}, the model's vocabulary x hidden size {}x{}",
+                            head.rows(),
+                            head.cols(),
+                            model.vocab_size,
+                            decoder.hidden_size
+                        ),
+                    ));
+                }
+                let threads = options
+                    .intra_threads
+                    .unwrap_or_else(runtime::physical_cores);
+                Some(OwnHead { head, threads })
+            }
+            None => None,
+        };
         let names = IoNames {
             input_ids: decoder.inputs.input_ids.clone(),
             attention_mask: decoder.inputs.attention_mask.clone(),
             position_ids: None,
             past_keys: per_layer(&decoder.inputs.past_key_names, layers),
             past_values: per_layer(&decoder.inputs.past_value_names, layers),
-            logits: decoder.outputs.logits.clone(),
+            logits: logits_output,
             present_keys: per_layer(&decoder.outputs.present_key_names, layers),
             present_values: per_layer(&decoder.outputs.present_value_names, layers),
         };
         let mut this = DecoderSession {
             session,
             names,
+            own_head,
             kv_heads: decoder.num_key_value_heads,
             head_dim: decoder.head_size,
             vocab: model.vocab_size,
@@ -119,7 +203,7 @@ impl DecoderSession {
             placement,
             share_kv_buffer: false,
         };
-        this.check_graph(model_file, decoder.inputs.position_ids.as_deref())?;
+        this.check_graph(&graph_file, decoder.inputs.position_ids.as_deref())?;
         let marked_shareable = this
             .session
             .metadata()
@@ -210,6 +294,11 @@ impl DecoderSession {
         self.share_kv_buffer
     }
 
+    /// Whether pressgate computes the LM head (after the head-less graph) instead of the graph.
+    pub fn computes_own_head(&self) -> bool {
+        self.own_head.is_some()
+    }
+
     /// A cache holding nothing (past length 0).
     pub fn empty_cache(&self) -> Result<KvCache> {
         let shape = [1i64, self.kv_heads as i64, 0, self.head_dim as i64];
@@ -266,6 +355,22 @@ impl DecoderSession {
     /// Run `tokens` after the cached positions; returns logits for every new position and the
     /// grown cache.
     pub fn forward(&mut self, tokens: &[u32], cache: KvCache) -> Result<(Logits, KvCache)> {
+        self.forward_rows(tokens, cache, Rows::All)
+    }
+
+    /// [`Self::forward`] returning the last position's logits only (one row): what generation
+    /// needs, and with pressgate's head a prefill then computes one row of logits, not one per
+    /// prompt token.
+    pub fn forward_last(&mut self, tokens: &[u32], cache: KvCache) -> Result<(Logits, KvCache)> {
+        self.forward_rows(tokens, cache, Rows::Last)
+    }
+
+    fn forward_rows(
+        &mut self,
+        tokens: &[u32],
+        cache: KvCache,
+        rows: Rows,
+    ) -> Result<(Logits, KvCache)> {
         if tokens.is_empty() {
             return Err(Error::Usage("nothing to run: no tokens".into()));
         }
@@ -277,7 +382,7 @@ impl DecoderSession {
             )));
         }
         if self.share_kv_buffer {
-            return self.forward_shared(tokens, cache);
+            return self.forward_shared(tokens, cache, rows);
         }
         let seq = tokens.len();
         let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
@@ -309,7 +414,7 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(&self.names.logits)
             .ok_or_else(|| ort_err("decoder output missing", &self.names.logits))?;
-        let logits = logits_from(&logits_value, seq)?;
+        let logits = logits_from(self.own_head.as_ref(), &logits_value, seq, rows)?;
         let mut take = |names: &[String]| -> Result<Vec<DynValue>> {
             names
                 .iter()
@@ -335,7 +440,12 @@ impl DecoderSession {
 
     /// [`Self::forward`] with past and present bound to the same buffers: GroupQueryAttention
     /// appends the new positions in place, so a step copies nothing of the cache.
-    fn forward_shared(&mut self, tokens: &[u32], mut cache: KvCache) -> Result<(Logits, KvCache)> {
+    fn forward_shared(
+        &mut self,
+        tokens: &[u32],
+        mut cache: KvCache,
+        rows: Rows,
+    ) -> Result<(Logits, KvCache)> {
         let seq = tokens.len();
         let total = cache.len + seq;
         self.grow_shared_cache(&mut cache, total)?;
@@ -401,25 +511,61 @@ impl DecoderSession {
         let logits_value = outputs
             .get(&self.names.logits)
             .ok_or_else(|| ort_err("decoder output missing", &self.names.logits))?;
-        let logits = logits_from(logits_value, seq)?;
+        let logits = logits_from(self.own_head.as_ref(), logits_value, seq, rows)?;
         drop(outputs);
         cache.len = total;
         Ok((logits, cache))
     }
 }
 
-/// Copy `rows` rows of logits out of the graph's `[1, rows, vocab]` output.
-fn logits_from(value: &DynValue, rows: usize) -> Result<Logits> {
+/// The logits of the wanted rows from the graph's `[1, positions, vocab]` logits, or
+/// computed from its `[1, positions, hidden]` hidden state with pressgate's head.
+fn logits_from(
+    own_head: Option<&OwnHead>,
+    value: &DynValue,
+    positions: usize,
+    rows: Rows,
+) -> Result<Logits> {
     let (shape, data) = value
         .try_extract_tensor::<f32>()
-        .map_err(|e| ort_err("logits are not a float tensor", e))?;
-    let vocab = shape.last().copied().unwrap_or(0).max(0) as usize;
-    if vocab == 0 || data.len() != rows * vocab {
-        return Err(ort_err("unexpected logits shape", format!("{shape:?}")));
+        .map_err(|e| ort_err("graph output is not a float tensor", e))?;
+    let width = shape.last().copied().unwrap_or(0).max(0) as usize;
+    if width == 0 || data.len() != positions * width {
+        return Err(ort_err(
+            "unexpected graph output shape",
+            format!("{shape:?}"),
+        ));
+    }
+    let first = match rows {
+        Rows::All => 0,
+        Rows::Last => positions - 1,
+    };
+    let wanted = &data[first * width..];
+    let Some(own) = own_head else {
+        return Ok(Logits {
+            data: wanted.to_vec(),
+            rows: positions - first,
+            vocab: width,
+        });
+    };
+    let vocab = own.head.rows();
+    let mut logits = vec![0f32; wanted.len() / width * vocab];
+    for (hidden, out) in wanted
+        .chunks_exact(width)
+        .zip(logits.chunks_exact_mut(vocab))
+    {
+        own.head.logits_into(hidden, out, own.threads)?;
     }
     Ok(Logits {
-        data: data.to_vec(),
-        rows,
+        data: logits,
+        rows: positions - first,
         vocab,
     })
+}
+
+/// Which positions of a forward call get logits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    All,
+    Last,
 }

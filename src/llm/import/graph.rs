@@ -1,12 +1,13 @@
 //! The llama decoder graph with onnxruntime-genai's names and contrib ops:
 //! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
 //! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
-use super::onnx_writer::{Attr, Dim, GraphWriter};
+use super::onnx_writer::{Attr, Dim, GraphWriter, VariantFile};
 use super::quant::{
     quantize_blocks, quantize_per_channel_i8, repack_stored_blocks, split_q8_0_into_nibbles,
     transpose, BlockQuantized, Quant, BLOCK_SIZE,
 };
 use crate::error::{Error, Result};
+use crate::llm::head_less;
 use crate::llm::weights::{BlockFormat, LlamaConfig, StoredBlocks, WeightSource};
 use onnx_protobuf::tensor_proto::DataType;
 use std::collections::HashMap;
@@ -18,6 +19,12 @@ const MS: &str = "com.microsoft";
 pub const INPUT_IDS: &str = "input_ids";
 pub const ATTENTION_MASK: &str = "attention_mask";
 pub const LOGITS: &str = "logits";
+/// Output of the head-less variant: the final normed hidden state.
+pub const HIDDEN_STATES: &str = "hidden_states";
+/// Name prefix of the LM head's nodes and initializers (`lm_head.qweight`, `lm_head.scales`).
+pub const LM_HEAD: &str = "lm_head";
+/// The full graph's file name (genai_config.json's `decoder.filename`).
+pub const MODEL_FILE: &str = "model.onnx";
 pub const PAST_KEY: &str = "past_key_values.%d.key";
 pub const PAST_VALUE: &str = "past_key_values.%d.value";
 pub const PRESENT_KEY: &str = "present.%d.key";
@@ -131,6 +138,8 @@ struct Builder<'w> {
     /// Activations flow as `[batch·seq, features]` rows (see [`flat_rows_pay_off`]), so each
     /// Q4_1 minimum term is one `Gemm` (product and addition in one node).
     flat_rows: bool,
+    /// Prefixes of the linears written as [`split_q8_0_into_nibbles`] halves.
+    split_q8_0: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -169,6 +178,7 @@ impl Builder<'_> {
                     let split = split_q8_0_into_nibbles(&stored)?;
                     let doubled = self.doubled(input)?;
                     let product = self.matmul_nbits(&doubled, &split, prefix)?;
+                    self.split_q8_0.push(prefix.to_string());
                     return self.add_bias(product, bias, out, prefix);
                 }
                 let repacked = repack_stored_blocks(&stored)?;
@@ -437,6 +447,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         block_sums: HashMap::new(),
         accuracy_level: options.accuracy_level,
         flat_rows,
+        split_q8_0: Vec::new(),
     };
 
     // Inputs.
@@ -789,6 +800,33 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     } else {
         "token_embd.weight"
     };
+    // The head-less variant ends at the final normed hidden state (`[batch, seq, hidden]`).
+    let head_mark = b.writer.mark();
+    if flat_rows {
+        b.writer.node(
+            "Reshape",
+            "",
+            &["norm/out", "shape/batch_seq"],
+            &[HIDDEN_STATES],
+            vec![],
+        );
+    } else {
+        b.writer
+            .node("Identity", "", &["norm/out"], &[HIDDEN_STATES], vec![]);
+    }
+    let head_less = b.writer.variant(
+        head_mark,
+        LOGITS,
+        (
+            HIDDEN_STATES,
+            DataType::FLOAT,
+            &[
+                Dim::Named("batch_size"),
+                Dim::Named("sequence_length"),
+                Dim::Fixed(hidden as i64),
+            ],
+        ),
+    );
     b.accuracy_level = options.head_accuracy_level;
     let logits = b.linear(
         "norm/out",
@@ -796,7 +834,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         None,
         config.vocab_size,
         hidden,
-        "lm_head",
+        LM_HEAD,
     )?;
     if flat_rows {
         b.writer.node(
@@ -811,14 +849,31 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     }
 
     // GroupQueryAttention appends to a past buffer bound as its own present output.
-    let metadata = [
+    let metadata = vec![
         ("pressgate.quant", options.quant.to_string()),
         (
             crate::llm::session::KV_SHARE_BUFFER_METADATA,
             "1".to_string(),
         ),
     ];
-    b.writer.finish(&dir.join("model.onnx"), &metadata)
+    // A head pressgate can compute itself (see `llm::head_less`): the variant without it goes
+    // next to the full graph, which onnxruntime-genai keeps running.
+    let mut variants = Vec::new();
+    if b.split_q8_0.iter().any(|prefix| prefix == LM_HEAD) {
+        let mut head_less_metadata = metadata.clone();
+        head_less_metadata.extend([
+            (head_less::ENCODING_KEY, head_less::Q8_0_SPLIT.to_string()),
+            (head_less::SOURCE_GRAPH_KEY, MODEL_FILE.to_string()),
+            (head_less::WEIGHT_KEY, LM_HEAD.to_string()),
+            (head_less::OUTPUT_KEY, HIDDEN_STATES.to_string()),
+        ]);
+        variants.push(VariantFile {
+            path: dir.join(head_less::graph_file_name(MODEL_FILE)),
+            graph: head_less,
+            metadata: head_less_metadata,
+        });
+    }
+    b.writer.finish(&dir.join(MODEL_FILE), &metadata, variants)
 }
 
 /// Whether the graph should carry activations as `[batch·seq, features]` rows: only then can

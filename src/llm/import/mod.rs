@@ -50,7 +50,7 @@ pub fn genai_config(config: &LlamaConfig) -> GenaiConfig {
             bos_token_id: config.bos_token_id,
             context_length: config.context_length,
             decoder: GenaiDecoder {
-                filename: "model.onnx".into(),
+                filename: graph::MODEL_FILE.into(),
                 head_size: config.head_dim,
                 hidden_size: config.hidden_size,
                 inputs: DecoderInputs::default(),

@@ -188,32 +188,89 @@ impl GraphWriter {
         self.graph.output.push(value_info(name, elem, dims));
     }
 
-    /// Write `model_path` (the graph) and flush the external data file.
-    pub fn finish(mut self, model_path: &Path, metadata: &[(&str, String)]) -> Result<()> {
+    /// Where the graph stands now, to cut a [`Self::variant`] there.
+    pub fn mark(&self) -> GraphMark {
+        GraphMark {
+            nodes: self.graph.node.len(),
+        }
+    }
+
+    /// The graph written so far as a second model over the same external data file, with the
+    /// graph output `dropped` replaced by `output`; then the nodes added since `mark` are taken
+    /// out of this graph again (they compute what only the variant returns).
+    pub fn variant(
+        &mut self,
+        mark: GraphMark,
+        dropped: &str,
+        output: (&str, DataType, &[Dim]),
+    ) -> GraphVariant {
+        let mut graph = self.graph.clone();
+        graph.output.retain(|o| o.name != dropped);
+        graph
+            .output
+            .insert(0, value_info(output.0, output.1, output.2));
+        self.graph.node.truncate(mark.nodes);
+        GraphVariant { graph }
+    }
+
+    /// Write `model_path` (the graph), each variant next to it, and flush the external data
+    /// file they share.
+    pub fn finish(
+        mut self,
+        model_path: &Path,
+        metadata: &[(&str, String)],
+        variants: Vec<VariantFile>,
+    ) -> Result<()> {
         self.data
             .flush()
             .map_err(|e| Error::io(&self.data_path, e))?;
-        let model = ModelProto {
-            ir_version: 10,
-            producer_name: "pressgate".into(),
-            producer_version: env!("CARGO_PKG_VERSION").into(),
-            opset_import: vec![opset("", 21), opset("com.microsoft", 1)],
-            graph: Some(self.graph).into(),
-            metadata_props: metadata
-                .iter()
-                .map(|(key, value)| StringStringEntryProto {
-                    key: (*key).into(),
-                    value: value.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        };
-        let bytes = model
-            .write_to_bytes()
-            .map_err(|e| Error::Other(anyhow::anyhow!("cannot encode the ONNX model: {e}")))?;
-        std::fs::write(model_path, bytes).map_err(|e| Error::io(model_path, e))
+        write_model(model_path, self.graph, metadata)?;
+        for variant in variants {
+            write_model(&variant.path, variant.graph.graph, &variant.metadata)?;
+        }
+        Ok(())
     }
+}
+
+/// A position in a [`GraphWriter`]'s node list.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphMark {
+    nodes: usize,
+}
+
+/// A second graph cut from a [`GraphWriter`] (see [`GraphWriter::variant`]).
+pub struct GraphVariant {
+    graph: GraphProto,
+}
+
+/// A [`GraphVariant`] with the file it goes to and its model metadata.
+pub struct VariantFile {
+    pub path: PathBuf,
+    pub graph: GraphVariant,
+    pub metadata: Vec<(&'static str, String)>,
+}
+
+fn write_model(model_path: &Path, graph: GraphProto, metadata: &[(&str, String)]) -> Result<()> {
+    let model = ModelProto {
+        ir_version: 10,
+        producer_name: "pressgate".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        opset_import: vec![opset("", 21), opset("com.microsoft", 1)],
+        graph: Some(graph).into(),
+        metadata_props: metadata
+            .iter()
+            .map(|(key, value)| StringStringEntryProto {
+                key: (*key).into(),
+                value: value.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let bytes = model
+        .write_to_bytes()
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot encode the ONNX model: {e}")))?;
+    std::fs::write(model_path, bytes).map_err(|e| Error::io(model_path, e))
 }
 
 fn opset(domain: &str, version: i64) -> OperatorSetIdProto {
