@@ -17,6 +17,8 @@ pub mod report;
 pub mod rules;
 pub mod sources;
 pub mod span;
+#[cfg(test)]
+mod test_fixtures;
 pub mod verify;
 pub mod walk;
 

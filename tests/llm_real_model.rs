@@ -311,6 +311,24 @@ fn decode_speed_of_the_encodings() {
     }
 }
 
+/// The default model imported to an int4 folder in a temporary directory (`None`, after saying
+/// why, when the GGUF or ONNX Runtime is missing).
+fn int4_folder() -> Option<(
+    GgufWeights,
+    tempfile::TempDir,
+    pressgate::llm::model_dir::GenaiConfig,
+)> {
+    let path = test_gguf()?;
+    if !runtime_available() {
+        return None;
+    }
+    let weights = GgufWeights::open(&path).expect("open gguf");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
+    let genai = genai_config(weights.config());
+    Some((weights, dir, genai))
+}
+
 /// The default int4 folder decodes through its head-less graph with pressgate's exact Q8_0
 /// head; its logits equal those of the full graph's head (two exact 4-bit halves in ONNX
 /// Runtime) up to f32 summation order, with the same arg-max, at every prompt position and over
@@ -318,14 +336,9 @@ fn decode_speed_of_the_encodings() {
 #[test]
 fn own_lm_head_equals_graph_head_on_the_default_model() {
     use pressgate::llm::session::LmHead;
-    let Some(path) = test_gguf() else { return };
-    if !runtime_available() {
+    let Some((weights, dir, genai)) = int4_folder() else {
         return;
-    }
-    let weights = GgufWeights::open(&path).expect("open gguf");
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
-    let genai = genai_config(weights.config());
+    };
     let model_file = dir.path().join("model.onnx");
     let open = |head| {
         DecoderSession::open_with_head(&model_file, &genai.model, &cpu(), head).expect("load")
@@ -386,14 +399,9 @@ fn own_lm_head_equals_graph_head_on_the_default_model() {
 #[ignore = "timing run, not a check"]
 fn own_lm_head_decode_speed() {
     use pressgate::llm::session::LmHead;
-    let Some(path) = test_gguf() else { return };
-    if !runtime_available() {
+    let Some((_weights, dir, genai)) = int4_folder() else {
         return;
-    }
-    let weights = GgufWeights::open(&path).expect("open gguf");
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
-    let genai = genai_config(weights.config());
+    };
     let model_file = dir.path().join("model.onnx");
     let prompt: &[u32] = &[
         1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,

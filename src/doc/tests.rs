@@ -921,24 +921,7 @@ fn block_counts_summed_from_sentences_equal_counting_each_block() {
                 .into(),
         ),
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("md" | "html")
-            ) {
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    sources.push((path.display().to_string(), text));
-                }
-            }
-        }
-    }
-    assert!(sources.len() > 20, "fixtures not found");
+    sources.extend(crate::test_fixtures::fixture_texts(&["md", "html"]));
     for (path, text) in &sources {
         let format = if path.ends_with(".html") {
             Format::Html

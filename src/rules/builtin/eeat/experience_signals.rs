@@ -185,18 +185,11 @@ mod tests {
             "Nothing here recommends anything.",
         ];
         let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut dirs = vec![root];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    texts.push(text);
-                }
-            }
-        }
+        texts.extend(
+            crate::test_fixtures::fixture_texts(&[])
+                .into_iter()
+                .map(|(_, text)| text),
+        );
         let mut found = 0;
         for text in &texts {
             let expected = RECOMMENDATION.find_iter(text).count();
