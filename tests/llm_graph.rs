@@ -138,12 +138,18 @@ fn int4_matmulnbits_layout_matches_reference_exactly() {
 /// A GGUF stored like SmolLM2's (Q4_1 projections, Q8_0 tied embedding) imported as int4 keeps
 /// its blocks: with f32 activations everywhere (the Q8_0 head split into exact 4-bit halves),
 /// only the fp16 embedding lookup differs from the reference over the dequantized GGUF.
-#[test]
-fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
+/// The tiny Q4_1 llama (seed 11) written to a temporary folder, opened.
+fn tiny_q4_1_gguf() -> (tempfile::TempDir, GgufWeights) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("tiny.gguf");
     write_tiny_llama(&path, 11).expect("write gguf");
     let weights = GgufWeights::open(&path).expect("open gguf");
+    (dir, weights)
+}
+
+#[test]
+fn int4_import_of_q4_1_gguf_keeps_the_stored_weights() {
+    let (_dir, weights) = tiny_q4_1_gguf();
     let options = GraphOptions {
         accuracy_level: 0,
         head_accuracy_level: 0,
@@ -162,10 +168,7 @@ fn own_lm_head_after_head_less_graph_equals_graph_head() {
     if !runtime_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tiny.gguf");
-    write_tiny_llama(&path, 11).expect("write gguf");
-    let weights = GgufWeights::open(&path).expect("open gguf");
+    let (dir, weights) = tiny_q4_1_gguf();
     write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
     let outputs = |file: &str| {
         let bytes = std::fs::read(dir.path().join(file)).expect("read graph");
@@ -270,10 +273,7 @@ fn int8_import_keeps_the_graph_head() {
 #[test]
 fn q4_1_minimum_terms_take_one_gemm_per_linear() {
     use onnx_protobuf::{Message, ModelProto};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tiny.gguf");
-    write_tiny_llama(&path, 11).expect("write gguf");
-    let weights = GgufWeights::open(&path).expect("open gguf");
+    let (dir, weights) = tiny_q4_1_gguf();
     write_graph_and_config(&weights, GraphOptions::new(Quant::Int4), dir.path()).expect("export");
     let bytes = std::fs::read(dir.path().join("model.onnx")).expect("read model.onnx");
     let model = ModelProto::parse_from_bytes(&bytes).expect("parse model.onnx");
@@ -311,10 +311,7 @@ fn q4_1_minimum_terms_take_one_gemm_per_linear() {
 /// close, not exact.
 #[test]
 fn int4_import_of_q4_1_gguf_with_int8_activations_stays_close() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tiny.gguf");
-    write_tiny_llama(&path, 11).expect("write gguf");
-    let weights = GgufWeights::open(&path).expect("open gguf");
+    let (_dir, weights) = tiny_q4_1_gguf();
     let options = GraphOptions {
         accuracy_level: 4,
         head_accuracy_level: 4,
@@ -330,10 +327,7 @@ fn int4_requantized_q4_1_gguf_drifts_from_the_stored_weights() {
     if !runtime_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("tiny.gguf");
-    write_tiny_llama(&path, 11).expect("write gguf");
-    let weights = GgufWeights::open(&path).expect("open gguf");
+    let (_dir, weights) = tiny_q4_1_gguf();
     let reference = ReferenceModel::load(&weights).expect("reference");
     let options = GraphOptions {
         accuracy_level: 0,
