@@ -32,31 +32,32 @@ impl SyllableCounter {
 
     #[inline]
     fn finish(self) -> usize {
-        let Self {
-            mut count,
-            letters,
-            last,
-            ..
-        } = self;
-        if letters == 0 {
-            return 0;
-        }
-        // Silent final `e` ("make"), but not "-le" after a consonant ("table").
-        let consonant_le = last[1] == 'l' && !is_vowel(last[0]);
-        if last[2] == 'e' && count > 1 && !is_vowel(last[1]) && !consonant_le {
-            count -= 1;
-        }
-        // "-ed" is usually silent ("jumped") unless after t or d ("wanted").
-        if count > 1
-            && last[2] == 'd'
-            && last[1] == 'e'
-            && !matches!(last[0], 't' | 'd')
-            && !is_vowel(last[0])
-        {
-            count -= 1;
-        }
-        count.max(1)
+        estimate(self.count, self.letters, self.last)
     }
+}
+
+/// Syllables from a word's vowel groups, letter count and last three letters (oldest first),
+/// with the usual corrections.
+#[inline]
+fn estimate(mut count: usize, letters: usize, last: [char; 3]) -> usize {
+    if letters == 0 {
+        return 0;
+    }
+    // Silent final `e` ("make"), but not "-le" after a consonant ("table").
+    let consonant_le = last[1] == 'l' && !is_vowel(last[0]);
+    if last[2] == 'e' && count > 1 && !is_vowel(last[1]) && !consonant_le {
+        count -= 1;
+    }
+    // "-ed" is usually silent ("jumped") unless after t or d ("wanted").
+    if count > 1
+        && last[2] == 'd'
+        && last[1] == 'e'
+        && !matches!(last[0], 't' | 'd')
+        && !is_vowel(last[0])
+    {
+        count -= 1;
+    }
+    count.max(1)
 }
 
 /// English syllables of one word by vowel groups, with the usual silent-`e` correction.
@@ -206,20 +207,12 @@ struct AsciiWord {
 impl AsciiWord {
     /// The same estimate as [`SyllableCounter::finish`].
     fn syllables(&self) -> usize {
-        if self.letters == 0 {
-            return 0;
-        }
         let letter = |i: u32| char::from((self.last >> (8 * i)) as u8);
-        let (l0, l1, l2) = (letter(2), letter(1), letter(0));
-        let mut count = self.groups as usize;
-        let consonant_le = l1 == 'l' && !is_vowel(l0);
-        if l2 == 'e' && count > 1 && !is_vowel(l1) && !consonant_le {
-            count -= 1;
-        }
-        if count > 1 && l2 == 'd' && l1 == 'e' && !matches!(l0, 't' | 'd') && !is_vowel(l0) {
-            count -= 1;
-        }
-        count.max(1)
+        estimate(
+            self.groups as usize,
+            self.letters as usize,
+            [letter(2), letter(1), letter(0)],
+        )
     }
 }
 
