@@ -19,6 +19,7 @@ pub struct TextPrint {
 /// is at most 0.06, so pages sharing 8% of their shingles (common on one site) never reach
 /// [`resemblance`] 0.5 by chance, even over the many pairs a large site compares.
 pub const MINHASH_BINS: usize = 64;
+const _: () = assert!(MINHASH_BINS.is_power_of_two());
 
 /// SplitMix64's finaliser: every input bit moves every output bit, which SimHash needs (each
 /// of its 64 bits must be an independent coin per shingle).
@@ -178,7 +179,7 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
         let h = gram
             .iter()
             .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
-        let bin = (h >> 58) as usize % MINHASH_BINS;
+        let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
         minhash[bin] = minhash[bin].min(h as u32);
         bit_counts.add(h);
         grams += 1;

@@ -73,6 +73,12 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
         _ => false,
     };
     let mut near: HashSet<(usize, usize)> = HashSet::new();
+    let mut consider = |i: usize, j: usize| {
+        let pair = if url(i) <= url(j) { (i, j) } else { (j, i) };
+        if !near.contains(&pair) && alike(i, j) {
+            near.insert(pair);
+        }
+    };
     let width = 64 / BANDS;
     for band in 0..BANDS {
         let shift = band * width;
@@ -90,14 +96,11 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
                 .push((i, sim));
         }
         for bucket in buckets.values() {
-            for (a, &(i, si)) in bucket.iter().enumerate() {
-                for &(j, sj) in &bucket[a + 1..] {
-                    if distance(si, sj) <= NEAR_BITS && alike(i, j) {
-                        let pair = if url(i) <= url(j) { (i, j) } else { (j, i) };
-                        near.insert(pair);
-                    }
+            each_pair(bucket, |&(i, si), &(j, sj)| {
+                if distance(si, sj) <= NEAR_BITS {
+                    consider(i, j);
                 }
-            }
+            });
         }
     }
     // SimHash bits are majority votes, so on a short page a changed sentence or two can flip
@@ -116,14 +119,7 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
             }
         }
         for bucket in buckets.values() {
-            for (a, &i) in bucket.iter().enumerate() {
-                for &j in &bucket[a + 1..] {
-                    let pair = if url(i) <= url(j) { (i, j) } else { (j, i) };
-                    if !near.contains(&pair) && alike(i, j) {
-                        near.insert(pair);
-                    }
-                }
-            }
+            each_pair(bucket, |&i, &j| consider(i, j));
         }
     }
     let mut near: Vec<(usize, usize)> = near.into_iter().collect();
@@ -156,6 +152,15 @@ pub fn check(engine: &Engine, crawled: &mut Crawled) {
                 None,
                 vec![other_url],
             ));
+        }
+    }
+}
+
+/// `f` on every unordered pair of `items`.
+fn each_pair<T>(items: &[T], mut f: impl FnMut(&T, &T)) {
+    for (a, x) in items.iter().enumerate() {
+        for y in &items[a + 1..] {
+            f(x, y);
         }
     }
 }
