@@ -173,23 +173,24 @@ fn own_lm_head_after_head_less_graph_equals_graph_head() {
     let outputs = |file: &str| {
         let bytes = std::fs::read(dir.path().join(file)).expect("read graph");
         let model = ModelProto::parse_from_bytes(&bytes).expect("parse graph");
-        let heads = model
-            .graph
-            .node
-            .iter()
-            .filter(|n| n.op_type == "MatMulNBits")
-            .count();
+        let count = |op: &str| model.graph.node.iter().filter(|n| n.op_type == op).count();
+        let products = [count("MatMulNBits"), count("BlockMinMatMul"), count("Gemm")];
         let names: Vec<String> = model.graph.output.iter().map(|o| o.name.clone()).collect();
-        (names, heads)
+        (names, products)
     };
-    let (full_outputs, full_products) = outputs("model.onnx");
-    let (head_less_outputs, head_less_products) = outputs("model.headless.onnx");
+    let (full_outputs, [full_products, full_fused, full_gemms]) = outputs("model.onnx");
+    let (head_less_outputs, [head_less_products, head_less_fused, head_less_gemms]) =
+        outputs("model.headless.onnx");
     assert_eq!(full_outputs[0], "logits");
     assert!(!full_outputs.contains(&"hidden_states".to_string()));
     assert_eq!(head_less_outputs[0], "hidden_states");
     assert!(!head_less_outputs.contains(&"logits".to_string()));
+    // The standard graph keeps standard nodes; the head-less one runs each Q4_1 linear as one
+    // pressgate node, without the head.
+    assert_eq!((full_fused, head_less_products, head_less_gemms), (0, 0, 0));
+    assert_eq!(full_gemms, head_less_fused, "one Gemm per Q4_1 linear");
     assert_eq!(
-        head_less_products + 1,
+        head_less_fused + 1,
         full_products,
         "only the head is left out"
     );
@@ -234,6 +235,21 @@ fn own_lm_head_after_head_less_graph_equals_graph_head() {
             &format!("step {step}"),
         );
         token = argmax(graph_logits.last());
+    }
+    // A prompt long enough for the fused nodes' GEMM path (8 rows and more).
+    let long: Vec<u32> = PROMPT.iter().chain(&PROMPT).copied().collect();
+    let (own_logits, _) = own
+        .forward(&long, own.empty_cache().expect("cache"))
+        .expect("long prefill");
+    let (graph_logits, _) = graph
+        .forward(&long, graph.empty_cache().expect("cache"))
+        .expect("long prefill");
+    for row in 0..long.len() {
+        compare(
+            own_logits.row(row),
+            graph_logits.row(row),
+            &format!("long prefill row {row}"),
+        );
     }
     // Only the last prompt position's logits, the same as the full prefill's last row.
     let (last, _) = own

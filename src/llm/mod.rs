@@ -1,6 +1,8 @@
 //! Local generation: ONNX Runtime, tokenizer and chat template, KV-cache decoding, GGUF import.
 pub mod backend;
+pub mod block_min_matmul;
 pub mod chat_template;
+pub mod custom_ops;
 pub mod generate;
 pub mod gguf;
 pub mod head_less;

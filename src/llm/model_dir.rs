@@ -151,7 +151,7 @@ pub struct Provenance {
 /// Version of the decoder graph the importer writes: raised whenever a change makes the same
 /// GGUF and encoding import to a different (faster or more exact) graph, so `model install`
 /// redoes older installs.
-pub const GRAPH_LAYOUT: u32 = 3;
+pub const GRAPH_LAYOUT: u32 = 4;
 
 /// An opened model folder with its configuration checked.
 #[derive(Debug, Clone)]

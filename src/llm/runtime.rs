@@ -178,10 +178,18 @@ fn configured_builder(
         .with_intra_threads(threads)
         .map_err(|e| e.to_string())?;
     let builder = builder.with_inter_threads(1).map_err(|e| e.to_string())?;
+    let builder = match std::env::var_os(PROFILE_VAR) {
+        Some(prefix) => builder.with_profiling(prefix).map_err(|e| e.to_string())?,
+        None => builder,
+    };
     builder
         .with_intra_op_spinning(spin)
         .map_err(|e| e.to_string())
 }
+
+/// Environment variable: a file prefix under which ONNX Runtime writes a per-node profile of
+/// every run (its JSON trace), for benchmarks.
+pub const PROFILE_VAR: &str = "PRESSGATE_ORT_PROFILE";
 
 /// Environment override of the spinning decision (`1` spins, `0` sleeps), for benchmarks.
 pub const SPIN_OVERRIDE_VAR: &str = "PRESSGATE_INTRA_OP_SPINNING";

@@ -2,10 +2,10 @@
 //! hands back logits and the new cache. Input/output names and the KV layout come from
 //! `genai_config.json` and are checked against the graph.
 use crate::error::{Error, Result};
-use crate::llm::head_less;
 use crate::llm::lm_head::Q8Head;
 use crate::llm::model_dir::GenaiModel;
 use crate::llm::runtime::{self, Placement, RuntimeOptions};
+use crate::llm::{custom_ops, head_less};
 use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
 use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
@@ -138,12 +138,21 @@ impl DecoderSession {
         } else {
             None
         };
+        let threads = options
+            .intra_threads
+            .unwrap_or_else(runtime::physical_cores);
         if head_less.is_some() {
             // The head runs right after each graph run on the same CPUs: intra-op workers still
             // spinning then would take CPU time from it.
             builder = builder
                 .with_config_entry(FORCE_SPINNING_STOP, "1")
                 .map_err(|e| ort_err("cannot configure an ONNX Runtime session", e))?;
+            // The head-less variant may use pressgate's own nodes.
+            let domain = custom_ops::domain(threads)
+                .map_err(|e| ort_err("cannot register pressgate's operators", e))?;
+            builder = builder
+                .with_operators(domain)
+                .map_err(|e| ort_err("cannot register pressgate's operators", e))?;
         }
         let graph_file = head_less
             .as_ref()
@@ -175,9 +184,6 @@ impl DecoderSession {
                         ),
                     ));
                 }
-                let threads = options
-                    .intra_threads
-                    .unwrap_or_else(runtime::physical_cores);
                 Some(OwnHead { head, threads })
             }
             None => None,

@@ -1,10 +1,11 @@
 //! The llama decoder graph with onnxruntime-genai's names and contrib ops:
 //! `SimplifiedLayerNormalization` / `SkipSimplifiedLayerNormalization` for RMSNorm,
 //! `GroupQueryAttention` with rotary embedding inside, `MatMulNBits` for quantized linears.
+use super::block_min_fusion::{self, BlockMinLinear};
 use super::onnx_writer::{Attr, Dim, GraphWriter, VariantFile};
 use super::quant::{
     quantize_blocks, quantize_per_channel_i8, repack_stored_blocks, split_q8_0_into_nibbles,
-    transpose, BlockQuantized, Quant, BLOCK_SIZE,
+    transpose, BlockQuantized, Quant, BLOCK_SIZE, DEFAULT_ZERO_POINT_4BIT,
 };
 use crate::error::{Error, Result};
 use crate::llm::head_less;
@@ -140,6 +141,8 @@ struct Builder<'w> {
     flat_rows: bool,
     /// Prefixes of the linears written as [`split_q8_0_into_nibbles`] halves.
     split_q8_0: Vec<String>,
+    /// Q4_1 linears the head-less variant runs as one node each ([`block_min_fusion`]).
+    block_min_linears: Vec<BlockMinLinear>,
 }
 
 impl Builder<'_> {
@@ -185,7 +188,25 @@ impl Builder<'_> {
                 let product = self.matmul_nbits(input, &repacked.blocks, prefix)?;
                 let product = match &repacked.block_mins {
                     Some(mins) => {
-                        self.add_block_min_term(input, product, mins, out, inp, prefix)?
+                        let offset_outputs =
+                            self.add_block_min_term(input, &product, mins, out, inp, prefix)?;
+                        let total = offset_outputs.last().cloned().unwrap_or(product.clone());
+                        let params = format!("{prefix}.block_params");
+                        self.writer.f32_initializer(
+                            &params,
+                            &[out, inp / BLOCK_SIZE, 2],
+                            &block_params(&repacked.blocks, mins),
+                        )?;
+                        self.block_min_linears.push(BlockMinLinear {
+                            input: input.to_string(),
+                            qweight: format!("{prefix}.qweight"),
+                            params,
+                            product,
+                            offset_outputs,
+                            k: inp,
+                            n: out,
+                        });
+                        total
                     }
                     None => product,
                 };
@@ -337,16 +358,17 @@ impl Builder<'_> {
     }
 
     /// `product + Σ_blocks (Σ_block x) · m`: Q4_1's per-block minimums, exact in f32. With flat
-    /// rows one `Gemm` computes `sums · m + product`; otherwise a MatMul and an Add.
+    /// rows one `Gemm` computes `sums · m + product`; otherwise a MatMul and an Add. Returns the
+    /// outputs of the nodes it adds after the block sums; the last is the linear's result.
     fn add_block_min_term(
         &mut self,
         input: &str,
-        product: String,
+        product: &str,
         mins: &[f32],
         out: usize,
         inp: usize,
         prefix: &str,
-    ) -> Result<String> {
+    ) -> Result<Vec<String>> {
         let blocks = inp / BLOCK_SIZE;
         let sums = self.block_sums(input, inp)?;
         let (m, term, total) = (
@@ -358,14 +380,14 @@ impl Builder<'_> {
             .f32_initializer(&m, &[blocks, out], &transpose(mins, out, blocks))?;
         if self.flat_rows {
             self.writer
-                .node("Gemm", "", &[&sums, &m, &product], &[&total], vec![]);
-            return Ok(total);
+                .node("Gemm", "", &[&sums, &m, product], &[&total], vec![]);
+            return Ok(vec![total]);
         }
         self.writer
             .node("MatMul", "", &[&sums, &m], &[&term], vec![]);
         self.writer
-            .node("Add", "", &[&product, &term], &[&total], vec![]);
-        Ok(total)
+            .node("Add", "", &[product, &term], &[&total], vec![]);
+        Ok(vec![term, total])
     }
 
     /// `[x, x]` along the last axis (for [`split_q8_0_into_nibbles`] weights).
@@ -430,6 +452,24 @@ impl Builder<'_> {
     }
 }
 
+/// Each block's `(scale, minimum)` with `w = scale · q + minimum` for `q` in 0..16 (GGUF's own
+/// Q4_1 pair), `[n, blocks, 2]`, from MatMulNBits blocks and the offsets `c` of
+/// `w = (q − zp) · scale + c`: `minimum = c − zp · scale`, exact because `c` was made as
+/// `minimum + zp · scale` exactly (see `RepackedBlocks::block_mins`).
+fn block_params(blocks: &BlockQuantized, offsets: &[f32]) -> Vec<f32> {
+    let zero_point = if blocks.has_only_implied_zero_points() {
+        f32::from(DEFAULT_ZERO_POINT_4BIT)
+    } else {
+        0.0
+    };
+    blocks
+        .scales
+        .iter()
+        .zip(offsets)
+        .flat_map(|(&scale, &offset)| [scale, offset - zero_point * scale])
+        .collect()
+}
+
 /// Build `model.onnx` + `model.onnx.data` in `dir` from `weights`.
 pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Path) -> Result<()> {
     let config = weights.config().clone();
@@ -448,6 +488,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         accuracy_level: options.accuracy_level,
         flat_rows,
         split_q8_0: Vec::new(),
+        block_min_linears: Vec::new(),
     };
 
     // Inputs.
@@ -814,7 +855,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         b.writer
             .node("Identity", "", &["norm/out"], &[HIDDEN_STATES], vec![]);
     }
-    let head_less = b.writer.variant(
+    let mut head_less = b.writer.variant(
         head_mark,
         LOGITS,
         (
@@ -827,6 +868,8 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
             ],
         ),
     );
+    // Only pressgate runs the variant, so its Q4_1 linears can be pressgate's own nodes.
+    block_min_fusion::fuse(head_less.graph_mut(), &b.block_min_linears);
     b.accuracy_level = options.head_accuracy_level;
     let logits = b.linear(
         "norm/out",
@@ -873,6 +916,8 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
             metadata: head_less_metadata,
         });
     }
+    // The fused nodes' block parameters are the variant's alone.
+    b.writer.drop_unread_initializers();
     b.writer.finish(&dir.join(MODEL_FILE), &metadata, variants)
 }
 

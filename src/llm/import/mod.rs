@@ -1,6 +1,7 @@
 //! Import: turn a [`WeightSource`] (GGUF today) into a model folder that ONNX Runtime runs.
 //! Everything is written into a temporary folder next to the destination and renamed at the
 //! end, so an error never leaves a half-written model behind.
+pub mod block_min_fusion;
 pub mod graph;
 pub mod onnx_writer;
 pub mod quant;

@@ -1,6 +1,7 @@
 //! Writing an ONNX `ModelProto`: nodes, graph inputs/outputs and initializers, with tensor bytes
 //! streamed into one external data file so the protobuf stays small (and under its 2 GB limit).
 use crate::error::{Error, Result};
+use crate::llm::custom_ops;
 use onnx_protobuf::attribute_proto::AttributeType;
 use onnx_protobuf::tensor_proto::{DataLocation, DataType};
 use onnx_protobuf::tensor_shape_proto::{dimension, Dimension};
@@ -145,39 +146,10 @@ impl GraphWriter {
         attrs: Vec<(&str, Attr)>,
     ) {
         self.node_count += 1;
-        let attribute = attrs
-            .into_iter()
-            .map(|(name, value)| {
-                let mut attr = AttributeProto {
-                    name: name.into(),
-                    ..Default::default()
-                };
-                match value {
-                    Attr::Int(i) => {
-                        attr.type_ = AttributeType::INT.into();
-                        attr.i = i;
-                    }
-                    Attr::Float(f) => {
-                        attr.type_ = AttributeType::FLOAT.into();
-                        attr.f = f;
-                    }
-                    Attr::Ints(ints) => {
-                        attr.type_ = AttributeType::INTS.into();
-                        attr.ints = ints;
-                    }
-                }
-                attr
-            })
-            .collect();
-        self.graph.node.push(NodeProto {
-            name: format!("{op_type}_{}", self.node_count),
-            op_type: op_type.into(),
-            domain: domain.into(),
-            input: inputs.iter().map(|s| s.to_string()).collect(),
-            output: outputs.iter().map(|s| s.to_string()).collect(),
-            attribute,
-            ..Default::default()
-        });
+        let name = format!("{op_type}_{}", self.node_count);
+        self.graph
+            .node
+            .push(node_proto(name, op_type, domain, inputs, outputs, attrs));
     }
 
     pub fn input(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
@@ -186,6 +158,24 @@ impl GraphWriter {
 
     pub fn output(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
         self.graph.output.push(value_info(name, elem, dims));
+    }
+
+    /// Drop the initializers no node reads (their bytes stay in the data file for variants).
+    pub fn drop_unread_initializers(&mut self) {
+        let read: std::collections::HashSet<&str> = self
+            .graph
+            .node
+            .iter()
+            .flat_map(|n| n.input.iter().map(String::as_str))
+            .collect();
+        let kept: Vec<TensorProto> = self
+            .graph
+            .initializer
+            .iter()
+            .filter(|t| read.contains(t.name.as_str()))
+            .cloned()
+            .collect();
+        self.graph.initializer = kept;
     }
 
     /// Where the graph stands now, to cut a [`Self::variant`] there.
@@ -243,6 +233,13 @@ pub struct GraphVariant {
     graph: GraphProto,
 }
 
+impl GraphVariant {
+    /// The variant's graph, for rewrites that only the variant gets.
+    pub fn graph_mut(&mut self) -> &mut GraphProto {
+        &mut self.graph
+    }
+}
+
 /// A [`GraphVariant`] with the file it goes to and its model metadata.
 pub struct VariantFile {
     pub path: PathBuf,
@@ -251,11 +248,15 @@ pub struct VariantFile {
 }
 
 fn write_model(model_path: &Path, graph: GraphProto, metadata: &[(&str, String)]) -> Result<()> {
+    let mut opset_import = vec![opset("", 21), opset("com.microsoft", 1)];
+    if graph.node.iter().any(|n| n.domain == custom_ops::DOMAIN) {
+        opset_import.push(opset(custom_ops::DOMAIN, 1));
+    }
     let model = ModelProto {
         ir_version: 10,
         producer_name: "pressgate".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
-        opset_import: vec![opset("", 21), opset("com.microsoft", 1)],
+        opset_import,
         graph: Some(graph).into(),
         metadata_props: metadata
             .iter()
@@ -277,6 +278,50 @@ fn opset(domain: &str, version: i64) -> OperatorSetIdProto {
     OperatorSetIdProto {
         domain: domain.into(),
         version,
+        ..Default::default()
+    }
+}
+
+/// A `NodeProto`; outputs named "" are optional outputs left unused.
+pub fn node_proto(
+    name: String,
+    op_type: &str,
+    domain: &str,
+    inputs: &[&str],
+    outputs: &[&str],
+    attrs: Vec<(&str, Attr)>,
+) -> NodeProto {
+    let attribute = attrs
+        .into_iter()
+        .map(|(name, value)| {
+            let mut attr = AttributeProto {
+                name: name.into(),
+                ..Default::default()
+            };
+            match value {
+                Attr::Int(i) => {
+                    attr.type_ = AttributeType::INT.into();
+                    attr.i = i;
+                }
+                Attr::Float(f) => {
+                    attr.type_ = AttributeType::FLOAT.into();
+                    attr.f = f;
+                }
+                Attr::Ints(ints) => {
+                    attr.type_ = AttributeType::INTS.into();
+                    attr.ints = ints;
+                }
+            }
+            attr
+        })
+        .collect();
+    NodeProto {
+        name,
+        op_type: op_type.into(),
+        domain: domain.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: outputs.iter().map(|s| s.to_string()).collect(),
+        attribute,
         ..Default::default()
     }
 }

@@ -1,0 +1,113 @@
+//! pressgate's own ONNX Runtime operators, registered on the CPU sessions that run the graphs
+//! pressgate writes. Only the head-less variant uses them (`model.onnx` stays standard for
+//! onnxruntime-genai and CUDA).
+//!
+//! `ai.pressgate.BlockMinMatMul`: a 4-bit linear with a scale and a minimum per block of 32
+//! (GGUF's Q4_1) in one node ([`crate::llm::block_min_matmul`]). Inputs: `A` (f32 `[.., K]`),
+//! `B` (u8 `[N, K/32, 16]`, MatMulNBits' layout), `params` (f32 `[N, K/32, 2]`: scale and
+//! minimum of each block); attributes `K` and `N`; output f32 `[.., N]`.
+use crate::llm::block_min_matmul::{BlockMinWeights, PreparedInput};
+use ort::operator::{
+    ComputeContext, Kernel, KernelContext, Operator, OperatorDomain, OperatorInput, OperatorOutput,
+};
+use ort::value::TensorElementType;
+
+/// The operator domain of pressgate's own nodes.
+pub const DOMAIN: &str = "ai.pressgate";
+/// [`BlockMinMatMul`]'s op type.
+pub const BLOCK_MIN_MATMUL: &str = "BlockMinMatMul";
+
+/// The domain with every pressgate operator, ready for `SessionBuilder::with_operators`.
+/// `threads` is the session's intra-op thread count (the number of batches work is cut into).
+pub fn domain(threads: usize) -> ort::Result<OperatorDomain> {
+    OperatorDomain::new(DOMAIN)?.add(BlockMinMatMul { threads })
+}
+
+/// See the module documentation.
+pub struct BlockMinMatMul {
+    threads: usize,
+}
+
+impl Operator for BlockMinMatMul {
+    type Kernel<'attr> = BlockMinKernel;
+
+    fn name(&self) -> &str {
+        BLOCK_MIN_MATMUL
+    }
+
+    fn inputs(&self) -> impl IntoIterator<Item = OperatorInput> {
+        [
+            OperatorInput::required(TensorElementType::Float32),
+            OperatorInput::required(TensorElementType::Uint8),
+            OperatorInput::required(TensorElementType::Float32),
+        ]
+    }
+
+    fn outputs(&self) -> impl IntoIterator<Item = OperatorOutput> {
+        [OperatorOutput::required(TensorElementType::Float32)]
+    }
+
+    fn create_kernel<'attr>(&self, info: &KernelContext<'attr>) -> ort::Result<BlockMinKernel> {
+        let dim = |name: &str| {
+            info.get::<i64>(name)
+                .and_then(|v| usize::try_from(v).ok())
+                .filter(|&v| v > 0)
+                .ok_or_else(|| {
+                    ort::Error::new(format!(
+                        "{BLOCK_MIN_MATMUL} needs a positive integer attribute `{name}`"
+                    ))
+                })
+        };
+        Ok(BlockMinKernel {
+            k: dim("K")?,
+            n: dim("N")?,
+            threads: self.threads.max(1),
+            input: PreparedInput::default(),
+        })
+    }
+}
+
+/// One [`BlockMinMatMul`] node: its sizes and the input scratch it reuses between runs.
+pub struct BlockMinKernel {
+    k: usize,
+    n: usize,
+    threads: usize,
+    input: PreparedInput,
+}
+
+impl Kernel for BlockMinKernel {
+    fn compute(&mut self, ctx: &ComputeContext) -> ort::Result<()> {
+        let input = |i: usize| {
+            ctx.input(i)?
+                .ok_or_else(|| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: input {i} is missing")))
+        };
+        let (a, b, params) = (input(0)?, input(1)?, input(2)?);
+        let (a_shape, x) = a.try_extract_tensor::<f32>()?;
+        let (_, packed) = b.try_extract_tensor::<u8>()?;
+        let (_, params) = params.try_extract_tensor::<f32>()?;
+        let weights = BlockMinWeights::new(self.n, self.k, packed, params)
+            .map_err(|e| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: {e}")))?;
+        if a_shape.last().copied() != i64::try_from(self.k).ok() {
+            return Err(ort::Error::new(format!(
+                "{BLOCK_MIN_MATMUL}: input shape {:?} does not end in K = {}",
+                &a_shape[..],
+                self.k
+            )));
+        }
+        let mut out_shape = a_shape.to_vec();
+        if let Some(last) = out_shape.last_mut() {
+            *last = self.n as i64;
+        }
+        let mut output = ctx
+            .output(0, out_shape)?
+            .ok_or_else(|| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: output 0 is missing")))?;
+        let (_, out) = output.try_extract_tensor_mut::<f32>()?;
+        let mut parallel_result = Ok(());
+        weights
+            .matmul(x, out, &mut self.input, |total, task| {
+                parallel_result = ctx.par_for(total, self.threads, task);
+            })
+            .map_err(|e| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: {e}")))?;
+        parallel_result
+    }
+}

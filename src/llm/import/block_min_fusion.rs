@@ -1,0 +1,243 @@
+//! The head-less variant's Q4_1 linears as one pressgate node each. The standard graph writes a
+//! Q4_1 linear as a 4-bit MatMulNBits product, the input's block sums and one small product
+//! with the block offsets (see `Builder::add_block_min_term`); in the variant, which only
+//! pressgate runs, those become one `ai.pressgate.BlockMinMatMul` node over the same codes and
+//! the blocks' `(scale, minimum)` pairs ([`crate::llm::custom_ops`]). `model.onnx` keeps the
+//! standard nodes.
+use super::onnx_writer::{node_proto, Attr};
+use crate::llm::custom_ops::{BLOCK_MIN_MATMUL, DOMAIN};
+use onnx_protobuf::GraphProto;
+use std::collections::HashSet;
+
+/// One Q4_1 linear as the standard graph writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockMinLinear {
+    pub input: String,
+    /// MatMulNBits' codes initializer.
+    pub qweight: String,
+    /// The `[n, k/32, 2]` (scale, minimum) initializer of the fused node.
+    pub params: String,
+    /// The MatMulNBits node's output: the product without the offsets.
+    pub product: String,
+    /// The outputs of the nodes that add the offsets; the last is the linear's result.
+    pub offset_outputs: Vec<String>,
+    pub k: usize,
+    pub n: usize,
+}
+
+/// Rewrites each of `linears` found in `graph` into one node, then drops the nodes and
+/// initializers nothing reads any more (the block sums and their 0/1 matrix). Returns how many
+/// linears were fused; one whose nodes are not as recorded is left alone.
+pub fn fuse(graph: &mut GraphProto, linears: &[BlockMinLinear]) -> usize {
+    let mut removed: HashSet<String> = HashSet::new();
+    let mut fused = 0;
+    for linear in linears {
+        let Some(result) = linear.offset_outputs.last() else {
+            continue;
+        };
+        let position = graph.node.iter().position(|node| {
+            node.op_type == "MatMulNBits"
+                && node.output.len() == 1
+                && node.output[0] == linear.product
+                && node.input.len() >= 3
+                && node.input[..2] == [&*linear.input, &*linear.qweight]
+        });
+        let Some(position) = position else {
+            continue;
+        };
+        graph.node[position] = node_proto(
+            format!("{BLOCK_MIN_MATMUL}/{result}"),
+            BLOCK_MIN_MATMUL,
+            DOMAIN,
+            &[&linear.input, &linear.qweight, &linear.params],
+            &[result],
+            vec![
+                ("K", Attr::Int(linear.k as i64)),
+                ("N", Attr::Int(linear.n as i64)),
+            ],
+        );
+        removed.extend(linear.offset_outputs.iter().cloned());
+        fused += 1;
+    }
+    // The fused nodes took over the results; the standard nodes that made them go.
+    graph
+        .node
+        .retain(|node| node.domain == DOMAIN || !node.output.iter().any(|o| removed.contains(o)));
+    drop_unread(graph);
+    fused
+}
+
+/// Removes nodes whose outputs nothing reads (repeatedly), then initializers no node reads.
+fn drop_unread(graph: &mut GraphProto) {
+    let outputs: HashSet<String> = graph.output.iter().map(|o| o.name.clone()).collect();
+    loop {
+        let read: HashSet<&str> = graph
+            .node
+            .iter()
+            .flat_map(|n| n.input.iter().map(String::as_str))
+            .collect();
+        let dead: Vec<usize> = (0..graph.node.len())
+            .filter(|&i| {
+                graph.node[i]
+                    .output
+                    .iter()
+                    .all(|o| o.is_empty() || (!read.contains(o.as_str()) && !outputs.contains(o)))
+            })
+            .collect();
+        if dead.is_empty() {
+            break;
+        }
+        let mut index = 0;
+        graph.node.retain(|_| {
+            let keep = !dead.contains(&index);
+            index += 1;
+            keep
+        });
+    }
+    let read: HashSet<String> = graph
+        .node
+        .iter()
+        .flat_map(|n| n.input.iter().cloned())
+        .collect();
+    graph.initializer.retain(|t| read.contains(&t.name));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onnx_protobuf::{TensorProto, ValueInfoProto};
+
+    fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> onnx_protobuf::NodeProto {
+        node_proto(
+            format!("{op}_{}", outputs[0]),
+            op,
+            "",
+            inputs,
+            outputs,
+            vec![],
+        )
+    }
+
+    fn initializer(name: &str) -> TensorProto {
+        TensorProto {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    fn linear(prefix: &str, input: &str, offset_outputs: &[&str]) -> BlockMinLinear {
+        BlockMinLinear {
+            input: input.into(),
+            qweight: format!("{prefix}.qweight"),
+            params: format!("{prefix}.block_params"),
+            product: format!("{prefix}/out"),
+            offset_outputs: offset_outputs.iter().map(|s| s.to_string()).collect(),
+            k: 64,
+            n: 8,
+        }
+    }
+
+    /// `x → [MatMulNBits, block sums, Gemm] → Add bias → [MatMulNBits, block sums, MatMul, Add]`.
+    fn graph() -> GraphProto {
+        GraphProto {
+            node: vec![
+                node("MatMulNBits", &["x", "a.qweight", "a.scales"], &["a/out"]),
+                node("MatMul", &["x", "ones_64"], &["x/block_sums"]),
+                node(
+                    "Gemm",
+                    &["x/block_sums", "a.block_mins", "a/out"],
+                    &["a/with_mins"],
+                ),
+                node("Add", &["a/with_mins", "a.bias"], &["h"]),
+                node("MatMulNBits", &["h", "b.qweight", "b.scales"], &["b/out"]),
+                node("MatMul", &["h", "ones_64"], &["h/block_sums"]),
+                node("MatMul", &["h/block_sums", "b.block_mins"], &["b/min_term"]),
+                node("Add", &["b/out", "b/min_term"], &["y"]),
+            ],
+            initializer: [
+                "a.qweight",
+                "a.scales",
+                "a.block_mins",
+                "a.block_params",
+                "a.bias",
+                "ones_64",
+                "b.qweight",
+                "b.scales",
+                "b.block_mins",
+                "b.block_params",
+            ]
+            .into_iter()
+            .map(initializer)
+            .collect(),
+            output: vec![ValueInfoProto {
+                name: "y".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn ops(graph: &GraphProto) -> Vec<(String, Vec<String>, Vec<String>)> {
+        graph
+            .node
+            .iter()
+            .map(|n| (n.op_type.clone(), n.input.clone(), n.output.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn each_linear_becomes_one_node_and_the_block_sums_go() {
+        let mut graph = graph();
+        let linears = [
+            linear("a", "x", &["a/with_mins"]),
+            linear("b", "h", &["b/min_term", "y"]),
+        ];
+        assert_eq!(fuse(&mut graph, &linears), 2);
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            ops(&graph),
+            vec![
+                (
+                    BLOCK_MIN_MATMUL.to_string(),
+                    strings(&["x", "a.qweight", "a.block_params"]),
+                    strings(&["a/with_mins"])
+                ),
+                (
+                    "Add".into(),
+                    strings(&["a/with_mins", "a.bias"]),
+                    strings(&["h"])
+                ),
+                (
+                    BLOCK_MIN_MATMUL.to_string(),
+                    strings(&["h", "b.qweight", "b.block_params"]),
+                    strings(&["y"])
+                ),
+            ]
+        );
+        assert!(graph
+            .node
+            .iter()
+            .all(|n| n.op_type != BLOCK_MIN_MATMUL || n.domain == DOMAIN));
+        let names: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a.qweight",
+                "a.block_params",
+                "a.bias",
+                "b.qweight",
+                "b.block_params"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_linear_not_written_as_recorded_stays() {
+        let mut graph = graph();
+        // Recorded with another input than the node reads.
+        let linears = [linear("a", "other", &["a/with_mins"])];
+        let before = ops(&graph);
+        assert_eq!(fuse(&mut graph, &linears), 0);
+        assert_eq!(ops(&graph), before);
+    }
+}
