@@ -67,6 +67,40 @@ pub fn fuse(graph: &mut GraphProto, linears: &[BlockMinLinear]) -> usize {
     fused
 }
 
+/// Undoes the flat `[batch·seq, features]` rows of a graph whose linears are all fused: the
+/// standard graph flattens them only so that a Q4_1 offset product can be one `Gemm` (2-D
+/// only), and reshapes back around GroupQueryAttention, which takes `[batch, seq, features]`.
+/// [`BLOCK_MIN_MATMUL`] takes any leading dimensions, so with no `Gemm` left every Reshape by
+/// one of `flat_shapes` is bypassed (its readers read its input), except one that makes a
+/// graph output; then the unread nodes go. Returns how many Reshapes were bypassed.
+pub fn unflatten_rows(graph: &mut GraphProto, flat_shapes: &[&str]) -> usize {
+    if graph.node.iter().any(|n| n.op_type == "Gemm") {
+        return 0;
+    }
+    let outputs: HashSet<String> = graph.output.iter().map(|o| o.name.clone()).collect();
+    let bypassed: Vec<(String, String)> = graph
+        .node
+        .iter()
+        .filter(|n| {
+            n.op_type == "Reshape"
+                && n.input.len() == 2
+                && flat_shapes.contains(&n.input[1].as_str())
+                && n.output.len() == 1
+                && !outputs.contains(&n.output[0])
+        })
+        .map(|n| (n.output[0].clone(), n.input[0].clone()))
+        .collect();
+    for (output, input) in &bypassed {
+        for node in graph.node.iter_mut() {
+            for name in node.input.iter_mut().filter(|name| *name == output) {
+                name.clone_from(input);
+            }
+        }
+    }
+    drop_unread(graph);
+    bypassed.len()
+}
+
 /// Removes nodes whose outputs nothing reads (repeatedly), then initializers no node reads.
 fn drop_unread(graph: &mut GraphProto) {
     let outputs: HashSet<String> = graph.output.iter().map(|o| o.name.clone()).collect();
@@ -229,6 +263,58 @@ mod tests {
                 "b.block_params"
             ]
         );
+    }
+
+    #[test]
+    fn flat_rows_are_undone_only_without_gemm_and_never_for_an_output() {
+        let graph_with = |nodes: Vec<onnx_protobuf::NodeProto>| GraphProto {
+            node: nodes,
+            output: vec![ValueInfoProto {
+                name: "out".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let nodes = || {
+            vec![
+                node("Reshape", &["ids", "shape/all"], &["ids/flat"]),
+                node("Gather", &["embed", "ids/flat"], &["h"]),
+                node("Reshape", &["h", "shape/batch_seq"], &["h/batched"]),
+                node("GroupQueryAttention", &["h/batched"], &["a"]),
+                node("Reshape", &["a", "shape/batch_seq"], &["out"]),
+            ]
+        };
+        let mut graph = graph_with(nodes());
+        assert_eq!(
+            unflatten_rows(&mut graph, &["shape/all", "shape/batch_seq"]),
+            2
+        );
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            ops(&graph),
+            vec![
+                ("Gather".into(), strings(&["embed", "ids"]), strings(&["h"])),
+                (
+                    "GroupQueryAttention".into(),
+                    strings(&["h"]),
+                    strings(&["a"])
+                ),
+                (
+                    "Reshape".into(),
+                    strings(&["a", "shape/batch_seq"]),
+                    strings(&["out"])
+                ),
+            ]
+        );
+        let mut with_gemm = nodes();
+        with_gemm.push(node("Gemm", &["h", "w", "c"], &["g"]));
+        let mut graph = graph_with(with_gemm);
+        let before = ops(&graph);
+        assert_eq!(
+            unflatten_rows(&mut graph, &["shape/all", "shape/batch_seq"]),
+            0
+        );
+        assert_eq!(ops(&graph), before);
     }
 
     #[test]

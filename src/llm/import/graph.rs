@@ -31,6 +31,10 @@ pub const PAST_VALUE: &str = "past_key_values.%d.value";
 pub const PRESENT_KEY: &str = "present.%d.key";
 pub const PRESENT_VALUE: &str = "present.%d.value";
 
+/// The shapes flat rows are reshaped by: `[-1]` (token ids), `[batch, seq, -1]` (back to
+/// batches) and `[-1, q_size]` (attention output to rows).
+const FLAT_ROW_SHAPES: [&str; 3] = ["shape/all", "shape/batch_seq", "shape/attn_rows"];
+
 /// Replace genai's `%d` placeholder with a layer index.
 pub fn layer_name(pattern: &str, layer: usize) -> String {
     pattern.replace("%d", &layer.to_string())
@@ -587,9 +591,9 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     // Flat rows: token ids as one `[batch·seq]` vector, and the `[batch, seq, -1]` shape that
     // GroupQueryAttention's input and the logits are folded back into.
     let token_ids = if flat_rows {
-        b.writer.i64_initializer("shape/all", &[1], &[-1])?;
+        b.writer.i64_initializer(FLAT_ROW_SHAPES[0], &[1], &[-1])?;
         b.writer
-            .i64_initializer("shape/attn_rows", &[2], &[-1, q_size as i64])?;
+            .i64_initializer(FLAT_ROW_SHAPES[2], &[2], &[-1, q_size as i64])?;
         b.writer.node(
             "Reshape",
             "",
@@ -870,6 +874,9 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     );
     // Only pressgate runs the variant, so its Q4_1 linears can be pressgate's own nodes.
     block_min_fusion::fuse(head_less.graph_mut(), &b.block_min_linears);
+    if flat_rows {
+        block_min_fusion::unflatten_rows(head_less.graph_mut(), &FLAT_ROW_SHAPES);
+    }
     b.accuracy_level = options.head_accuracy_level;
     let logits = b.linear(
         "norm/out",
