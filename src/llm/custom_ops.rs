@@ -10,7 +10,7 @@ use crate::llm::block_min_matmul::{BlockMinWeights, PreparedInput};
 use ort::operator::{
     ComputeContext, Kernel, KernelContext, Operator, OperatorDomain, OperatorInput, OperatorOutput,
 };
-use ort::value::TensorElementType;
+use ort::value::{DynTensorValueType, TensorElementType};
 
 /// The operator domain of pressgate's own nodes.
 pub const DOMAIN: &str = "ai.pressgate";
@@ -18,15 +18,12 @@ pub const DOMAIN: &str = "ai.pressgate";
 pub const BLOCK_MIN_MATMUL: &str = "BlockMinMatMul";
 
 /// The domain with every pressgate operator, ready for `SessionBuilder::with_operators`.
-/// `threads` is the session's intra-op thread count (the number of batches work is cut into).
-pub fn domain(threads: usize) -> ort::Result<OperatorDomain> {
-    OperatorDomain::new(DOMAIN)?.add(BlockMinMatMul { threads })
+pub fn domain() -> ort::Result<OperatorDomain> {
+    OperatorDomain::new(DOMAIN)?.add(BlockMinMatMul)
 }
 
 /// See the module documentation.
-pub struct BlockMinMatMul {
-    threads: usize,
-}
+pub struct BlockMinMatMul;
 
 impl Operator for BlockMinMatMul {
     type Kernel<'attr> = BlockMinKernel;
@@ -58,12 +55,31 @@ impl Operator for BlockMinMatMul {
                     ))
                 })
         };
+        // ONNX Runtime maps external weights in lazily; MatMulNBits copies its weights into
+        // its own layout at load, but this node reads the initializers in place, so without
+        // this the first run (the first prompt's prefill) would take every page fault.
+        for index in [1, 2] {
+            if let Ok(weight) = info.constant_input::<DynTensorValueType>(index) {
+                if let Ok((_, bytes)) = weight.try_extract_tensor::<u8>() {
+                    touch_pages(bytes);
+                } else if let Ok((_, values)) = weight.try_extract_tensor::<f32>() {
+                    touch_pages(values);
+                }
+            }
+        }
         Ok(BlockMinKernel {
             k: dim("K")?,
             n: dim("N")?,
-            threads: self.threads.max(1),
             input: PreparedInput::default(),
         })
+    }
+}
+
+/// Reads one value per 4 KiB page of `data`, so the pages are resident before the first run.
+fn touch_pages<T: Copy>(data: &[T]) {
+    let step = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+    for value in data.iter().step_by(step) {
+        std::hint::black_box(*value);
     }
 }
 
@@ -71,7 +87,6 @@ impl Operator for BlockMinMatMul {
 pub struct BlockMinKernel {
     k: usize,
     n: usize,
-    threads: usize,
     input: PreparedInput,
 }
 
@@ -105,7 +120,9 @@ impl Kernel for BlockMinKernel {
         let mut parallel_result = Ok(());
         weights
             .matmul(x, out, &mut self.input, |total, task| {
-                parallel_result = ctx.par_for(total, self.threads, task);
+                // No batch count: the pool hands out tasks as threads come free, so a thread
+                // that another process delays does not hold the others up.
+                parallel_result = ctx.par_for(total, 0, task);
             })
             .map_err(|e| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: {e}")))?;
         parallel_result

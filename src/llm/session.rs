@@ -148,7 +148,7 @@ impl DecoderSession {
                 .with_config_entry(FORCE_SPINNING_STOP, "1")
                 .map_err(|e| ort_err("cannot configure an ONNX Runtime session", e))?;
             // The head-less variant may use pressgate's own nodes.
-            let domain = custom_ops::domain(threads)
+            let domain = custom_ops::domain()
                 .map_err(|e| ort_err("cannot register pressgate's operators", e))?;
             builder = builder
                 .with_operators(domain)
