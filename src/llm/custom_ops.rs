@@ -5,7 +5,10 @@
 //! `ai.pressgate.BlockMinMatMul`: a 4-bit linear with a scale and a minimum per block of 32
 //! (GGUF's Q4_1) in one node ([`crate::llm::block_min_matmul`]). Inputs: `A` (f32 `[.., K]`),
 //! `B` (u8 `[N, K/32, 16]`, MatMulNBits' layout), `params` (f32 `[N, K/32, 2]`: scale and
-//! minimum of each block); attributes `K` and `N`; output f32 `[.., N]`.
+//! minimum of each block); attributes `K` and `N`; output f32 `[.., N]`. With the attribute
+//! `swiglu` = 1, `A` is `[.., 2K]` (a llama MLP's gate and up halves) and the product is taken
+//! of `silu(gate) · up` ([`crate::llm::activation`]).
+use crate::llm::activation::swiglu_into;
 use crate::llm::block_min_matmul::{BlockMinWeights, PreparedInput};
 use ort::operator::{
     ComputeContext, Kernel, KernelContext, Operator, OperatorDomain, OperatorInput, OperatorOutput,
@@ -67,9 +70,20 @@ impl Operator for BlockMinMatMul {
                 }
             }
         }
+        let swiglu = match info.get::<i64>("swiglu") {
+            None | Some(0) => false,
+            Some(1) => true,
+            Some(other) => {
+                return Err(ort::Error::new(format!(
+                    "{BLOCK_MIN_MATMUL}: attribute `swiglu` is {other}, expected 0 or 1"
+                )))
+            }
+        };
         Ok(BlockMinKernel {
             k: dim("K")?,
             n: dim("N")?,
+            swiglu,
+            gated: Vec::new(),
             input: PreparedInput::default(),
         })
     }
@@ -87,6 +101,10 @@ fn touch_pages<T: Copy>(data: &[T]) {
 pub struct BlockMinKernel {
     k: usize,
     n: usize,
+    /// The input is `[.., 2K]` gate and up halves, multiplied as `silu(gate) · up`.
+    swiglu: bool,
+    /// `silu(gate) · up` of the current run.
+    gated: Vec<f32>,
     input: PreparedInput,
 }
 
@@ -102,13 +120,19 @@ impl Kernel for BlockMinKernel {
         let (_, params) = params.try_extract_tensor::<f32>()?;
         let weights = BlockMinWeights::new(self.n, self.k, packed, params)
             .map_err(|e| ort::Error::new(format!("{BLOCK_MIN_MATMUL}: {e}")))?;
-        if a_shape.last().copied() != i64::try_from(self.k).ok() {
+        let width = if self.swiglu { 2 * self.k } else { self.k };
+        if a_shape.last().copied() != i64::try_from(width).ok() {
             return Err(ort::Error::new(format!(
-                "{BLOCK_MIN_MATMUL}: input shape {:?} does not end in K = {}",
-                &a_shape[..],
-                self.k
+                "{BLOCK_MIN_MATMUL}: input shape {:?} does not end in {width}",
+                &a_shape[..]
             )));
         }
+        let x = if self.swiglu {
+            swiglu_into(x, self.k, &mut self.gated);
+            &self.gated[..]
+        } else {
+            x
+        };
         let mut out_shape = a_shape.to_vec();
         if let Some(last) = out_shape.last_mut() {
             *last = self.n as i64;

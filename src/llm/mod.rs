@@ -1,4 +1,5 @@
 //! Local generation: ONNX Runtime, tokenizer and chat template, KV-cache decoding, GGUF import.
+pub mod activation;
 pub mod backend;
 pub mod block_min_matmul;
 pub mod chat_template;

@@ -4,7 +4,7 @@
 //! pressgate runs, those become one `ai.pressgate.BlockMinMatMul` node over the same codes and
 //! the blocks' `(scale, minimum)` pairs ([`crate::llm::custom_ops`]). `model.onnx` keeps the
 //! standard nodes.
-use super::onnx_writer::{node_proto, Attr};
+use super::onnx_writer::{attribute, node_proto, Attr};
 use crate::llm::custom_ops::{BLOCK_MIN_MATMUL, DOMAIN};
 use onnx_protobuf::GraphProto;
 use std::collections::HashSet;
@@ -65,6 +65,81 @@ pub fn fuse(graph: &mut GraphProto, linears: &[BlockMinLinear]) -> usize {
         .retain(|node| node.domain == DOMAIN || !node.output.iter().any(|o| removed.contains(o)));
     drop_unread(graph);
     fused
+}
+
+/// Folds each llama MLP gate (`Split` of the gate/up product into halves, `Sigmoid`, and
+/// `gate · sigmoid(gate) · up` by two `Mul`s) into the fused down projection that reads it:
+/// the node then reads the gate/up product itself with `swiglu` = 1. Returns how many gates
+/// were folded; a gate not in exactly this shape, or read by anything else, stays.
+pub fn fuse_swiglu(graph: &mut GraphProto) -> usize {
+    let producer = |graph: &GraphProto, name: &str| {
+        graph
+            .node
+            .iter()
+            .position(|n| n.output.iter().any(|o| o == name))
+    };
+    let readers = |graph: &GraphProto, name: &str| {
+        graph
+            .node
+            .iter()
+            .filter(|n| n.input.iter().any(|i| i == name))
+            .count()
+    };
+    let mut folded = 0;
+    for down in 0..graph.node.len() {
+        let node = &graph.node[down];
+        if node.domain != DOMAIN
+            || node.op_type != BLOCK_MIN_MATMUL
+            || node.attribute.iter().any(|a| a.name == "swiglu")
+        {
+            continue;
+        }
+        let gated = node.input[0].clone();
+        let Some(gated_mul) = producer(graph, &gated) else {
+            continue;
+        };
+        let mul = &graph.node[gated_mul];
+        if mul.op_type != "Mul" || mul.input.len() != 2 {
+            continue;
+        }
+        let (silu, up) = (mul.input[0].clone(), mul.input[1].clone());
+        let Some(silu_mul) = producer(graph, &silu) else {
+            continue;
+        };
+        let silu_node = &graph.node[silu_mul];
+        if silu_node.op_type != "Mul" || silu_node.input.len() != 2 {
+            continue;
+        }
+        let (gate, sigmoid) = (silu_node.input[0].clone(), silu_node.input[1].clone());
+        let Some(sigmoid_at) = producer(graph, &sigmoid) else {
+            continue;
+        };
+        let sigmoid_node = &graph.node[sigmoid_at];
+        if sigmoid_node.op_type != "Sigmoid" || sigmoid_node.input[..] != [gate.clone()] {
+            continue;
+        }
+        let Some(split_at) = producer(graph, &gate) else {
+            continue;
+        };
+        let split = &graph.node[split_at];
+        if split.op_type != "Split" || split.output[..] != [gate.clone(), up.clone()] {
+            continue;
+        }
+        let gate_up = split.input[0].clone();
+        // The intermediate values must not be read anywhere else.
+        let private = [(&gated, 1), (&silu, 1), (&sigmoid, 1), (&gate, 2), (&up, 1)]
+            .into_iter()
+            .all(|(name, expected)| readers(graph, name) == expected);
+        if !private {
+            continue;
+        }
+        let node = &mut graph.node[down];
+        node.input[0] = gate_up;
+        node.attribute.push(attribute("swiglu", Attr::Int(1)));
+        folded += 1;
+    }
+    drop_unread(graph);
+    folded
 }
 
 /// Undoes the flat `[batch·seq, features]` rows of a graph whose linears are all fused: the
@@ -314,6 +389,62 @@ mod tests {
             unflatten_rows(&mut graph, &["shape/all", "shape/batch_seq"]),
             0
         );
+        assert_eq!(ops(&graph), before);
+    }
+
+    fn mlp(extra_reader: bool) -> GraphProto {
+        let mut down = node(
+            BLOCK_MIN_MATMUL,
+            &["gated", "d.qweight", "d.block_params"],
+            &["y"],
+        );
+        down.domain = DOMAIN.into();
+        let mut nodes = vec![
+            node("Split", &["gate_up", "ffn_split"], &["gate", "up"]),
+            node("Sigmoid", &["gate"], &["sig"]),
+            node("Mul", &["gate", "sig"], &["silu"]),
+            node("Mul", &["silu", "up"], &["gated"]),
+            down,
+        ];
+        if extra_reader {
+            nodes.push(node("Add", &["silu", "y"], &["z"]));
+        }
+        GraphProto {
+            node: nodes,
+            initializer: ["ffn_split", "d.qweight", "d.block_params"]
+                .into_iter()
+                .map(initializer)
+                .collect(),
+            output: vec![ValueInfoProto {
+                name: if extra_reader { "z" } else { "y" }.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_mlp_gate_folds_into_the_down_projection() {
+        let mut graph = mlp(false);
+        assert_eq!(fuse_swiglu(&mut graph), 1);
+        assert_eq!(graph.node.len(), 1);
+        let down = &graph.node[0];
+        assert_eq!(down.input[0], "gate_up");
+        assert!(down
+            .attribute
+            .iter()
+            .any(|a| a.name == "swiglu" && a.i == 1));
+        let names: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["d.qweight", "d.block_params"]);
+        // Folding again changes nothing.
+        assert_eq!(fuse_swiglu(&mut graph), 0);
+    }
+
+    #[test]
+    fn a_gate_read_elsewhere_stays() {
+        let mut graph = mlp(true);
+        let before = ops(&graph);
+        assert_eq!(fuse_swiglu(&mut graph), 0);
         assert_eq!(ops(&graph), before);
     }
 

@@ -874,6 +874,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     );
     // Only pressgate runs the variant, so its Q4_1 linears can be pressgate's own nodes.
     block_min_fusion::fuse(head_less.graph_mut(), &b.block_min_linears);
+    block_min_fusion::fuse_swiglu(head_less.graph_mut());
     if flat_rows {
         block_min_fusion::unflatten_rows(head_less.graph_mut(), &FLAT_ROW_SHAPES);
     }

@@ -282,6 +282,29 @@ fn opset(domain: &str, version: i64) -> OperatorSetIdProto {
     }
 }
 
+/// A node attribute.
+pub fn attribute(name: &str, value: Attr) -> AttributeProto {
+    let mut attr = AttributeProto {
+        name: name.into(),
+        ..Default::default()
+    };
+    match value {
+        Attr::Int(i) => {
+            attr.type_ = AttributeType::INT.into();
+            attr.i = i;
+        }
+        Attr::Float(f) => {
+            attr.type_ = AttributeType::FLOAT.into();
+            attr.f = f;
+        }
+        Attr::Ints(ints) => {
+            attr.type_ = AttributeType::INTS.into();
+            attr.ints = ints;
+        }
+    }
+    attr
+}
+
 /// A `NodeProto`; outputs named "" are optional outputs left unused.
 pub fn node_proto(
     name: String,
@@ -293,27 +316,7 @@ pub fn node_proto(
 ) -> NodeProto {
     let attribute = attrs
         .into_iter()
-        .map(|(name, value)| {
-            let mut attr = AttributeProto {
-                name: name.into(),
-                ..Default::default()
-            };
-            match value {
-                Attr::Int(i) => {
-                    attr.type_ = AttributeType::INT.into();
-                    attr.i = i;
-                }
-                Attr::Float(f) => {
-                    attr.type_ = AttributeType::FLOAT.into();
-                    attr.f = f;
-                }
-                Attr::Ints(ints) => {
-                    attr.type_ = AttributeType::INTS.into();
-                    attr.ints = ints;
-                }
-            }
-            attr
-        })
+        .map(|(name, value)| attribute(name, value))
         .collect();
     NodeProto {
         name,
