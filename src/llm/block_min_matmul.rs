@@ -253,6 +253,7 @@ impl<'w> BlockMinWeights<'w> {
     }
 }
 
+/// Columns per task: narrow when decoding, wider on the GEMM path.
 fn task_width(rows: usize) -> usize {
     if rows >= GEMM_MIN_ROWS {
         GEMM_COLUMNS_PER_TASK
