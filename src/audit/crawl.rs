@@ -1,5 +1,8 @@
-//! The breadth-first crawl: worker threads take URLs from the shared frontier, fetch them,
-//! run the page analysis outside the lock, and queue the same-site links they find.
+//! The breadth-first crawl: fetch threads take URLs from the shared frontier and fetch them;
+//! a smaller set of analysis threads (two per core) parse and check the bodies, then record
+//! the page and queue the same-site links it has. Fetching waits on the network, analysis on
+//! the CPU: with few analysis threads, pages are seldom preempted mid-analysis and each regex
+//! cache is shared by few threads.
 use super::frontier::{Frontier, Skip};
 use super::http_checks;
 use super::model::{AuditFinding, PageRecord, RedirectHop};
@@ -7,8 +10,10 @@ use super::page::{self, PageFacts};
 use super::site_source::SiteSource;
 use super::{codes, urlnorm, AuditOptions};
 use crate::rules::{DocumentCheck, Engine};
-use crate::sources::fetch::FetchError;
+use crate::sources::fetch::{FetchError, Probe};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Condvar, Mutex};
 use url::Url;
 
@@ -29,8 +34,22 @@ pub struct Crawled {
 
 struct Shared {
     frontier: Frontier,
+    /// URLs popped from the frontier and not yet recorded (fetching, queued for analysis or
+    /// being analysed): the crawl is over when the frontier is empty and this is 0.
     in_flight: usize,
     crawled: Crawled,
+}
+
+/// How many analysis threads: two per core, never more than there are fetch threads' worth
+/// of pages to analyse. Measured on 2 shared cores (loopback audit of 10,000 pages): one per
+/// core left the cores idle whenever one of them waited (the shared state, a page fault) and
+/// lost CPU share to other processes; four per core grew memory (a heap per thread) for no
+/// more CPU saved.
+fn analysis_threads(fetch_threads: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_mul(2))
+        .min(fetch_threads)
+        .max(1)
 }
 
 /// Crawl from the queued `frontier` until it is empty.
@@ -43,6 +62,59 @@ pub fn crawl(
     starts: HashSet<u64>,
     on_page: &(dyn Fn(usize) + Sync),
 ) -> Crawled {
+    let fetch_threads = options.workers.max(1);
+    let (crawled, _) = crawl_with(
+        engine,
+        source,
+        options,
+        frontier,
+        listed,
+        starts,
+        on_page,
+        fetch_threads,
+        analysis_threads(fetch_threads),
+    );
+    crawled
+}
+
+/// How the hand-off from fetching to analysis went (for tests).
+#[derive(Debug, Default)]
+struct HandoffStats {
+    /// Most fetched bodies held at once, fetched and not yet taken by an analysis thread.
+    #[cfg_attr(not(test), allow(dead_code))]
+    most_waiting: usize,
+}
+
+/// Counts fetched bodies not yet taken by an analysis thread.
+#[derive(Default)]
+struct Waiting {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Waiting {
+    fn add(&self) {
+        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.most.fetch_max(now, Ordering::Relaxed);
+    }
+
+    fn take(&self) {
+        self.now.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn crawl_with(
+    engine: &Engine,
+    source: &SiteSource,
+    options: &AuditOptions,
+    frontier: Frontier,
+    listed: HashSet<u64>,
+    starts: HashSet<u64>,
+    on_page: &(dyn Fn(usize) + Sync),
+    fetch_threads: usize,
+    analysis_threads: usize,
+) -> (Crawled, HandoffStats) {
     let shared = Mutex::new(Shared {
         frontier,
         in_flight: 0,
@@ -53,24 +125,45 @@ pub fn crawl(
         },
     });
     let wake = Condvar::new();
+    // Bounded: a fetch thread with a page waits while the analysis threads are behind, so at
+    // most `fetch_threads + capacity` unanalysed bodies are held at once.
+    let (handoff, fetched) = sync_channel::<Download>(analysis_threads * 2);
+    let fetched = Mutex::new(fetched);
+    let waiting = Waiting::default();
     std::thread::scope(|scope| {
-        for _ in 0..options.workers.max(1) {
-            scope.spawn(|| worker(engine, source, options, &shared, &wake, on_page));
+        for _ in 0..fetch_threads {
+            let handoff = handoff.clone();
+            let (shared, wake, waiting) = (&shared, &wake, &waiting);
+            scope.spawn(move || fetch_worker(source, shared, wake, handoff, waiting));
+        }
+        // The fetch threads hold the only senders: when the last one ends, the analysis
+        // threads drain the channel and end too.
+        drop(handoff);
+        for _ in 0..analysis_threads {
+            let (shared, wake, fetched, waiting) = (&shared, &wake, &fetched, &waiting);
+            scope.spawn(move || {
+                analysis_worker(
+                    engine, source, options, shared, wake, fetched, waiting, on_page,
+                )
+            });
         }
     });
-    shared
+    let crawled = shared
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
-        .crawled
+        .crawled;
+    let stats = HandoffStats {
+        most_waiting: waiting.most.load(Ordering::Relaxed),
+    };
+    (crawled, stats)
 }
 
-fn worker(
-    engine: &Engine,
+fn fetch_worker(
     source: &SiteSource,
-    options: &AuditOptions,
     shared: &Mutex<Shared>,
     wake: &Condvar,
-    on_page: &(dyn Fn(usize) + Sync),
+    handoff: SyncSender<Download>,
+    waiting: &Waiting,
 ) {
     loop {
         let (url, depth) = {
@@ -87,15 +180,57 @@ fn worker(
                 state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
             }
         };
-        let fetched = fetch_page(engine, source, options, &url, depth, shared);
+        let fetched = fetch(source, url, depth, shared);
+        waiting.add();
+        if handoff.send(fetched).is_err() {
+            // No analysis thread left (one panicked): nothing more can be recorded.
+            return;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn analysis_worker(
+    engine: &Engine,
+    source: &SiteSource,
+    options: &AuditOptions,
+    shared: &Mutex<Shared>,
+    wake: &Condvar,
+    fetched: &Mutex<Receiver<Download>>,
+    waiting: &Waiting,
+    on_page: &(dyn Fn(usize) + Sync),
+) {
+    loop {
+        let next = fetched.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok(next) = next else {
+            return;
+        };
+        waiting.take();
+        let depth = next.depth;
+        let page = analyse(engine, source, options, next);
         let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
         state.in_flight -= 1;
-        record(&mut state, engine, options, fetched, depth);
+        record(&mut state, engine, options, page, depth);
         let done = state.crawled.pages.len();
         drop(state);
         wake.notify_all();
         on_page(done);
     }
+}
+
+/// One fetched URL on its way from a fetch thread to an analysis thread.
+struct Download {
+    url: Url,
+    depth: u32,
+    outcome: Result<DownloadBody, FetchError>,
+}
+
+struct DownloadBody {
+    probe: Probe,
+    final_url: Url,
+    final_key: u64,
+    /// False when the page redirected to a URL that is (or will be) analysed on its own.
+    analyse_body: bool,
 }
 
 /// One fetched and analysed page, before it joins the shared state.
@@ -105,14 +240,48 @@ struct FetchedPage {
     analysed: Option<page::Analysed>,
 }
 
-fn fetch_page(
+fn fetch(source: &SiteSource, url: Url, depth: u32, shared: &Mutex<Shared>) -> Download {
+    let outcome = source.get(&url).map(|probe| {
+        let final_url = Url::parse(&probe.url)
+            .ok()
+            .and_then(|u| urlnorm::normalise(&u))
+            .unwrap_or_else(|| url.clone());
+        let final_key = urlnorm::key(&final_url);
+        // A redirect to a page crawled on its own: analyse it once, under its own URL.
+        let analyse_body = final_key == urlnorm::key(&url) || {
+            let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
+            let first = !state.frontier.was_queued(&final_url)
+                && !state.crawled.index.contains_key(&final_key);
+            if first {
+                state.crawled.index.insert(final_key, usize::MAX);
+            }
+            first
+        };
+        DownloadBody {
+            probe,
+            final_url,
+            final_key,
+            analyse_body,
+        }
+    });
+    Download {
+        url,
+        depth,
+        outcome,
+    }
+}
+
+fn analyse(
     engine: &Engine,
     source: &SiteSource,
     options: &AuditOptions,
-    url: &Url,
-    depth: u32,
-    shared: &Mutex<Shared>,
+    fetched: Download,
 ) -> FetchedPage {
+    let Download {
+        url,
+        depth,
+        outcome,
+    } = fetched;
     let mut record = PageRecord {
         url: url.to_string(),
         final_url: url.to_string(),
@@ -120,8 +289,13 @@ fn fetch_page(
         indexable: false,
         ..PageRecord::default()
     };
-    let probe = match source.get(url) {
-        Ok(probe) => probe,
+    let DownloadBody {
+        probe,
+        final_url,
+        final_key,
+        analyse_body,
+    } = match outcome {
+        Ok(body) => body,
         Err(err) => {
             record.error = Some(err.to_string());
             record.noindex_reason = Some(match err {
@@ -148,30 +322,11 @@ fn fetch_page(
             status: h.status,
         })
         .collect();
-    let final_url = Url::parse(&probe.url)
-        .ok()
-        .and_then(|u| urlnorm::normalise(&u))
-        .unwrap_or_else(|| url.clone());
     record.final_url = final_url.to_string();
-    let final_key = urlnorm::key(&final_url);
     let is_html = probe
         .content_type
         .as_deref()
         .is_none_or(|ct| matches!(ct, "text/html" | "application/xhtml+xml"));
-
-    // A redirect to a page crawled on its own: analyse it once, under its own URL.
-    let redirected_elsewhere = final_key != urlnorm::key(url);
-    let analyse_body = if redirected_elsewhere {
-        let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
-        let first =
-            !state.frontier.was_queued(&final_url) && !state.crawled.index.contains_key(&final_key);
-        if first {
-            state.crawled.index.insert(final_key, usize::MAX);
-        }
-        first
-    } else {
-        true
-    };
 
     let mut analysed = None;
     if let (Some(body), true, true) = (&probe.body, is_html, analyse_body) {
@@ -274,5 +429,138 @@ fn queue(state: &mut Shared, engine: &Engine, url: Url, depth: u32) {
             None,
             vec![url.to_string()],
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+    use std::sync::atomic::AtomicUsize;
+
+    fn engine() -> Engine {
+        let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
+            .expect("empty config");
+        Engine::from_config(&config).expect("engine")
+    }
+
+    /// A local site: `index.html` links to `p0.html`..`p{n-1}.html`, and each page links to
+    /// the next one too (so pages are found both from the start and while crawling).
+    fn local_site(dir: &Path, pages: usize) {
+        let links: String = (0..pages)
+            .map(|i| format!("<a href=\"p{i}.html\">page {i}</a> "))
+            .collect();
+        let index =
+            format!("<html><head><title>Index</title></head><body><p>{links}</p></body></html>");
+        std::fs::write(dir.join("index.html"), index).expect("write index");
+        for i in 0..pages {
+            let page = format!(
+                "<html><head><title>Page {i}</title></head><body><h1>Page {i}</h1>\
+                 <p>Some text on page {i}. <a href=\"p{}.html\">next</a></p></body></html>",
+                (i + 1) % pages
+            );
+            std::fs::write(dir.join(format!("p{i}.html")), page).expect("write page");
+        }
+    }
+
+    /// Crawl a fresh [`local_site`]; page URLs in the result are relative to its folder.
+    fn crawl_local(
+        pages: usize,
+        fetch_threads: usize,
+        analysis_threads: usize,
+    ) -> (Crawled, HandoffStats, usize) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        local_site(dir.path(), pages);
+        let source = SiteSource::local(dir.path(), 1 << 20).expect("local source");
+        let options = AuditOptions::default();
+        let mut frontier = Frontier::new(options.limits.clone());
+        let start = source
+            .local_root()
+            .and_then(|root| root.join("index.html").ok())
+            .expect("start URL");
+        frontier.push_start(start).expect("queued");
+        let reported = AtomicUsize::new(0);
+        let on_page = |_: usize| {
+            reported.fetch_add(1, Ordering::Relaxed);
+        };
+        let (crawled, stats) = crawl_with(
+            &engine(),
+            &source,
+            &options,
+            frontier,
+            HashSet::new(),
+            HashSet::new(),
+            &on_page,
+            fetch_threads,
+            analysis_threads,
+        );
+        let root = source
+            .local_root()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        let mut crawled = crawled;
+        for page in &mut crawled.pages {
+            page.url = page.url.trim_start_matches(&root).to_string();
+        }
+        (crawled, stats, reported.into_inner())
+    }
+
+    #[test]
+    fn every_page_is_analysed_once_with_fewer_analysis_than_fetch_threads() {
+        let (crawled, stats, reported) = crawl_local(60, 8, 1);
+        assert_eq!(crawled.pages.len(), 61);
+        assert_eq!(reported, 61, "progress reported for every page");
+        let urls: HashSet<&str> = crawled.pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(urls.len(), 61, "no page crawled twice");
+        assert!(
+            crawled.pages.iter().all(|p| p.title.is_some()),
+            "every page analysed"
+        );
+        assert_eq!(crawled.facts.len(), 61);
+        assert_eq!(crawled.checks.len(), 61);
+        // Bounded hand-off: at most one body per fetch thread, the channel's capacity, and
+        // one per analysis thread between taking a body and counting it taken.
+        assert!(
+            stats.most_waiting <= 8 + 2 + 1,
+            "{} bodies waited at once",
+            stats.most_waiting
+        );
+    }
+
+    #[test]
+    fn more_analysis_than_fetch_threads_still_ends() {
+        let (crawled, stats, _) = crawl_local(20, 1, 3);
+        assert_eq!(crawled.pages.len(), 21);
+        assert!(stats.most_waiting <= 1 + 6 + 3, "{}", stats.most_waiting);
+    }
+
+    #[test]
+    fn same_findings_whatever_the_thread_counts() {
+        let codes = |crawled: &Crawled| {
+            let mut all: Vec<(String, String)> = crawled
+                .pages
+                .iter()
+                .flat_map(|p| {
+                    p.findings
+                        .iter()
+                        .map(|f| (p.url.clone(), f.code.to_string()))
+                })
+                .collect();
+            all.sort();
+            all
+        };
+        let (one, _, _) = crawl_local(15, 1, 1);
+        let (many, _, _) = crawl_local(15, 6, 2);
+        assert!(!codes(&one).is_empty());
+        assert_eq!(codes(&one), codes(&many));
+    }
+
+    #[test]
+    fn analysis_threads_follow_the_cores() {
+        assert_eq!(analysis_threads(1), 1);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(analysis_threads(1024), (2 * cores).min(1024));
+        assert!(analysis_threads(3) <= 3);
     }
 }

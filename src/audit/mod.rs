@@ -42,7 +42,8 @@ const MAX_SITEMAPS: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct AuditOptions {
     pub limits: FrontierLimits,
-    /// Pages fetched and analysed at once (per-host limits of the fetcher apply on top).
+    /// Pages fetched at once (per-host limits of the fetcher apply on top); they are analysed
+    /// by at most this many threads, two per core.
     pub workers: usize,
     /// Check links to other sites too (HEAD, GET when refused; each URL once).
     pub check_external: bool,

@@ -102,7 +102,8 @@ pub fn shared_message(text: &str) -> Arc<str> {
 /// copied (so memory stays bounded whatever a site holds).
 struct Interner {
     max: usize,
-    table: OnceLock<Mutex<HashSet<Arc<str>>>>,
+    /// foldhash: seeded per process, several times faster than SipHash on these short texts.
+    table: OnceLock<Mutex<HashSet<Arc<str>, foldhash::fast::RandomState>>>,
 }
 
 impl Interner {

@@ -12,6 +12,7 @@ use crate::finding::{Finding, Severity};
 use crate::rules::{DocumentCheck, Engine};
 use crate::span::Span;
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 use url::Url;
 
@@ -195,8 +196,9 @@ pub fn analyse_with(
 
     let mut facts = PageFacts::default();
     let mut discovered = Vec::new();
-    let mut seen_internal = std::collections::HashSet::new();
-    let mut seen_external = std::collections::HashSet::new();
+    // Per page, so the hasher's per-process seed is enough against crafted link lists.
+    let mut seen_internal: HashSet<u64, foldhash::fast::RandomState> = HashSet::default();
+    let mut seen_external: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
     for link in &doc.links {
         let Some(target) = resolve_link(url, &link.href, local_root) else {
             continue;

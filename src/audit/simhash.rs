@@ -161,11 +161,7 @@ impl BitCounts {
 /// Fingerprint the words of `parts` read one after another (as if joined by spaces): words
 /// lower-cased, punctuation dropped.
 pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
-    let words: Vec<u64> = parts
-        .into_iter()
-        .flat_map(str::split_whitespace)
-        .filter_map(word_hash)
-        .collect();
+    let words = word_hashes(parts);
     let exact = words
         .iter()
         .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
@@ -196,6 +192,34 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
         minhash,
         words: words.len().min(u32::MAX as usize) as u32,
     }
+}
+
+/// [`word_hash`] of each whitespace-separated word of `parts` that has one, in order.
+fn word_hashes<'a>(parts: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+    let mut words = Vec::new();
+    for part in parts {
+        if part.is_ascii() {
+            ascii_word_hashes(part.as_bytes(), &mut words);
+        } else {
+            words.extend(part.split_whitespace().filter_map(word_hash));
+        }
+    }
+    words
+}
+
+/// [`word_hashes`] of ASCII text in one pass over its bytes: no per-word split or ASCII check
+/// (this runs over every word of every crawled page).
+fn ascii_word_hashes(bytes: &[u8], words: &mut Vec<u64>) {
+    let mut hasher = LaneHasher::default();
+    for &b in bytes {
+        // `char::is_whitespace` for ASCII, as `split_whitespace` splits (vertical tab too).
+        if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            words.extend(std::mem::take(&mut hasher).finish());
+        } else if b.is_ascii_alphanumeric() {
+            hasher.push(b.to_ascii_lowercase());
+        }
+    }
+    words.extend(hasher.finish());
 }
 
 pub fn distance(a: u64, b: u64) -> u32 {
@@ -234,6 +258,29 @@ mod tests {
         after a long rest are slow, so plan two or three days before baking day. Hydration \
         matters as well: a stiff starter ferments more slowly and tastes milder, while a liquid \
         one rises quickly and brings more acidity to the crumb and the crust of the loaf.";
+
+    #[test]
+    fn one_pass_word_hashes_match_the_per_word_ones() {
+        let texts = [
+            BASE,
+            "  Leading and trailing  ",
+            "tabs\there\nnewlines\r\nvertical\x0btab\x0cfeed -- ... (x) 42 a-b C3PO",
+            "",
+            "   ",
+            "Ünïcödé words mixed with ASCII ones, ﬁ ligature\u{a0}nbsp",
+            "punctuation-only tokens: — … !! ?? and words",
+        ];
+        for text in texts {
+            let per_word: Vec<u64> = text.split_whitespace().filter_map(word_hash).collect();
+            assert_eq!(word_hashes([text]), per_word, "{text:?}");
+        }
+        // Parts are read one after another, each split on its own.
+        let joined: Vec<u64> = format!("{} {}", texts[2], texts[5])
+            .split_whitespace()
+            .filter_map(word_hash)
+            .collect();
+        assert_eq!(word_hashes([texts[2], texts[5]]), joined);
+    }
 
     #[test]
     fn near_copies_are_close_and_different_texts_far() {

@@ -129,15 +129,20 @@ impl Engine {
 
     /// The rule registered under `code`.
     pub fn rule(&self, code: &str) -> Option<&dyn Rule> {
+        self.rule_index(code).map(|i| self.rules[i].as_ref())
+    }
+
+    /// Index of the rule registered under `code`: `rules` is sorted by code (an audit looks
+    /// up every finding's rule).
+    fn rule_index(&self, code: &str) -> Option<usize> {
         self.rules
-            .iter()
-            .find(|r| r.meta().code == code)
-            .map(|r| r.as_ref())
+            .binary_search_by(|r| r.meta().code.cmp(code))
+            .ok()
     }
 
     /// Whether `code` runs for a document at `path` (as given to `check`), and at what severity.
     pub fn severity_for(&self, code: &str, path: &str) -> Option<Severity> {
-        let i = self.rules.iter().position(|r| r.meta().code == code)?;
+        let i = self.rule_index(code)?;
         self.active_for(path)[i].as_ref().map(|a| a.severity)
     }
 

@@ -1,7 +1,9 @@
 //! The matcher of declarative token rules: one regex over every token, behind an
 //! Aho-Corasick prefilter of a literal piece that every match must contain. Most paragraphs
 //! hold none of a rule's phrases, so the regex (word boundaries, `\s+`, apostrophe classes)
-//! runs only on the few that can match.
+//! runs only on the few that can match. For rules built from tokens alone, the regex then runs
+//! only on the stretches of text around each literal piece found (see [`Windows`]), not on the
+//! whole paragraph.
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Match, Regex};
 
@@ -18,6 +20,50 @@ struct Prefilter {
     /// Case-insensitive: the regex also folds the Kelvin sign (K) and the long s (ſ) to ASCII
     /// letters, which an ASCII-case-insensitive search would miss.
     ignorecase: bool,
+    /// Set when the regex is built from the tokens alone (see [`Windows`]).
+    windows: Option<Windows>,
+}
+
+/// The bytes no match can contain, for a regex built from literal tokens only (spaces as
+/// `\s+`, `'` as either apostrophe, `(?-u:\b)` around): an ASCII byte that is not in any token,
+/// not whitespace or a control byte, and not a word byte (letters, digits, `_`). Every match
+/// then lies inside one window, a maximal run of other bytes, and holds a literal piece; so
+/// the regex only needs to run over windows where the prefilter found a piece. Word bytes
+/// never end a window, so `\b` at a window's edge sees what it sees in the whole text.
+#[derive(Debug)]
+struct Windows {
+    barrier: [bool; 256],
+}
+
+impl Windows {
+    fn of(tokens: &[String]) -> Windows {
+        let mut barrier = [false; 256];
+        for b in 0..=0x7fu8 {
+            barrier[usize::from(b)] =
+                !(b <= b' ' || b == 0x7f || b.is_ascii_alphanumeric() || b == b'_');
+        }
+        for token in tokens {
+            for b in token.bytes() {
+                barrier[usize::from(b.to_ascii_lowercase())] = false;
+                barrier[usize::from(b.to_ascii_uppercase())] = false;
+            }
+        }
+        Windows { barrier }
+    }
+
+    /// The window around `at..end` (a piece found in `bytes`): from after the last barrier
+    /// before it to the first barrier after it.
+    fn around(&self, bytes: &[u8], at: usize, end: usize) -> (usize, usize) {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| self.barrier[usize::from(b)])
+            .map_or(0, |i| i + 1);
+        let stop = bytes[end..]
+            .iter()
+            .position(|&b| self.barrier[usize::from(b)])
+            .map_or(bytes.len(), |i| end + i);
+        (start, stop)
+    }
 }
 
 impl TokenMatcher {
@@ -27,7 +73,7 @@ impl TokenMatcher {
         let prefilter = if has_patterns || tokens.is_empty() {
             None
         } else {
-            prefilter(tokens, ignorecase)
+            prefilter(tokens, ignorecase, Some(Windows::of(tokens)))
         };
         TokenMatcher { regex, prefilter }
     }
@@ -37,7 +83,11 @@ impl TokenMatcher {
     /// held by a test of the caller's.
     pub fn with_required_words(regex: Regex, words: &[&str], ignorecase: bool) -> Self {
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        TokenMatcher::new(regex, &words, false, ignorecase)
+        // The regex may match more than the words' bytes: search it over the whole text.
+        TokenMatcher {
+            prefilter: prefilter(&words, ignorecase, None),
+            regex,
+        }
     }
 
     /// The regex's matches in `text`; none without a search when no token can occur in it.
@@ -45,21 +95,28 @@ impl TokenMatcher {
     where
         't: 'r,
     {
-        self.may_match(text)
-            .then(|| self.regex.find_iter(text))
-            .into_iter()
-            .flatten()
+        let (whole, windowed) = match self.search_plan(text) {
+            Plan::Nothing => (None, Vec::new()),
+            Plan::Whole => (Some(self.regex.find_iter(text)), Vec::new()),
+            Plan::Windows(found) => (None, found),
+        };
+        whole.into_iter().flatten().chain(windowed)
     }
 
-    fn may_match(&self, text: &str) -> bool {
+    /// Whether to search at all, the whole text, or only the windows around the pieces found
+    /// (then with the matches, found here).
+    fn search_plan<'t>(&self, text: &'t str) -> Plan<'t> {
         let Some(p) = &self.prefilter else {
-            return true;
+            return Plan::Whole;
         };
-        if !p.ignorecase {
-            return p.pieces.is_match(text);
+        if p.ignorecase
+            && !text.is_ascii()
+            && (text.contains('\u{212A}') || text.contains('\u{17F}'))
+        {
+            return Plan::Whole;
         }
-        if !text.is_ascii() && (text.contains('\u{212A}') || text.contains('\u{17F}')) {
-            return true;
+        if !p.ignorecase {
+            return p.plan(&self.regex, text, text.as_bytes());
         }
         // Lower-cased pieces searched in a lower-cased copy: a case-sensitive search runs on
         // SIMD (Teddy), several times faster than an ASCII-case-insensitive automaton.
@@ -67,8 +124,51 @@ impl TokenMatcher {
             let mut buf = buf.borrow_mut();
             buf.clear();
             buf.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
-            p.pieces.is_match(buf.as_slice())
+            p.plan(&self.regex, text, buf.as_slice())
         })
+    }
+}
+
+enum Plan<'t> {
+    Nothing,
+    Whole,
+    Windows(Vec<Match<'t>>),
+}
+
+impl Prefilter {
+    /// The plan for `text`, whose pieces are searched in `pieces_in` (`text`, lower-cased
+    /// when case is ignored: the same bytes at the same offsets otherwise).
+    fn plan<'t>(&self, regex: &Regex, text: &'t str, pieces_in: &[u8]) -> Plan<'t> {
+        let Some(windows) = &self.windows else {
+            return if self.pieces.is_match(pieces_in) {
+                Plan::Whole
+            } else {
+                Plan::Nothing
+            };
+        };
+        let mut found = Vec::new();
+        let mut from = 0;
+        while let Some(piece) = self
+            .pieces
+            .find(aho_corasick::Input::new(pieces_in).range(from..))
+        {
+            let (start, stop) = windows.around(pieces_in, piece.start(), piece.end());
+            // Barriers are ASCII bytes, so both ends are on char boundaries of `text`; the
+            // text before `start` stays in the haystack for `\b` to look at.
+            if let Some(hay) = text.get(..stop) {
+                let mut at = start;
+                while let Some(m) = regex.find_at(hay, at) {
+                    found.push(m);
+                    // Token matches are never empty; guard anyway so the loop always ends.
+                    at = m.end().max(at + 1);
+                    if at > stop {
+                        break;
+                    }
+                }
+            }
+            from = stop;
+        }
+        Plan::Windows(found)
     }
 }
 
@@ -79,7 +179,7 @@ thread_local! {
 
 /// The longest literal piece of each token (split where the regex allows variation), or
 /// `None` when a token has no piece that an ASCII search can find as the regex would.
-fn prefilter(tokens: &[String], ignorecase: bool) -> Option<Prefilter> {
+fn prefilter(tokens: &[String], ignorecase: bool, windows: Option<Windows>) -> Option<Prefilter> {
     let mut pieces = Vec::with_capacity(tokens.len());
     for token in tokens {
         let piece = token
@@ -103,7 +203,11 @@ fn prefilter(tokens: &[String], ignorecase: bool) -> Option<Prefilter> {
         .match_kind(MatchKind::LeftmostFirst)
         .build(&pieces)
         .ok()?;
-    Some(Prefilter { pieces, ignorecase })
+    Some(Prefilter {
+        pieces,
+        ignorecase,
+        windows,
+    })
 }
 
 #[cfg(test)]
@@ -141,6 +245,84 @@ mod tests {
             found(&k, "a ba\u{212A}e \u{17F}ale"),
             ["ba\u{212A}e \u{17F}ale"]
         );
+    }
+
+    /// The matches the regex alone finds in the whole text.
+    fn by_regex(m: &TokenMatcher, text: &str) -> Vec<(usize, usize)> {
+        m.regex
+            .find_iter(text)
+            .map(|x| (x.start(), x.end()))
+            .collect()
+    }
+
+    fn spans(m: &TokenMatcher, text: &str) -> Vec<(usize, usize)> {
+        m.find_iter(text).map(|x| (x.start(), x.end())).collect()
+    }
+
+    #[test]
+    fn windows_find_what_the_whole_text_search_finds() {
+        let tokens = [
+            "it's worth noting",
+            "in order to",
+            "might",
+            "co-op",
+            "order",
+            "!",
+            "to sum up",
+        ];
+        for ignorecase in [true, false] {
+            let m = matcher(&tokens, ignorecase);
+            assert!(m.prefilter.as_ref().is_some_and(|p| p.windows.is_some()));
+            let texts = [
+                "In order to win, it’s  worth\nnoting (it's worth noting) that we might.",
+                "mightx xmight might_ _might might9 9might -might- (might)",
+                "in order to in order to, order; in\torder\u{a0}to. Order!",
+                "A co-op! co-opted co-op-. To sum up: to  sum\n\nup!!",
+                "It's worth noting.It's worth noting,it’s worth noting",
+                "no tokens here at all, just words and (punctuation).",
+                "might might might, might. might",
+                "é might é in order to ü order",
+            ];
+            for text in texts {
+                assert_eq!(
+                    spans(&m, text),
+                    by_regex(&m, text),
+                    "{text:?} ({ignorecase})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn windows_agree_on_generated_texts() {
+        let m = matcher(
+            &["in order to", "might", "it's worth noting", "co-op"],
+            true,
+        );
+        let pieces = [
+            "in", "order", "to", "might", "It's", "it’s", "worth", "noting", "co-op", "x", "9",
+            " ", "  ", "\n", ", ", ". ", "(", ")", "-", "_", "é", "'",
+        ];
+        // A small linear congruential generator: the same texts on every run.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..24 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(spans(&m, &text), by_regex(&m, &text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn required_words_search_the_whole_text() {
+        let regex = Regex::new(r"(?i)we\s+recommend\W+\w+").expect("valid regex");
+        let m = TokenMatcher::with_required_words(regex, &["recommend"], true);
+        assert!(m.prefilter.as_ref().is_some_and(|p| p.windows.is_none()));
+        assert_eq!(found(&m, "We recommend: this."), ["We recommend: this"]);
     }
 
     #[test]

@@ -3,11 +3,16 @@ use crate::doc::Document;
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::{jsonld, options};
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
+use std::sync::LazyLock;
 
 pub struct ArticleMissingProperties;
 
 /// Default of `required`, as shown by `rules explain`.
 const DEFAULT_REQUIRED: &str = r#"["headline", "author", "datePublished", "image", "publisher"]"#;
+
+/// [`DEFAULT_REQUIRED`] parsed once (the rule runs on every page).
+static DEFAULT_REQUIRED_LIST: LazyLock<Vec<String>> =
+    LazyLock::new(|| options::string_list(DEFAULT_REQUIRED));
 
 const META: RuleMeta = RuleMeta {
     code: "SD002",
@@ -54,9 +59,8 @@ impl Rule for ArticleMissingProperties {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let required = ctx
-            .opt_strings("required")
-            .unwrap_or_else(|| options::string_list(DEFAULT_REQUIRED));
+        let configured = ctx.opt_strings("required");
+        let required = configured.as_deref().unwrap_or(&DEFAULT_REQUIRED_LIST);
         for node in jsonld::nodes(doc).iter().filter(|n| n.is_article()) {
             let missing: Vec<&str> = required
                 .iter()
