@@ -1,8 +1,3 @@
-// Page analysis allocates many small, short-lived strings and vectors on several threads;
-// mimalloc serves those faster than the system allocator (see docs/benchmarks.md, audit).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     // Rust ignores SIGPIPE, which turns a closed pipe (`pressgate rules list | head`) into a
     // panic inside `println!`; the default action ends the process quietly, as other CLIs do.
