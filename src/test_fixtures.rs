@@ -1,6 +1,33 @@
-//! The repository's fixture files, for tests that hold a fast path to its general case over
-//! every document we have.
+//! Test helpers shared by unit tests: the repository's fixture files (for tests that hold a
+//! fast path to its general case over every document we have), a reproducible pseudo-random
+//! stream, and the engine with the default rules.
+use crate::config::Config;
+use crate::rules::Engine;
 use std::path::Path;
+
+/// Deterministic pseudo-random stream (xorshift), so failures reproduce.
+pub struct Stream(pub u64);
+
+impl Stream {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in [-1, 1] in steps of 1e-4.
+    pub fn unit(&mut self) -> f32 {
+        (self.next() % 20_001) as f32 / 10_000.0 - 1.0
+    }
+}
+
+/// The engine an empty `pressgate.toml` gives: every default rule.
+pub fn default_engine() -> Engine {
+    let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
+        .expect("empty config");
+    Engine::from_config(&config).expect("engine")
+}
 
 /// Path and text of every UTF-8 file under `fixtures/` whose extension is one of `exts`
 /// (all files when `exts` is empty).

@@ -435,15 +435,10 @@ fn queue(state: &mut Shared, engine: &Engine, url: Url, depth: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use std::path::Path;
     use std::sync::atomic::AtomicUsize;
 
-    fn engine() -> Engine {
-        let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
-            .expect("empty config");
-        Engine::from_config(&config).expect("engine")
-    }
+    use crate::test_fixtures::default_engine as engine;
 
     /// A local site: `index.html` links to `p0.html`..`p{n-1}.html`, and each page links to
     /// the next one too (so pages are found both from the start and while crawling).

@@ -325,14 +325,8 @@ pub fn category(engine: &Engine, code: &str) -> Category {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use std::path::Path;
 
-    fn engine() -> Engine {
-        let config = Config::from_toml_str("", Path::new("/p/pressgate.toml"), "/p".into())
-            .expect("empty config");
-        Engine::from_config(&config).expect("engine")
-    }
+    use crate::test_fixtures::default_engine as engine;
 
     #[test]
     fn analyses_links_mixed_content_and_rules() {

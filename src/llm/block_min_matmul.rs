@@ -413,6 +413,26 @@ fn dot_rows_portable(
     }
 }
 
+/// `(blocks, k)` of one column's `codes` and `params`, after checking that `rows` of `input`
+/// and `dots` have room for them (the SIMD kernels read by pointer within these bounds).
+fn row_group_shape(
+    codes: &[u8],
+    params: &[f32],
+    input: &PreparedInput,
+    rows: Range<usize>,
+    dots: &[f32],
+) -> (usize, usize) {
+    let blocks = params.len() / 2;
+    let k = blocks * BLOCK;
+    assert!(
+        codes.len() == blocks * BLOB
+            && input.permuted.len() >= rows.end * k
+            && input.sums.len() >= rows.end * blocks
+            && dots.len() >= rows.len()
+    );
+    (blocks, k)
+}
+
 /// [`dot_rows_portable`] for `R` rows at once with AVX2: each block's 16 code bytes are widened
 /// once (two 8-byte zero extensions to i32 lanes, then the low and high nibble of each lane)
 /// and meet all `R` rows, so prefill pays for the widening once per `R` rows.
@@ -426,14 +446,7 @@ fn dot_rows_avx2<const R: usize>(
     dots: &mut [f32],
 ) {
     use std::arch::x86_64::*;
-    let blocks = params.len() / 2;
-    let k = blocks * BLOCK;
-    assert!(
-        codes.len() == blocks * BLOB
-            && input.permuted.len() >= (first_row + R) * k
-            && input.sums.len() >= (first_row + R) * blocks
-            && dots.len() >= R
-    );
+    let (blocks, k) = row_group_shape(codes, params, input, first_row..first_row + R, dots);
     let mask = _mm256_set1_epi32(0x0f);
     let mut acc = [_mm256_setzero_ps(); R];
     let mut minimum_terms = [0f32; R];
@@ -492,14 +505,7 @@ fn dot_rows_avx512<const R: usize>(
     dots: &mut [f32],
 ) {
     use std::arch::x86_64::*;
-    let blocks = params.len() / 2;
-    let k = blocks * BLOCK;
-    assert!(
-        codes.len() == blocks * BLOB
-            && input.permuted.len() >= (first_row + R) * k
-            && input.sums.len() >= (first_row + R) * blocks
-            && dots.len() >= R
-    );
+    let (blocks, k) = row_group_shape(codes, params, input, first_row..first_row + R, dots);
     let mask = _mm512_set1_epi32(0x0f);
     let mut acc = [[_mm512_setzero_ps(); 2]; R];
     let mut minimum_terms = [0f32; R];
@@ -743,18 +749,7 @@ fn tile_avx512<const R: usize, const C: usize>(
 mod tests {
     use super::*;
 
-    struct Stream(u64);
-    impl Stream {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn unit(&mut self) -> f32 {
-            (self.next() % 20_001) as f32 / 10_000.0 - 1.0
-        }
-    }
+    use crate::test_fixtures::Stream;
 
     struct Weight {
         n: usize,

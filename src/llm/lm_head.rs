@@ -279,19 +279,7 @@ mod tests {
     use crate::llm::import::quant::split_q8_0_into_nibbles;
     use crate::llm::weights::StoredBlocks;
 
-    /// Deterministic pseudo-random stream (xorshift), so failures reproduce.
-    struct Stream(u64);
-    impl Stream {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn unit(&mut self) -> f32 {
-            (self.next() % 20_001) as f32 / 10_000.0 - 1.0
-        }
-    }
+    use crate::test_fixtures::Stream;
 
     fn random_q8_0(rows: usize, cols: usize, seed: u64) -> Vec<u8> {
         let mut stream = Stream(seed);
