@@ -4,7 +4,7 @@
 //! pressgate runs, those become one `ai.pressgate.BlockMinMatMul` node over the same codes and
 //! the blocks' `(scale, minimum)` pairs ([`crate::llm::custom_ops`]). `model.onnx` keeps the
 //! standard nodes.
-use super::onnx_writer::{attribute, node_proto, Attr};
+use super::onnx_writer::{attribute, node_proto, retain_read_initializers, Attr};
 use crate::llm::custom_ops::{BLOCK_MIN_MATMUL, DOMAIN};
 use onnx_protobuf::GraphProto;
 use std::collections::HashSet;
@@ -180,35 +180,22 @@ pub fn unflatten_rows(graph: &mut GraphProto, flat_shapes: &[&str]) -> usize {
 fn drop_unread(graph: &mut GraphProto) {
     let outputs: HashSet<String> = graph.output.iter().map(|o| o.name.clone()).collect();
     loop {
-        let read: HashSet<&str> = graph
+        let read: HashSet<String> = graph
             .node
             .iter()
-            .flat_map(|n| n.input.iter().map(String::as_str))
+            .flat_map(|n| n.input.iter().cloned())
             .collect();
-        let dead: Vec<usize> = (0..graph.node.len())
-            .filter(|&i| {
-                graph.node[i]
-                    .output
-                    .iter()
-                    .all(|o| o.is_empty() || (!read.contains(o.as_str()) && !outputs.contains(o)))
-            })
-            .collect();
-        if dead.is_empty() {
+        let before = graph.node.len();
+        graph.node.retain(|node| {
+            node.output
+                .iter()
+                .any(|o| !o.is_empty() && (read.contains(o) || outputs.contains(o)))
+        });
+        if graph.node.len() == before {
             break;
         }
-        let mut index = 0;
-        graph.node.retain(|_| {
-            let keep = !dead.contains(&index);
-            index += 1;
-            keep
-        });
     }
-    let read: HashSet<String> = graph
-        .node
-        .iter()
-        .flat_map(|n| n.input.iter().cloned())
-        .collect();
-    graph.initializer.retain(|t| read.contains(&t.name));
+    retain_read_initializers(graph);
 }
 
 #[cfg(test)]

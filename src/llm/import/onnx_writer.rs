@@ -162,20 +162,7 @@ impl GraphWriter {
 
     /// Drop the initializers no node reads (their bytes stay in the data file for variants).
     pub fn drop_unread_initializers(&mut self) {
-        let read: std::collections::HashSet<&str> = self
-            .graph
-            .node
-            .iter()
-            .flat_map(|n| n.input.iter().map(String::as_str))
-            .collect();
-        let kept: Vec<TensorProto> = self
-            .graph
-            .initializer
-            .iter()
-            .filter(|t| read.contains(t.name.as_str()))
-            .cloned()
-            .collect();
-        self.graph.initializer = kept;
+        retain_read_initializers(&mut self.graph);
     }
 
     /// Where the graph stands now, to cut a [`Self::variant`] there.
@@ -280,6 +267,16 @@ fn opset(domain: &str, version: i64) -> OperatorSetIdProto {
         version,
         ..Default::default()
     }
+}
+
+/// Keeps only the initializers some node of `graph` reads.
+pub fn retain_read_initializers(graph: &mut GraphProto) {
+    let read: std::collections::HashSet<String> = graph
+        .node
+        .iter()
+        .flat_map(|n| n.input.iter().cloned())
+        .collect();
+    graph.initializer.retain(|t| read.contains(&t.name));
 }
 
 /// A node attribute.
