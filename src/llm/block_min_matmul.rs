@@ -65,16 +65,6 @@ impl<'w> BlockMinWeights<'w> {
         })
     }
 
-    /// Output features.
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
-    /// Input features.
-    pub fn k(&self) -> usize {
-        self.k
-    }
-
     /// Parallel tasks of [`Self::columns_into`] for the whole output of `rows` input rows.
     pub fn tasks(&self, rows: usize) -> usize {
         self.n.div_ceil(task_width(rows))
@@ -166,9 +156,6 @@ impl<'w> BlockMinWeights<'w> {
     /// # Safety
     /// No other thread may touch these columns of `writer`'s buffer meanwhile.
     unsafe fn columns_by_gemm(&self, x: &[f32], columns: Range<usize>, writer: &ColumnWriter) {
-        thread_local! {
-            static PANEL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
         PANEL.with_borrow_mut(|panel| {
             self.dequantize_columns(columns.clone(), panel);
             let (k, n) = (self.k as isize, self.n as isize);
@@ -251,6 +238,11 @@ impl<'w> BlockMinWeights<'w> {
             }
         }
     }
+}
+
+thread_local! {
+    /// A task's dequantized columns on the GEMM paths, kept per thread between calls.
+    static PANEL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Columns per task: narrow when decoding, wider on the GEMM path.
@@ -602,9 +594,6 @@ impl BlockMinWeights<'_> {
         columns: Range<usize>,
         writer: &ColumnWriter,
     ) {
-        thread_local! {
-            static PANEL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
         PANEL.with_borrow_mut(|panel| {
             self.dequantize_permuted_avx512(columns.clone(), panel);
             let k = self.k;
