@@ -31,9 +31,13 @@ pub const PAST_VALUE: &str = "past_key_values.%d.value";
 pub const PRESENT_KEY: &str = "present.%d.key";
 pub const PRESENT_VALUE: &str = "present.%d.value";
 
-/// The shapes flat rows are reshaped by: `[-1]` (token ids), `[batch, seq, -1]` (back to
-/// batches) and `[-1, q_size]` (attention output to rows).
-const FLAT_ROW_SHAPES: [&str; 3] = ["shape/all", "shape/batch_seq", "shape/attn_rows"];
+/// Flat rows' Reshape targets: `[-1]` (token ids), `[batch, seq, -1]` (back to batches) and
+/// `[-1, q_size]` (attention output to rows).
+const SHAPE_ALL: &str = "shape/all";
+const SHAPE_BATCH_SEQ: &str = "shape/batch_seq";
+const SHAPE_ATTN_ROWS: &str = "shape/attn_rows";
+/// All of them, for [`block_min_fusion::unflatten_rows`].
+const FLAT_ROW_SHAPES: [&str; 3] = [SHAPE_ALL, SHAPE_BATCH_SEQ, SHAPE_ATTN_ROWS];
 
 /// Replace genai's `%d` placeholder with a layer index.
 pub fn layer_name(pattern: &str, layer: usize) -> String {
@@ -591,13 +595,13 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
     // Flat rows: token ids as one `[batch·seq]` vector, and the `[batch, seq, -1]` shape that
     // GroupQueryAttention's input and the logits are folded back into.
     let token_ids = if flat_rows {
-        b.writer.i64_initializer(FLAT_ROW_SHAPES[0], &[1], &[-1])?;
+        b.writer.i64_initializer(SHAPE_ALL, &[1], &[-1])?;
         b.writer
-            .i64_initializer(FLAT_ROW_SHAPES[2], &[2], &[-1, q_size as i64])?;
+            .i64_initializer(SHAPE_ATTN_ROWS, &[2], &[-1, q_size as i64])?;
         b.writer.node(
             "Reshape",
             "",
-            &[INPUT_IDS, "shape/all"],
+            &[INPUT_IDS, SHAPE_ALL],
             &["input_ids/flat"],
             vec![],
         );
@@ -606,8 +610,8 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         b.writer.node(
             "Concat",
             "",
-            &["input_ids/shape", "shape/all"],
-            &["shape/batch_seq"],
+            &["input_ids/shape", SHAPE_ALL],
+            &[SHAPE_BATCH_SEQ],
             vec![("axis", Attr::Int(0))],
         );
         "input_ids/flat"
@@ -715,13 +719,8 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         // GroupQueryAttention takes and gives `[batch, seq, features]` only.
         let (qkv, attn_out) = if flat_rows {
             let batched = format!("{qkv}/batched");
-            b.writer.node(
-                "Reshape",
-                "",
-                &[&qkv, "shape/batch_seq"],
-                &[&batched],
-                vec![],
-            );
+            b.writer
+                .node("Reshape", "", &[&qkv, SHAPE_BATCH_SEQ], &[&batched], vec![]);
             (batched, format!("{attn}/batched"))
         } else {
             (qkv, attn.clone())
@@ -759,7 +758,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
             b.writer.node(
                 "Reshape",
                 "",
-                &[&attn_out, "shape/attn_rows"],
+                &[&attn_out, SHAPE_ATTN_ROWS],
                 &[&attn],
                 vec![],
             );
@@ -851,7 +850,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         b.writer.node(
             "Reshape",
             "",
-            &["norm/out", "shape/batch_seq"],
+            &["norm/out", SHAPE_BATCH_SEQ],
             &[HIDDEN_STATES],
             vec![],
         );
@@ -891,7 +890,7 @@ pub fn write_decoder(weights: &dyn WeightSource, options: GraphOptions, dir: &Pa
         b.writer.node(
             "Reshape",
             "",
-            &[&logits, "shape/batch_seq"],
+            &[&logits, SHAPE_BATCH_SEQ],
             &[LOGITS],
             vec![],
         );
