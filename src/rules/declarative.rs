@@ -25,6 +25,7 @@
 use super::formula::{Counts, Expr, Var};
 use super::run_prefilter::RunPrefilter;
 use super::token_matcher::TokenMatcher;
+use super::token_scan::DocumentHits;
 use super::{text, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::doc::{BlockKind, Document, OffsetMap};
 use crate::error::{Error, Result};
@@ -281,12 +282,16 @@ fn matcher(spec: &RuleSpec, ignorecase: bool) -> Result<TokenMatcher, String> {
     let flags = if ignorecase { "(?i)" } else { "" };
     let src = format!("{flags}{pre}(?:{}){post}", alts.join("|"));
     let regex = Regex::new(&src).map_err(|e| format!("bad pattern: {e}"))?;
-    Ok(TokenMatcher::new(
-        regex,
-        &spec.tokens,
-        !spec.patterns.is_empty(),
-        ignorecase,
-    ))
+    Ok(if spec.nonword || !spec.patterns.is_empty() {
+        TokenMatcher::new(
+            regex,
+            &spec.tokens,
+            !spec.patterns.is_empty(),
+            ignorecase,
+        )
+    } else {
+        TokenMatcher::whole_words(regex, &spec.tokens, ignorecase)
+    })
 }
 
 fn parse_per(s: Option<&str>, allowed: &[Per]) -> Result<Per, String> {
@@ -575,6 +580,40 @@ fn render_doc(spec: &RuleSpec, options: &[RuleOption]) -> String {
 struct Segment<'a> {
     text: &'a str,
     map: Mapper<'a>,
+    /// Where the text comes from, for looking up a shared scan of it.
+    source: SegmentSource,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SegmentSource {
+    Block(usize),
+    Heading(usize),
+}
+
+/// A scan of the document that an engine shares between its token rules, and which of the
+/// hits are this rule's (its slot's bit).
+#[derive(Debug, Clone, Copy)]
+pub struct SharedHits<'a> {
+    pub hits: &'a DocumentHits,
+    pub slot: u64,
+}
+
+/// The matches of `matcher` in `seg`, from the shared scan when there is one.
+fn segment_matches<'t>(
+    matcher: &TokenMatcher,
+    seg: &Segment<'t>,
+    shared: Option<SharedHits<'_>>,
+) -> Vec<regex::Match<'t>> {
+    match shared {
+        Some(shared) => {
+            let (hits, special_folds) = match seg.source {
+                SegmentSource::Block(i) => shared.hits.block(i),
+                SegmentSource::Heading(i) => shared.hits.heading(i),
+            };
+            matcher.find_with_hits(seg.text, hits, shared.slot, special_folds)
+        }
+        None => matcher.find_iter(seg.text).collect(),
+    }
 }
 
 enum Mapper<'a> {
@@ -596,10 +635,11 @@ impl Mapper<'_> {
 }
 
 fn heading_mapper<'a>(doc: &'a Document, text: &str, span: Span) -> Mapper<'a> {
+    // memmem: `str::find` builds a two-way searcher per call, for every heading of every rule.
     match doc
         .source
         .get(span.start..span.end)
-        .and_then(|src| src.find(text))
+        .and_then(|src| memchr::memmem::find(src.as_bytes(), text.as_bytes()))
     {
         Some(i) if !text.is_empty() => Mapper::Linear(span.start + i),
         _ => Mapper::Whole(span),
@@ -609,20 +649,22 @@ fn heading_mapper<'a>(doc: &'a Document, text: &str, span: Span) -> Mapper<'a> {
 fn segments(doc: &Document, scope: Scope) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     if scope != Scope::Heading {
-        for b in &doc.blocks {
+        for (i, b) in doc.blocks.iter().enumerate() {
             if b.kind != BlockKind::Code {
                 out.push(Segment {
                     text: &b.text,
                     map: Mapper::Block(&b.map),
+                    source: SegmentSource::Block(i),
                 });
             }
         }
     }
     if scope != Scope::Text {
-        for h in &doc.headings {
+        for (i, h) in doc.headings.iter().enumerate() {
             out.push(Segment {
                 text: &h.text,
                 map: heading_mapper(doc, &h.text, h.span),
+                source: SegmentSource::Heading(i),
             });
         }
         // Headings sit between blocks in the source; keep findings in reading order.
@@ -716,10 +758,38 @@ impl Rule for DeclarativeRule {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        self.check_shared(ctx, doc, None, out)
+    }
+
+    fn as_declarative(&self) -> Option<&DeclarativeRule> {
+        Some(self)
+    }
+}
+
+impl DeclarativeRule {
+    /// The anchor words of this rule's token matcher, when a shared scan can serve it.
+    pub fn anchor_words(&self) -> Option<&[String]> {
+        match &self.kind {
+            Kind::Existence { matcher }
+            | Kind::Substitution { matcher, .. }
+            | Kind::Occurrence { matcher, .. } => matcher.anchor_words(),
+            _ => None,
+        }
+    }
+
+    /// [`Rule::check`], with the token matches taken from `shared` when given: a scan of
+    /// `doc` for (at least) this rule's [`DeclarativeRule::anchor_words`].
+    pub fn check_shared(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        shared: Option<SharedHits<'_>>,
+        out: &mut Vec<Finding>,
+    ) {
         match &self.kind {
             Kind::Existence { matcher } => {
                 for seg in segments(doc, self.scope) {
-                    for m in matcher.find_iter(seg.text) {
+                    for m in segment_matches(matcher, &seg, shared) {
                         let span = seg.map.span(m.start(), m.end());
                         out.push(self.finding(ctx, self.message(m.as_str(), ""), span));
                     }
@@ -731,7 +801,7 @@ impl Rule for DeclarativeRule {
                 applicability,
             } => {
                 for seg in segments(doc, self.scope) {
-                    for m in matcher.find_iter(seg.text) {
+                    for m in segment_matches(matcher, &seg, shared) {
                         let Some(right) = swaps.get(&swap_key(m.as_str(), self.ignorecase)) else {
                             continue;
                         };
@@ -767,7 +837,7 @@ impl Rule for DeclarativeRule {
                     let mut count = 0usize;
                     let mut excess: Option<Span> = None;
                     for seg in segs {
-                        for m in matcher.find_iter(seg.text) {
+                        for m in segment_matches(matcher, seg, shared) {
                             count += 1;
                             if excess.is_none() && max.is_some_and(|mx| count as f64 > mx) {
                                 excess = Some(seg.map.span(m.start(), m.end()));
@@ -1020,6 +1090,9 @@ impl Rule for Arc<DeclarativeRule> {
     }
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
         self.as_ref().check(ctx, doc, out)
+    }
+    fn as_declarative(&self) -> Option<&DeclarativeRule> {
+        Some(self.as_ref())
     }
 }
 

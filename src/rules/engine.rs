@@ -1,5 +1,7 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
 use super::suppress::Suppressions;
+use super::token_scan::{DocumentHits, WordScanner, MAX_SLOTS};
+use super::declarative::SharedHits;
 use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, SetEntry, Settings};
 use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;
@@ -20,6 +22,38 @@ pub struct Engine {
     /// Nanoseconds spent in each rule (same index as `rules`), kept only when
     /// `PRESSGATE_TIMING` is set: see [`Engine::rule_timings`].
     timings: Option<Vec<AtomicU64>>,
+    /// One scanner for the anchor words of every declarative token rule, so each document's
+    /// text is scanned once for all of them; `None` when no rule can use it.
+    token_scan: Option<SharedTokenScan>,
+}
+
+/// The shared scanner and, per rule (same index as `rules`), the bit of its slot.
+struct SharedTokenScan {
+    scanner: WordScanner,
+    slots: Vec<Option<u64>>,
+}
+
+impl SharedTokenScan {
+    fn of(rules: &[Box<dyn Rule>]) -> Option<SharedTokenScan> {
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        let mut slots = vec![None; rules.len()];
+        for (ri, rule) in rules.iter().enumerate() {
+            let Some(words) = rule.as_declarative().and_then(|d| d.anchor_words()) else {
+                continue;
+            };
+            if groups.len() == MAX_SLOTS {
+                // Rules past the last slot scan their texts on their own.
+                break;
+            }
+            slots[ri] = Some(1u64 << groups.len());
+            groups.push(words.to_vec());
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let scanner = WordScanner::new(&groups)?;
+        Some(SharedTokenScan { scanner, slots })
+    }
 }
 
 /// How one rule runs for one document.
@@ -68,12 +102,14 @@ impl Engine {
         let timings = std::env::var_os("PRESSGATE_TIMING")
             .filter(|v| !v.is_empty() && v != "0")
             .map(|_| rules.iter().map(|_| AtomicU64::new(0)).collect());
+        let token_scan = SharedTokenScan::of(&rules);
         Ok(Engine {
             rules,
             config: config.clone(),
             base,
             codes,
             timings,
+            token_scan,
         })
     }
 
@@ -311,10 +347,17 @@ impl Engine {
         settings: &Settings,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut hits: Option<DocumentHits> = None;
         for (ri, (rule, a)) in self.rules.iter().zip(active).enumerate() {
             let Some(a) = a else {
                 continue;
             };
+            // The declarative rule and its slot, when it takes its matches from the shared scan.
+            let shared = self.token_scan.as_ref().and_then(|scan| {
+                let slot = scan.slots.get(ri).copied().flatten()?;
+                let decl = rule.as_declarative()?;
+                Some((scan, slot, decl))
+            });
             let started = self.timings.as_ref().map(|_| std::time::Instant::now());
             let ctx = RuleContext {
                 severity: a.severity,
@@ -323,8 +366,12 @@ impl Engine {
             };
             let start = out.len();
             // A bug in one rule must not end the whole run: report it as a finding instead.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                rule.check(&ctx, doc, &mut out)
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match shared {
+                Some((scan, slot, decl)) => {
+                    let hits = hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc));
+                    decl.check_shared(&ctx, doc, Some(SharedHits { hits, slot }), &mut out)
+                }
+                None => rule.check(&ctx, doc, &mut out),
             }));
             if let (Some(timings), Some(started)) = (&self.timings, started) {
                 let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);

@@ -16,6 +16,7 @@ pub mod suppress;
 pub(crate) mod testutil;
 pub mod text;
 pub mod token_matcher;
+pub mod token_scan;
 
 pub use engine::{DocumentCheck, Engine};
 
@@ -119,6 +120,12 @@ pub trait Rule: Send + Sync {
 
     /// Push findings for `doc`. Must not panic on any document and must not do I/O.
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>);
+
+    /// The rule as a declarative rule, if it is one: the engine then finds the words its
+    /// token matcher needs in one scan shared with the other declarative rules.
+    fn as_declarative(&self) -> Option<&declarative::DeclarativeRule> {
+        None
+    }
 
     /// Rules that compare documents (duplicate titles) return a small summary of each document
     /// here, so a large corpus can be checked without keeping every document in memory. The

@@ -4,6 +4,11 @@
 //! runs only on the few that can match. For rules built from tokens alone, the regex then runs
 //! only on the stretches of text around each literal piece found (see [`Windows`]), not on the
 //! whole paragraph.
+//!
+//! Whole-word token rules go one step further: they look for whole anchor words instead of
+//! literal pieces (see [`super::token_scan`]), and the engine finds the anchor words of all
+//! such rules in one pass over each text ([`TokenMatcher::find_with_hits`]).
+use super::token_scan::{anchor_word, WordHit, WordScanner};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Match, Regex};
 
@@ -12,6 +17,20 @@ pub struct TokenMatcher {
     regex: Regex,
     /// `None` when some alternative has no literal piece to look for (raw `patterns`).
     prefilter: Option<Prefilter>,
+    /// Set for whole-word rules of ASCII tokens: then used instead of `prefilter`.
+    words: Option<WordSearch>,
+    /// The regex folds case (then also the Kelvin sign and the long s).
+    ignorecase: bool,
+}
+
+/// The anchor words of a whole-word token rule and the windows its regex runs in.
+#[derive(Debug)]
+struct WordSearch {
+    /// One per distinct anchor word (see [`anchor_word`]).
+    anchors: Vec<String>,
+    /// A scanner for `anchors` alone, for texts no shared scan has covered.
+    scanner: WordScanner,
+    windows: Windows,
 }
 
 #[derive(Debug)]
@@ -75,7 +94,76 @@ impl TokenMatcher {
         } else {
             prefilter(tokens, ignorecase, Some(Windows::of(tokens)))
         };
-        TokenMatcher { regex, prefilter }
+        TokenMatcher {
+            regex,
+            prefilter,
+            words: None,
+            ignorecase,
+        }
+    }
+
+    /// As [`TokenMatcher::new`] for a regex of `tokens` alone that matches whole words only
+    /// (`(?-u:\b)` around the alternatives): when every token is ASCII and holds a word, the
+    /// matcher looks for whole anchor words, and [`TokenMatcher::anchor_words`] offers them to
+    /// a shared scan.
+    pub fn whole_words(regex: Regex, tokens: &[String], ignorecase: bool) -> Self {
+        let anchors: Option<Vec<String>> = tokens
+            .iter()
+            .map(|t| {
+                t.is_ascii()
+                    .then(|| anchor_word(t).map(str::to_owned))
+                    .flatten()
+            })
+            .collect();
+        let words = anchors.and_then(|mut anchors| {
+            anchors.sort();
+            anchors.dedup();
+            let scanner = WordScanner::new(std::slice::from_ref(&anchors))?;
+            Some(WordSearch {
+                anchors,
+                scanner,
+                windows: Windows::of(tokens),
+            })
+        });
+        match words {
+            Some(words) => TokenMatcher {
+                regex,
+                prefilter: None,
+                words: Some(words),
+                ignorecase,
+            },
+            None => TokenMatcher::new(regex, tokens, false, ignorecase),
+        }
+    }
+
+    /// The words a shared scan must find for [`TokenMatcher::find_with_hits`]; `None` when
+    /// this matcher does not search by words.
+    pub fn anchor_words(&self) -> Option<&[String]> {
+        self.words.as_ref().map(|w| w.anchors.as_slice())
+    }
+
+    /// The regex's matches in `text`, given `hits`: every anchor word of this matcher in
+    /// `text`, in text order (others may be among them; `slot` picks this matcher's).
+    /// `special_folds` says whether `text` holds the Kelvin sign or the long s. A matcher
+    /// without anchor words ignores the hits and searches `text` itself.
+    pub fn find_with_hits<'t>(
+        &self,
+        text: &'t str,
+        hits: &[WordHit],
+        slot: u64,
+        special_folds: bool,
+    ) -> Vec<Match<'t>> {
+        let Some(words) = &self.words else {
+            return self.find_iter(text).collect();
+        };
+        if self.ignorecase && special_folds {
+            return self.regex.find_iter(text).collect();
+        }
+        let anchors = hits
+            .iter()
+            .filter(|h| h.slots & slot != 0)
+            .map(|h| (h.start as usize, h.end as usize));
+        search_windows(&self.regex, &words.windows, text, anchors)
     }
 
     /// A hand-written `regex` behind a prefilter of `words`, at least one of which (in any
@@ -87,6 +175,8 @@ impl TokenMatcher {
         TokenMatcher {
             prefilter: prefilter(&words, ignorecase, None),
             regex,
+            words: None,
+            ignorecase,
         }
     }
 
@@ -95,10 +185,16 @@ impl TokenMatcher {
     where
         't: 'r,
     {
-        let (whole, windowed) = match self.search_plan(text) {
-            Plan::Nothing => (None, Vec::new()),
-            Plan::Whole => (Some(self.regex.find_iter(text)), Vec::new()),
-            Plan::Windows(found) => (None, found),
+        let (whole, windowed) = match (&self.words, self.search_plan(text)) {
+            (Some(words), _) if !(self.ignorecase && has_special_folds(text)) => {
+                let mut hits = Vec::new();
+                words.scanner.scan(text, &mut hits);
+                let anchors = hits.iter().map(|h| (h.start as usize, h.end as usize));
+                (None, search_windows(&self.regex, &words.windows, text, anchors))
+            }
+            (_, Plan::Nothing) => (None, Vec::new()),
+            (_, Plan::Whole) => (Some(self.regex.find_iter(text)), Vec::new()),
+            (_, Plan::Windows(found)) => (None, found),
         };
         whole.into_iter().flatten().chain(windowed)
     }
@@ -109,10 +205,7 @@ impl TokenMatcher {
         let Some(p) = &self.prefilter else {
             return Plan::Whole;
         };
-        if p.ignorecase
-            && !text.is_ascii()
-            && (text.contains('\u{212A}') || text.contains('\u{17F}'))
-        {
+        if p.ignorecase && has_special_folds(text) {
             return Plan::Whole;
         }
         if !p.ignorecase {
@@ -146,30 +239,58 @@ impl Prefilter {
                 Plan::Nothing
             };
         };
-        let mut found = Vec::new();
         let mut from = 0;
-        while let Some(piece) = self
-            .pieces
-            .find(aho_corasick::Input::new(pieces_in).range(from..))
-        {
-            let (start, stop) = windows.around(pieces_in, piece.start(), piece.end());
-            // Barriers are ASCII bytes, so both ends are on char boundaries of `text`; the
-            // text before `start` stays in the haystack for `\b` to look at.
-            if let Some(hay) = text.get(..stop) {
-                let mut at = start;
-                while let Some(m) = regex.find_at(hay, at) {
-                    found.push(m);
-                    // Token matches are never empty; guard anyway so the loop always ends.
-                    at = m.end().max(at + 1);
-                    if at > stop {
-                        break;
-                    }
+        let pieces = std::iter::from_fn(|| {
+            let piece = self
+                .pieces
+                .find(aho_corasick::Input::new(pieces_in).range(from..))?;
+            // Pieces inside a window already searched are skipped (`search_windows`).
+            from = piece.end();
+            Some((piece.start(), piece.end()))
+        });
+        Plan::Windows(search_windows(regex, windows, text, pieces))
+    }
+}
+
+/// Whether `text` holds a character that `(?i)` folds to an ASCII letter: the Kelvin sign
+/// (k) or the long s (s). ASCII searches cannot see those matches.
+fn has_special_folds(text: &str) -> bool {
+    !text.is_ascii() && (text.contains('\u{212A}') || text.contains('\u{17F}'))
+}
+
+/// The regex's matches in the windows around `found` (byte ranges in `text`, in text order,
+/// each something every match holds: a literal piece or an anchor word). Ranges inside a
+/// window already searched are skipped.
+fn search_windows<'t>(
+    regex: &Regex,
+    windows: &Windows,
+    text: &'t str,
+    found: impl Iterator<Item = (usize, usize)>,
+) -> Vec<Match<'t>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut searched_to = 0;
+    for (at, end) in found {
+        if at < searched_to || end > bytes.len() {
+            continue;
+        }
+        let (start, stop) = windows.around(bytes, at, end);
+        // Barriers are ASCII bytes, so both ends are on char boundaries of `text`; the
+        // text before `start` stays in the haystack for `\b` to look at.
+        if let Some(hay) = text.get(..stop) {
+            let mut from = start;
+            while let Some(m) = regex.find_at(hay, from) {
+                out.push(m);
+                // Token matches are never empty; guard anyway so the loop always ends.
+                from = m.end().max(from + 1);
+                if from > stop {
+                    break;
                 }
             }
-            from = stop;
         }
-        Plan::Windows(found)
+        searched_to = stop;
     }
+    out
 }
 
 thread_local! {
@@ -224,6 +345,26 @@ mod tests {
         let regex = Regex::new(&format!(r"{flags}(?-u:\b)(?:{})(?-u:\b)", alts.join("|")))
             .expect("valid regex");
         TokenMatcher::new(regex, &tokens, false, ignorecase)
+    }
+
+    /// A whole-word matcher of `tokens`, as declarative rules build it.
+    fn words_matcher(tokens: &[&str], ignorecase: bool) -> TokenMatcher {
+        let plain = matcher(tokens, ignorecase);
+        let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+        TokenMatcher::whole_words(plain.regex, &tokens, ignorecase)
+    }
+
+    /// The matches from a scan shared with another rule's anchors (slot 0: "order", "it").
+    fn shared_spans(m: &TokenMatcher, text: &str) -> Vec<(usize, usize)> {
+        let mine = m.anchor_words().map(<[String]>::to_vec).unwrap_or_default();
+        let other = vec!["order".to_string(), "it".to_string()];
+        let scanner = WordScanner::new(&[other, mine]).expect("scanner");
+        let mut hits = Vec::new();
+        scanner.scan(text, &mut hits);
+        m.find_with_hits(text, &hits, 0b10, has_special_folds(text))
+            .iter()
+            .map(|x| (x.start(), x.end()))
+            .collect()
     }
 
     fn found(m: &TokenMatcher, text: &str) -> Vec<String> {
@@ -294,14 +435,55 @@ mod tests {
     }
 
     #[test]
+    fn anchor_words_find_what_the_whole_text_search_finds() {
+        let tokens = [
+            "it's worth noting",
+            "in order to",
+            "might",
+            "co-op",
+            "order",
+            "to sum up",
+            "a_b",
+            "x9",
+        ];
+        for ignorecase in [true, false] {
+            let m = words_matcher(&tokens, ignorecase);
+            assert!(m.words.is_some());
+            let texts = [
+                "In order to win, it’s  worth\nnoting (it's worth noting) that we might.",
+                "mightx xmight might_ _might might9 9might -might- (might) MIGHT Might",
+                "in order to in order to, order; in\torder\u{a0}to. Order! IN ORDER TO",
+                "A co-op! co-opted co-op-. To sum up: to  sum\n\nup!! a_b A_B x9 X9 x99",
+                "It's worth noting.It's worth noting,it’s worth noting",
+                "no tokens here at all, just words and (punctuation).",
+                "é might é in order to ü order",
+                "the Kelvin sign: \u{212A}ind of mig\u{17F}t, in order to",
+                "",
+            ];
+            for text in texts {
+                let want = by_regex(&m, text);
+                assert_eq!(spans(&m, text), want, "{text:?} ({ignorecase})");
+                assert_eq!(shared_spans(&m, text), want, "{text:?} ({ignorecase})");
+            }
+        }
+        // Tokens that are not all ASCII keep the literal-piece search.
+        assert!(words_matcher(&["café au lait"], true).words.is_none());
+        assert!(words_matcher(&["!"], true).words.is_none());
+    }
+
+    #[test]
     fn windows_agree_on_generated_texts() {
+        let words = words_matcher(
+            &["in order to", "might", "it's worth noting", "co-op"],
+            true,
+        );
         let m = matcher(
             &["in order to", "might", "it's worth noting", "co-op"],
             true,
         );
         let pieces = [
             "in", "order", "to", "might", "It's", "it’s", "worth", "noting", "co-op", "x", "9",
-            " ", "  ", "\n", ", ", ". ", "(", ")", "-", "_", "é", "'",
+            " ", "  ", "\n", ", ", ". ", "(", ")", "-", "_", "é", "'", "MIGHT", "Order", "\u{17F}",
         ];
         // A small linear congruential generator: the same texts on every run.
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
@@ -313,7 +495,10 @@ mod tests {
                     .wrapping_add(1_442_695_040_888_963_407);
                 text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
             }
-            assert_eq!(spans(&m, &text), by_regex(&m, &text), "{text:?}");
+            let want = by_regex(&m, &text);
+            assert_eq!(spans(&m, &text), want, "{text:?}");
+            assert_eq!(spans(&words, &text), want, "{text:?}");
+            assert_eq!(shared_spans(&words, &text), want, "{text:?}");
         }
     }
 

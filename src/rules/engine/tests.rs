@@ -1,6 +1,7 @@
 use super::*;
 use crate::rules::testutil::doc;
 use crate::Span;
+use crate::doc::{parse, Format};
 use std::path::{Path, PathBuf};
 
 fn config(text: &str) -> Config {
@@ -463,4 +464,73 @@ fn set_findings_respect_inline_suppressions_when_streamed() {
     e.check_sets(&mut checks);
     assert_eq!(codes(&checks[0].findings), vec!["SEO018"]);
     assert!(checks[1].findings.is_empty());
+}
+
+/// Findings of `engine` for `doc`, once with the shared token scan and once with every rule
+/// scanning on its own: they must be the same.
+fn assert_shared_scan_agrees(engine: &mut Engine, doc: &Document) {
+    let shared = engine.check_document(doc).findings;
+    let scan = engine.token_scan.take();
+    let alone = engine.check_document(doc).findings;
+    engine.token_scan = scan;
+    assert_eq!(shared, alone, "{}", doc.path);
+}
+
+#[test]
+fn shared_token_scan_serves_the_embedded_token_rules() {
+    let engine = engine("");
+    let scan = engine.token_scan.as_ref().expect("a shared scan");
+    let served: Vec<&str> = engine
+        .rules
+        .iter()
+        .zip(&scan.slots)
+        .filter(|(_, slot)| slot.is_some())
+        .map(|(r, _)| r.meta().code)
+        .collect();
+    assert_eq!(
+        served,
+        ["STYLE001", "STYLE002", "STYLE003", "STYLE004", "STYLE010"]
+    );
+}
+
+#[test]
+fn shared_token_scan_finds_what_each_rule_finds_alone() {
+    let mut engine = match Engine::from_config(&Config::default()) {
+        Ok(e) => e,
+        Err(e) => panic!("engine does not build: {e}"),
+    };
+    assert!(engine.token_scan.is_some());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(&root).expect("fixtures").flatten() {
+        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            let path = file.path();
+            let format = match path.extension().and_then(|e| e.to_str()) {
+                Some("md") => Format::Markdown,
+                Some("html") => Format::Html,
+                _ => continue,
+            };
+            let Ok(source) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let doc = parse(&path.display().to_string(), &source, format);
+            assert_shared_scan_agrees(&mut engine, &doc);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} fixtures");
+    let texts = [
+        "# In Order To Win\n\nWe UTILIZE it in order to win; it’s  worth\nnoting that Studies Show nothing.\n\n## Prior to baking, delve\n\nIt might perhaps help, and it could possibly, seemingly, somewhat help.\n",
+        "A ba\u{212A}e sale: we utili\u{17F}e it. Ma\u{212A}e sure it might, could, perhaps.\n\nIn today's fast-paced world!\n",
+        "<html><body><h2>Is able to delve</h2><p>durable reliable able. In order\u{a0}to, a game-changer (game-changer) — let’s dive in!</p><pre>in order to utilize</pre></body></html>",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let format = if text.starts_with('<') {
+            Format::Html
+        } else {
+            Format::Markdown
+        };
+        let doc = parse(&format!("t{i}"), text, format);
+        assert_shared_scan_agrees(&mut engine, &doc);
+    }
 }

@@ -1,0 +1,330 @@
+//! One pass over a text that finds the anchor words of several token rules at once.
+//!
+//! Every match of a whole-word token regex (`(?-u:\b)(?:tok|...)(?-u:\b)`, ASCII tokens,
+//! spaces as `\s+`, `'` as either apostrophe) holds each word of its token (a maximal run of
+//! ASCII letters, digits and `_`) as a whole word of the text: the token's own separators and
+//! the word boundaries at its ends put a non-word byte on both sides. So a rule only needs its
+//! regex where the text holds one of its anchor words (the longest word of each token), and
+//! finding words is one table lookup per byte, shared by all rules; an Aho-Corasick search per
+//! rule also stops on every substring hit ("able" in "durable").
+//!
+//! Case: words compare with every byte's `0x20` bit set, which lower-cases ASCII letters and
+//! keeps the word bytes apart from each other (`_` becomes 0x7F, digits keep the bit), so the
+//! comparison is ASCII-case-insensitive. The Kelvin sign and the long s, which `(?i)` folds to
+//! `k` and `s`, are non-ASCII: callers search texts that hold them with the regex alone.
+use crate::doc::{BlockKind, Document};
+
+/// ASCII word bytes, as `(?-u:\b)` sees them.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// Bits of the quick-reject filter (a power of two).
+const FILTER_BITS: usize = 4096;
+
+/// The most rules (slots) one scanner serves: hits carry them as a bit mask.
+pub const MAX_SLOTS: usize = 64;
+
+/// An anchor word found in a text: its byte range and the slots whose anchor it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordHit {
+    pub start: u32,
+    pub end: u32,
+    pub slots: u64,
+}
+
+/// The anchor words of up to [`MAX_SLOTS`] rules, compiled for [`WordScanner::scan`].
+#[derive(Debug, Clone)]
+pub struct WordScanner {
+    /// Bit `hash % FILTER_BITS` is set for every anchor: most words fail here.
+    filter: Box<[u64]>,
+    /// (hash, folded word, slots), sorted by hash.
+    anchors: Vec<(u64, Box<[u8]>, u64)>,
+    min_len: usize,
+    max_len: usize,
+}
+
+impl WordScanner {
+    /// A scanner for `groups[slot]` = the anchor words of rule `slot`. `None` when there are
+    /// more than [`MAX_SLOTS`] groups or a word is empty or not made of ASCII word bytes.
+    pub fn new<S: AsRef<str>>(groups: &[Vec<S>]) -> Option<WordScanner> {
+        if groups.len() > MAX_SLOTS {
+            return None;
+        }
+        let mut anchors: Vec<(u64, Box<[u8]>, u64)> = Vec::new();
+        for (slot, words) in groups.iter().enumerate() {
+            for word in words {
+                let word = word.as_ref().as_bytes();
+                if word.is_empty() || !word.iter().all(|&b| WORD[usize::from(b)]) {
+                    return None;
+                }
+                let folded: Box<[u8]> = word.iter().map(|&b| b | 0x20).collect();
+                let bit = 1u64 << slot;
+                match anchors.iter_mut().find(|a| a.1 == folded) {
+                    Some(a) => a.2 |= bit,
+                    None => anchors.push((hash_word(&folded), folded, bit)),
+                }
+            }
+        }
+        anchors.sort_by_key(|a| a.0);
+        let mut filter = vec![0u64; FILTER_BITS / 64].into_boxed_slice();
+        for (h, _, _) in &anchors {
+            let bit = (*h as usize) % FILTER_BITS;
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        let min_len = anchors.iter().map(|a| a.1.len()).min().unwrap_or(usize::MAX);
+        let max_len = anchors.iter().map(|a| a.1.len()).max().unwrap_or(0);
+        Some(WordScanner {
+            filter,
+            anchors,
+            min_len,
+            max_len,
+        })
+    }
+
+    /// Append every whole word of `text` that is an anchor, in text order.
+    pub fn scan(&self, text: &str, out: &mut Vec<WordHit>) {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            while i < n && !WORD[usize::from(bytes[i])] {
+                i += 1;
+            }
+            let start = i;
+            while i < n && WORD[usize::from(bytes[i])] {
+                i += 1;
+            }
+            let len = i - start;
+            if len < self.min_len || len > self.max_len {
+                continue;
+            }
+            let word = &bytes[start..i];
+            let h = hash_word(word);
+            let bit = (h as usize) % FILTER_BITS;
+            if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+                continue;
+            }
+            let first = self.anchors.partition_point(|a| a.0 < h);
+            for (_, anchor, slots) in self.anchors[first..].iter().take_while(|a| a.0 == h) {
+                if anchor.len() == len && anchor.iter().zip(word).all(|(a, w)| *a == w | 0x20) {
+                    // Texts over 4 GiB are not documents; their offsets would not fit.
+                    let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(i)) else {
+                        return;
+                    };
+                    out.push(WordHit {
+                        start,
+                        end,
+                        slots: *slots,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A hash of `word` with every byte's `0x20` bit set: its first and last eight bytes (they
+/// overlap in shorter words) and its length, so a word costs the same whatever its length.
+fn hash_word(word: &[u8]) -> u64 {
+    let len = word.len();
+    let (head, tail) = if len >= 8 {
+        (load8(&word[..8]), load8(&word[len - 8..]))
+    } else {
+        let v = load8(word);
+        (v, v)
+    };
+    let mixed = (head ^ tail.rotate_left(29) ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    mixed ^ (mixed >> 32)
+}
+
+/// Up to eight bytes, little-endian, each with its `0x20` bit set (zero bytes beyond `bytes`).
+fn load8(bytes: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = bytes.len().min(8);
+    buf[..n].copy_from_slice(&bytes[..n]);
+    let fold = 0x2020_2020_2020_2020u64
+        .checked_shr(8 * (8 - n) as u32)
+        .unwrap_or(0);
+    u64::from_le_bytes(buf) | fold
+}
+
+/// The anchor hits of every prose block and heading of one document, from one scan each:
+/// the rules of one engine share them (a hit's slots say whose anchor it is).
+#[derive(Debug, Default)]
+pub struct DocumentHits {
+    hits: Vec<WordHit>,
+    /// Per block (same index as `Document::blocks`; code blocks are not scanned).
+    blocks: Vec<TextHits>,
+    /// Per heading (same index as `Document::headings`).
+    headings: Vec<TextHits>,
+}
+
+/// One text's hits: `DocumentHits::hits[start..end]`, and whether the text holds a character
+/// that `(?i)` folds to an ASCII letter (then the hits do not cover every match).
+#[derive(Debug, Default, Clone, Copy)]
+struct TextHits {
+    start: usize,
+    end: usize,
+    special_folds: bool,
+}
+
+impl DocumentHits {
+    pub fn of(scanner: &WordScanner, doc: &Document) -> DocumentHits {
+        let mut hits = Vec::new();
+        let mut scan = |text: &str| {
+            let start = hits.len();
+            scanner.scan(text, &mut hits);
+            TextHits {
+                start,
+                end: hits.len(),
+                special_folds: !text.is_ascii()
+                    && (text.contains('\u{212A}') || text.contains('\u{17F}')),
+            }
+        };
+        let blocks = doc
+            .blocks
+            .iter()
+            .map(|b| match b.kind {
+                BlockKind::Code => TextHits::default(),
+                _ => scan(&b.text),
+            })
+            .collect();
+        let headings = doc.headings.iter().map(|h| scan(&h.text)).collect();
+        DocumentHits {
+            hits,
+            blocks,
+            headings,
+        }
+    }
+
+    /// The hits in block `i` and whether it holds the Kelvin sign or the long s; no hits for
+    /// code blocks and unknown indices.
+    pub fn block(&self, i: usize) -> (&[WordHit], bool) {
+        self.text(self.blocks.get(i))
+    }
+
+    /// As [`DocumentHits::block`], for heading `i`.
+    pub fn heading(&self, i: usize) -> (&[WordHit], bool) {
+        self.text(self.headings.get(i))
+    }
+
+    fn text(&self, t: Option<&TextHits>) -> (&[WordHit], bool) {
+        match t {
+            Some(t) => (
+                self.hits.get(t.start..t.end).unwrap_or_default(),
+                t.special_folds,
+            ),
+            None => (&[], false),
+        }
+    }
+}
+
+/// The word of `token` a rule anchors on: its longest run of ASCII word bytes (the first of
+/// equal ones), or `None` when it has none.
+pub fn anchor_word(token: &str) -> Option<&str> {
+    let mut best: Option<&str> = None;
+    for word in token.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if !word.is_empty() && best.is_none_or(|b| word.len() > b.len()) {
+            best = Some(word);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_found(scanner: &WordScanner, text: &str) -> Vec<(String, u64)> {
+        let mut hits = Vec::new();
+        scanner.scan(text, &mut hits);
+        hits.iter()
+            .map(|h| (text[h.start as usize..h.end as usize].to_string(), h.slots))
+            .collect()
+    }
+
+    #[test]
+    fn finds_whole_anchor_words_in_any_case() {
+        let scanner = WordScanner::new(&[vec!["able", "utilize"], vec!["might", "able"]])
+            .expect("scanner");
+        assert_eq!(
+            words_found(
+                &scanner,
+                "Durable, ABLE; able_ mightily Utilize it MIGHT—able9 (able)"
+            ),
+            [
+                ("ABLE".to_string(), 0b11),
+                ("Utilize".to_string(), 0b01),
+                ("MIGHT".to_string(), 0b10),
+                ("able".to_string(), 0b11),
+            ]
+        );
+        assert!(words_found(&scanner, "").is_empty());
+        assert!(words_found(&scanner, "nothing here é ü").is_empty());
+    }
+
+    #[test]
+    fn folding_keeps_word_bytes_apart() {
+        // `_` folds to 0x7F and digits keep their bit: neither matches a letter.
+        let scanner = WordScanner::new(&[vec!["a_b", "x9", "longanchorword"]]).expect("scanner");
+        assert_eq!(
+            words_found(&scanner, "A_B a_b a b x9 X9 xy LongAnchorWORD longanchorwor"),
+            [
+                ("A_B".to_string(), 1),
+                ("a_b".to_string(), 1),
+                ("x9".to_string(), 1),
+                ("X9".to_string(), 1),
+                ("LongAnchorWORD".to_string(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_every_anchor_among_many_words() {
+        // Words of all lengths 1..=20, each an anchor of its own slot (mod 64); every other
+        // word is not an anchor and must not be reported.
+        let anchors: Vec<String> = (1..=120)
+            .map(|i| format!("w{}{}", "q".repeat(i % 20), i))
+            .collect();
+        let groups: Vec<Vec<String>> = (0..60)
+            .map(|s| anchors.iter().skip(s).step_by(60).cloned().collect())
+            .collect();
+        let scanner = WordScanner::new(&groups).expect("scanner");
+        let text: String = anchors
+            .iter()
+            .map(|a| format!("{} {}x ", a.to_uppercase(), a))
+            .collect();
+        let found = words_found(&scanner, &text);
+        assert_eq!(found.len(), anchors.len());
+        for ((word, slots), (i, anchor)) in found.iter().zip(anchors.iter().enumerate()) {
+            assert_eq!(word, &anchor.to_uppercase());
+            assert_eq!(*slots, 1 << (i % 60));
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_scan_for() {
+        assert!(WordScanner::new(&[vec!["two words"]]).is_none());
+        assert!(WordScanner::new(&[vec![""]]).is_none());
+        assert!(WordScanner::new(&[vec!["café"]]).is_none());
+        let too_many: Vec<Vec<&str>> = (0..=MAX_SLOTS).map(|_| vec!["a"]).collect();
+        assert!(WordScanner::new(&too_many).is_none());
+    }
+
+    #[test]
+    fn anchor_is_the_longest_word() {
+        assert_eq!(anchor_word("it's worth noting"), Some("noting"));
+        assert_eq!(anchor_word("game-changer"), Some("changer"));
+        assert_eq!(anchor_word("more or less"), Some("more"));
+        assert_eq!(anchor_word("!"), None);
+    }
+}
