@@ -283,12 +283,7 @@ fn matcher(spec: &RuleSpec, ignorecase: bool) -> Result<TokenMatcher, String> {
     let src = format!("{flags}{pre}(?:{}){post}", alts.join("|"));
     let regex = Regex::new(&src).map_err(|e| format!("bad pattern: {e}"))?;
     Ok(if spec.nonword || !spec.patterns.is_empty() {
-        TokenMatcher::new(
-            regex,
-            &spec.tokens,
-            !spec.patterns.is_empty(),
-            ignorecase,
-        )
+        TokenMatcher::new(regex, &spec.tokens, !spec.patterns.is_empty(), ignorecase)
     } else {
         TokenMatcher::whole_words(regex, &spec.tokens, ignorecase)
     })

@@ -1,7 +1,7 @@
 //! Runs the registered rules over documents, applying configuration and inline suppressions.
+use super::declarative::SharedHits;
 use super::suppress::Suppressions;
 use super::token_scan::{DocumentHits, WordScanner, MAX_SLOTS};
-use super::declarative::SharedHits;
 use super::{declarative, selector_matches, Rule, RuleContext, RuleMeta, SetEntry, Settings};
 use crate::config::{Config, RuleLevel, RuleSelection};
 use crate::doc::Document;

@@ -190,7 +190,10 @@ impl TokenMatcher {
                 let mut hits = Vec::new();
                 words.scanner.scan(text, &mut hits);
                 let anchors = hits.iter().map(|h| (h.start as usize, h.end as usize));
-                (None, search_windows(&self.regex, &words.windows, text, anchors))
+                (
+                    None,
+                    search_windows(&self.regex, &words.windows, text, anchors),
+                )
             }
             (_, Plan::Nothing) => (None, Vec::new()),
             (_, Plan::Whole) => (Some(self.regex.find_iter(text)), Vec::new()),

@@ -1,7 +1,7 @@
 use super::*;
+use crate::doc::{parse, Format};
 use crate::rules::testutil::doc;
 use crate::Span;
-use crate::doc::{parse, Format};
 use std::path::{Path, PathBuf};
 
 fn config(text: &str) -> Config {
@@ -503,7 +503,11 @@ fn shared_token_scan_finds_what_each_rule_finds_alone() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
     let mut checked = 0;
     for dir in std::fs::read_dir(&root).expect("fixtures").flatten() {
-        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let path = file.path();
             let format = match path.extension().and_then(|e| e.to_str()) {
                 Some("md") => Format::Markdown,

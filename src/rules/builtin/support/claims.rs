@@ -90,6 +90,11 @@ pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
     if !has_digit && !worded_ratio() {
         return None;
     }
+    // A percentage is the first kind in order, so a match settles it without the set; most
+    // percentages are written with `%`.
+    if has_digit && text.contains('%') && PERCENTAGE.is_match(text) {
+        return Some(ClaimKind::Percentage);
+    }
     // Every pattern in one pass; the first kind in `NUMERIC_KINDS` order wins.
     let matched = NUMERIC_CLAIMS.matches(text);
     NUMERIC_KINDS
@@ -154,6 +159,16 @@ mod tests {
             claim_kind("About 42% of adults drink coffee daily."),
             Some(ClaimKind::Percentage)
         );
+        // Percentage comes first even when other kinds match too.
+        assert_eq!(
+            claim_kind("In 2023, $5 bought 2 kg, 40 % more than in 2021."),
+            Some(ClaimKind::Percentage)
+        );
+        assert_eq!(
+            claim_kind("Rated 100%, costs $5."),
+            Some(ClaimKind::Percentage)
+        );
+        assert_eq!(claim_kind("Costs $5 (x%)."), Some(ClaimKind::Money));
         assert_eq!(
             claim_kind("Sales rose 3.5 percent last quarter."),
             Some(ClaimKind::Percentage)
