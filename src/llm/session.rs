@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::llm::lm_head::Q8Head;
 use crate::llm::model_dir::GenaiModel;
-use crate::llm::runtime::{self, Placement, RuntimeOptions};
+use crate::llm::runtime::{self, Device, Placement, RuntimeOptions};
 use crate::llm::{custom_ops, half_attention, head_less};
 use half::f16;
 use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
@@ -189,6 +189,26 @@ impl DecoderSession {
         precision: AttentionPrecision,
     ) -> Result<Self> {
         let env = runtime::environment(options.ort_lib.as_deref())?;
+        let on_cpu;
+        let options = if options.device == Device::Auto && cfg!(feature = "cuda") {
+            let weight_bytes = decoder_weight_bytes(model_file);
+            if runtime::auto_prefers_cuda(weight_bytes) {
+                options
+            } else {
+                eprintln!(
+                    "note: --device auto runs this {} MB decoder on the CPU, faster than CUDA at \
+                     this size (--device cuda forces the GPU)",
+                    weight_bytes >> 20
+                );
+                on_cpu = RuntimeOptions {
+                    device: Device::Cpu,
+                    ..options.clone()
+                };
+                &on_cpu
+            }
+        } else {
+            options
+        };
         let (mut builder, placement) = runtime::session_builder(&env, options)?;
         let half_graph = half_attention_graph(model_file, placement, precision)?;
         let forced_graph = std::env::var(LM_HEAD_VAR).is_ok_and(|v| v == "graph");
@@ -725,6 +745,15 @@ impl CacheLayout {
     }
 }
 
+/// Bytes of `model_file` and of its external data file (`<name>.data`, as pressgate's importer
+/// and onnxruntime-genai's builder name it); 0 for what cannot be read.
+fn decoder_weight_bytes(model_file: &Path) -> u64 {
+    let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut data = model_file.as_os_str().to_owned();
+    data.push(".data");
+    size(model_file) + size(Path::new(&data))
+}
+
 /// The fp16-attention graph to load instead of `model_file`, where `precision` asks for it (see
 /// [`AttentionPrecision`]).
 fn half_attention_graph(
@@ -813,7 +842,7 @@ enum Rows {
 mod tests {
     use super::*;
     use crate::llm::model_dir::ModelDir;
-    use crate::llm::runtime::{data_dir, Device};
+    use crate::llm::runtime::data_dir;
 
     #[test]
     fn restripe_moves_each_head_to_its_new_stride() {
