@@ -64,7 +64,7 @@ pub struct RuntimeOptions {
     /// Explicit library path (`--ort-lib`); wins over the environment and the data dir.
     pub ort_lib: Option<PathBuf>,
     pub device: Device,
-    /// Intra-op threads; `None` means the number of physical cores.
+    /// Intra-op threads; `None` means the number of physical cores on the CPU, 1 on CUDA.
     pub intra_threads: Option<usize>,
 }
 
@@ -339,33 +339,36 @@ pub fn session_builder(
     env: &Environment,
     options: &RuntimeOptions,
 ) -> Result<(SessionBuilder, Placement)> {
-    let threads = options.intra_threads.unwrap_or_else(physical_cores).max(1);
-    let spin = intra_op_spinning(threads);
-    let builder = configured_builder(env, threads, spin).map_err(|e| {
-        Error::Other(anyhow::anyhow!(
-            "cannot configure an ONNX Runtime session: {e}"
-        ))
-    })?;
+    let cpu_builder = || {
+        let threads = options.intra_threads.unwrap_or_else(physical_cores).max(1);
+        configured_builder(env, threads, intra_op_spinning(threads)).map_err(|e| {
+            Error::Other(anyhow::anyhow!(
+                "cannot configure an ONNX Runtime session: {e}"
+            ))
+        })
+    };
+    // On CUDA the CPU runs only the small shape nodes: intra-op workers there only take CPU
+    // time from the thread that launches the kernels. SmolLM2-135M int4 on an H200, 16 cores:
+    // decode 120 tok/s with 16 spinning workers, 169 with them sleeping.
+    let cuda_builder = |ordinal| {
+        configured_builder(env, options.intra_threads.unwrap_or(1).max(1), false)
+            .and_then(|b| register_cuda(b, ordinal))
+    };
     match options.device {
-        Device::Cpu => Ok((builder, Placement::Cpu)),
-        Device::Cuda(ordinal) => register_cuda(builder, ordinal).map_err(|reason| Error::Setup {
+        Device::Cpu => Ok((cpu_builder()?, Placement::Cpu)),
+        Device::Cuda(ordinal) => cuda_builder(ordinal).map_err(|reason| Error::Setup {
             message: format!("cannot use CUDA device {ordinal}: {reason}"),
             hint: "use --device cpu, or build with `--features cuda` and install onnxruntime-gpu with CUDA 13 and cuDNN 9".into(),
         }),
         // A CPU-only build has no GPU to fall back from: `auto` is simply the CPU, silently.
-        Device::Auto if !cfg!(feature = "cuda") => Ok((builder, Placement::Cpu)),
-        Device::Auto => {
-            // A failed registration consumes its builder, so CUDA is tried on a second one.
-            let attempt =
-                configured_builder(env, threads, spin).and_then(|b| register_cuda(b, 0));
-            match attempt {
-                Ok(pair) => Ok(pair),
-                Err(reason) => {
-                    warn_once(&format!("CUDA unavailable ({reason}); running on CPU"));
-                    Ok((builder, Placement::Cpu))
-                }
+        Device::Auto if !cfg!(feature = "cuda") => Ok((cpu_builder()?, Placement::Cpu)),
+        Device::Auto => match cuda_builder(0) {
+            Ok(pair) => Ok(pair),
+            Err(reason) => {
+                warn_once(&format!("CUDA unavailable ({reason}); running on CPU"));
+                Ok((cpu_builder()?, Placement::Cpu))
             }
-        }
+        },
     }
 }
 
