@@ -246,7 +246,13 @@ fn run_model(args: RunArgs) -> Result<i32> {
         device: args.device,
         intra_threads: args.threads,
     };
+    let load_started = std::time::Instant::now();
     let mut model = LocalModel::open(&path, &runtime)?;
+    eprintln!(
+        "loaded in {:.0} ms: {}",
+        load_started.elapsed().as_secs_f64() * 1e3,
+        model.session_mut().describe()
+    );
     let prompt = model.chat_prompt(args.system.as_deref(), &args.prompt)?;
     let mut params: GenerationParams = model.default_params();
     params.max_new_tokens = args.max_new_tokens;

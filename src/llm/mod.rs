@@ -6,6 +6,7 @@ pub mod chat_template;
 pub mod custom_ops;
 pub mod generate;
 pub mod gguf;
+pub mod half_attention;
 pub mod head_less;
 pub mod import;
 pub mod lm_head;

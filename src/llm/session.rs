@@ -4,11 +4,14 @@
 use crate::error::{Error, Result};
 use crate::llm::lm_head::Q8Head;
 use crate::llm::model_dir::GenaiModel;
-use crate::llm::runtime::{self, Placement, RuntimeOptions};
-use crate::llm::{custom_ops, head_less};
-use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+use crate::llm::runtime::{self, Device, Placement, RuntimeOptions};
+use crate::llm::{custom_ops, half_attention, head_less};
+use half::f16;
+use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
 use ort::session::Session;
-use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
+use ort::value::{
+    DynTensorValueType, DynValue, PrimitiveTensorElementType, Tensor, TensorElementType, ValueType,
+};
 use std::path::Path;
 
 /// Graph metadata key: the graph's attention (GroupQueryAttention) can write the new keys and
@@ -17,6 +20,16 @@ pub const KV_SHARE_BUFFER_METADATA: &str = "pressgate.kv_share_buffer";
 
 /// Positions a shared KV buffer grows by at least (so a decode loop reallocates rarely).
 const KV_GROWTH: usize = 256;
+/// The same for a cache in device memory, where growing goes through host memory: 1024
+/// positions of SmolLM2-135M's fp16 cache are 24 MB of GPU memory for all 30 layers.
+const DEVICE_KV_GROWTH: usize = 1024;
+
+/// ONNX Runtime session option: where the external data of a graph loaded from memory is.
+const EXTERNAL_DATA_FOLDER: &str = "session.model_external_initializers_file_folder_path";
+
+/// Environment variable: `float` keeps the float graph on CUDA (attention then runs on the
+/// CPU), for A/B benchmarks against the fp16-attention graph.
+pub const CUDA_ATTENTION_VAR: &str = "PRESSGATE_CUDA_ATTENTION";
 
 /// Past keys and values per layer, `[1, kv_heads, capacity, head_dim]` each, owned by ONNX
 /// Runtime. Without a shared buffer `capacity == len` and every step makes a new cache; with
@@ -77,6 +90,20 @@ pub enum LmHead {
     Graph,
 }
 
+/// Precision of the graph's attention and KV cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AttentionPrecision {
+    /// fp16 on CUDA, where ONNX Runtime has no float attention kernel (unless
+    /// [`CUDA_ATTENTION_VAR`] says `float`, or the graph does not allow it); float on the CPU.
+    #[default]
+    Auto,
+    /// The graph as written (float).
+    Float,
+    /// The fp16-attention variant ([`half_attention`]) on any device; an error where the graph
+    /// does not allow it. On the CPU it is slower than float: it exists to check the variant.
+    Half,
+}
+
 /// Environment variable: `graph` makes [`LmHead::Auto`] keep the graph's head (for A/B
 /// benchmarks of the same folder).
 pub const LM_HEAD_VAR: &str = "PRESSGATE_LM_HEAD";
@@ -101,8 +128,13 @@ pub struct DecoderSession {
     vocab: usize,
     context_length: usize,
     placement: Placement,
-    /// Past and present KV bound to one buffer (see [`KV_SHARE_BUFFER_METADATA`]); CPU only.
+    /// Past and present KV bound to one buffer (see [`KV_SHARE_BUFFER_METADATA`]).
     share_kv_buffer: bool,
+    /// Element type of the KV cache: float32, or fp16 with the fp16-attention graph.
+    kv_element: TensorElementType,
+    /// Allocates a shared KV cache in device memory (CUDA with the fp16-attention graph, whose
+    /// attention runs there); `None`: host memory from the session's allocator.
+    kv_device: Option<Allocator>,
 }
 
 fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
@@ -129,11 +161,63 @@ impl DecoderSession {
         options: &RuntimeOptions,
         lm_head: LmHead,
     ) -> Result<Self> {
+        Self::open_with(
+            model_file,
+            model,
+            options,
+            lm_head,
+            AttentionPrecision::Auto,
+        )
+    }
+
+    /// [`Self::open`] with the attention precision chosen by the caller (and the LM head
+    /// [`LmHead::Auto`] picks).
+    pub fn open_with_precision(
+        model_file: &Path,
+        model: &GenaiModel,
+        options: &RuntimeOptions,
+        precision: AttentionPrecision,
+    ) -> Result<Self> {
+        Self::open_with(model_file, model, options, LmHead::Auto, precision)
+    }
+
+    fn open_with(
+        model_file: &Path,
+        model: &GenaiModel,
+        options: &RuntimeOptions,
+        lm_head: LmHead,
+        precision: AttentionPrecision,
+    ) -> Result<Self> {
         let env = runtime::environment(options.ort_lib.as_deref())?;
+        let on_cpu;
+        let options = if options.device == Device::Auto && cfg!(feature = "cuda") {
+            let weight_bytes = decoder_weight_bytes(model_file);
+            if runtime::auto_prefers_cuda(weight_bytes) {
+                options
+            } else {
+                eprintln!(
+                    "note: --device auto runs this {} MB decoder on the CPU, faster than CUDA at \
+                     this size (--device cuda forces the GPU)",
+                    weight_bytes >> 20
+                );
+                on_cpu = RuntimeOptions {
+                    device: Device::Cpu,
+                    ..options.clone()
+                };
+                &on_cpu
+            }
+        } else {
+            options
+        };
         let (mut builder, placement) = runtime::session_builder(&env, options)?;
+        let half_graph = half_attention_graph(model_file, placement, precision)?;
         let forced_graph = std::env::var(LM_HEAD_VAR).is_ok_and(|v| v == "graph");
         // On CUDA the logits come from the device graph; the head-less path is a CPU gain.
-        let head_less = if lm_head == LmHead::Auto && !forced_graph && placement == Placement::Cpu {
+        let head_less = if lm_head == LmHead::Auto
+            && !forced_graph
+            && placement == Placement::Cpu
+            && half_graph.is_none()
+        {
             head_less::open(model_file)?
         } else {
             None
@@ -157,12 +241,32 @@ impl DecoderSession {
         let graph_file = head_less
             .as_ref()
             .map_or_else(|| model_file.to_path_buf(), |h| h.graph.clone());
-        let session = builder.commit_from_file(&graph_file).map_err(|e| {
+        let load_error = |e: &dyn std::fmt::Display| {
             Error::input(
                 &graph_file,
                 format!("ONNX Runtime cannot load the model: {e}"),
             )
-        })?;
+        };
+        let session = match &half_graph {
+            Some(bytes) => {
+                // The variant is built in memory; its weights stay in the folder's data file.
+                let folder = model_file
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let folder = folder.to_str().ok_or_else(|| {
+                    Error::input(model_file, "the model's folder name is not UTF-8")
+                })?;
+                builder
+                    .with_config_entry(EXTERNAL_DATA_FOLDER, folder)
+                    .map_err(|e| load_error(&e))?
+                    .commit_from_memory(bytes)
+                    .map_err(|e| load_error(&e))?
+            }
+            None => builder
+                .commit_from_file(&graph_file)
+                .map_err(|e| load_error(&e))?,
+        };
         let decoder = &model.decoder;
         let layers = decoder.num_hidden_layers;
         let logits_output = match &head_less {
@@ -208,6 +312,12 @@ impl DecoderSession {
             context_length: model.context_length,
             placement,
             share_kv_buffer: false,
+            kv_element: if half_graph.is_some() {
+                TensorElementType::Float16
+            } else {
+                TensorElementType::Float32
+            },
+            kv_device: None,
         };
         this.check_graph(&graph_file, decoder.inputs.position_ids.as_deref())?;
         let marked_shareable = this
@@ -216,11 +326,59 @@ impl DecoderSession {
             .ok()
             .and_then(|m| m.custom(KV_SHARE_BUFFER_METADATA))
             .is_some_and(|v| v == "1");
-        this.share_kv_buffer = marked_shareable && placement == Placement::Cpu;
+        // Where attention runs on the CPU (the CPU itself, or the float graph on CUDA) the
+        // shared cache is host memory; with the fp16-attention graph it is fp16, and on CUDA in
+        // device memory, so a step moves only the token ids in and the logits out.
+        this.share_kv_buffer = marked_shareable;
+        if half_graph.is_some() {
+            if let Placement::Cuda(ordinal) = placement {
+                let memory = MemoryInfo::new(
+                    AllocationDevice::CUDA,
+                    ordinal,
+                    AllocatorType::Device,
+                    MemoryType::Default,
+                )
+                .map_err(|e| ort_err("cannot describe CUDA memory", e))?;
+                let allocator = Allocator::new(&this.session, memory)
+                    .map_err(|e| ort_err("cannot allocate CUDA memory for the KV cache", e))?;
+                this.kv_device = Some(allocator);
+            }
+        }
+        if matches!(placement, Placement::Cuda(_)) {
+            this.warm_up()?;
+        }
         Ok(this)
     }
 
-    /// Every configured name must exist in the graph with a float KV cache; `position_ids`
+    /// One prompt run and one decode step: ONNX Runtime sets CUDA up (cuBLAS handles, kernel
+    /// loading, the memory arena) on the first runs, which would otherwise count as the first
+    /// prompt's time.
+    fn warm_up(&mut self) -> Result<()> {
+        let (_, cache) = self.forward_last(&[0, 0], self.empty_cache()?)?;
+        self.forward_last(&[0], cache)?;
+        Ok(())
+    }
+
+    /// What the session runs on, for reports: device, attention precision, where the KV cache is.
+    pub fn describe(&self) -> String {
+        let device = match self.placement {
+            Placement::Cpu => "cpu".to_string(),
+            Placement::Cuda(n) => format!("cuda:{n}"),
+        };
+        let attention = match self.kv_element {
+            TensorElementType::Float16 => "fp16 attention",
+            _ => "float attention",
+        };
+        let cache = match (&self.kv_device, self.share_kv_buffer) {
+            (Some(_), _) => "KV cache in device memory, written in place",
+            (None, true) => "KV cache in host memory, written in place",
+            (None, false) => "KV cache in host memory, copied per step",
+        };
+        format!("{device}, {attention}, {cache}")
+    }
+
+    /// Every configured name must exist in the graph with a KV cache of the expected element
+    /// type (float, or fp16 in the fp16-attention graph); `position_ids`
     /// is fed only when the graph has it.
     fn check_graph(&mut self, model_file: &Path, position_name: Option<&str>) -> Result<()> {
         let inputs: Vec<(String, ValueType)> = self
@@ -261,10 +419,13 @@ impl DecoderSession {
         }
         if let Some(first) = self.names.past_keys.first() {
             if let Some(ValueType::Tensor { ty, shape, .. }) = find(first) {
-                if *ty != TensorElementType::Float32 {
+                if *ty != self.kv_element {
                     return Err(Error::input(
                         model_file,
-                        format!("KV cache of type {ty:?} is not supported (float32 only)"),
+                        format!(
+                            "KV cache of type {ty:?} is not supported ({:?} expected)",
+                            self.kv_element
+                        ),
                     ));
                 }
                 // Fixed dims in the graph win over the config.
@@ -328,34 +489,73 @@ impl DecoderSession {
         if needed <= cache.capacity {
             return Ok(());
         }
+        let growth = match self.kv_device {
+            Some(_) => DEVICE_KV_GROWTH,
+            None => KV_GROWTH,
+        };
         let capacity = needed
             .max(cache.capacity * 2)
-            .next_multiple_of(KV_GROWTH)
+            .next_multiple_of(growth)
             .min(self.context_length)
             .max(needed);
-        let (heads, dim) = (self.kv_heads, self.head_dim);
-        let allocator = self.session.allocator();
-        let grow = |old: &DynValue| -> Result<DynValue> {
-            let mut fresh = Tensor::<f32>::new(allocator, [1, heads, capacity, dim])
-                .map_err(|e| ort_err("cannot allocate the KV cache", e))?;
-            if cache.len > 0 {
-                let (_, from) = old
-                    .try_extract_tensor::<f32>()
-                    .map_err(|e| ort_err("KV cache is not a float tensor", e))?;
-                let (_, to) = fresh.extract_tensor_mut();
-                let rows = cache.len * dim;
-                for head in 0..heads {
-                    let src = head * cache.capacity * dim;
-                    let dst = head * capacity * dim;
-                    to[dst..dst + rows].copy_from_slice(&from[src..src + rows]);
-                }
-            }
-            Ok(fresh.into_dyn())
+        let layout = CacheLayout {
+            heads: self.kv_heads,
+            dim: self.head_dim,
+            len: cache.len,
+            old_capacity: cache.capacity,
+            capacity,
         };
-        cache.keys = cache.keys.iter().map(grow).collect::<Result<_>>()?;
-        cache.values = cache.values.iter().map(grow).collect::<Result<_>>()?;
+        let grow = |old: DynValue| -> Result<DynValue> {
+            match self.kv_element {
+                TensorElementType::Float16 => self.regrow::<f16>(old, &layout),
+                _ => self.regrow::<f32>(old, &layout),
+            }
+        };
+        cache.keys = std::mem::take(&mut cache.keys)
+            .into_iter()
+            .map(grow)
+            .collect::<Result<_>>()?;
+        cache.values = std::mem::take(&mut cache.values)
+            .into_iter()
+            .map(grow)
+            .collect::<Result<_>>()?;
         cache.capacity = capacity;
         Ok(())
+    }
+
+    /// One cache buffer with `layout.capacity` positions holding `old`'s cached positions.
+    fn regrow<T: PrimitiveTensorElementType + Copy + std::fmt::Debug>(
+        &self,
+        old: DynValue,
+        layout: &CacheLayout,
+    ) -> Result<DynValue> {
+        let shape = [1, layout.heads, layout.capacity, layout.dim];
+        let alloc_err = |e: ort::Error| ort_err("cannot allocate the KV cache", e);
+        let read_err = |e: ort::Error| ort_err("cannot read the KV cache", e);
+        let Some(device) = &self.kv_device else {
+            let mut fresh = Tensor::<T>::new(self.session.allocator(), shape).map_err(alloc_err)?;
+            if layout.len > 0 {
+                let (_, from) = old.try_extract_tensor::<T>().map_err(read_err)?;
+                layout.restripe(from, fresh.extract_tensor_mut().1);
+            }
+            return Ok(fresh.into_dyn());
+        };
+        let mut fresh = Tensor::<T>::new(device, shape).map_err(alloc_err)?;
+        if layout.len > 0 {
+            // Growing is rare (the capacity at least doubles), so the strided copy goes through
+            // host memory rather than needing a device kernel of its own.
+            let host = old
+                .downcast::<DynTensorValueType>()
+                .and_then(|t| t.to(AllocationDevice::CPU, 0))
+                .map_err(read_err)?;
+            let (_, from) = host.try_extract_tensor::<T>().map_err(read_err)?;
+            let mut staging = Tensor::<T>::new(&Allocator::default(), shape).map_err(alloc_err)?;
+            layout.restripe(from, staging.extract_tensor_mut().1);
+            staging
+                .copy_into(&mut fresh)
+                .map_err(|e| ort_err("cannot copy the KV cache to the device", e))?;
+        }
+        Ok(fresh.into_dyn())
     }
 
     /// Run `tokens` after the cached positions; returns logits for every new position and the
@@ -524,6 +724,68 @@ impl DecoderSession {
     }
 }
 
+/// Where the cached positions of one buffer are before and after it grows.
+struct CacheLayout {
+    heads: usize,
+    dim: usize,
+    len: usize,
+    old_capacity: usize,
+    capacity: usize,
+}
+
+impl CacheLayout {
+    /// Copy the `len` cached positions of each head from the old layout to the new one.
+    fn restripe<T: Copy>(&self, from: &[T], to: &mut [T]) {
+        let rows = self.len * self.dim;
+        for head in 0..self.heads {
+            let src = head * self.old_capacity * self.dim;
+            let dst = head * self.capacity * self.dim;
+            to[dst..dst + rows].copy_from_slice(&from[src..src + rows]);
+        }
+    }
+}
+
+/// Bytes of `model_file` and of its external data file (`<name>.data`, as pressgate's importer
+/// and onnxruntime-genai's builder name it); 0 for what cannot be read.
+fn decoder_weight_bytes(model_file: &Path) -> u64 {
+    let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut data = model_file.as_os_str().to_owned();
+    data.push(".data");
+    size(model_file) + size(Path::new(&data))
+}
+
+/// The fp16-attention graph to load instead of `model_file`, where `precision` asks for it (see
+/// [`AttentionPrecision`]).
+fn half_attention_graph(
+    model_file: &Path,
+    placement: Placement,
+    precision: AttentionPrecision,
+) -> Result<Option<Vec<u8>>> {
+    let wanted = match precision {
+        AttentionPrecision::Float => false,
+        AttentionPrecision::Half => true,
+        AttentionPrecision::Auto => {
+            matches!(placement, Placement::Cuda(_))
+                && std::env::var(CUDA_ATTENTION_VAR).map_or(true, |v| v != "float")
+        }
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    let unsuitable = match half_attention::variant_bytes(model_file)? {
+        Ok(bytes) => return Ok(Some(bytes)),
+        Err(reason) => reason,
+    };
+    if precision == AttentionPrecision::Half {
+        return Err(Error::input(
+            model_file,
+            format!("no fp16-attention variant: {unsuitable}"),
+        ));
+    }
+    eprintln!("note: attention stays float32 (and on the CPU under CUDA): {unsuitable}");
+    Ok(None)
+}
+
 /// The logits of the wanted rows from the graph's `[1, positions, vocab]` logits, or
 /// computed from its `[1, positions, hidden]` hidden state with pressgate's head.
 fn logits_from(
@@ -574,4 +836,110 @@ fn logits_from(
 enum Rows {
     All,
     Last,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::model_dir::ModelDir;
+    use crate::llm::runtime::data_dir;
+
+    #[test]
+    fn restripe_moves_each_head_to_its_new_stride() {
+        // 2 heads, dim 2, 2 cached positions, capacity 3 → 4.
+        let layout = CacheLayout {
+            heads: 2,
+            dim: 2,
+            len: 2,
+            old_capacity: 3,
+            capacity: 4,
+        };
+        let from = [1, 2, 3, 4, 0, 0, 5, 6, 7, 8, 0, 0];
+        let mut to = [9; 16];
+        layout.restripe(&from, &mut to);
+        assert_eq!(to, [1, 2, 3, 4, 9, 9, 9, 9, 5, 6, 7, 8, 9, 9, 9, 9]);
+    }
+
+    /// The installed default model, if there is one (and ONNX Runtime with it).
+    fn installed_default_model() -> Option<ModelDir> {
+        let dir = data_dir().join("models").join("smollm2-135m-instruct");
+        match (ModelDir::open(&dir), runtime::environment(None)) {
+            (Ok(model), Ok(_)) => Some(model),
+            _ => {
+                eprintln!("SKIPPED: no installed default model or ONNX Runtime");
+                None
+            }
+        }
+    }
+
+    /// The fp16-attention graph (what CUDA runs), here on the CPU with its fp16 cache in host
+    /// memory, against the float graph: same greedy tokens over a prompt long enough that
+    /// decoding crosses the shared cache's first growth (256 positions, so the fp16 cache is
+    /// restriped), and logits that differ by fp16 rounding only.
+    #[test]
+    fn half_attention_graph_decodes_like_the_float_graph() {
+        let Some(model) = installed_default_model() else {
+            return;
+        };
+        let options = RuntimeOptions {
+            device: Device::Cpu,
+            intra_threads: Some(2),
+            ..Default::default()
+        };
+        let open = |precision| {
+            DecoderSession::open_with_precision(
+                &model.model_file(),
+                &model.genai.model,
+                &options,
+                precision,
+            )
+            .expect("load")
+        };
+        let mut half = open(AttentionPrecision::Half);
+        let mut float = open(AttentionPrecision::Float);
+        assert!(
+            half.describe().contains("fp16 attention"),
+            "{}",
+            half.describe()
+        );
+        assert!(float.describe().contains("float attention"));
+        let prompt: Vec<u32> = (0..250u32).map(|i| (i * 7919 + 13) % 20000 + 100).collect();
+        let (mut half_logits, mut half_cache) = half
+            .forward_last(&prompt, half.empty_cache().expect("cache"))
+            .expect("run");
+        let (mut float_logits, mut float_cache) = float
+            .forward_last(&prompt, float.empty_cache().expect("cache"))
+            .expect("run");
+        let mut worst = 0f32;
+        for _ in 0..12 {
+            let (h, f) = (half_logits.last(), float_logits.last());
+            worst = h
+                .iter()
+                .zip(f)
+                .map(|(a, b)| (a - b).abs())
+                .fold(worst, f32::max);
+            let token = argmax(f);
+            assert_eq!(
+                argmax(h),
+                token,
+                "greedy token differs at {}",
+                half_cache.len()
+            );
+            (half_logits, half_cache) = half.forward_last(&[token], half_cache).expect("step");
+            (float_logits, float_cache) = float.forward_last(&[token], float_cache).expect("step");
+        }
+        assert!(half_cache.len() > KV_GROWTH, "decoding crossed the growth");
+        assert!(worst < 0.25, "largest logit difference {worst}");
+        eprintln!("fp16 attention vs float: largest logit difference {worst}");
+    }
+
+    fn argmax(row: &[f32]) -> u32 {
+        let mut best = 0;
+        for (i, v) in row.iter().enumerate() {
+            if *v > row[best] {
+                best = i;
+            }
+        }
+        best as u32
+    }
 }
