@@ -4,6 +4,8 @@
 //! share. Pages of one site share vocabulary and templates, so their SimHashes sit closer
 //! than independent texts' would; the MinHash estimate confirms a candidate.
 
+use crate::doc::words::Word;
+
 /// Fingerprints of one page's visible text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextPrint {
@@ -51,6 +53,36 @@ fn word_hash(word: &str) -> Option<u64> {
     hasher.finish()
 }
 
+/// [`word_hash`] of a word met while counting the text ([`crate::doc::Document::visit_words`]):
+/// a plain word (ASCII letters and digits only) is lower-cased and hashed eight bytes per
+/// load, with no byte-by-byte filtering.
+pub fn hash_word(word: Word<'_>) -> Option<u64> {
+    if !word.plain {
+        return word_hash(word.text);
+    }
+    let bytes = word.text.as_bytes();
+    if bytes.is_empty() {
+        return None;
+    }
+    // Setting bit 0x20 lower-cases ASCII letters and leaves digits as they are.
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    let mut h = LANE_SEED;
+    let mut lanes = bytes.chunks_exact(8);
+    for lane in &mut lanes {
+        let mut full = [0u8; 8];
+        full.copy_from_slice(lane);
+        h = absorb_lane(h, u64::from_le_bytes(full) | LOWER);
+    }
+    let rest = lanes.remainder();
+    if !rest.is_empty() {
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        let lower = LOWER >> (8 * (8 - rest.len()));
+        h = absorb_lane(h, u64::from_le_bytes(padded) | lower);
+    }
+    Some(mix(h))
+}
+
 /// Bytes packed eight to a lane, one multiply per lane (most words fill one). No byte pushed
 /// is 0, so the zero padding of the last lane is unambiguous.
 struct LaneHasher {
@@ -60,10 +92,21 @@ struct LaneHasher {
     any: bool,
 }
 
+/// The lane hash's starting state.
+const LANE_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One lane (up to eight bytes, zero-padded) into the lane hash.
+#[inline]
+fn absorb_lane(h: u64, lane: u64) -> u64 {
+    (h ^ lane)
+        .wrapping_mul(0x0000_0100_0000_01b3)
+        .rotate_left(29)
+}
+
 impl Default for LaneHasher {
     fn default() -> Self {
         LaneHasher {
-            h: 0xcbf2_9ce4_8422_2325,
+            h: LANE_SEED,
             lane: 0,
             in_lane: 0,
             any: false,
@@ -72,8 +115,6 @@ impl Default for LaneHasher {
 }
 
 impl LaneHasher {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
     #[inline]
     fn push(&mut self, b: u8) {
         self.lane |= u64::from(b) << (8 * self.in_lane);
@@ -85,9 +126,7 @@ impl LaneHasher {
     }
 
     fn absorb(&mut self) {
-        self.h = (self.h ^ self.lane)
-            .wrapping_mul(Self::PRIME)
-            .rotate_left(29);
+        self.h = absorb_lane(self.h, self.lane);
         self.lane = 0;
         self.in_lane = 0;
     }
@@ -161,7 +200,11 @@ impl BitCounts {
 /// Fingerprint the words of `parts` read one after another (as if joined by spaces): words
 /// lower-cased, punctuation dropped.
 pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
-    let words = word_hashes(parts);
+    fingerprint_of_words(&word_hashes(parts))
+}
+
+/// Fingerprint of a text from its words' hashes ([`hash_word`]), in order.
+pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
     let exact = words
         .iter()
         .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
@@ -280,6 +323,23 @@ mod tests {
             .filter_map(word_hash)
             .collect();
         assert_eq!(word_hashes([texts[2], texts[5]]), joined);
+    }
+
+    #[test]
+    fn words_met_while_counting_hash_as_the_per_word_hash() {
+        for text in [
+            BASE,
+            "a ab abcdefg abcdefgh abcdefghi ABCDEFGHIJKLMNOPQ 0 42 C3PO x86_64 it's (x) --",
+            "Ünïcödé words mixed with ASCII ones, ﬁ ligature\u{a0}nbsp",
+        ] {
+            let mut met = Vec::new();
+            crate::doc::words::TextCounts::of_visiting(text, &mut |w| met.push(hash_word(w)));
+            let per_word: Vec<Option<u64>> =
+                crate::doc::words::words(text).map(word_hash).collect();
+            assert_eq!(met, per_word, "{text:?}");
+            let hashes: Vec<u64> = met.into_iter().flatten().collect();
+            assert_eq!(fingerprint_of_words(&hashes), fingerprint([text]));
+        }
     }
 
     #[test]

@@ -939,3 +939,37 @@ fn block_counts_summed_from_sentences_equal_counting_each_block() {
         }
     }
 }
+
+#[test]
+fn visited_words_are_the_words_of_the_non_code_blocks() {
+    let mut sources: Vec<(String, String)> = vec![(
+        "tricky.md".into(),
+        "Mr. Smith paid $3.5 million... really?! Yes \u{a0}— «quoted.» Done.\u{3000}Next。 Then\u{2028}more\n\n\
+         ```\ncode words\n```\n\n- item one. item two\n"
+            .into(),
+    )];
+    sources.extend(crate::test_fixtures::fixture_texts(&["md", "html"]));
+    for (path, text) in &sources {
+        let format = Format::from_path(path);
+        let expected: Vec<String> = {
+            let doc = parse(path, text, format);
+            doc.blocks
+                .iter()
+                .filter(|b| b.kind != BlockKind::Code)
+                .flat_map(|b| crate::doc::words::words(&b.text))
+                .map(str::to_owned)
+                .collect()
+        };
+        // Counted on the walk, or already counted before it: the same words and counts.
+        let first = parse(path, text, format);
+        let mut visited = Vec::new();
+        first.visit_words(|w| visited.push(w.text.to_owned()));
+        assert_eq!(visited, expected, "{path}");
+        let second = parse(path, text, format);
+        let counted = second.sentence_counts().to_vec();
+        let mut again = Vec::new();
+        second.visit_words(|w| again.push(w.text.to_owned()));
+        assert_eq!(again, expected, "{path}");
+        assert_eq!(first.sentence_counts(), &counted[..], "{path}");
+    }
+}
