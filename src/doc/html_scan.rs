@@ -3,6 +3,7 @@
 //! The tree parser (scraper/html5ever) has no source positions; this scan supplies them. It never
 //! panics and touches each byte a bounded number of times.
 use crate::span::Span;
+use std::borrow::Cow;
 
 /// Elements whose content is raw text (no tags inside).
 const RAW_TEXT: &[&str] = &[
@@ -12,11 +13,148 @@ const RAW_TEXT: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tag {
     /// Lower-cased element name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// From `<` to just past `>` (or the end of input for an unterminated tag).
     pub span: Span,
     pub is_end: bool,
     pub self_closing: bool,
+}
+
+/// Element names a page is made of, sorted: a tag named one of these (in any case) shares the
+/// static string instead of allocating its own (a page has hundreds of tags).
+const KNOWN_NAMES: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "math",
+    "menu",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// `raw` lower-cased (ASCII letters only, as HTML does); a known name costs no allocation.
+fn tag_name(raw: &str) -> Cow<'static, str> {
+    let mut buf = [0u8; 16];
+    if let Some(lower) = buf.get_mut(..raw.len()) {
+        lower.copy_from_slice(raw.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower: &[u8] = lower;
+        if let Ok(i) = KNOWN_NAMES.binary_search_by(|k| k.as_bytes().cmp(lower)) {
+            return Cow::Borrowed(KNOWN_NAMES[i]);
+        }
+    }
+    Cow::Owned(raw.to_ascii_lowercase())
 }
 
 /// Everything the scan found, in source order.
@@ -55,11 +193,10 @@ pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
             continue;
         };
         i = tag.span.end.max(lt + 1);
-        let is_raw = !tag.is_end && !tag.self_closing && RAW_TEXT.contains(&tag.name.as_str());
-        let name = tag.name.clone();
+        let is_raw = !tag.is_end && !tag.self_closing && RAW_TEXT.contains(&&*tag.name);
+        let content_end = is_raw.then(|| find_end_tag(source, i, to, &tag.name).unwrap_or(to));
         out.tags.push(tag);
-        if is_raw {
-            let content_end = find_end_tag(source, i, to, &name).unwrap_or(to);
+        if let Some(content_end) = content_end {
             out.raw_texts
                 .push((out.tags.len() - 1, Span::new(i, content_end)));
             i = content_end;
@@ -140,7 +277,7 @@ fn parse_tag_bounded(source: &str, lt: usize, to: usize) -> Option<Tag> {
     {
         name_end += 1;
     }
-    let name = source.get(name_start..name_end)?.to_ascii_lowercase();
+    let name = tag_name(source.get(name_start..name_end)?);
     let (end, self_closing) = walk_attributes(source, name_end, to, |_, _| {});
     Some(Tag {
         name,
@@ -332,14 +469,30 @@ mod tests {
     }
 
     #[test]
+    fn tag_names_are_lower_cased_known_or_not() {
+        let long = "My-Very-Long-Custom-Element-Name";
+        let src = format!("<DIV><{long} a=1></{long}><x-Ünï></X-Ünï><Blockquote>");
+        let scan = scan(&src, 0, src.len());
+        let names: Vec<&str> = scan.tags.iter().map(|t| &*t.name).collect();
+        let lower = long.to_ascii_lowercase();
+        assert_eq!(
+            names,
+            vec!["div", &lower, &lower, "x-Ünï", "x-Ünï", "blockquote"]
+        );
+        assert!(matches!(scan.tags[0].name, Cow::Borrowed(_)));
+        assert!(matches!(scan.tags[1].name, Cow::Owned(_)));
+        assert!(
+            KNOWN_NAMES.windows(2).all(|w| w[0] < w[1]),
+            "sorted, unique"
+        );
+        assert!(KNOWN_NAMES.iter().all(|n| n.len() <= 16));
+    }
+
+    #[test]
     fn scans_tags_comments_and_raw_text() {
         let src = "<!DOCTYPE html><html lang=en><!-- c1 --><script>if (a<b) {}</script><p class='x'>Hi<br/></p></html>";
         let scan = scan(src, 0, src.len());
-        let names: Vec<(&str, bool)> = scan
-            .tags
-            .iter()
-            .map(|t| (t.name.as_str(), t.is_end))
-            .collect();
+        let names: Vec<(&str, bool)> = scan.tags.iter().map(|t| (&*t.name, t.is_end)).collect();
         assert_eq!(
             names,
             vec![

@@ -973,3 +973,48 @@ fn visited_words_are_the_words_of_the_non_code_blocks() {
         assert_eq!(first.sentence_counts(), &counted[..], "{path}");
     }
 }
+
+/// Per-page cost of the HTML parse's stages over the benchmark site's pages (when generated):
+/// `cargo test --release --lib doc::tests::html_stage_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing over the generated benchmark site"]
+fn html_stage_timing() {
+    use std::time::{Duration, Instant};
+    let Ok(dir) = std::fs::read_dir("/work/main/bench/work/audit/site/p") else {
+        return;
+    };
+    let mut paths: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let pages: Vec<String> = paths
+        .iter()
+        .take(400)
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let per_page = |d: Duration| d.as_secs_f64() * 1e6 / pages.len() as f64;
+    for round in 0..3 {
+        let [mut scan, mut tree, mut whole, mut split] = [Duration::ZERO; 4];
+        for page in &pages {
+            let t = Instant::now();
+            std::hint::black_box(super::html_scan::scan(page, 0, page.len()));
+            scan += t.elapsed();
+            let t = Instant::now();
+            std::hint::black_box(scraper::Html::parse_document(page));
+            tree += t.elapsed();
+            let t = Instant::now();
+            let doc = parse("p.html", page, Format::Html);
+            whole += t.elapsed();
+            let t = Instant::now();
+            for block in &doc.blocks {
+                std::hint::black_box(super::sentences::split(&block.text));
+            }
+            split += t.elapsed();
+        }
+        println!(
+            "round {round}: tag scan {:.1} µs, html5ever tree {:.1} µs, whole parse {:.1} µs (sentence split {:.1} µs) per page",
+            per_page(scan),
+            per_page(tree),
+            per_page(whole),
+            per_page(split)
+        );
+    }
+}
