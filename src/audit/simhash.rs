@@ -139,23 +139,9 @@ impl LaneHasher {
     }
 }
 
-/// `SPREAD[b]` holds bit `i` of `b` in byte `i`: adding it to a u64 counts eight bits at once.
-const SPREAD: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut i = 0;
-        while i < 8 {
-            table[b] |= ((b as u64 >> i) & 1) << (8 * i);
-            i += 1;
-        }
-        b += 1;
-    }
-    table
-};
-
-/// Ones per bit position over many 64-bit hashes, eight positions per add (byte lanes,
-/// emptied into `ones` before any lane can overflow).
+/// Ones per bit position over many 64-bit hashes, eight positions per add: `lanes[j]` counts
+/// bit `8k + j` of the hashes in its byte `k` (a shift and a mask per lane, no table; the
+/// eight lanes vectorise), emptied into `ones` before any byte can overflow.
 struct BitCounts {
     ones: [u32; 64],
     lanes: [u64; 8],
@@ -171,9 +157,11 @@ impl BitCounts {
         }
     }
 
+    #[inline]
     fn add(&mut self, h: u64) {
+        const LOW_BITS: u64 = 0x0101_0101_0101_0101;
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[usize::from((h >> (8 * j)) as u8)];
+            *lane += (h >> j) & LOW_BITS;
         }
         self.pending += 1;
         if self.pending == 255 {
@@ -183,8 +171,8 @@ impl BitCounts {
 
     fn flush(&mut self) {
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            for i in 0..8 {
-                self.ones[8 * j + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+            for k in 0..8 {
+                self.ones[8 * k + j] += ((*lane >> (8 * k)) & 0xff) as u32;
             }
             *lane = 0;
         }
@@ -210,18 +198,23 @@ pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
         .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
     // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
     let mut bit_counts = BitCounts::new();
-    let shingle = 3.min(words.len().max(1));
     let mut grams = 0u32;
     let mut minhash = [u32::MAX; MINHASH_BINS];
-    for gram in words.windows(shingle) {
-        // Order matters within a shingle: "a b c" and "c b a" hash apart.
-        let h = gram
-            .iter()
-            .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
+    let mut add = |h: u64| {
         let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
         minhash[bin] = minhash[bin].min(h as u32);
         bit_counts.add(h);
         grams += 1;
+    };
+    // Order matters within a shingle: "a b c" and "c b a" hash apart.
+    let step = |acc: u64, w: u64| mix(acc.rotate_left(23) ^ w);
+    if words.len() >= 3 {
+        for gram in words.windows(3) {
+            add(step(step(step(0, gram[0]), gram[1]), gram[2]));
+        }
+    } else if !words.is_empty() {
+        // A text of one or two words is one shingle.
+        add(words.iter().fold(0, |acc, &w| step(acc, w)));
     }
     let ones = bit_counts.finish();
     let simhash = ones
@@ -339,6 +332,50 @@ mod tests {
             assert_eq!(met, per_word, "{text:?}");
             let hashes: Vec<u64> = met.into_iter().flatten().collect();
             assert_eq!(fingerprint_of_words(&hashes), fingerprint([text]));
+        }
+    }
+
+    /// The fingerprint as defined, computed the plain way: shingles of up to three words
+    /// folded one by one, ones counted bit by bit.
+    fn plain_fingerprint(words: &[u64]) -> TextPrint {
+        let exact = words
+            .iter()
+            .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
+        let shingle = 3.min(words.len().max(1));
+        let mut ones = [0u32; 64];
+        let mut minhash = [u32::MAX; MINHASH_BINS];
+        let mut grams = 0;
+        for gram in words.windows(shingle) {
+            let h = gram
+                .iter()
+                .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
+            let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
+            minhash[bin] = minhash[bin].min(h as u32);
+            for (bit, count) in ones.iter_mut().enumerate() {
+                *count += ((h >> bit) & 1) as u32;
+            }
+            grams += 1;
+        }
+        let simhash = (0..64)
+            .filter(|&bit| 2 * ones[bit] > grams)
+            .fold(0u64, |acc, bit| acc | 1 << bit);
+        TextPrint {
+            exact,
+            simhash,
+            minhash,
+            words: words.len() as u32,
+        }
+    }
+
+    #[test]
+    fn fingerprint_equals_the_plain_definition() {
+        for n in [0, 1, 2, 3, 4, 300, 1000] {
+            let words: Vec<u64> = (0..n as u64).map(|i| mix(i ^ 0x5bd1)).collect();
+            assert_eq!(
+                fingerprint_of_words(&words),
+                plain_fingerprint(&words),
+                "{n}"
+            );
         }
     }
 

@@ -143,15 +143,40 @@ const KNOWN_NAMES: &[&str] = &[
     "wbr",
 ];
 
+/// A name of up to 16 bytes as one number: big-endian and zero-padded, so numbers sort as
+/// the names do and a lookup compares integers, not strings.
+const fn name_key(name: &[u8]) -> u128 {
+    let mut padded = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        padded[i] = name[i];
+        i += 1;
+    }
+    u128::from_be_bytes(padded)
+}
+
+/// [`name_key`] of each of [`KNOWN_NAMES`], in the same (sorted) order.
+const KNOWN_KEYS: [u128; KNOWN_NAMES.len()] = {
+    let mut keys = [0u128; KNOWN_NAMES.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = name_key(KNOWN_NAMES[i].as_bytes());
+        i += 1;
+    }
+    keys
+};
+
 /// `raw` lower-cased (ASCII letters only, as HTML does); a known name costs no allocation.
 fn tag_name(raw: &str) -> Cow<'static, str> {
-    let mut buf = [0u8; 16];
-    if let Some(lower) = buf.get_mut(..raw.len()) {
-        lower.copy_from_slice(raw.as_bytes());
-        lower.make_ascii_lowercase();
-        let lower: &[u8] = lower;
-        if let Ok(i) = KNOWN_NAMES.binary_search_by(|k| k.as_bytes().cmp(lower)) {
-            return Cow::Borrowed(KNOWN_NAMES[i]);
+    if (1..=16).contains(&raw.len()) {
+        let lower_bits = name_key(&[0x20; 16]) << (8 * (16 - raw.len()));
+        // Setting 0x20 lower-cases letters (digits have it already); what else it changes,
+        // the check of the found name rejects.
+        let key = name_key(raw.as_bytes()) | lower_bits;
+        if let Ok(i) = KNOWN_KEYS.binary_search(&key) {
+            if KNOWN_NAMES[i].eq_ignore_ascii_case(raw) {
+                return Cow::Borrowed(KNOWN_NAMES[i]);
+            }
         }
     }
     Cow::Owned(raw.to_ascii_lowercase())
@@ -172,7 +197,7 @@ pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
     let mut out = Scan::default();
     let mut i = from.min(to);
     while i < to {
-        let Some(off) = source.as_bytes()[i..to].iter().position(|&c| c == b'<') else {
+        let Some(off) = memchr::memchr(b'<', &source.as_bytes()[i..to]) else {
             break;
         };
         let lt = i + off;
@@ -224,10 +249,7 @@ pub(crate) fn comment_end(source: &str, lt: usize, to: usize) -> usize {
 
 fn find_byte(source: &str, from: usize, to: usize, byte: u8) -> Option<usize> {
     let from = from.min(to);
-    source.as_bytes()[from..to]
-        .iter()
-        .position(|&c| c == byte)
-        .map(|p| from + p)
+    memchr::memchr(byte, &source.as_bytes()[from..to]).map(|p| from + p)
 }
 
 /// Position of `</name` (case-insensitive) at or after `from`.
@@ -486,6 +508,18 @@ mod tests {
             "sorted, unique"
         );
         assert!(KNOWN_NAMES.iter().all(|n| n.len() <= 16));
+        for name in KNOWN_NAMES {
+            for raw in [name.to_string(), name.to_ascii_uppercase()] {
+                assert_eq!(tag_name(&raw), Cow::Borrowed(*name), "{raw}");
+                assert!(matches!(tag_name(&raw), Cow::Borrowed(_)));
+            }
+        }
+        // Bytes that only look like a known name once 0x20 is set.
+        for raw in ["h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z"] {
+            let name = tag_name(raw);
+            assert_eq!(name, raw.to_ascii_lowercase(), "{raw:?}");
+            assert!(matches!(name, Cow::Owned(_)), "{raw:?}");
+        }
     }
 
     #[test]
