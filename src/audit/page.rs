@@ -7,7 +7,7 @@ use super::model::{shared_message, shared_text, AuditFinding, Category};
 use super::page_scan;
 use super::simhash::{self, TextPrint};
 use super::urlnorm;
-use crate::doc::{self, BlockKind, Document, Format};
+use crate::doc::{self, Document, Format};
 use crate::finding::{Finding, Severity};
 use crate::rules::{DocumentCheck, Engine};
 use crate::span::Span;
@@ -180,6 +180,9 @@ pub fn analyse_with(
     let url_text = url.as_str();
     let page_url: Arc<str> = Arc::from(url_text);
     let doc = doc::parse(url_text, source, Format::Html);
+    // The fingerprint's words are hashed on the walk that counts them for the rules.
+    let mut word_hashes = Vec::new();
+    doc.visit_words(|word| word_hashes.extend(simhash::hash_word(word)));
     let mut check = engine.check_document(&doc);
     if let Some(citations) = citations {
         check.findings.extend(citations.findings(engine, &doc, url));
@@ -272,12 +275,8 @@ pub fn analyse_with(
         pos: pos_of(&doc, b.span.start),
     });
 
-    facts.print = Some(simhash::fingerprint(
-        doc.blocks
-            .iter()
-            .filter(|b| b.kind != BlockKind::Code)
-            .map(|b| b.text.as_str()),
-    ));
+    facts.print = Some(simhash::fingerprint_of_words(&word_hashes));
+    drop(word_hashes);
     facts.anchors.push((0, Pos { line: 1, column: 1 }));
     for span in [doc.title.as_ref(), doc.meta_description.as_ref()]
         .into_iter()
@@ -377,5 +376,65 @@ mod tests {
         assert!(has_noindex("googlebot: noindex"));
         assert!(has_noindex("NONE"));
         assert!(!has_noindex("index, follow"));
+    }
+}
+
+/// Per-page cost of each stage over the benchmark site's pages (when generated): run with
+/// `cargo test --release --lib audit::page::stage_timing -- --ignored --nocapture`.
+#[cfg(test)]
+mod stage_timing {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    const BENCH_PAGES: &str = "/work/main/bench/work/audit/site/p";
+
+    #[test]
+    #[ignore = "timing over the generated benchmark site"]
+    fn stage_timing() {
+        let Ok(dir) = std::fs::read_dir(BENCH_PAGES) else {
+            return;
+        };
+        let mut paths: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        let pages: Vec<String> = paths
+            .iter()
+            .take(400)
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        let engine = crate::test_fixtures::default_engine();
+        let url = Url::parse("http://127.0.0.1:18090/p/00000.html").expect("url");
+        let per_page = |d: Duration| d.as_secs_f64() * 1e6 / pages.len() as f64;
+        for round in 0..3 {
+            let [mut parse, mut words, mut check, mut scan, mut all] = [Duration::ZERO; 5];
+            for page in &pages {
+                let t = Instant::now();
+                let doc = doc::parse(url.as_str(), page, Format::Html);
+                parse += t.elapsed();
+                // Counting and fingerprinting share one walk over the words.
+                let t = Instant::now();
+                let mut hashes = Vec::new();
+                doc.visit_words(|w| hashes.extend(simhash::hash_word(w)));
+                std::hint::black_box(doc.word_count());
+                std::hint::black_box(simhash::fingerprint_of_words(&hashes));
+                words += t.elapsed();
+                let t = Instant::now();
+                std::hint::black_box(engine.check_document(&doc));
+                check += t.elapsed();
+                let t = Instant::now();
+                std::hint::black_box(page_scan::scan(page));
+                scan += t.elapsed();
+                let t = Instant::now();
+                std::hint::black_box(analyse(&engine, &url, page, None));
+                all += t.elapsed();
+            }
+            println!(
+                "round {round}: parse {:.1} µs, counts and fingerprint {:.1} µs, rules {:.1} µs, page scan {:.1} µs, analyse {:.1} µs per page",
+                per_page(parse),
+                per_page(words),
+                per_page(check),
+                per_page(scan),
+                per_page(all)
+            );
+        }
     }
 }

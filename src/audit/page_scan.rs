@@ -37,6 +37,62 @@ fn tag_regex() -> &'static Regex {
     })
 }
 
+/// [`tag_regex`] matching only at the start of the text.
+fn anchored_tag_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(&format!("^(?:{})", tag_regex().as_str())).expect("valid regex"))
+}
+
+/// The elements of [`tag_regex`].
+const URL_ELEMENTS: [&[u8]; 10] = [
+    b"img", b"script", b"iframe", b"link", b"source", b"video", b"audio", b"embed", b"object",
+    b"frame",
+];
+
+/// The matches of [`tag_regex`] as `(start, end)`, in order, found with `memchr` and byte
+/// compares: every `<` of a page is a candidate, and few start these elements. Where the
+/// bytes after a `<` are not all ASCII (Unicode case folding maps `ſ` to `s` and the Kelvin
+/// sign to `k`; `\b` is Unicode-aware), the regex itself decides.
+fn url_tags(source: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = source.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let lt = from + memchr::memchr(b'<', bytes.get(from..)?)?;
+        from = lt + 1;
+        // The longest name (six bytes) and the byte after it.
+        let window = &bytes[lt + 1..bytes.len().min(lt + 8)];
+        let name_end = if window.is_ascii() {
+            let name = URL_ELEMENTS.iter().find(|name| {
+                window
+                    .get(..name.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(name))
+            });
+            let Some(name) = name else { continue };
+            let after = lt + 1 + name.len();
+            let word_char = bytes
+                .get(after)
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+            if word_char {
+                continue;
+            }
+            // Past the window a non-ASCII byte cannot change whether a word ends here.
+            after
+        } else {
+            // Anchored at this `<`, so a page of such bytes still costs linear time.
+            match anchored_tag_regex().find(&source[lt..]) {
+                Some(m) => {
+                    from = lt + m.end();
+                    return Some((lt, from));
+                }
+                None => continue,
+            }
+        };
+        let gt = memchr::memchr(b'>', &bytes[name_end..])?;
+        from = name_end + gt + 1;
+        return Some((lt, from));
+    })
+}
+
 fn attr_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -64,8 +120,8 @@ fn attributes(tag: &str) -> Vec<(String, String)> {
 /// Scan `source` for sub-resources and hreflang alternates.
 pub fn scan(source: &str) -> PageScan {
     let mut out = PageScan::default();
-    for m in tag_regex().find_iter(source) {
-        let tag = m.as_str();
+    for (start, end) in url_tags(source) {
+        let tag = &source[start..end];
         let element: String = tag[1..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
@@ -87,7 +143,7 @@ pub fn scan(source: &str) -> PageScan {
                 out.hreflangs.push(Hreflang {
                     lang: lang.to_ascii_lowercase(),
                     href: href.to_string(),
-                    offset: m.start(),
+                    offset: start,
                 });
             }
             // Stylesheets, icons and preloads are fetched by the browser; plain links are not.
@@ -99,7 +155,7 @@ pub fn scan(source: &str) -> PageScan {
                     out.subresources.push(TagUrl {
                         element,
                         url: href.to_string(),
-                        offset: m.start(),
+                        offset: start,
                     });
                 }
             }
@@ -110,7 +166,7 @@ pub fn scan(source: &str) -> PageScan {
             out.subresources.push(TagUrl {
                 element,
                 url: url.to_string(),
-                offset: m.start(),
+                offset: start,
             });
         }
     }
@@ -139,6 +195,36 @@ mod tests {
         assert_eq!(scan.hreflangs[0].lang, "fr");
         assert_eq!(scan.hreflangs[0].href, "/fr/");
         assert!(html[scan.hreflangs[0].offset..].starts_with("<link rel=\"alternate\""));
+    }
+
+    #[test]
+    fn url_tags_are_the_regex_matches() {
+        let mut texts: Vec<String> = [
+            "<img src=a><IMG\nsrc=b><imgx src=c><img_ src=d><img-x src=e><i<img>",
+            "<script>a<b</script><ſcript src=x><lin\u{212a} rel=icon href=y><Ümg>",
+            "<iframe src=a><frame><embed src=b><OBJECT data=c><video><audio><source src=d>",
+            "<img\u{e9} src=a><img\u{a0}src=b><img src='>' alt=x><link",
+            "<img src=unterminated",
+            "<<<<img>",
+            "",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        texts.extend(
+            crate::test_fixtures::fixture_texts(&["html"])
+                .into_iter()
+                .map(|(_, t)| t),
+        );
+        for text in &texts {
+            let fast: Vec<(usize, usize)> = url_tags(text).collect();
+            let regex: Vec<(usize, usize)> = tag_regex()
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            assert_eq!(fast, regex, "{text:?}");
+        }
+        assert!(!texts.is_empty());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! share. Pages of one site share vocabulary and templates, so their SimHashes sit closer
 //! than independent texts' would; the MinHash estimate confirms a candidate.
 
+use crate::doc::words::Word;
+
 /// Fingerprints of one page's visible text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextPrint {
@@ -51,6 +53,36 @@ fn word_hash(word: &str) -> Option<u64> {
     hasher.finish()
 }
 
+/// [`word_hash`] of a word met while counting the text ([`crate::doc::Document::visit_words`]):
+/// a plain word (ASCII letters and digits only) is lower-cased and hashed eight bytes per
+/// load, with no byte-by-byte filtering.
+pub fn hash_word(word: Word<'_>) -> Option<u64> {
+    if !word.plain {
+        return word_hash(word.text);
+    }
+    let bytes = word.text.as_bytes();
+    if bytes.is_empty() {
+        return None;
+    }
+    // Setting bit 0x20 lower-cases ASCII letters and leaves digits as they are.
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    let mut h = LANE_SEED;
+    let mut lanes = bytes.chunks_exact(8);
+    for lane in &mut lanes {
+        let mut full = [0u8; 8];
+        full.copy_from_slice(lane);
+        h = absorb_lane(h, u64::from_le_bytes(full) | LOWER);
+    }
+    let rest = lanes.remainder();
+    if !rest.is_empty() {
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        let lower = LOWER >> (8 * (8 - rest.len()));
+        h = absorb_lane(h, u64::from_le_bytes(padded) | lower);
+    }
+    Some(mix(h))
+}
+
 /// Bytes packed eight to a lane, one multiply per lane (most words fill one). No byte pushed
 /// is 0, so the zero padding of the last lane is unambiguous.
 struct LaneHasher {
@@ -60,10 +92,21 @@ struct LaneHasher {
     any: bool,
 }
 
+/// The lane hash's starting state.
+const LANE_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One lane (up to eight bytes, zero-padded) into the lane hash.
+#[inline]
+fn absorb_lane(h: u64, lane: u64) -> u64 {
+    (h ^ lane)
+        .wrapping_mul(0x0000_0100_0000_01b3)
+        .rotate_left(29)
+}
+
 impl Default for LaneHasher {
     fn default() -> Self {
         LaneHasher {
-            h: 0xcbf2_9ce4_8422_2325,
+            h: LANE_SEED,
             lane: 0,
             in_lane: 0,
             any: false,
@@ -72,8 +115,6 @@ impl Default for LaneHasher {
 }
 
 impl LaneHasher {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
     #[inline]
     fn push(&mut self, b: u8) {
         self.lane |= u64::from(b) << (8 * self.in_lane);
@@ -85,9 +126,7 @@ impl LaneHasher {
     }
 
     fn absorb(&mut self) {
-        self.h = (self.h ^ self.lane)
-            .wrapping_mul(Self::PRIME)
-            .rotate_left(29);
+        self.h = absorb_lane(self.h, self.lane);
         self.lane = 0;
         self.in_lane = 0;
     }
@@ -100,23 +139,9 @@ impl LaneHasher {
     }
 }
 
-/// `SPREAD[b]` holds bit `i` of `b` in byte `i`: adding it to a u64 counts eight bits at once.
-const SPREAD: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut i = 0;
-        while i < 8 {
-            table[b] |= ((b as u64 >> i) & 1) << (8 * i);
-            i += 1;
-        }
-        b += 1;
-    }
-    table
-};
-
-/// Ones per bit position over many 64-bit hashes, eight positions per add (byte lanes,
-/// emptied into `ones` before any lane can overflow).
+/// Ones per bit position over many 64-bit hashes, eight positions per add: `lanes[j]` counts
+/// bit `8k + j` of the hashes in its byte `k` (a shift and a mask per lane, no table; the
+/// eight lanes vectorise), emptied into `ones` before any byte can overflow.
 struct BitCounts {
     ones: [u32; 64],
     lanes: [u64; 8],
@@ -132,9 +157,11 @@ impl BitCounts {
         }
     }
 
+    #[inline]
     fn add(&mut self, h: u64) {
+        const LOW_BITS: u64 = 0x0101_0101_0101_0101;
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[usize::from((h >> (8 * j)) as u8)];
+            *lane += (h >> j) & LOW_BITS;
         }
         self.pending += 1;
         if self.pending == 255 {
@@ -144,8 +171,8 @@ impl BitCounts {
 
     fn flush(&mut self) {
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            for i in 0..8 {
-                self.ones[8 * j + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+            for k in 0..8 {
+                self.ones[8 * k + j] += ((*lane >> (8 * k)) & 0xff) as u32;
             }
             *lane = 0;
         }
@@ -161,24 +188,33 @@ impl BitCounts {
 /// Fingerprint the words of `parts` read one after another (as if joined by spaces): words
 /// lower-cased, punctuation dropped.
 pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
-    let words = word_hashes(parts);
+    fingerprint_of_words(&word_hashes(parts))
+}
+
+/// Fingerprint of a text from its words' hashes ([`hash_word`]), in order.
+pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
     let exact = words
         .iter()
         .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
     // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
     let mut bit_counts = BitCounts::new();
-    let shingle = 3.min(words.len().max(1));
     let mut grams = 0u32;
     let mut minhash = [u32::MAX; MINHASH_BINS];
-    for gram in words.windows(shingle) {
-        // Order matters within a shingle: "a b c" and "c b a" hash apart.
-        let h = gram
-            .iter()
-            .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
+    let mut add = |h: u64| {
         let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
         minhash[bin] = minhash[bin].min(h as u32);
         bit_counts.add(h);
         grams += 1;
+    };
+    // Order matters within a shingle: "a b c" and "c b a" hash apart.
+    let step = |acc: u64, w: u64| mix(acc.rotate_left(23) ^ w);
+    if words.len() >= 3 {
+        for gram in words.windows(3) {
+            add(step(step(step(0, gram[0]), gram[1]), gram[2]));
+        }
+    } else if !words.is_empty() {
+        // A text of one or two words is one shingle.
+        add(words.iter().fold(0, |acc, &w| step(acc, w)));
     }
     let ones = bit_counts.finish();
     let simhash = ones
@@ -280,6 +316,67 @@ mod tests {
             .filter_map(word_hash)
             .collect();
         assert_eq!(word_hashes([texts[2], texts[5]]), joined);
+    }
+
+    #[test]
+    fn words_met_while_counting_hash_as_the_per_word_hash() {
+        for text in [
+            BASE,
+            "a ab abcdefg abcdefgh abcdefghi ABCDEFGHIJKLMNOPQ 0 42 C3PO x86_64 it's (x) --",
+            "Ünïcödé words mixed with ASCII ones, ﬁ ligature\u{a0}nbsp",
+        ] {
+            let mut met = Vec::new();
+            crate::doc::words::TextCounts::of_visiting(text, &mut |w| met.push(hash_word(w)));
+            let per_word: Vec<Option<u64>> =
+                crate::doc::words::words(text).map(word_hash).collect();
+            assert_eq!(met, per_word, "{text:?}");
+            let hashes: Vec<u64> = met.into_iter().flatten().collect();
+            assert_eq!(fingerprint_of_words(&hashes), fingerprint([text]));
+        }
+    }
+
+    /// The fingerprint as defined, computed the plain way: shingles of up to three words
+    /// folded one by one, ones counted bit by bit.
+    fn plain_fingerprint(words: &[u64]) -> TextPrint {
+        let exact = words
+            .iter()
+            .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
+        let shingle = 3.min(words.len().max(1));
+        let mut ones = [0u32; 64];
+        let mut minhash = [u32::MAX; MINHASH_BINS];
+        let mut grams = 0;
+        for gram in words.windows(shingle) {
+            let h = gram
+                .iter()
+                .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
+            let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
+            minhash[bin] = minhash[bin].min(h as u32);
+            for (bit, count) in ones.iter_mut().enumerate() {
+                *count += ((h >> bit) & 1) as u32;
+            }
+            grams += 1;
+        }
+        let simhash = (0..64)
+            .filter(|&bit| 2 * ones[bit] > grams)
+            .fold(0u64, |acc, bit| acc | 1 << bit);
+        TextPrint {
+            exact,
+            simhash,
+            minhash,
+            words: words.len() as u32,
+        }
+    }
+
+    #[test]
+    fn fingerprint_equals_the_plain_definition() {
+        for n in [0, 1, 2, 3, 4, 300, 1000] {
+            let words: Vec<u64> = (0..n as u64).map(|i| mix(i ^ 0x5bd1)).collect();
+            assert_eq!(
+                fingerprint_of_words(&words),
+                plain_fingerprint(&words),
+                "{n}"
+            );
+        }
     }
 
     #[test]

@@ -520,7 +520,7 @@ impl<'s> Builder<'s> {
     /// Close the innermost link; returns its index in the links list.
     pub fn end_link(&mut self, end: usize) -> Option<usize> {
         let open = self.open_links.pop()?;
-        let text = open.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = collapse_whitespace(open.text);
         self.links.push(Link {
             href: open.href,
             text,
@@ -638,6 +638,32 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// `text`'s words joined by single spaces; moved, not copied, when it is that already (most
+/// link texts are).
+fn collapse_whitespace(text: String) -> String {
+    let bytes = text.as_bytes();
+    let collapsed = text.is_ascii()
+        && !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes
+            .windows(2)
+            .any(|pair| pair[0] == b' ' && pair[1] == b' ')
+        && !bytes
+            .iter()
+            .any(|&b| b != b' ' && b.is_ascii_whitespace() || b == 0x0b);
+    if collapsed {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 #[derive(Clone, Copy)]
 enum TextMode {
     Collapse,
@@ -668,6 +694,28 @@ fn extend_over_links(sentences: &mut [Sentence], links: &[Link]) {
         }
         if let Some(link) = containing(sentence.span.end) {
             sentence.span.end = link.end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapse_whitespace;
+
+    #[test]
+    fn collapsed_whitespace_equals_joining_the_words() {
+        for text in [
+            "",
+            " ",
+            "Home",
+            "Home page",
+            " Home  page ",
+            "a\tb\nc\x0bd\x0ce\rf",
+            "caf\u{e9}\u{a0}ol\u{e9}  x",
+            "trailing ",
+        ] {
+            let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse_whitespace(text.to_owned()), joined, "{text:?}");
         }
     }
 }

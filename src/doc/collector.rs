@@ -50,7 +50,7 @@ impl Collector {
         // Common case, prose on one line: single ASCII spaces only, so nothing collapses and
         // the text goes in as one verbatim piece (minus a leading space the block does not
         // need).
-        if text.is_ascii() && !text.contains("  ") && !text.bytes().any(is_line_space) {
+        if is_single_spaced_ascii(text) {
             let skip = usize::from(
                 text.starts_with(' ') && (self.text.is_empty() || self.ends_with_space()),
             );
@@ -135,9 +135,47 @@ fn is_line_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// Whether `text` is ASCII whose only whitespace is single spaces: one pass over the bytes
+/// (every text node of a page goes through here).
+fn is_single_spaced_ascii(text: &str) -> bool {
+    let mut prev_space = false;
+    for &b in text.as_bytes() {
+        let space = b == b' ';
+        if !b.is_ascii() || is_line_space(b) || (space && prev_space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_spaced_ascii_is_ascii_without_runs_or_line_breaks() {
+        for text in [
+            "",
+            " ",
+            "  ",
+            "a b",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "a\x0bb",
+            "a\x0cb",
+            "a\rb",
+            " a ",
+            "caf\u{e9}",
+            "a\u{a0}b",
+            "end  ",
+        ] {
+            let expected =
+                text.is_ascii() && !text.contains("  ") && !text.bytes().any(is_line_space);
+            assert_eq!(is_single_spaced_ascii(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn verbatim_runs_map_back_exactly() {

@@ -117,7 +117,7 @@ fn flatten_deep_nesting(source: &str, scan: &Scan) -> Option<String> {
     let mut stack: Vec<Open<'_>> = Vec::new();
     let mut blank: Vec<Span> = Vec::new();
     for tag in &scan.tags {
-        let name = tag.name.as_str();
+        let name = &*tag.name;
         if tag.is_end {
             let found = stack
                 .iter()
@@ -249,6 +249,8 @@ struct Walker<'s> {
     byline: Option<Byline>,
     meta_author: Option<Byline>,
     capture: Option<BylineCapture>,
+    /// [`align`]'s output, one buffer for all text nodes.
+    pieces: Vec<Piece>,
 }
 
 impl<'s> Walker<'s> {
@@ -285,6 +287,7 @@ impl<'s> Walker<'s> {
             byline: None,
             meta_author: None,
             capture: None,
+            pieces: Vec::new(),
         }
     }
 
@@ -616,13 +619,19 @@ impl<'s> Walker<'s> {
         }
         // Hidden text (scripts, styles) is aligned too, so the cursor moves past it.
         let from = self.pos.max(parent_tag_end);
-        let (pieces, next) = align(self.source, text, from);
-        self.pos = next;
-        if self.hidden > 0 {
-            return;
+        let mut pieces = std::mem::take(&mut self.pieces);
+        self.pos = align(self.source, text, from, &mut pieces);
+        if self.hidden == 0 {
+            self.route_pieces(text, &pieces);
         }
+        self.pieces = pieces;
+    }
+
+    /// A visible text node's aligned pieces to the body (or only to link anchors) and to the
+    /// byline capture.
+    fn route_pieces(&mut self, text: &str, pieces: &[Piece]) {
         let to_body = self.chrome == 0 && (self.header == 0 || self.b.in_heading());
-        for piece in &pieces {
+        for piece in pieces {
             let part = &text[piece.text.0..piece.text.1];
             if to_body {
                 match (piece.verbatim, self.pre > 0) {
@@ -884,7 +893,9 @@ struct Piece {
 /// Align the decoded text of a node with the source from `from`. Returns the pieces and the
 /// source position after the text. Linear in the text length plus the source skipped, and the
 /// skipping is bounded.
-fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
+/// The pieces replace what `pieces` held: the walker passes one buffer for every text node.
+fn align(source: &str, text: &str, from: usize, pieces: &mut Vec<Piece>) -> usize {
+    pieces.clear();
     let bytes = source.as_bytes();
     // Most text nodes are their source verbatim: one comparison instead of a walk char by
     // char. Without `&` the walk below would make exactly this one verbatim piece.
@@ -894,20 +905,19 @@ fn align(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
             .is_some_and(|rest| rest.starts_with(text.as_bytes()))
         && memchr::memchr(b'&', text.as_bytes()).is_none()
     {
-        let piece = Piece {
+        pieces.push(Piece {
             text: (0, text.len()),
             src: from,
             verbatim: true,
-        };
-        return (vec![piece], from + text.len());
+        });
+        return from + text.len();
     }
-    align_char_by_char(source, text, from)
+    align_char_by_char(source, text, from, pieces)
 }
 
 /// [`align`]'s general case: entities, dropped markup and whitespace, CRLF, NUL.
-fn align_char_by_char(source: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
+fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Piece>) -> usize {
     let bytes = source.as_bytes();
-    let mut pieces: Vec<Piece> = Vec::new();
     let mut s = from.min(source.len());
     let mut run: Option<(usize, usize)> = None; // (text start, src start) of the verbatim run
     let close_run = |run: &mut Option<(usize, usize)>, pieces: &mut Vec<Piece>, t_end: usize| {
@@ -937,7 +947,7 @@ fn align_char_by_char(source: &str, text: &str, from: usize) -> (Vec<Piece>, usi
         loop {
             let Some(sc) = source.get(s..).and_then(|r| r.chars().next()) else {
                 lost = true;
-                close_run(&mut run, &mut pieces, t);
+                close_run(&mut run, pieces, t);
                 pieces.push(Piece {
                     text: (t, t + c.len_utf8()),
                     src: source.len().saturating_sub(1),
@@ -951,7 +961,7 @@ fn align_char_by_char(source: &str, text: &str, from: usize) -> (Vec<Piece>, usi
                 None
             };
             if let Some(end) = entity_end {
-                close_run(&mut run, &mut pieces, t);
+                close_run(&mut run, pieces, t);
                 pieces.push(Piece {
                     text: (t, t + c.len_utf8()),
                     src: s,
@@ -967,7 +977,7 @@ fn align_char_by_char(source: &str, text: &str, from: usize) -> (Vec<Piece>, usi
                 s += sc.len_utf8();
                 break;
             }
-            close_run(&mut run, &mut pieces, t);
+            close_run(&mut run, pieces, t);
             if sc == '\r' && c == '\n' {
                 // CRLF became LF.
                 pieces.push(Piece {
@@ -1023,8 +1033,8 @@ fn align_char_by_char(source: &str, text: &str, from: usize) -> (Vec<Piece>, usi
             s += sc.len_utf8();
         }
     }
-    close_run(&mut run, &mut pieces, text.len());
-    (pieces, s.min(source.len()))
+    close_run(&mut run, pieces, text.len());
+    s.min(source.len())
 }
 
 /// Length of a character reference at the start of `s` (`&amp;`, `&#8212;`, `&copy`).
@@ -1068,6 +1078,22 @@ mod tests {
 
     fn slice(src: &str, span: Span) -> &str {
         &src[span.start..span.end]
+    }
+
+    fn align(src: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
+        let mut pieces = vec![Piece {
+            text: (0, 0),
+            src: 0,
+            verbatim: false,
+        }];
+        let end = super::align(src, text, from, &mut pieces);
+        (pieces, end)
+    }
+
+    fn align_char_by_char(src: &str, text: &str, from: usize) -> (Vec<Piece>, usize) {
+        let mut pieces = Vec::new();
+        let end = super::align_char_by_char(src, text, from, &mut pieces);
+        (pieces, end)
     }
 
     #[test]

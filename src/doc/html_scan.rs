@@ -3,6 +3,7 @@
 //! The tree parser (scraper/html5ever) has no source positions; this scan supplies them. It never
 //! panics and touches each byte a bounded number of times.
 use crate::span::Span;
+use std::borrow::Cow;
 
 /// Elements whose content is raw text (no tags inside).
 const RAW_TEXT: &[&str] = &[
@@ -12,11 +13,173 @@ const RAW_TEXT: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tag {
     /// Lower-cased element name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// From `<` to just past `>` (or the end of input for an unterminated tag).
     pub span: Span,
     pub is_end: bool,
     pub self_closing: bool,
+}
+
+/// Element names a page is made of, sorted: a tag named one of these (in any case) shares the
+/// static string instead of allocating its own (a page has hundreds of tags).
+const KNOWN_NAMES: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "math",
+    "menu",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// A name of up to 16 bytes as one number: big-endian and zero-padded, so numbers sort as
+/// the names do and a lookup compares integers, not strings.
+const fn name_key(name: &[u8]) -> u128 {
+    let mut padded = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        padded[i] = name[i];
+        i += 1;
+    }
+    u128::from_be_bytes(padded)
+}
+
+/// [`name_key`] of each of [`KNOWN_NAMES`], in the same (sorted) order.
+const KNOWN_KEYS: [u128; KNOWN_NAMES.len()] = {
+    let mut keys = [0u128; KNOWN_NAMES.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = name_key(KNOWN_NAMES[i].as_bytes());
+        i += 1;
+    }
+    keys
+};
+
+/// `raw` lower-cased (ASCII letters only, as HTML does); a known name costs no allocation.
+fn tag_name(raw: &str) -> Cow<'static, str> {
+    if (1..=16).contains(&raw.len()) {
+        let lower_bits = name_key(&[0x20; 16]) << (8 * (16 - raw.len()));
+        // Setting 0x20 lower-cases letters (digits have it already); what else it changes,
+        // the check of the found name rejects.
+        let key = name_key(raw.as_bytes()) | lower_bits;
+        if let Ok(i) = KNOWN_KEYS.binary_search(&key) {
+            if KNOWN_NAMES[i].eq_ignore_ascii_case(raw) {
+                return Cow::Borrowed(KNOWN_NAMES[i]);
+            }
+        }
+    }
+    Cow::Owned(raw.to_ascii_lowercase())
 }
 
 /// Everything the scan found, in source order.
@@ -34,7 +197,7 @@ pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
     let mut out = Scan::default();
     let mut i = from.min(to);
     while i < to {
-        let Some(off) = source.as_bytes()[i..to].iter().position(|&c| c == b'<') else {
+        let Some(off) = memchr::memchr(b'<', &source.as_bytes()[i..to]) else {
             break;
         };
         let lt = i + off;
@@ -55,11 +218,10 @@ pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
             continue;
         };
         i = tag.span.end.max(lt + 1);
-        let is_raw = !tag.is_end && !tag.self_closing && RAW_TEXT.contains(&tag.name.as_str());
-        let name = tag.name.clone();
+        let is_raw = !tag.is_end && !tag.self_closing && RAW_TEXT.contains(&&*tag.name);
+        let content_end = is_raw.then(|| find_end_tag(source, i, to, &tag.name).unwrap_or(to));
         out.tags.push(tag);
-        if is_raw {
-            let content_end = find_end_tag(source, i, to, &name).unwrap_or(to);
+        if let Some(content_end) = content_end {
             out.raw_texts
                 .push((out.tags.len() - 1, Span::new(i, content_end)));
             i = content_end;
@@ -87,10 +249,7 @@ pub(crate) fn comment_end(source: &str, lt: usize, to: usize) -> usize {
 
 fn find_byte(source: &str, from: usize, to: usize, byte: u8) -> Option<usize> {
     let from = from.min(to);
-    source.as_bytes()[from..to]
-        .iter()
-        .position(|&c| c == byte)
-        .map(|p| from + p)
+    memchr::memchr(byte, &source.as_bytes()[from..to]).map(|p| from + p)
 }
 
 /// Position of `</name` (case-insensitive) at or after `from`.
@@ -140,7 +299,7 @@ fn parse_tag_bounded(source: &str, lt: usize, to: usize) -> Option<Tag> {
     {
         name_end += 1;
     }
-    let name = source.get(name_start..name_end)?.to_ascii_lowercase();
+    let name = tag_name(source.get(name_start..name_end)?);
     let (end, self_closing) = walk_attributes(source, name_end, to, |_, _| {});
     Some(Tag {
         name,
@@ -332,14 +491,42 @@ mod tests {
     }
 
     #[test]
+    fn tag_names_are_lower_cased_known_or_not() {
+        let long = "My-Very-Long-Custom-Element-Name";
+        let src = format!("<DIV><{long} a=1></{long}><x-Ünï></X-Ünï><Blockquote>");
+        let scan = scan(&src, 0, src.len());
+        let names: Vec<&str> = scan.tags.iter().map(|t| &*t.name).collect();
+        let lower = long.to_ascii_lowercase();
+        assert_eq!(
+            names,
+            vec!["div", &lower, &lower, "x-Ünï", "x-Ünï", "blockquote"]
+        );
+        assert!(matches!(scan.tags[0].name, Cow::Borrowed(_)));
+        assert!(matches!(scan.tags[1].name, Cow::Owned(_)));
+        assert!(
+            KNOWN_NAMES.windows(2).all(|w| w[0] < w[1]),
+            "sorted, unique"
+        );
+        assert!(KNOWN_NAMES.iter().all(|n| n.len() <= 16));
+        for name in KNOWN_NAMES {
+            for raw in [name.to_string(), name.to_ascii_uppercase()] {
+                assert_eq!(tag_name(&raw), Cow::Borrowed(*name), "{raw}");
+                assert!(matches!(tag_name(&raw), Cow::Borrowed(_)));
+            }
+        }
+        // Bytes that only look like a known name once 0x20 is set.
+        for raw in ["h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z"] {
+            let name = tag_name(raw);
+            assert_eq!(name, raw.to_ascii_lowercase(), "{raw:?}");
+            assert!(matches!(name, Cow::Owned(_)), "{raw:?}");
+        }
+    }
+
+    #[test]
     fn scans_tags_comments_and_raw_text() {
         let src = "<!DOCTYPE html><html lang=en><!-- c1 --><script>if (a<b) {}</script><p class='x'>Hi<br/></p></html>";
         let scan = scan(src, 0, src.len());
-        let names: Vec<(&str, bool)> = scan
-            .tags
-            .iter()
-            .map(|t| (t.name.as_str(), t.is_end))
-            .collect();
+        let names: Vec<(&str, bool)> = scan.tags.iter().map(|t| (&*t.name, t.is_end)).collect();
         assert_eq!(
             names,
             vec![

@@ -244,7 +244,7 @@ fn inline_html(b: &mut Builder<'_>, source: &str, html: &str, start: usize) {
     if tag.span.end > start + html.len() {
         return;
     }
-    match (tag.name.as_str(), tag.is_end) {
+    match (&*tag.name, tag.is_end) {
         ("a", false) => {
             let href = html_scan::attr(source, tag.span, "href").map(|a| a.value);
             let rel = html_scan::attr(source, tag.span, "rel")
@@ -276,7 +276,7 @@ fn html_block_media(b: &mut Builder<'_>, source: &str, span: Span) {
         if tag.is_end {
             continue;
         }
-        match tag.name.as_str() {
+        match &*tag.name {
             "img" => b.image(Image {
                 src: html_scan::attr(source, tag.span, "src")
                     .map(|a| a.value)

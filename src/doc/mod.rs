@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::span::{LineIndex, Span};
 use serde_json::Value;
 use std::sync::OnceLock;
-use words::TextCounts;
+use words::{TextCounts, Word};
 
 mod builder;
 mod byline;
@@ -291,6 +291,27 @@ impl Document {
                 .map(|s| TextCounts::of(&s.text))
                 .collect()
         })
+    }
+
+    /// Hand every word of the prose (the sentences, in order; code has none) to `visit`,
+    /// counting the sentences on the same walk when they are not counted yet, so a caller
+    /// that reads each word too (the audit's fingerprint) does not walk the text again.
+    /// Sentences tile their blocks with only whitespace between them, so these are exactly
+    /// the words of the non-code blocks.
+    pub fn visit_words<'d>(&'d self, mut visit: impl FnMut(Word<'d>)) {
+        if self.sentence_counts.get().is_some() {
+            for sentence in &self.sentences {
+                TextCounts::of_visiting(&sentence.text, &mut visit);
+            }
+            return;
+        }
+        let counts = self
+            .sentences
+            .iter()
+            .map(|s| TextCounts::of_visiting(&s.text, &mut visit))
+            .collect();
+        // Set meanwhile by another reader only with the same counts.
+        let _ = self.sentence_counts.set(counts);
     }
 
     /// Front matter string field.

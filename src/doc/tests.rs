@@ -939,3 +939,82 @@ fn block_counts_summed_from_sentences_equal_counting_each_block() {
         }
     }
 }
+
+#[test]
+fn visited_words_are_the_words_of_the_non_code_blocks() {
+    let mut sources: Vec<(String, String)> = vec![(
+        "tricky.md".into(),
+        "Mr. Smith paid $3.5 million... really?! Yes \u{a0}— «quoted.» Done.\u{3000}Next。 Then\u{2028}more\n\n\
+         ```\ncode words\n```\n\n- item one. item two\n"
+            .into(),
+    )];
+    sources.extend(crate::test_fixtures::fixture_texts(&["md", "html"]));
+    for (path, text) in &sources {
+        let format = Format::from_path(path);
+        let expected: Vec<String> = {
+            let doc = parse(path, text, format);
+            doc.blocks
+                .iter()
+                .filter(|b| b.kind != BlockKind::Code)
+                .flat_map(|b| crate::doc::words::words(&b.text))
+                .map(str::to_owned)
+                .collect()
+        };
+        // Counted on the walk, or already counted before it: the same words and counts.
+        let first = parse(path, text, format);
+        let mut visited = Vec::new();
+        first.visit_words(|w| visited.push(w.text.to_owned()));
+        assert_eq!(visited, expected, "{path}");
+        let second = parse(path, text, format);
+        let counted = second.sentence_counts().to_vec();
+        let mut again = Vec::new();
+        second.visit_words(|w| again.push(w.text.to_owned()));
+        assert_eq!(again, expected, "{path}");
+        assert_eq!(first.sentence_counts(), &counted[..], "{path}");
+    }
+}
+
+/// Per-page cost of the HTML parse's stages over the benchmark site's pages (when generated):
+/// `cargo test --release --lib doc::tests::html_stage_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing over the generated benchmark site"]
+fn html_stage_timing() {
+    use std::time::{Duration, Instant};
+    let Ok(dir) = std::fs::read_dir("/work/main/bench/work/audit/site/p") else {
+        return;
+    };
+    let mut paths: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let pages: Vec<String> = paths
+        .iter()
+        .take(400)
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let per_page = |d: Duration| d.as_secs_f64() * 1e6 / pages.len() as f64;
+    for round in 0..3 {
+        let [mut scan, mut tree, mut whole, mut split] = [Duration::ZERO; 4];
+        for page in &pages {
+            let t = Instant::now();
+            std::hint::black_box(super::html_scan::scan(page, 0, page.len()));
+            scan += t.elapsed();
+            let t = Instant::now();
+            std::hint::black_box(scraper::Html::parse_document(page));
+            tree += t.elapsed();
+            let t = Instant::now();
+            let doc = parse("p.html", page, Format::Html);
+            whole += t.elapsed();
+            let t = Instant::now();
+            for block in &doc.blocks {
+                std::hint::black_box(super::sentences::split(&block.text));
+            }
+            split += t.elapsed();
+        }
+        println!(
+            "round {round}: tag scan {:.1} µs, html5ever tree {:.1} µs, whole parse {:.1} µs (sentence split {:.1} µs) per page",
+            per_page(scan),
+            per_page(tree),
+            per_page(whole),
+            per_page(split)
+        );
+    }
+}

@@ -93,26 +93,46 @@ pub struct TextCounts {
     pub complex_words: u32,
 }
 
+/// A word as counting meets it, for callers that read every word anyway (the audit's text
+/// fingerprint): one walk over the text serves both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word<'a> {
+    /// The whitespace-separated token (it holds a letter or digit).
+    pub text: &'a str,
+    /// Whether every byte is an ASCII letter or digit: then its lower-case form is each byte
+    /// with bit `0x20` set, and nothing needs filtering.
+    pub plain: bool,
+}
+
 impl TextCounts {
     pub fn of(text: &str) -> TextCounts {
+        Self::of_visiting(text, &mut |_| {})
+    }
+
+    /// [`TextCounts::of`], handing each word (see [`words`]) to `visit` in order.
+    pub fn of_visiting<'t>(text: &'t str, visit: &mut impl FnMut(Word<'t>)) -> TextCounts {
         let mut counts = TextCounts::default();
         if !text.is_ascii() {
             for token in text.split_whitespace() {
                 counts.tokens += 1;
                 if token.chars().any(char::is_alphanumeric) {
                     counts.add_word(syllables(token));
+                    let plain = token.bytes().all(|b| b.is_ascii_alphanumeric());
+                    visit(Word { text: token, plain });
                 }
             }
             return counts;
         }
-        counts.add_ascii(text.as_bytes());
+        counts.add_ascii(text, visit);
         counts
     }
 
-    /// [`TextCounts::of`] for ASCII text: one pass with a byte-class table and the syllable
-    /// state in registers (this runs over every sentence of every page). Spaces and each
-    /// token are walked by their own loop, so the only hard-to-predict branch is a token's end.
-    fn add_ascii(&mut self, bytes: &[u8]) {
+    /// [`TextCounts::of`] for ASCII text: one pass with a byte-class table (this runs over
+    /// every sentence of every page). Spaces and each token are walked by their own loop, so
+    /// the only hard-to-predict branch is a token's end; a word's last letters, which only the
+    /// syllable corrections need, are read back from the token once it ends.
+    fn add_ascii<'t>(&mut self, text: &'t str, visit: &mut impl FnMut(Word<'t>)) {
+        let bytes = text.as_bytes();
         let mut i = 0;
         loop {
             while i < bytes.len() && BYTE_CLASS[usize::from(bytes[i])] & SPACE != 0 {
@@ -122,25 +142,41 @@ impl TextCounts {
                 return;
             }
             self.tokens += 1;
-            let mut word = AsciiWord::default();
-            let mut alnum = 0u8;
+            let start = i;
+            let mut groups = 0u32;
+            let mut prev_vowel = false;
+            // Class bits some byte has, and those every byte has.
+            let mut any = 0u8;
+            let mut every = u8::MAX;
             while let Some(&b) = bytes.get(i) {
                 let class = BYTE_CLASS[usize::from(b)];
                 if class & SPACE != 0 {
                     break;
                 }
-                alnum |= class & (ALPHA | DIGIT);
+                any |= class;
+                every &= class;
                 if class & ALPHA != 0 {
                     let vowel = class & VOWEL != 0;
-                    word.groups += u32::from(vowel && !word.prev_vowel);
-                    word.prev_vowel = vowel;
-                    word.letters += 1;
-                    word.last = word.last << 8 | u32::from(b.to_ascii_lowercase());
+                    groups += u32::from(vowel && !prev_vowel);
+                    prev_vowel = vowel;
                 }
                 i += 1;
             }
-            if alnum != 0 {
-                self.add_word(word.syllables());
+            if any & ALNUM != 0 {
+                let token = &bytes[start..i];
+                let syllables = if any & ALPHA != 0 {
+                    estimate(groups as usize, 1, last_letters(token))
+                } else {
+                    0
+                };
+                self.add_word(syllables);
+                // Token bounds are ASCII whitespace, so the slice is on char boundaries.
+                if let Some(word) = text.get(start..i) {
+                    visit(Word {
+                        text: word,
+                        plain: every & ALNUM != 0,
+                    });
+                }
             }
         }
     }
@@ -152,6 +188,23 @@ impl TextCounts {
             .saturating_add(syllables.min(u32::MAX as usize) as u32);
         self.complex_words += u32::from(syllables >= 3);
     }
+}
+
+/// The last three ASCII letters of `token`, lower-cased, oldest first; `'\0'` where it has
+/// fewer.
+fn last_letters(token: &[u8]) -> [char; 3] {
+    let mut last = ['\0'; 3];
+    let mut slot = 3;
+    for &b in token.iter().rev() {
+        if b.is_ascii_alphabetic() {
+            slot -= 1;
+            last[slot] = char::from(b.to_ascii_lowercase());
+            if slot == 0 {
+                break;
+            }
+        }
+    }
+    last
 }
 
 impl std::ops::AddAssign for TextCounts {
@@ -167,9 +220,11 @@ const SPACE: u8 = 1;
 const ALPHA: u8 = 2;
 const DIGIT: u8 = 4;
 const VOWEL: u8 = 8;
+/// Letter or digit.
+const ALNUM: u8 = 16;
 
 /// Class bits of each byte: `char::is_whitespace` for ASCII (vertical tab included), letters,
-/// digits, and the vowels of [`syllables`] (a e i o u y, either case).
+/// digits (and both as [`ALNUM`]), and the vowels of [`syllables`] (a e i o u y, either case).
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
@@ -180,12 +235,12 @@ const BYTE_CLASS: [u8; 256] = {
         } else if c.is_ascii_alphabetic() {
             let lower = c.to_ascii_lowercase();
             if matches!(lower, b'a' | b'e' | b'i' | b'o' | b'u' | b'y') {
-                ALPHA | VOWEL
+                ALPHA | ALNUM | VOWEL
             } else {
-                ALPHA
+                ALPHA | ALNUM
             }
         } else if c.is_ascii_digit() {
-            DIGIT
+            DIGIT | ALNUM
         } else {
             0
         };
@@ -193,28 +248,6 @@ const BYTE_CLASS: [u8; 256] = {
     }
     table
 };
-
-/// The syllable state of one ASCII word: vowel groups so far and its last three letters
-/// (lower-cased, one per byte of `last`, the newest lowest).
-#[derive(Default)]
-struct AsciiWord {
-    groups: u32,
-    letters: u32,
-    prev_vowel: bool,
-    last: u32,
-}
-
-impl AsciiWord {
-    /// The same estimate as [`SyllableCounter::finish`].
-    fn syllables(&self) -> usize {
-        let letter = |i: u32| char::from((self.last >> (8 * i)) as u8);
-        estimate(
-            self.groups as usize,
-            self.letters as usize,
-            [letter(2), letter(1), letter(0)],
-        )
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -254,6 +287,28 @@ mod tests {
             "a\r\nb",
         ] {
             assert_eq!(TextCounts::of(t).words as usize, words(t).count(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn visited_words_are_the_word_iterator_s_with_plain_marked() {
+        for t in [
+            "",
+            "The readability of jumped tables, wanted makes -- 42 cats!",
+            " a\x0bbeautiful\tevery  I - 3rd x1 AND-ed \n",
+            "Caf\u{e9} na\u{ef}ve r\u{e9}sum\u{e9} 12 -- made",
+            "... -- !",
+        ] {
+            let mut seen = Vec::new();
+            let counts = TextCounts::of_visiting(t, &mut |w| seen.push(w));
+            assert_eq!(counts, TextCounts::of(t), "{t:?}");
+            let expected: Vec<Word<'_>> = words(t)
+                .map(|w| Word {
+                    text: w,
+                    plain: w.bytes().all(|b| b.is_ascii_alphanumeric()),
+                })
+                .collect();
+            assert_eq!(seen, expected, "{t:?}");
         }
     }
 
