@@ -169,9 +169,17 @@ fn passive_in_bytes(b: &[u8]) -> bool {
             i += 1;
             continue;
         }
+        // The word's first eight letters, lower-cased (`| 0x20` on letters), packed.
         let start = i;
-        i = letters_end(b, i);
-        if start > 0 && is_word_byte(b[start - 1]) || !is_auxiliary(&b[start..i]) {
+        let mut key = 0u64;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_alphabetic()) {
+            key = key << 8 | u64::from(c | 0x20);
+            i += 1;
+        }
+        if i - start > AUXILIARY_MAX_LEN
+            || !AUXILIARY_KEYS.contains(&key)
+            || start > 0 && is_word_byte(b[start - 1])
+        {
             continue;
         }
         let next = whitespace_end(b, i);
@@ -194,6 +202,25 @@ fn passive_in_bytes(b: &[u8]) -> bool {
     false
 }
 
+const AUXILIARY_MAX_LEN: usize = 6;
+
+/// Each auxiliary packed as [`passive_in_bytes`] packs a word (all are at most 6 letters).
+const AUXILIARY_KEYS: [u64; 11] = {
+    let mut keys = [0u64; 11];
+    let mut i = 0;
+    while i < AUXILIARIES.len() {
+        let word = AUXILIARIES[i].as_bytes();
+        assert!(word.len() <= AUXILIARY_MAX_LEN);
+        let mut j = 0;
+        while j < word.len() {
+            keys[i] = keys[i] << 8 | word[j] as u64;
+            j += 1;
+        }
+        i += 1;
+    }
+    keys
+};
+
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -215,12 +242,6 @@ fn whitespace_end(b: &[u8], from: usize) -> usize {
         .iter()
         .position(|&c| !is_space(c))
         .map_or(b.len(), |n| from + n)
-}
-
-fn is_auxiliary(word: &[u8]) -> bool {
-    AUXILIARIES
-        .iter()
-        .any(|a| word.eq_ignore_ascii_case(a.as_bytes()))
 }
 
 /// `[a-z]+ly\s+` at `at`: where the word after it starts.
