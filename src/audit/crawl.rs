@@ -15,7 +15,7 @@ use crate::sources::fetch::{FetchError, Probe, ProbeMethod};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Mutex;
 use std::task::Poll;
@@ -109,12 +109,46 @@ impl Waiting {
 }
 
 /// Wake-ups from the analysis threads to the fetch loop.
-#[derive(Default)]
 struct Signals {
-    /// A body was taken off the hand-off channel: there is room for another.
+    /// The channel, once full, drained to `low`: worth waking the fetch loop to refill it.
     room: Notify,
     /// A page was recorded: the frontier may have grown, and fewer URLs are in flight.
     recorded: Notify,
+    /// Bodies in the hand-off channel (counted just before they are sent).
+    queued: AtomicUsize,
+    /// The fetch loop found the channel full and waits for [`Signals::room`].
+    wants_room: AtomicBool,
+    /// Refill the channel when it holds this many bodies or fewer: one wake-up of the fetch
+    /// loop then hands over several bodies and starts as many requests, instead of one each,
+    /// while enough are left to keep the analysis threads busy until it gets a core.
+    low: usize,
+}
+
+impl Signals {
+    fn new(capacity: usize) -> Signals {
+        Signals {
+            room: Notify::new(),
+            recorded: Notify::new(),
+            queued: AtomicUsize::new(0),
+            wants_room: AtomicBool::new(false),
+            low: capacity * 3 / 4,
+        }
+    }
+
+    /// An analysis thread took a body off the channel.
+    fn taken(&self) {
+        let left = self.queued.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        if left <= self.low && self.wants_room.swap(false, Ordering::SeqCst) {
+            self.room.notify_one();
+        }
+    }
+
+    /// The fetch loop is about to wait for room; false when the channel already drained to
+    /// `low` (then the wake-up may have been missed, and there is room now).
+    fn wait_for_room(&self) -> bool {
+        self.wants_room.store(true, Ordering::SeqCst);
+        self.queued.load(Ordering::SeqCst) > self.low
+    }
 }
 
 /// Crawl with up to `concurrency` requests in flight and `analysis_threads` analysis threads.
@@ -139,10 +173,12 @@ fn crawl_with(
             ..Crawled::default()
         },
     });
-    let signals = Signals::default();
     // Bounded: fetched bodies wait while the analysis threads are behind, so at most
-    // `concurrency + capacity` unanalysed bodies are held at once.
-    let (handoff, fetched) = sync_channel::<Download>(analysis_threads.max(1) * 2);
+    // `concurrency + capacity` unanalysed bodies are held at once. As deep as the requests in
+    // flight: the analysis threads live on it while the one fetch thread waits for a core.
+    let capacity = (analysis_threads.max(1) * 2).max(concurrency);
+    let signals = Signals::new(capacity);
+    let (handoff, fetched) = sync_channel::<Download>(capacity);
     let fetched = Mutex::new(fetched);
     let waiting = Waiting::default();
     let fetch_loop = FetchLoop {
@@ -205,9 +241,11 @@ impl FetchLoop<'_> {
         let mut ready: VecDeque<Download> = VecDeque::new();
         loop {
             while let Some(next) = ready.pop_front() {
+                self.signals.queued.fetch_add(1, Ordering::SeqCst);
                 match handoff.try_send(next) {
                     Ok(()) => {}
                     Err(TrySendError::Full(next)) => {
+                        self.signals.queued.fetch_sub(1, Ordering::SeqCst);
                         ready.push_front(next);
                         break;
                     }
@@ -236,6 +274,10 @@ impl FetchLoop<'_> {
                 };
                 running.push(fetch(self.source, next.0, next.1, self.shared));
             }
+            let wait_for_room = !ready.is_empty() && self.signals.wait_for_room();
+            if !ready.is_empty() && !wait_for_room {
+                continue;
+            }
             // Wait for a request to end, for room in the channel (when bodies wait for it),
             // or for a recorded page (when the frontier ran dry with slots free).
             let room = self.signals.room.notified();
@@ -248,7 +290,7 @@ impl FetchLoop<'_> {
                     ready.push_back(done);
                     woken = true;
                 }
-                if !ready.is_empty() && room.as_mut().poll(cx).is_ready() {
+                if wait_for_room && room.as_mut().poll(cx).is_ready() {
                     woken = true;
                 }
                 if frontier_empty && recorded.as_mut().poll(cx).is_ready() {
@@ -282,7 +324,7 @@ fn analysis_worker(
             return;
         };
         waiting.take();
-        signals.room.notify_one();
+        signals.taken();
         let depth = next.depth;
         let page = analyse(engine, source, options, next);
         let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -601,10 +643,10 @@ mod tests {
         );
         assert_eq!(crawled.facts.len(), 61);
         assert_eq!(crawled.checks.len(), 61);
-        // Bounded hand-off: at most one body per fetch thread, the channel's capacity, and
-        // one per analysis thread between taking a body and counting it taken.
+        // Bounded hand-off: at most one body per request in flight, the channel's capacity
+        // (as many), and one per analysis thread between taking a body and counting it taken.
         assert!(
-            stats.most_waiting <= 8 + 2 + 1,
+            stats.most_waiting <= 8 + 8 + 1,
             "{} bodies waited at once",
             stats.most_waiting
         );

@@ -164,4 +164,26 @@ mod tests {
         });
         assert_eq!(*max_seen.lock().expect("lock"), 2);
     }
+
+    #[test]
+    fn async_acquire_limits_concurrency_and_spaces_starts() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let gate = HostGate::new(Duration::from_millis(20), 2);
+        let current = std::cell::Cell::new(0usize);
+        let most = std::cell::Cell::new(0usize);
+        let started = Instant::now();
+        runtime.block_on(futures_util::future::join_all((0..6).map(|_| async {
+            let _permit = gate.acquire_async("h").await;
+            current.set(current.get() + 1);
+            most.set(most.get().max(current.get()));
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            current.set(current.get() - 1);
+        })));
+        assert_eq!(most.get(), 2, "two requests at most in flight to one host");
+        // Six starts, each at least 20 ms after the one before.
+        assert!(started.elapsed() >= Duration::from_millis(100));
+    }
 }

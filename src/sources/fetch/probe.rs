@@ -3,8 +3,8 @@
 //! body only when asked for. Same safety checks, robots.txt and per-host politeness as
 //! [`Fetcher::fetch`]; no HTTP cache (an audit wants the live answer).
 use super::response::{
-    classify, header_string, host_key, is_redirect, media_type, path_and_query,
-    read_limited_async, redirect_target,
+    classify, header_string, host_key, is_redirect, media_type, path_and_query, read_limited_async,
+    redirect_target,
 };
 use super::{FetchError, Fetcher};
 use reqwest::header;
