@@ -1,8 +1,9 @@
-//! The breadth-first crawl: fetch threads take URLs from the shared frontier and fetch them;
-//! a smaller set of analysis threads (two per core) parse and check the bodies, then record
-//! the page and queue the same-site links it has. Fetching waits on the network, analysis on
-//! the CPU: with few analysis threads, pages are seldom preempted mid-analysis and each regex
-//! cache is shared by few threads.
+//! The breadth-first crawl: one fetch thread keeps up to `--concurrency` requests in flight
+//! (async, on the fetcher's runtime), taking URLs from the shared frontier; a few analysis
+//! threads (two per core) parse and check the bodies, then record the page and queue the
+//! same-site links it has. Fetching waits on the network, analysis on the CPU: one thread
+//! multiplexing the requests spares a thread, its wake-ups and a hop to the HTTP client's own
+//! thread per request, and with few analysis threads pages are seldom preempted mid-analysis.
 use super::frontier::{Frontier, Skip};
 use super::http_checks;
 use super::model::{AuditFinding, PageRecord, RedirectHop};
@@ -10,11 +11,15 @@ use super::page::{self, PageFacts};
 use super::site_source::SiteSource;
 use super::{codes, urlnorm, AuditOptions};
 use crate::rules::{DocumentCheck, Engine};
-use crate::sources::fetch::{FetchError, Probe};
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Condvar, Mutex};
+use crate::sources::fetch::{FetchError, Probe, ProbeMethod};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Mutex;
+use std::task::Poll;
+use tokio::sync::Notify;
 use url::Url;
 
 /// Everything the crawl collected, indexed alike: `pages[i]`, `facts[i]`, `checks[i]`.
@@ -40,8 +45,7 @@ struct Shared {
     crawled: Crawled,
 }
 
-/// How many analysis threads: two per core, never more than there are fetch threads' worth
-/// of pages to analyse. Measured on 2 shared cores (loopback audit of 10,000 pages): one per
+/// How many analysis threads: two per core, never more than the requests in flight. Measured on 2 shared cores (loopback audit of 10,000 pages): one per
 /// core left the cores idle whenever one of them waited (the shared state, a page fault) and
 /// lost CPU share to other processes; four per core grew memory (a heap per thread) for no
 /// more CPU saved.
@@ -52,7 +56,8 @@ fn analysis_threads(fetch_threads: usize) -> usize {
         .max(1)
 }
 
-/// Crawl from the queued `frontier` until it is empty.
+/// Crawl from the queued `frontier` until it is empty. Fails only when no runtime can be
+/// made to run the requests on.
 pub fn crawl(
     engine: &Engine,
     source: &SiteSource,
@@ -61,7 +66,7 @@ pub fn crawl(
     listed: HashSet<u64>,
     starts: HashSet<u64>,
     on_page: &(dyn Fn(usize) + Sync),
-) -> Crawled {
+) -> Result<Crawled, FetchError> {
     let fetch_threads = options.workers.max(1);
     let (crawled, _) = crawl_with(
         engine,
@@ -73,8 +78,8 @@ pub fn crawl(
         on_page,
         fetch_threads,
         analysis_threads(fetch_threads),
-    );
-    crawled
+    )?;
+    Ok(crawled)
 }
 
 /// How the hand-off from fetching to analysis went (for tests).
@@ -103,6 +108,50 @@ impl Waiting {
     }
 }
 
+/// Wake-ups from the analysis threads to the fetch loop.
+struct Signals {
+    /// The channel, once full, drained to `low`: worth waking the fetch loop to refill it.
+    room: Notify,
+    /// A page was recorded: the frontier may have grown, and fewer URLs are in flight.
+    recorded: Notify,
+    /// Bodies in the hand-off channel (counted just before they are sent).
+    queued: AtomicUsize,
+    /// The fetch loop found the channel full and waits for [`Signals::room`].
+    wants_room: AtomicBool,
+    /// Refill the channel when it holds this many bodies or fewer: one wake-up of the fetch
+    /// loop then hands over several bodies and starts as many requests, instead of one each,
+    /// while enough are left to keep the analysis threads busy until it gets a core.
+    low: usize,
+}
+
+impl Signals {
+    fn new(capacity: usize) -> Signals {
+        Signals {
+            room: Notify::new(),
+            recorded: Notify::new(),
+            queued: AtomicUsize::new(0),
+            wants_room: AtomicBool::new(false),
+            low: capacity * 3 / 4,
+        }
+    }
+
+    /// An analysis thread took a body off the channel.
+    fn taken(&self) {
+        let left = self.queued.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        if left <= self.low && self.wants_room.swap(false, Ordering::SeqCst) {
+            self.room.notify_one();
+        }
+    }
+
+    /// The fetch loop is about to wait for room; false when the channel already drained to
+    /// `low` (then the wake-up may have been missed, and there is room now).
+    fn wait_for_room(&self) -> bool {
+        self.wants_room.store(true, Ordering::SeqCst);
+        self.queued.load(Ordering::SeqCst) > self.low
+    }
+}
+
+/// Crawl with up to `concurrency` requests in flight and `analysis_threads` analysis threads.
 #[allow(clippy::too_many_arguments)]
 fn crawl_with(
     engine: &Engine,
@@ -112,9 +161,9 @@ fn crawl_with(
     listed: HashSet<u64>,
     starts: HashSet<u64>,
     on_page: &(dyn Fn(usize) + Sync),
-    fetch_threads: usize,
+    concurrency: usize,
     analysis_threads: usize,
-) -> (Crawled, HandoffStats) {
+) -> Result<(Crawled, HandoffStats), FetchError> {
     let shared = Mutex::new(Shared {
         frontier,
         in_flight: 0,
@@ -124,30 +173,35 @@ fn crawl_with(
             ..Crawled::default()
         },
     });
-    let wake = Condvar::new();
-    // Bounded: a fetch thread with a page waits while the analysis threads are behind, so at
-    // most `fetch_threads + capacity` unanalysed bodies are held at once.
-    let (handoff, fetched) = sync_channel::<Download>(analysis_threads * 2);
+    // Bounded: fetched bodies wait while the analysis threads are behind, so at most
+    // `concurrency + capacity` unanalysed bodies are held at once. As deep as the requests in
+    // flight: the analysis threads live on it while the one fetch thread waits for a core.
+    let capacity = (analysis_threads.max(1) * 2).max(concurrency);
+    let signals = Signals::new(capacity);
+    let (handoff, fetched) = sync_channel::<Download>(capacity);
     let fetched = Mutex::new(fetched);
     let waiting = Waiting::default();
-    std::thread::scope(|scope| {
-        for _ in 0..fetch_threads {
-            let handoff = handoff.clone();
-            let (shared, wake, waiting) = (&shared, &wake, &waiting);
-            scope.spawn(move || fetch_worker(source, shared, wake, handoff, waiting));
-        }
-        // The fetch threads hold the only senders: when the last one ends, the analysis
-        // threads drain the channel and end too.
-        drop(handoff);
-        for _ in 0..analysis_threads {
-            let (shared, wake, fetched, waiting) = (&shared, &wake, &fetched, &waiting);
+    let fetch_loop = FetchLoop {
+        source,
+        shared: &shared,
+        signals: &signals,
+        waiting: &waiting,
+        concurrency: concurrency.max(1),
+    };
+    let ran = std::thread::scope(|scope| {
+        for _ in 0..analysis_threads.max(1) {
+            let (shared, signals, fetched, waiting) = (&shared, &signals, &fetched, &waiting);
             scope.spawn(move || {
                 analysis_worker(
-                    engine, source, options, shared, wake, fetched, waiting, on_page,
+                    engine, source, options, shared, signals, fetched, waiting, on_page,
                 )
             });
         }
+        // The loop holds the only sender: when it ends (or cannot start), the analysis
+        // threads drain the channel and end too.
+        run_to_end(source, fetch_loop.run(handoff))
     });
+    ran?;
     let crawled = shared
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -155,36 +209,100 @@ fn crawl_with(
     let stats = HandoffStats {
         most_waiting: waiting.most.load(Ordering::Relaxed),
     };
-    (crawled, stats)
+    Ok((crawled, stats))
 }
 
-fn fetch_worker(
-    source: &SiteSource,
-    shared: &Mutex<Shared>,
-    wake: &Condvar,
-    handoff: SyncSender<Download>,
-    waiting: &Waiting,
-) {
-    loop {
-        let (url, depth) = {
-            let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if let Some(next) = state.frontier.pop() {
-                    state.in_flight += 1;
-                    break next;
+/// Run `future` on this thread: on the fetcher's runtime for the web (its connections live
+/// there), on a small runtime of its own for a local folder.
+fn run_to_end<F: Future>(source: &SiteSource, future: F) -> Result<F::Output, FetchError> {
+    match source {
+        SiteSource::Web(fetcher) => fetcher.block_on(future),
+        SiteSource::Local { .. } => tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map(|runtime| runtime.block_on(future))
+            .map_err(|e| FetchError::Client(format!("async runtime: {e}"))),
+    }
+}
+
+/// The fetching side of the crawl: one task keeping up to `concurrency` requests in flight.
+struct FetchLoop<'a> {
+    source: &'a SiteSource<'a>,
+    shared: &'a Mutex<Shared>,
+    signals: &'a Signals,
+    waiting: &'a Waiting,
+    concurrency: usize,
+}
+
+impl FetchLoop<'_> {
+    async fn run(&self, handoff: SyncSender<Download>) {
+        let mut running = FuturesUnordered::new();
+        // Fetched, waiting for room in the channel; they count against `concurrency`, as a
+        // blocked sender would, so memory stays bounded.
+        let mut ready: VecDeque<Download> = VecDeque::new();
+        loop {
+            while let Some(next) = ready.pop_front() {
+                self.signals.queued.fetch_add(1, Ordering::SeqCst);
+                match handoff.try_send(next) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(next)) => {
+                        self.signals.queued.fetch_sub(1, Ordering::SeqCst);
+                        ready.push_front(next);
+                        break;
+                    }
+                    // No analysis thread left (one panicked): nothing more can be recorded.
+                    Err(TrySendError::Disconnected(_)) => return,
                 }
-                if state.in_flight == 0 {
-                    wake.notify_all();
-                    return;
-                }
-                state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
             }
-        };
-        let fetched = fetch(source, url, depth, shared);
-        waiting.add();
-        if handoff.send(fetched).is_err() {
-            // No analysis thread left (one panicked): nothing more can be recorded.
-            return;
+            let mut frontier_empty = false;
+            while running.len() + ready.len() < self.concurrency {
+                let next = {
+                    let mut state = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+                    match state.frontier.pop() {
+                        Some(next) => {
+                            state.in_flight += 1;
+                            next
+                        }
+                        None => {
+                            if state.in_flight == 0 {
+                                // Nothing queued, fetched or being analysed: the crawl is over.
+                                return;
+                            }
+                            frontier_empty = true;
+                            break;
+                        }
+                    }
+                };
+                running.push(fetch(self.source, next.0, next.1, self.shared));
+            }
+            let wait_for_room = !ready.is_empty() && self.signals.wait_for_room();
+            if !ready.is_empty() && !wait_for_room {
+                continue;
+            }
+            // Wait for a request to end, for room in the channel (when bodies wait for it),
+            // or for a recorded page (when the frontier ran dry with slots free).
+            let room = self.signals.room.notified();
+            let recorded = self.signals.recorded.notified();
+            let (mut room, mut recorded) = (std::pin::pin!(room), std::pin::pin!(recorded));
+            std::future::poll_fn(|cx| {
+                let mut woken = false;
+                while let Poll::Ready(Some(done)) = running.poll_next_unpin(cx) {
+                    self.waiting.add();
+                    ready.push_back(done);
+                    woken = true;
+                }
+                if wait_for_room && room.as_mut().poll(cx).is_ready() {
+                    woken = true;
+                }
+                if frontier_empty && recorded.as_mut().poll(cx).is_ready() {
+                    woken = true;
+                }
+                if woken {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
         }
     }
 }
@@ -195,7 +313,7 @@ fn analysis_worker(
     source: &SiteSource,
     options: &AuditOptions,
     shared: &Mutex<Shared>,
-    wake: &Condvar,
+    signals: &Signals,
     fetched: &Mutex<Receiver<Download>>,
     waiting: &Waiting,
     on_page: &(dyn Fn(usize) + Sync),
@@ -206,6 +324,7 @@ fn analysis_worker(
             return;
         };
         waiting.take();
+        signals.taken();
         let depth = next.depth;
         let page = analyse(engine, source, options, next);
         let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -213,7 +332,7 @@ fn analysis_worker(
         record(&mut state, engine, options, page, depth);
         let done = state.crawled.pages.len();
         drop(state);
-        wake.notify_all();
+        signals.recorded.notify_one();
         on_page(done);
     }
 }
@@ -240,8 +359,17 @@ struct FetchedPage {
     analysed: Option<page::Analysed>,
 }
 
-fn fetch(source: &SiteSource, url: Url, depth: u32, shared: &Mutex<Shared>) -> Download {
-    let outcome = source.get(&url).map(|probe| {
+async fn fetch(source: &SiteSource<'_>, url: Url, depth: u32, shared: &Mutex<Shared>) -> Download {
+    let probed = match source {
+        SiteSource::Web(fetcher) => {
+            let limit = fetcher.options().max_bytes;
+            fetcher
+                .probe_async(&url, ProbeMethod::Get, true, limit)
+                .await
+        }
+        SiteSource::Local { .. } => source.get(&url),
+    };
+    let outcome = probed.map(|probe| {
         let final_url = Url::parse(&probe.url)
             .ok()
             .and_then(|u| urlnorm::normalise(&u))
@@ -489,7 +617,8 @@ mod tests {
             &on_page,
             fetch_threads,
             analysis_threads,
-        );
+        )
+        .expect("crawl runs");
         let root = source
             .local_root()
             .map(|r| r.to_string())
@@ -514,10 +643,10 @@ mod tests {
         );
         assert_eq!(crawled.facts.len(), 61);
         assert_eq!(crawled.checks.len(), 61);
-        // Bounded hand-off: at most one body per fetch thread, the channel's capacity, and
-        // one per analysis thread between taking a body and counting it taken.
+        // Bounded hand-off: at most one body per request in flight, the channel's capacity
+        // (as many), and one per analysis thread between taking a body and counting it taken.
         assert!(
-            stats.most_waiting <= 8 + 2 + 1,
+            stats.most_waiting <= 8 + 8 + 1,
             "{} bodies waited at once",
             stats.most_waiting
         );

@@ -192,7 +192,8 @@ pub fn run(
         }
     }
 
-    let mut crawled = crawl::crawl(engine, &source, options, frontier, listed, starts, on_page);
+    let mut crawled = crawl::crawl(engine, &source, options, frontier, listed, starts, on_page)
+        .map_err(|e| Error::Other(anyhow::anyhow!(e)))?;
 
     // A start page that is not HTML cannot be audited: say so instead of reporting nothing.
     for url in &explicit_pages {

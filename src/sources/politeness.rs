@@ -17,6 +17,8 @@ pub struct HostGate {
     concurrency: usize,
     hosts: Mutex<HashMap<String, HostState>>,
     changed: Condvar,
+    /// Wakes the tasks of [`HostGate::acquire_async`] when a slot is released.
+    released: tokio::sync::Notify,
 }
 
 /// Held while a request to a host is in flight; releases the slot when dropped.
@@ -32,6 +34,55 @@ impl HostGate {
             concurrency: concurrency.max(1),
             hosts: Mutex::new(HashMap::new()),
             changed: Condvar::new(),
+            released: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Take a free slot for `host` now, or say what to wait for: the rest of the delay, and
+    /// whether every slot is taken (then a release, too).
+    fn try_take(
+        &self,
+        hosts: &mut HashMap<String, HostState>,
+        host: &str,
+    ) -> Result<(), (Duration, bool)> {
+        let state = hosts.entry(host.to_string()).or_default();
+        let wait = match state.last_start {
+            Some(last) => self.delay.saturating_sub(last.elapsed()),
+            None => Duration::ZERO,
+        };
+        if state.in_flight < self.concurrency && wait.is_zero() {
+            state.in_flight += 1;
+            state.last_start = Some(Instant::now());
+            return Ok(());
+        }
+        Err((wait, state.in_flight >= self.concurrency))
+    }
+
+    /// [`HostGate::acquire`] for async tasks: waits without blocking the thread, so many
+    /// requests can share one thread.
+    pub async fn acquire_async(&self, host: &str) -> HostPermit<'_> {
+        loop {
+            let released = self.released.notified();
+            let mut released = std::pin::pin!(released);
+            // Registered before the state is read, so a release in between is not missed.
+            released.as_mut().enable();
+            let wait = {
+                let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+                match self.try_take(&mut hosts, host) {
+                    Ok(()) => {
+                        return HostPermit {
+                            gate: self,
+                            host: host.to_string(),
+                        }
+                    }
+                    Err(wait) => wait,
+                }
+            };
+            if wait.1 {
+                released.await;
+            } else {
+                tokio::time::sleep(wait.0).await;
+            }
         }
     }
 
@@ -39,19 +90,15 @@ impl HostGate {
     pub fn acquire(&self, host: &str) -> HostPermit<'_> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            let state = hosts.entry(host.to_string()).or_default();
-            let wait = match state.last_start {
-                Some(last) => self.delay.saturating_sub(last.elapsed()),
-                None => Duration::ZERO,
+            let wait = match self.try_take(&mut hosts, host) {
+                Ok(()) => {
+                    return HostPermit {
+                        gate: self,
+                        host: host.to_string(),
+                    }
+                }
+                Err((wait, _)) => wait,
             };
-            if state.in_flight < self.concurrency && wait.is_zero() {
-                state.in_flight += 1;
-                state.last_start = Some(Instant::now());
-                return HostPermit {
-                    gate: self,
-                    host: host.to_string(),
-                };
-            }
             // Sleep until the delay is over or a slot is released, whichever comes first.
             let timeout = if wait.is_zero() {
                 Duration::from_millis(50)
@@ -73,6 +120,7 @@ impl Drop for HostPermit<'_> {
             state.in_flight = state.in_flight.saturating_sub(1);
         }
         self.gate.changed.notify_all();
+        self.gate.released.notify_waiters();
     }
 }
 
@@ -115,5 +163,27 @@ mod tests {
             }
         });
         assert_eq!(*max_seen.lock().expect("lock"), 2);
+    }
+
+    #[test]
+    fn async_acquire_limits_concurrency_and_spaces_starts() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let gate = HostGate::new(Duration::from_millis(20), 2);
+        let current = std::cell::Cell::new(0usize);
+        let most = std::cell::Cell::new(0usize);
+        let started = Instant::now();
+        runtime.block_on(futures_util::future::join_all((0..6).map(|_| async {
+            let _permit = gate.acquire_async("h").await;
+            current.set(current.get() + 1);
+            most.set(most.get().max(current.get()));
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            current.set(current.get() - 1);
+        })));
+        assert_eq!(most.get(), 2, "two requests at most in flight to one host");
+        // Six starts, each at least 20 ms after the one before.
+        assert!(started.elapsed() >= Duration::from_millis(100));
     }
 }

@@ -29,6 +29,9 @@ use url::Url;
 pub struct Fetcher {
     options: FetchOptions,
     client: reqwest::blocking::Client,
+    /// The async client and the one runtime its connections live on, made on the first
+    /// probe (`pressgate sources fetch` never needs them).
+    probing: std::sync::OnceLock<Result<Probing, FetchError>>,
     cache: Option<HttpCache>,
     gate: HostGate,
     /// One slot per origin; a worker loading robots.txt holds the slot's lock, so the other
@@ -36,12 +39,54 @@ pub struct Fetcher {
     robots: Mutex<HashMap<String, RobotsSlot>>,
 }
 
-type RobotsSlot = Arc<Mutex<Option<Arc<Robots>>>>;
+/// An async mutex: a probe waiting for another's robots.txt must not block the thread the
+/// other's request runs on.
+type RobotsSlot = Arc<tokio::sync::Mutex<Option<Arc<Robots>>>>;
+
+/// What probes run on: one current-thread runtime, and a client whose pooled connections are
+/// tasks of that runtime (so every probe must run on it).
+struct Probing {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+/// Apply the settings both clients share to a blocking or an async client builder.
+macro_rules! configure_client {
+    ($builder:expr, $options:expr, $certs:expr) => {{
+        let mut builder = $builder;
+        for cert in $certs {
+            builder = builder.add_root_certificate(cert.clone());
+        }
+        builder
+            .user_agent($options.user_agent.clone())
+            // Redirects are followed by hand so each hop gets the scheme, address and
+            // robots checks.
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the host itself and bypass the address check.
+            .no_proxy()
+            .connect_timeout($options.connect_timeout)
+            .timeout($options.timeout)
+            .dns_resolver(safety::resolver($options.allow_private))
+            .gzip(true)
+            .brotli(true)
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))
+    }};
+}
 
 /// Outcome of one request that did not fail.
 enum Hop {
     Redirect(Url),
     Done(Box<Fetched>),
+}
+
+/// The certificates of every `--ca-cert` file.
+fn extra_roots(options: &FetchOptions) -> Result<Vec<reqwest::Certificate>, FetchError> {
+    let mut certs = Vec::new();
+    for path in &options.extra_root_certs {
+        certs.extend(read_root_certs(path)?);
+    }
+    Ok(certs)
 }
 
 /// The certificates of a PEM file (one or a bundle); a file without any is an error, since a
@@ -67,27 +112,13 @@ fn read_root_certs(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, 
 
 impl Fetcher {
     pub fn new(options: FetchOptions) -> Result<Fetcher, FetchError> {
-        let mut builder = reqwest::blocking::Client::builder();
-        for path in &options.extra_root_certs {
-            for cert in read_root_certs(path)? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
-            .user_agent(options.user_agent.clone())
-            // Redirects are followed by hand so each hop gets the scheme, address and
-            // robots checks.
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy would resolve the host itself and bypass the address check.
-            .no_proxy()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .dns_resolver(safety::resolver(options.allow_private))
-            .gzip(true)
-            .brotli(true)
-            .build()
-            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        let client = configure_client!(
+            reqwest::blocking::Client::builder(),
+            options,
+            &extra_roots(&options)?
+        )?;
         Ok(Fetcher {
+            probing: std::sync::OnceLock::new(),
             cache: options.cache_dir.clone().map(HttpCache::new),
             gate: HostGate::new(options.host_delay, options.host_concurrency),
             robots: Mutex::new(HashMap::new()),
@@ -98,6 +129,37 @@ impl Fetcher {
 
     pub fn options(&self) -> &FetchOptions {
         &self.options
+    }
+
+    fn probing(&self) -> Result<&Probing, FetchError> {
+        self.probing
+            .get_or_init(|| {
+                let client = configure_client!(
+                    reqwest::Client::builder(),
+                    self.options,
+                    &extra_roots(&self.options)?
+                )?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .enable_time()
+                    .build()
+                    .map_err(|e| FetchError::Client(format!("async runtime: {e}")))?;
+                Ok(Probing { runtime, client })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The async client of [`Fetcher::probe_async`]; only usable inside [`Fetcher::block_on`].
+    pub(super) fn async_client(&self) -> Result<&reqwest::Client, FetchError> {
+        self.probing().map(|p| &p.client)
+    }
+
+    /// Run `future` (probes, or a loop driving many) to its end on the fetcher's runtime,
+    /// which every probe must run on. Several threads may call this at once: one drives the
+    /// runtime's I/O for all of them. Not to be called from inside a future it runs.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output, FetchError> {
+        Ok(self.probing()?.runtime.block_on(future))
     }
 
     /// Fetch one source: an `http(s)://` URL, a `file://` URL or a path inside the project.

@@ -3,12 +3,11 @@
 //! body only when asked for. Same safety checks, robots.txt and per-host politeness as
 //! [`Fetcher::fetch`]; no HTTP cache (an audit wants the live answer).
 use super::response::{
-    classify, header_string, host_key, is_redirect, media_type, path_and_query, read_limited,
+    classify, header_string, host_key, is_redirect, media_type, path_and_query, read_limited_async,
     redirect_target,
 };
 use super::{FetchError, Fetcher};
 use reqwest::header;
-use std::collections::HashSet;
 use std::time::Instant;
 use url::Url;
 
@@ -69,24 +68,38 @@ impl Fetcher {
         read_body: bool,
         max_bytes: u64,
     ) -> Result<Probe, FetchError> {
-        let mut current =
+        let url =
             Url::parse(url.trim()).map_err(|e| FetchError::InvalidInput(format!("{url}: {e}")))?;
+        self.block_on(self.probe_async(&url, method, read_body, max_bytes))?
+    }
+
+    /// [`Fetcher::probe_with_limit`] as a future, to be run by [`Fetcher::block_on`]: many
+    /// probes in flight share one thread (no thread per request, no hop to a client thread).
+    pub async fn probe_async(
+        &self,
+        url: &Url,
+        method: ProbeMethod,
+        read_body: bool,
+        max_bytes: u64,
+    ) -> Result<Probe, FetchError> {
         let started = Instant::now();
-        let mut visited: HashSet<String> = HashSet::new();
+        let mut current = url.clone();
         let mut hops: Vec<ProbeHop> = Vec::new();
         loop {
             self.check_target(&current)?;
-            if !visited.insert(current.as_str().to_string()) {
+            // Hops are few: a linear look-up beats hashing every URL.
+            if hops.iter().any(|h| h.url == current.as_str()) {
                 return Err(FetchError::RedirectLoop(current.to_string()));
             }
             if self.options.respect_robots
                 && !self
-                    .robots_for(&current)?
+                    .robots_for_async(&current)
+                    .await?
                     .is_allowed(&path_and_query(&current))
             {
                 return Err(FetchError::RobotsDisallowed);
             }
-            let response = self.send_with_retries(&current, method)?;
+            let response = self.send_with_retries(&current, method).await?;
             let status = response.status().as_u16();
             if is_redirect(status) {
                 if hops.len() >= self.options.max_redirects {
@@ -102,14 +115,20 @@ impl Fetcher {
             }
             // Servers that do not implement HEAD answer 405 or 501: ask again with GET.
             if method == ProbeMethod::Head && matches!(status, 405 | 501) {
-                let mut probe = self.probe(current.as_str(), ProbeMethod::Get, false)?;
+                let mut probe = Box::pin(self.probe_async(
+                    &current,
+                    ProbeMethod::Get,
+                    false,
+                    self.options.max_bytes,
+                ))
+                .await?;
                 hops.append(&mut probe.hops);
                 probe.hops = hops;
                 probe.elapsed_ms = started.elapsed().as_millis() as u64;
                 return Ok(probe);
             }
-            let headers = response.headers().clone();
-            let content_type = media_type(&headers);
+            let headers = response.headers();
+            let content_type = media_type(headers);
             let charset = headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
@@ -122,6 +141,8 @@ impl Fetcher {
                     .collect();
                 (!values.is_empty()).then(|| values.join(", "))
             };
+            let header_length =
+                header_string(headers, header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
             let declared = response.content_length();
             if read_body
                 && method == ProbeMethod::Get
@@ -130,7 +151,7 @@ impl Fetcher {
                 return Err(FetchError::TooLarge(max_bytes));
             }
             let body = if read_body && method == ProbeMethod::Get && (200..300).contains(&status) {
-                Some(read_limited(response, max_bytes)?)
+                Some(read_limited_async(response, max_bytes).await?)
             } else {
                 None
             };
@@ -138,9 +159,7 @@ impl Fetcher {
                 .as_ref()
                 .map(|b| b.len() as u64)
                 .or(declared)
-                .or_else(|| {
-                    header_string(&headers, header::CONTENT_LENGTH).and_then(|v| v.parse().ok())
-                })
+                .or(header_length)
                 .unwrap_or(0);
             return Ok(Probe {
                 url: current.to_string(),
@@ -157,30 +176,31 @@ impl Fetcher {
     }
 
     /// One request with the per-host gate held, retried on 429/5xx like [`Fetcher::fetch`].
-    fn send_with_retries(
+    async fn send_with_retries(
         &self,
         url: &Url,
         method: ProbeMethod,
-    ) -> Result<reqwest::blocking::Response, FetchError> {
+    ) -> Result<reqwest::Response, FetchError> {
+        let client = self.async_client()?;
         let host = host_key(url);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let permit = self.gate.acquire(&host);
+            let permit = self.gate.acquire_async(&host).await;
             let request = match method {
-                ProbeMethod::Head => self.client.head(url.clone()),
-                ProbeMethod::Get => self.client.get(url.clone()),
+                ProbeMethod::Head => client.head(url.clone()),
+                ProbeMethod::Get => client.get(url.clone()),
             }
             .header(
                 header::ACCEPT,
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
             );
-            let response = request.send().map_err(classify)?;
+            let response = request.send().await.map_err(classify)?;
             let status = response.status().as_u16();
             if let Some(wait) = self.retry_wait(status, response.headers(), attempt) {
                 drop(response);
                 drop(permit);
-                std::thread::sleep(wait);
+                tokio::time::sleep(wait).await;
                 continue;
             }
             // The permit covers the request; the body is read after it is released.

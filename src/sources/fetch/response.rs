@@ -83,6 +83,23 @@ pub(super) fn read_limited(
     Ok(body)
 }
 
+/// [`read_limited`] for the async client: the body arrives in chunks and is never held past
+/// `limit` bytes; room for a declared length is reserved up front (no regrowth copies).
+pub(super) async fn read_limited_async(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Vec<u8>, FetchError> {
+    let declared = response.content_length().unwrap_or(0).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(FetchError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 pub(super) fn classify(err: reqwest::Error) -> FetchError {
     if let Some(blocked) = safety::find_blocked(&err) {
         return FetchError::PrivateAddress(blocked);

@@ -11,14 +11,15 @@
 //! - a 5xx answer or a network error is never cached (it is transient; the run treats the
 //!   origin as fully disallowed, or fails the page, and the next run asks again).
 use super::response::{
-    classify, header_string, host_key, is_redirect, read_limited, redirect_target,
+    classify, header_string, host_key, is_redirect, read_limited, read_limited_async,
+    redirect_target,
 };
 use super::{FetchError, Fetcher, RobotsSlot};
 use crate::sources::cache::CacheMeta;
 use crate::sources::robots::Robots;
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use url::Url;
 
 /// Longest time a cached robots.txt is used without asking the server (RFC 9309 §2.4).
@@ -27,18 +28,22 @@ pub const ROBOTS_MAX_AGE: chrono::Duration = chrono::Duration::hours(24);
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
 impl Fetcher {
-    /// robots.txt rules for `url`'s origin, loaded once per origin and run.
-    pub(super) fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+    /// The slot of `url`'s origin, made empty on first use.
+    fn robots_slot(&self, url: &Url) -> RobotsSlot {
         let origin = url.origin().ascii_serialization();
-        let slot: RobotsSlot = self
-            .robots
+        self.robots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entry(origin)
-            .or_insert_with(|| Arc::new(Mutex::new(None)))
-            .clone();
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(None)))
+            .clone()
+    }
+
+    /// robots.txt rules for `url`'s origin, loaded once per origin and run.
+    pub(super) fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+        let slot = self.robots_slot(url);
         // Held while loading: the other workers for this origin wait here for the answer.
-        let mut loaded = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let mut loaded = slot.blocking_lock();
         if let Some(robots) = loaded.as_ref() {
             return Ok(robots.clone());
         }
@@ -48,64 +53,125 @@ impl Fetcher {
         Ok(robots)
     }
 
+    /// [`Fetcher::robots_for`] for probes (async client, on the fetcher's runtime).
+    pub(super) async fn robots_for_async(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+        let slot = self.robots_slot(url);
+        let mut loaded = slot.lock().await;
+        if let Some(robots) = loaded.as_ref() {
+            return Ok(robots.clone());
+        }
+        let robots = Arc::new(self.load_robots_async(url).await?);
+        *loaded = Some(robots.clone());
+        Ok(robots)
+    }
+
     fn load_robots(&self, page: &Url) -> Result<Robots, FetchError> {
-        let mut url = page
-            .join("/robots.txt")
-            .map_err(|e| FetchError::InvalidInput(e.to_string()))?;
+        let mut url = robots_url(page)?;
         // A few redirects are normal for robots.txt (http to https, bare to www).
         for _ in 0..=self.options.max_redirects {
-            self.check_target(&url)?;
-            let cached = self.cache.as_ref().and_then(|c| c.load(url.as_str()));
-            if let Some((meta, body)) = &cached {
-                if meta.is_fresh(Utc::now()) {
-                    return Ok(self.robots_from(meta.status, body));
-                }
-            }
+            let cached = match self.robots_cached(&url)? {
+                Cached::Fresh(robots) => return Ok(robots),
+                Cached::Stale(cached) => cached,
+            };
             let response = {
                 let _permit = self.gate.acquire(&host_key(&url));
-                let mut request = self.client.get(url.clone());
-                if let Some((meta, _)) = cached.as_ref().filter(|(m, _)| m.has_validators()) {
-                    if let Some(etag) = &meta.etag {
-                        request = request.header(header::IF_NONE_MATCH, etag);
-                    }
-                    if let Some(modified) = &meta.last_modified {
-                        request = request.header(header::IF_MODIFIED_SINCE, modified);
-                    }
-                }
-                request.send().map_err(classify)?
+                self.client
+                    .get(url.clone())
+                    .headers(conditional_headers(cached.as_ref()))
+                    .send()
+                    .map_err(classify)?
             };
             let status = response.status().as_u16();
             if is_redirect(status) {
                 url = redirect_target(&url, response.headers())?;
                 continue;
             }
-            let now = Utc::now();
-            let fresh_until = freshness(response.headers(), status, now);
-            return Ok(match (status, cached) {
-                (304, Some((mut meta, body))) => {
-                    meta.fetched_at = now.to_rfc3339();
-                    meta.fresh_until = fresh_until;
-                    if let Some(cache) = &self.cache {
-                        // A failed refresh only costs a conditional request next time.
-                        let _ = cache.touch(&meta);
-                    }
-                    self.robots_from(meta.status, &body)
-                }
-                (200..=299 | 400..=499, _) => {
-                    let headers = response.headers().clone();
-                    let body = if status < 300 {
-                        read_limited(response, ROBOTS_MAX_BYTES)?
-                    } else {
-                        Vec::new()
-                    };
-                    self.remember(&url, status, &headers, &body, fresh_until);
-                    self.robots_from(status, &body)
-                }
-                // Server errors mean "unreachable": assume complete disallow (§2.3.1.4).
-                _ => Robots::disallow_all(),
-            });
+            let headers = response.headers().clone();
+            let body = if (200..300).contains(&status) {
+                read_limited(response, ROBOTS_MAX_BYTES)?
+            } else {
+                Vec::new()
+            };
+            return Ok(self.robots_answer(&url, status, &headers, cached, &body));
         }
         Ok(Robots::allow_all())
+    }
+
+    /// [`Fetcher::load_robots`] with the async client.
+    async fn load_robots_async(&self, page: &Url) -> Result<Robots, FetchError> {
+        let client = self.async_client()?;
+        let mut url = robots_url(page)?;
+        for _ in 0..=self.options.max_redirects {
+            let cached = match self.robots_cached(&url)? {
+                Cached::Fresh(robots) => return Ok(robots),
+                Cached::Stale(cached) => cached,
+            };
+            let response = {
+                let _permit = self.gate.acquire_async(&host_key(&url)).await;
+                client
+                    .get(url.clone())
+                    .headers(conditional_headers(cached.as_ref()))
+                    .send()
+                    .await
+                    .map_err(classify)?
+            };
+            let status = response.status().as_u16();
+            if is_redirect(status) {
+                url = redirect_target(&url, response.headers())?;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = if (200..300).contains(&status) {
+                read_limited_async(response, ROBOTS_MAX_BYTES).await?
+            } else {
+                Vec::new()
+            };
+            return Ok(self.robots_answer(&url, status, &headers, cached, &body));
+        }
+        Ok(Robots::allow_all())
+    }
+
+    /// Checks `url` and looks it up in the cache: rules still fresh there need no request.
+    fn robots_cached(&self, url: &Url) -> Result<Cached, FetchError> {
+        self.check_target(url)?;
+        let cached = self.cache.as_ref().and_then(|c| c.load(url.as_str()));
+        if let Some((meta, body)) = &cached {
+            if meta.is_fresh(Utc::now()) {
+                return Ok(Cached::Fresh(self.robots_from(meta.status, body)));
+            }
+        }
+        Ok(Cached::Stale(cached))
+    }
+
+    /// The rules of a final (not redirecting) answer for robots.txt, remembered in the cache;
+    /// `body` is read for 2xx answers only.
+    fn robots_answer(
+        &self,
+        url: &Url,
+        status: u16,
+        headers: &HeaderMap,
+        cached: Option<(CacheMeta, Vec<u8>)>,
+        body: &[u8],
+    ) -> Robots {
+        let now = Utc::now();
+        let fresh_until = freshness(headers, status, now);
+        match (status, cached) {
+            (304, Some((mut meta, body))) => {
+                meta.fetched_at = now.to_rfc3339();
+                meta.fresh_until = fresh_until;
+                if let Some(cache) = &self.cache {
+                    // A failed refresh only costs a conditional request next time.
+                    let _ = cache.touch(&meta);
+                }
+                self.robots_from(meta.status, &body)
+            }
+            (200..=299 | 400..=499, _) => {
+                self.remember(url, status, headers, body, fresh_until);
+                self.robots_from(status, body)
+            }
+            // Server errors mean "unreachable": assume complete disallow (§2.3.1.4).
+            _ => Robots::disallow_all(),
+        }
     }
 
     /// The rules a stored answer stands for.
@@ -141,6 +207,38 @@ impl Fetcher {
         // The cache is an optimisation: a full disk must not fail the fetch.
         let _ = cache.store(&meta, body);
     }
+}
+
+/// What the cache holds for a robots.txt URL.
+enum Cached {
+    /// Rules still fresh: no request needed.
+    Fresh(Robots),
+    /// A stored answer to revalidate (or none).
+    Stale(Option<(CacheMeta, Vec<u8>)>),
+}
+
+fn robots_url(page: &Url) -> Result<Url, FetchError> {
+    page.join("/robots.txt")
+        .map_err(|e| FetchError::InvalidInput(e.to_string()))
+}
+
+/// `If-None-Match` / `If-Modified-Since` from a cached answer that has validators.
+fn conditional_headers(cached: Option<&(CacheMeta, Vec<u8>)>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let Some((meta, _)) = cached.filter(|(m, _)| m.has_validators()) else {
+        return headers;
+    };
+    let pairs = [
+        (header::IF_NONE_MATCH, &meta.etag),
+        (header::IF_MODIFIED_SINCE, &meta.last_modified),
+    ];
+    for (name, value) in pairs {
+        // A stored validator that is no longer a valid header value is not sent.
+        if let Some(value) = value.as_deref().and_then(|v| v.parse().ok()) {
+            headers.insert(name, value);
+        }
+    }
+    headers
 }
 
 /// Until when a robots.txt answer may be reused without a request, as RFC 3339: the server's
