@@ -45,10 +45,10 @@ struct Shared {
     crawled: Crawled,
 }
 
-/// How many analysis threads: two per core, never more than the requests in flight. Measured on 2 shared cores (loopback audit of 10,000 pages): one per
-/// core left the cores idle whenever one of them waited (the shared state, a page fault) and
-/// lost CPU share to other processes; four per core grew memory (a heap per thread) for no
-/// more CPU saved.
+/// How many analysis threads: two per core, never more than the requests in flight.
+/// Measured on 2 shared cores (loopback audit of 10,000 pages): one per core left the cores
+/// idle whenever one of them waited (the shared state, a page fault) and lost CPU share to
+/// other processes; four per core grew memory (a heap per thread) for no more CPU saved.
 fn analysis_threads(fetch_threads: usize) -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_mul(2))

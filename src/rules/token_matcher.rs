@@ -180,6 +180,28 @@ impl TokenMatcher {
         }
     }
 
+    /// [`Self::with_required_words`] for a regex whose matches hold no ASCII punctuation but
+    /// the bytes of `joiners` (its own punctuation literals): built from words, `\w`, `\s` and
+    /// those bytes. A match then lies inside one clause, a run of text between two other
+    /// punctuation bytes, so the regex only runs on the clauses around the words found (see
+    /// [`Windows`]). Also the caller's promise, to be held by the caller's test.
+    pub fn with_required_words_in_clauses(
+        regex: Regex,
+        words: &[&str],
+        ignorecase: bool,
+        joiners: &str,
+    ) -> Self {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let mut kept = words.clone();
+        kept.push(joiners.to_string());
+        TokenMatcher {
+            prefilter: prefilter(&words, ignorecase, Some(Windows::of(&kept))),
+            regex,
+            words: None,
+            ignorecase,
+        }
+    }
+
     /// The regex's matches in `text`; none without a search when no token can occur in it.
     pub fn find_iter<'r, 't>(&'r self, text: &'t str) -> impl Iterator<Item = Match<'t>> + 'r
     where

@@ -65,7 +65,13 @@ const RECOMMENDATION_WORDS: &[&str] = &[
 ];
 
 static RECOMMENDATION_MATCHER: LazyLock<TokenMatcher> = LazyLock::new(|| {
-    TokenMatcher::with_required_words(RECOMMENDATION.clone(), RECOMMENDATION_WORDS, true)
+    // `must-have` is the only punctuation in a recommendation.
+    TokenMatcher::with_required_words_in_clauses(
+        RECOMMENDATION.clone(),
+        RECOMMENDATION_WORDS,
+        true,
+        "-",
+    )
 });
 
 static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -185,6 +191,50 @@ mod tests {
             "Nothing here recommends anything.",
         ];
         let mut texts: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
+        // Recommendations cut by punctuation, or joined across clauses, in every mix.
+        let pieces = [
+            "we",
+            "I",
+            "recommend",
+            "our",
+            "top",
+            "pick",
+            "picks",
+            "the",
+            "best",
+            "grinder",
+            "is",
+            "for",
+            "must",
+            "have",
+            "worth",
+            "buying",
+            "you",
+            "should",
+            "try",
+            "value",
+            "favourite",
+            "choice",
+            "strongly",
+        ];
+        let joins = [
+            " ", ", ", ". ", "-", " - ", "\n", ";", "(", ") ", "'", "\u{a0}", "_", "",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..3_000 {
+            let mut text = String::new();
+            for _ in 0..2 + next(10) {
+                text.push_str(pieces[next(pieces.len())]);
+                text.push_str(joins[next(joins.len())]);
+            }
+            texts.push(text);
+        }
         texts.extend(
             crate::test_fixtures::fixture_texts(&[])
                 .into_iter()

@@ -86,7 +86,7 @@ pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
         return Some(ClaimKind::Quote);
     }
     let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-    let worded_ratio = || has_in_word(text) && RATIO.is_match(text);
+    let worded_ratio = || may_hold_worded_ratio(text) && RATIO.is_match(text);
     if !has_digit && !worded_ratio() {
         return None;
     }
@@ -131,6 +131,34 @@ fn has_in_word(text: &str) -> bool {
     text.as_bytes()
         .windows(2)
         .any(|w| w[0] | 0x20 == b'i' && w[1] | 0x20 == b'n')
+}
+
+/// Whether [`RATIO`] may match `text` when it holds no ASCII digit, checked more closely than
+/// [`has_in_word`] where the text is ASCII: `\d` then takes no char, which leaves only the
+/// worded form, a number word, whitespace, "in" and whitespace ("one in five"). Beyond ASCII
+/// (digits of other scripts), any "in" lets the regex decide.
+fn may_hold_worded_ratio(text: &str) -> bool {
+    if !text.is_ascii() {
+        return has_in_word(text);
+    }
+    let b = text.as_bytes();
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    (1..b.len().saturating_sub(2)).any(|i| {
+        if !(b[i] | 0x20 == b'i' && b[i + 1] | 0x20 == b'n' && space(b[i - 1]) && space(b[i + 2])) {
+            return false;
+        }
+        let mut end = i;
+        while end > 0 && space(b[end - 1]) {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && b[start - 1].is_ascii_alphabetic() {
+            start -= 1;
+        }
+        ["one", "two", "three", "four", "five"]
+            .iter()
+            .any(|w| b[start..end].eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 /// Whether `sentence` contains any digit outside citation markers (YMYL pages cite every number).
@@ -230,5 +258,38 @@ mod tests {
         assert!(has_number("Take 2 tablets."));
         assert!(!has_number("Take the tablets with water [2]."));
         assert!(!has_number("No digits here."));
+    }
+    /// The closer look must never rule out a text the regex matches: generated digit-free
+    /// sentences around "in", in every case and spacing.
+    #[test]
+    fn worded_ratio_gate_keeps_every_match() {
+        let pieces = [
+            "one", "Two", "THREE", "four", "five", "ten", "in", "IN", "In", "someone", "inside",
+            "every", "out", "of", "x", "fold", "_", "people", "\u{663}", "\u{665}x",
+        ];
+        let joins = [" ", "  ", "\t", "\n", "\u{0b}", "-", ",", "", "\u{a0}"];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + next(6) {
+                text.push_str(pieces[next(pieces.len())]);
+                text.push_str(joins[next(joins.len())]);
+            }
+            if text.bytes().any(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let before = has_in_word(&text) && RATIO.is_match(&text);
+            let now = may_hold_worded_ratio(&text) && RATIO.is_match(&text);
+            assert_eq!(now, before, "{text:?}");
+            matched += usize::from(before);
+        }
+        assert!(matched >= 100, "{matched}");
     }
 }
