@@ -176,4 +176,25 @@ mod tests {
             );
         }
     }
+
+    /// A writer that fails part-way: the report stops with its error.
+    #[test]
+    fn a_failing_writer_ends_the_report_with_its_error() {
+        struct FailsAfter(usize);
+        impl Write for FailsAfter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                if buf.len() > self.0 {
+                    return Err(io::Error::other("disk full"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let report = report(PAGES_PER_CHUNK * CHUNKS_IN_FLIGHT * 3);
+        let err = write(&report, &mut FailsAfter(200_000)).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+    }
 }
