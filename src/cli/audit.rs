@@ -196,8 +196,9 @@ pub fn run(args: AuditArgs) -> Result<i32> {
             .min_support
             .unwrap_or(crate::verify::DEFAULT_MIN_SUPPORT);
         let verifier = documents::open_verifier(min_support, args.embed_model.as_deref())?;
-        // One verifier per crawl worker, so pages are fact-checked side by side. An embedding
-        // model is loaded once (it runs several sessions of its own), so it gets one verifier.
+        // One verifier per page that may be analysed at once (at most `--concurrency`), so
+        // pages are fact-checked side by side. An embedding model is loaded once (it runs
+        // several sessions of its own), so it gets one verifier.
         let more = if args.embed_model.is_none() {
             (1..args.concurrency)
                 .map(|_| documents::open_verifier(min_support, None))
