@@ -384,13 +384,8 @@ mod tests {
         let separators = [
             " ", "  ", "\t", "\n", "\u{0b}", ", ", ".", "-", "", "\u{2003}",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut stream = crate::test_fixtures::Stream(0x9e37_79b9_7f4a_7c15u64);
+        let mut next = |n: usize| (stream.next() % n as u64) as usize;
         let mut passive = 0;
         for _ in 0..20_000 {
             let mut sentence = String::new();

@@ -220,13 +220,8 @@ mod tests {
         let joins = [
             " ", ", ", ". ", "-", " - ", "\n", ";", "(", ") ", "'", "\u{a0}", "_", "",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1du64);
+        let mut next = |n: usize| (stream.next() % n as u64) as usize;
         for _ in 0..3_000 {
             let mut text = String::new();
             for _ in 0..2 + next(10) {

@@ -268,13 +268,8 @@ mod tests {
             "every", "out", "of", "x", "fold", "_", "people", "\u{663}", "\u{665}x",
         ];
         let joins = [" ", "  ", "\t", "\n", "\u{0b}", "-", ",", "", "\u{a0}"];
-        let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut stream = crate::test_fixtures::Stream(0x853c_49e6_748f_ea9bu64);
+        let mut next = |n: usize| (stream.next() % n as u64) as usize;
         let mut matched = 0;
         for _ in 0..20_000 {
             let mut text = String::new();
