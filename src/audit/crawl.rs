@@ -49,10 +49,10 @@ struct Shared {
 /// Measured on 2 shared cores (loopback audit of 10,000 pages): one per core left the cores
 /// idle whenever one of them waited (the shared state, a page fault) and lost CPU share to
 /// other processes; four per core grew memory (a heap per thread) for no more CPU saved.
-fn analysis_threads(fetch_threads: usize) -> usize {
+fn analysis_threads(in_flight: usize) -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_mul(2))
-        .min(fetch_threads)
+        .min(in_flight)
         .max(1)
 }
 
@@ -67,7 +67,7 @@ pub fn crawl(
     starts: HashSet<u64>,
     on_page: &(dyn Fn(usize) + Sync),
 ) -> Result<Crawled, FetchError> {
-    let fetch_threads = options.workers.max(1);
+    let concurrency = options.workers.max(1);
     let (crawled, _) = crawl_with(
         engine,
         source,
@@ -76,8 +76,8 @@ pub fn crawl(
         listed,
         starts,
         on_page,
-        fetch_threads,
-        analysis_threads(fetch_threads),
+        concurrency,
+        analysis_threads(concurrency),
     )?;
     Ok(crawled)
 }
@@ -590,7 +590,7 @@ mod tests {
     /// Crawl a fresh [`local_site`]; page URLs in the result are relative to its folder.
     fn crawl_local(
         pages: usize,
-        fetch_threads: usize,
+        concurrency: usize,
         analysis_threads: usize,
     ) -> (Crawled, HandoffStats, usize) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -615,7 +615,7 @@ mod tests {
             HashSet::new(),
             HashSet::new(),
             &on_page,
-            fetch_threads,
+            concurrency,
             analysis_threads,
         )
         .expect("crawl runs");

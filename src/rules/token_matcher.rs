@@ -39,8 +39,8 @@ struct Prefilter {
     /// Case-insensitive: the regex also folds the Kelvin sign (K) and the long s (ſ) to ASCII
     /// letters, which an ASCII-case-insensitive search would miss.
     ignorecase: bool,
-    /// Set when the regex is built from the tokens alone (see [`Windows`]).
-    windows: Option<Windows>,
+    /// The stretches of text around a piece that a match can lie in.
+    windows: Windows,
 }
 
 /// The bytes no match can contain, for a regex built from literal tokens only (spaces as
@@ -92,7 +92,7 @@ impl TokenMatcher {
         let prefilter = if has_patterns || tokens.is_empty() {
             None
         } else {
-            prefilter(tokens, ignorecase, Some(Windows::of(tokens)))
+            prefilter(tokens, ignorecase, Windows::of(tokens))
         };
         TokenMatcher {
             regex,
@@ -167,24 +167,11 @@ impl TokenMatcher {
     }
 
     /// A hand-written `regex` behind a prefilter of `words`, at least one of which (in any
-    /// case, with `ignorecase`) every match of the regex contains: the caller's promise, to be
-    /// held by a test of the caller's.
-    pub fn with_required_words(regex: Regex, words: &[&str], ignorecase: bool) -> Self {
-        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        // The regex may match more than the words' bytes: search it over the whole text.
-        TokenMatcher {
-            prefilter: prefilter(&words, ignorecase, None),
-            regex,
-            words: None,
-            ignorecase,
-        }
-    }
-
-    /// [`Self::with_required_words`] for a regex whose matches hold no ASCII punctuation but
-    /// the bytes of `joiners` (its own punctuation literals): built from words, `\w`, `\s` and
-    /// those bytes. A match then lies inside one clause, a run of text between two other
-    /// punctuation bytes, so the regex only runs on the clauses around the words found (see
-    /// [`Windows`]). Also the caller's promise, to be held by the caller's test.
+    /// case, with `ignorecase`) every match of the regex contains, and whose matches hold no
+    /// ASCII punctuation but the bytes of `joiners` (its own punctuation literals): built from
+    /// words, `\w`, `\s` and those bytes. A match then lies inside one clause, a run of text
+    /// between two other punctuation bytes, so the regex only runs on the clauses around the
+    /// words found (see [`Windows`]). The caller's promise, to be held by the caller's test.
     pub fn with_required_words_in_clauses(
         regex: Regex,
         words: &[&str],
@@ -195,7 +182,7 @@ impl TokenMatcher {
         let mut kept = words.clone();
         kept.push(joiners.to_string());
         TokenMatcher {
-            prefilter: prefilter(&words, ignorecase, Some(Windows::of(&kept))),
+            prefilter: prefilter(&words, ignorecase, Windows::of(&kept)),
             regex,
             words: None,
             ignorecase,
@@ -217,15 +204,14 @@ impl TokenMatcher {
                     search_windows(&self.regex, &words.windows, text, anchors),
                 )
             }
-            (_, Plan::Nothing) => (None, Vec::new()),
             (_, Plan::Whole) => (Some(self.regex.find_iter(text)), Vec::new()),
             (_, Plan::Windows(found)) => (None, found),
         };
         whole.into_iter().flatten().chain(windowed)
     }
 
-    /// Whether to search at all, the whole text, or only the windows around the pieces found
-    /// (then with the matches, found here).
+    /// Whether to search the whole text, or only the windows around the pieces found (then
+    /// with the matches, found here; none when no piece is).
     fn search_plan<'t>(&self, text: &'t str) -> Plan<'t> {
         let Some(p) = &self.prefilter else {
             return Plan::Whole;
@@ -248,7 +234,6 @@ impl TokenMatcher {
 }
 
 enum Plan<'t> {
-    Nothing,
     Whole,
     Windows(Vec<Match<'t>>),
 }
@@ -257,13 +242,6 @@ impl Prefilter {
     /// The plan for `text`, whose pieces are searched in `pieces_in` (`text`, lower-cased
     /// when case is ignored: the same bytes at the same offsets otherwise).
     fn plan<'t>(&self, regex: &Regex, text: &'t str, pieces_in: &[u8]) -> Plan<'t> {
-        let Some(windows) = &self.windows else {
-            return if self.pieces.is_match(pieces_in) {
-                Plan::Whole
-            } else {
-                Plan::Nothing
-            };
-        };
         let mut from = 0;
         let pieces = std::iter::from_fn(|| {
             let piece = self
@@ -273,7 +251,7 @@ impl Prefilter {
             from = piece.end();
             Some((piece.start(), piece.end()))
         });
-        Plan::Windows(search_windows(regex, windows, text, pieces))
+        Plan::Windows(search_windows(regex, &self.windows, text, pieces))
     }
 }
 
@@ -325,7 +303,7 @@ thread_local! {
 
 /// The longest literal piece of each token (split where the regex allows variation), or
 /// `None` when a token has no piece that an ASCII search can find as the regex would.
-fn prefilter(tokens: &[String], ignorecase: bool, windows: Option<Windows>) -> Option<Prefilter> {
+fn prefilter(tokens: &[String], ignorecase: bool, windows: Windows) -> Option<Prefilter> {
     let mut pieces = Vec::with_capacity(tokens.len());
     for token in tokens {
         let piece = token
@@ -343,7 +321,7 @@ fn prefilter(tokens: &[String], ignorecase: bool, windows: Option<Windows>) -> O
         });
     }
     // Leftmost-first lets the searcher use its packed SIMD prefilter (Teddy), which the
-    // standard match kind does not; any match answers `is_match` the same.
+    // standard match kind does not; the windows are the same whichever piece is found.
     let pieces = AhoCorasick::builder()
         .kind(Some(AhoCorasickKind::DFA))
         .match_kind(MatchKind::LeftmostFirst)
@@ -438,7 +416,7 @@ mod tests {
         ];
         for ignorecase in [true, false] {
             let m = matcher(&tokens, ignorecase);
-            assert!(m.prefilter.as_ref().is_some_and(|p| p.windows.is_some()));
+            assert!(m.prefilter.is_some());
             let texts = [
                 "In order to win, it’s  worth\nnoting (it's worth noting) that we might.",
                 "mightx xmight might_ _might might9 9might -might- (might)",
@@ -525,14 +503,6 @@ mod tests {
             assert_eq!(spans(&words, &text), want, "{text:?}");
             assert_eq!(shared_spans(&words, &text), want, "{text:?}");
         }
-    }
-
-    #[test]
-    fn required_words_search_the_whole_text() {
-        let regex = Regex::new(r"(?i)we\s+recommend\W+\w+").expect("valid regex");
-        let m = TokenMatcher::with_required_words(regex, &["recommend"], true);
-        assert!(m.prefilter.as_ref().is_some_and(|p| p.windows.is_none()));
-        assert_eq!(found(&m, "We recommend: this."), ["We recommend: this"]);
     }
 
     #[test]
