@@ -918,9 +918,9 @@ mod tests {
                 .zip(f)
                 .map(|(a, b)| (a - b).abs())
                 .fold(worst, f32::max);
-            let token = argmax(f);
+            let token = crate::llm::sampling::argmax(f);
             assert_eq!(
-                argmax(h),
+                crate::llm::sampling::argmax(h),
                 token,
                 "greedy token differs at {}",
                 half_cache.len()
@@ -931,15 +931,5 @@ mod tests {
         assert!(half_cache.len() > KV_GROWTH, "decoding crossed the growth");
         assert!(worst < 0.25, "largest logit difference {worst}");
         eprintln!("fp16 attention vs float: largest logit difference {worst}");
-    }
-
-    fn argmax(row: &[f32]) -> u32 {
-        let mut best = 0;
-        for (i, v) in row.iter().enumerate() {
-            if *v > row[best] {
-                best = i;
-            }
-        }
-        best as u32
     }
 }
