@@ -38,15 +38,22 @@ impl SharedTokenScan {
         let mut groups: Vec<Vec<String>> = Vec::new();
         let mut slots = vec![None; rules.len()];
         for (ri, rule) in rules.iter().enumerate() {
-            let Some(words) = rule.as_declarative().and_then(|d| d.anchor_words()) else {
-                continue;
+            let words: Vec<String> = match rule.as_declarative() {
+                Some(decl) => match decl.anchor_words() {
+                    Some(words) => words.to_vec(),
+                    None => continue,
+                },
+                None => match rule.scan_words() {
+                    Some(words) => words.iter().map(|w| (*w).to_owned()).collect(),
+                    None => continue,
+                },
             };
             if groups.len() == MAX_SLOTS {
                 // Rules past the last slot scan their texts on their own.
                 break;
             }
             slots[ri] = Some(1u64 << groups.len());
-            groups.push(words.to_vec());
+            groups.push(words);
         }
         if groups.is_empty() {
             return None;
@@ -352,11 +359,10 @@ impl Engine {
             let Some(a) = a else {
                 continue;
             };
-            // The declarative rule and its slot, when it takes its matches from the shared scan.
+            // The rule's slot, when it takes its words from the shared scan.
             let shared = self.token_scan.as_ref().and_then(|scan| {
                 let slot = scan.slots.get(ri).copied().flatten()?;
-                let decl = rule.as_declarative()?;
-                Some((scan, slot, decl))
+                Some((scan, slot))
             });
             let started = self.timings.as_ref().map(|_| std::time::Instant::now());
             let ctx = RuleContext {
@@ -367,9 +373,13 @@ impl Engine {
             let start = out.len();
             // A bug in one rule must not end the whole run: report it as a finding instead.
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match shared {
-                Some((scan, slot, decl)) => {
+                Some((scan, slot)) => {
                     let hits = hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc));
-                    decl.check_shared(&ctx, doc, Some(SharedHits { hits, slot }), &mut out)
+                    let shared = SharedHits { hits, slot };
+                    match rule.as_declarative() {
+                        Some(decl) => decl.check_shared(&ctx, doc, Some(shared), &mut out),
+                        None => rule.check_with_hits(&ctx, doc, shared, &mut out),
+                    }
                 }
                 None => rule.check(&ctx, doc, &mut out),
             }));

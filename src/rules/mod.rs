@@ -127,6 +127,25 @@ pub trait Rule: Send + Sync {
         None
     }
 
+    /// Whole words (ASCII word bytes, any case) this rule looks for in prose, when it can take
+    /// their places from the engine's shared word scan instead of walking the text itself:
+    /// the engine then calls [`Rule::check_with_hits`] in place of [`Rule::check`].
+    fn scan_words(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
+    /// [`Rule::check`], given the shared scan of `doc` for (at least) [`Rule::scan_words`].
+    /// Must push the same findings as [`Rule::check`].
+    fn check_with_hits(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        _hits: declarative::SharedHits<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.check(ctx, doc, out)
+    }
+
     /// Rules that compare documents (duplicate titles) return a small summary of each document
     /// here, so a large corpus can be checked without keeping every document in memory. The
     /// engine calls it for every checked document, with the rule's project-level context.

@@ -489,7 +489,7 @@ fn shared_token_scan_serves_the_embedded_token_rules() {
         .collect();
     assert_eq!(
         served,
-        ["STYLE001", "STYLE002", "STYLE003", "STYLE004", "STYLE010"]
+        ["STYLE001", "STYLE002", "STYLE003", "STYLE004", "STYLE008", "STYLE010"]
     );
 }
 

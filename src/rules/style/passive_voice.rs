@@ -1,6 +1,7 @@
 //! STYLE008: too large a share of sentences in the passive voice.
-use crate::doc::Document;
+use crate::doc::{BlockKind, Document, Sentence};
 use crate::finding::{Finding, Severity};
+use crate::rules::declarative::SharedHits;
 use crate::rules::{text, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::Span;
 use regex::Regex;
@@ -169,51 +170,87 @@ fn passive_in_bytes(b: &[u8]) -> bool {
             i += 1;
             continue;
         }
-        // The word's first eight letters, lower-cased (`| 0x20` on letters), packed.
         let start = i;
-        let mut key = 0u64;
-        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_alphabetic()) {
-            key = key << 8 | u64::from(c | 0x20);
+        while b.get(i).is_some_and(u8::is_ascii_alphabetic) {
             i += 1;
         }
-        if i - start > AUXILIARY_MAX_LEN
-            || !AUXILIARY_KEYS.contains(&key)
-            || start > 0 && is_word_byte(b[start - 1])
-        {
-            continue;
-        }
-        let next = whitespace_end(b, i);
-        if next == i {
-            continue;
-        }
-        let participle = adverb_end(b, next)
-            .and_then(|at| participle_end(b, at).map(|end| (at, end)))
-            .or_else(|| participle_end(b, next).map(|end| (next, end)));
-        if let Some((at, end)) = participle {
-            if !ADJECTIVAL
-                .iter()
-                .any(|w| b[at..end].eq_ignore_ascii_case(w.as_bytes()))
-            {
-                return true;
-            }
-            i = end;
+        match passive_at(b, start, i) {
+            Some(Verdict::Passive) => return true,
+            Some(Verdict::Adjectival(end)) => i = end,
+            None => {}
         }
     }
     false
 }
 
+/// What [`PASSIVE`] finds at an auxiliary.
+enum Verdict {
+    Passive,
+    /// A match whose participle is a predicate adjective; it ends at the offset given.
+    Adjectival(usize),
+}
+
+/// The match of [`PASSIVE`] that starts at the word `b[start..end]` (a maximal run of ASCII
+/// letters), if the word is an auxiliary that starts one.
+#[inline]
+fn passive_at(b: &[u8], start: usize, end: usize) -> Option<Verdict> {
+    let len = end - start;
+    if !(2..=AUXILIARY_MAX_LEN).contains(&len)
+        || start > 0 && is_word_byte(b[start - 1])
+        || !AUXILIARY_KEYS.contains(&folded_key(b, start, len))
+    {
+        return None;
+    }
+    let next = whitespace_end(b, end);
+    if next == end {
+        return None;
+    }
+    let (at, end) = adverb_end(b, next)
+        .and_then(|at| participle_end(b, at).map(|end| (at, end)))
+        .or_else(|| participle_end(b, next).map(|end| (next, end)))?;
+    if ADJECTIVAL
+        .iter()
+        .any(|w| b[at..end].eq_ignore_ascii_case(w.as_bytes()))
+    {
+        Some(Verdict::Adjectival(end))
+    } else {
+        Some(Verdict::Passive)
+    }
+}
+
 const AUXILIARY_MAX_LEN: usize = 6;
 
-/// Each auxiliary packed as [`passive_in_bytes`] packs a word (all are at most 6 letters).
+/// The letters `b[start..start + len]` (`len <= 8`), lower-cased (`| 0x20`), little-endian,
+/// zero above them: one load where the text has eight bytes there.
+#[inline]
+fn folded_key(b: &[u8], start: usize, len: usize) -> u64 {
+    let keep = u64::MAX >> (64 - 8 * len as u32);
+    let raw = match b.get(start..start + 8) {
+        Some(eight) => {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(eight);
+            u64::from_le_bytes(buf)
+        }
+        None => {
+            let mut buf = [0u8; 8];
+            let part = b.get(start..start + len).unwrap_or_default();
+            buf[..part.len()].copy_from_slice(part);
+            u64::from_le_bytes(buf)
+        }
+    };
+    (raw | 0x2020_2020_2020_2020) & keep
+}
+
+/// Each auxiliary as [`folded_key`] reads a word (all are 2 to 6 letters).
 const AUXILIARY_KEYS: [u64; 11] = {
     let mut keys = [0u64; 11];
     let mut i = 0;
     while i < AUXILIARIES.len() {
         let word = AUXILIARIES[i].as_bytes();
-        assert!(word.len() <= AUXILIARY_MAX_LEN);
+        assert!(word.len() >= 2 && word.len() <= AUXILIARY_MAX_LEN);
         let mut j = 0;
         while j < word.len() {
-            keys[i] = keys[i] << 8 | word[j] as u64;
+            keys[i] |= (word[j] as u64) << (8 * j);
             j += 1;
         }
         i += 1;
@@ -273,6 +310,80 @@ impl Rule for PassiveVoiceOveruse {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        self.judge(ctx, doc, out, |s| is_passive(&s.text));
+    }
+
+    fn scan_words(&self) -> Option<&'static [&'static str]> {
+        Some(&AUXILIARIES)
+    }
+
+    fn check_with_hits(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        hits: SharedHits<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.judge(ctx, doc, out, |s| is_passive_with_hits(doc, s, hits));
+    }
+}
+
+/// Whether sentence `s` of `doc` is passive, judged at the auxiliaries the shared word scan
+/// found in its block (the scan's words are maximal runs of ASCII word bytes, so it finds
+/// every auxiliary [`passive_in_bytes`] would start a match at). Falls back to
+/// [`is_passive`] where the block's scan may not stand for the sentence: text that is not the
+/// block's slice, a word cut by the sentence's edge, a code block, chars the byte walk
+/// cannot judge.
+fn is_passive_with_hits(doc: &Document, s: &Sentence, shared: SharedHits<'_>) -> bool {
+    let (from, to) = s.text_range;
+    let Some(block) = doc.blocks.get(s.block) else {
+        return is_passive(&s.text);
+    };
+    let b = s.text.as_bytes();
+    let around = block.text.as_bytes();
+    let cut_at_start = from > 0
+        && around.get(from - 1).copied().is_some_and(is_word_byte)
+        && b.first().copied().is_some_and(is_word_byte);
+    let cut_at_end = around.get(to).copied().is_some_and(is_word_byte)
+        && b.last().copied().is_some_and(is_word_byte);
+    if block.kind == BlockKind::Code
+        || block.text.get(from..to) != Some(s.text.as_str())
+        || cut_at_start
+        || cut_at_end
+        || !bytes_decide(&s.text)
+    {
+        return is_passive(&s.text);
+    }
+    let (hits, _) = shared.hits.block(s.block);
+    let first = hits.partition_point(|h| (h.start as usize) < from);
+    // Matches end here: auxiliaries before it lie inside a match already judged.
+    let mut resume = 0usize;
+    for hit in hits[first..].iter().take_while(|h| (h.start as usize) < to) {
+        if hit.slots & shared.slot == 0 {
+            continue;
+        }
+        let (start, end) = (hit.start as usize - from, hit.end as usize - from);
+        if start < resume {
+            continue;
+        }
+        match passive_at(b, start, end) {
+            Some(Verdict::Passive) => return true,
+            Some(Verdict::Adjectival(end)) => resume = end,
+            None => {}
+        }
+    }
+    false
+}
+
+impl PassiveVoiceOveruse {
+    /// Report `doc` when too large a share of its prose sentences is passive.
+    fn judge(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        out: &mut Vec<Finding>,
+        is_passive: impl Fn(&Sentence) -> bool,
+    ) {
         let max_share = ctx.opt_f64("max_share", 0.25);
         let min_sentences = ctx.opt_usize("min_sentences", 5);
         let mut total = 0usize;
@@ -281,7 +392,7 @@ impl Rule for PassiveVoiceOveruse {
         for i in text::prose_sentences(doc) {
             let s = &doc.sentences[i];
             total += 1;
-            if is_passive(&s.text) {
+            if is_passive(s) {
                 passive += 1;
                 first.get_or_insert(s.span);
             }
@@ -326,6 +437,90 @@ mod tests {
         ] {
             assert!(!is_passive(s), "{s}");
         }
+    }
+
+    /// The sentences judged at the shared scan's hits answer as the walk over each sentence:
+    /// generated Markdown documents (real sentence splitting, code blocks, other rules' words
+    /// in the scan), and sentences whose ranges cut a word at either edge or whose text is
+    /// not their block's slice.
+    #[test]
+    fn shared_scan_agrees_with_the_walk() {
+        use crate::rules::token_scan::{DocumentHits, WordScanner};
+        let other_rule = vec!["said", "made", "order", "is_"];
+        let scanner =
+            WordScanner::new(&[other_rule, AUXILIARIES.to_vec()]).expect("scanner builds");
+        let slot = 1u64 << 1;
+        let pieces = [
+            "is", "Was", "were", "been", "being", "gets", "got", "gotten", "am", "are", "be", "IS",
+            "widely", "quickly", "baked", "made", "said", "tired", "known", "the", "loaf", "x_",
+            "2", "é", "’", "\u{212A}", "\u{a0}", "isn't", "wasbaked", "order", "this", "xbe",
+            "Xwas", "_is",
+        ];
+        let separators = [
+            " ",
+            "  ",
+            ". ",
+            "! ",
+            "\n",
+            "\n\n",
+            ", ",
+            "-",
+            "",
+            "\n\n```\n",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0x5851_f42d_4c95_7f2du64);
+        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let (mut judged, mut passive) = (0, 0);
+        for round in 0..1_500 {
+            let mut source = String::new();
+            for _ in 0..1 + next(80) {
+                source.push_str(pieces[next(pieces.len())]);
+                source.push_str(separators[next(separators.len())]);
+            }
+            let mut doc = crate::doc::parse("t.md", &source, crate::doc::Format::Markdown);
+            // Every third document: move sentence edges into words, or off the block's text.
+            if round % 3 == 0 {
+                for (k, s) in doc.sentences.iter_mut().enumerate() {
+                    let text = &doc.blocks[s.block].text;
+                    let (from, to) = s.text_range;
+                    let cut = match k % 3 {
+                        0 => (from + 1..=to)
+                            .find(|&i| text.is_char_boundary(i))
+                            .map(|i| (i, to)),
+                        1 => (from..to)
+                            .rev()
+                            .find(|&i| text.is_char_boundary(i))
+                            .map(|i| (from, i)),
+                        _ => None,
+                    };
+                    match cut {
+                        Some((a, b)) => {
+                            s.text_range = (a, b);
+                            s.text = text[a..b].to_owned();
+                        }
+                        None => s.text.push_str(" was baked"),
+                    }
+                }
+            }
+            let hits = DocumentHits::of(&scanner, &doc);
+            let shared = SharedHits { hits: &hits, slot };
+            for i in crate::rules::text::prose_sentences(&doc) {
+                let s = &doc.sentences[i];
+                let expected = is_passive(&s.text);
+                assert_eq!(
+                    is_passive_with_hits(&doc, s, shared),
+                    expected,
+                    "{:?}",
+                    s.text
+                );
+                judged += 1;
+                passive += usize::from(expected);
+            }
+        }
+        assert!(
+            passive > 500 && judged - passive > 500,
+            "{passive} of {judged}"
+        );
     }
 
     fn regex_says_passive(sentence: &str) -> bool {
