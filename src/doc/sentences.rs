@@ -28,8 +28,14 @@ fn is_closer(c: char) -> bool {
 
 /// Split `text` into sentences: byte ranges with surrounding whitespace trimmed.
 pub fn split(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
+    split_into(text, &mut out);
+    out
+}
+
+/// [`split`], appending the ranges to `out` (one buffer for all blocks of a document).
+pub fn split_into(text: &str, out: &mut Vec<(usize, usize)>) {
+    let bytes = text.as_bytes();
     let mut sentence_start = skip_ws(text, 0);
     let mut i = sentence_start;
     let ascii = text.is_ascii();
@@ -86,7 +92,6 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     if trimmed_end > sentence_start {
         out.push((sentence_start, trimmed_end));
     }
-    out
 }
 
 /// After terminal punctuation: closing quotes/brackets and citation markers (`[1]`, `[^a]`)
