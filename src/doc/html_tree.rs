@@ -9,10 +9,10 @@ use scraper::{Html, HtmlTreeSink, Node};
 use std::borrow::Cow;
 
 /// Parse `source` as a whole document. `start_tags` (from the source scan) sizes the tree: each
-/// element is one node and usually one text node follows it.
+/// element is one node, with usually a text node inside and one (whitespace) after it.
 pub(crate) fn parse_document(source: &str, start_tags: usize) -> Html {
     let mut html = Html::new_document();
-    html.tree = ego_tree::Tree::with_capacity(Node::Document, 2 * start_tags + 16);
+    html.tree = ego_tree::Tree::with_capacity(Node::Document, 3 * start_tags + 16);
     html5ever::driver::parse_document(QuietSink(HtmlTreeSink::new(html)), Default::default())
         .one(source)
 }
