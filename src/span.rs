@@ -47,8 +47,10 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(source: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let newlines = memchr::memchr_iter(b'\n', source.as_bytes());
+        let mut line_starts = Vec::with_capacity(newlines.count() + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         LineIndex { line_starts }
     }
 

@@ -566,22 +566,29 @@ impl<'s> Builder<'s> {
             self.end_link(end);
         }
 
-        let mut sentences = Vec::new();
+        // Sentence ranges of all blocks first, so that the sentences are allocated once.
+        let mut ranges = Vec::new();
         // Per block: index of its first sentence and how many it has.
         let mut block_sentences = Vec::with_capacity(self.blocks.len());
-        for (index, block) in self.blocks.iter().enumerate() {
-            let first = sentences.len();
+        for block in &self.blocks {
+            let first = ranges.len();
             if block.kind != BlockKind::Code {
-                for (s, e) in sentences::split(&block.text) {
-                    sentences.push(Sentence {
-                        text: block.text[s..e].to_owned(),
-                        span: block.map.span(s, e),
-                        block: index,
-                        text_range: (s, e),
-                    });
-                }
+                sentences::split_into(&block.text, &mut ranges);
             }
-            block_sentences.push((first, sentences.len() - first));
+            block_sentences.push((first, ranges.len() - first));
+        }
+        let mut sentences = Vec::with_capacity(ranges.len());
+        for (index, (block, &(first, count))) in
+            self.blocks.iter().zip(&block_sentences).enumerate()
+        {
+            for &(s, e) in &ranges[first..first + count] {
+                sentences.push(Sentence {
+                    text: block.text[s..e].to_owned(),
+                    span: block.map.span(s, e),
+                    block: index,
+                    text_range: (s, e),
+                });
+            }
         }
 
         extend_over_links(&mut sentences, &self.links);

@@ -23,32 +23,96 @@ pub struct Marker {
 /// and those followed by `(` or `[` (Markdown link syntax that did not resolve).
 pub fn find(text: &str, excluded: &[(usize, usize)]) -> Vec<Marker> {
     let mut out = Vec::new();
-    if !text.contains('[') {
+    if memchr::memchr(b'[', text.as_bytes()).is_none() {
+        return out;
+    }
+    if text.is_ascii() {
+        // Most blocks are ASCII: match the brackets by hand (the regex engine's setup per
+        // search costs more than the whole scan). Non-ASCII text keeps the regex, whose `\d`
+        // and `\s` are Unicode classes.
+        for (start, end) in ascii_brackets(text.as_bytes()) {
+            push_marker(&mut out, text, excluded, start, end);
+        }
         return out;
     }
     for caps in BRACKET.captures_iter(text) {
-        let (Some(whole), Some(inner)) = (caps.get(0), caps.get(1)) else {
-            continue;
-        };
-        if excluded
-            .iter()
-            .any(|&(s, e)| whole.start() >= s && whole.start() < e)
-        {
-            continue;
-        }
-        if matches!(text.as_bytes().get(whole.end()), Some(b'(') | Some(b':')) {
-            continue;
-        }
-        let labels = expand(inner.as_str());
-        if !labels.is_empty() {
-            out.push(Marker {
-                start: whole.start(),
-                end: whole.end(),
-                labels,
-            });
+        if let Some(whole) = caps.get(0) {
+            push_marker(&mut out, text, excluded, whole.start(), whole.end());
         }
     }
     out
+}
+
+/// Keep the bracket `text[start..end]` (a match of [`BRACKET`]) unless it is excluded or is
+/// link syntax.
+fn push_marker(
+    out: &mut Vec<Marker>,
+    text: &str,
+    excluded: &[(usize, usize)],
+    start: usize,
+    end: usize,
+) {
+    if excluded.iter().any(|&(s, e)| start >= s && start < e) {
+        return;
+    }
+    if matches!(text.as_bytes().get(end), Some(b'(') | Some(b':')) {
+        return;
+    }
+    let labels = expand(&text[start + 1..end - 1]);
+    if !labels.is_empty() {
+        out.push(Marker { start, end, labels });
+    }
+}
+
+/// The matches of [`BRACKET`] in ASCII `bytes`, leftmost first and not overlapping, as the
+/// regex finds them. On ASCII, `\d` is `[0-9]` and `\s` is `[\t\n\x0B\x0C\r ]`; the match at
+/// a `[` is unique (digits, blanks, separators and `]` are disjoint classes), so no
+/// backtracking is needed.
+fn ascii_brackets(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(offset) = memchr::memchr(b'[', bytes.get(from..)?) {
+            let open = from + offset;
+            match bracket_end(bytes, open) {
+                Some(end) => {
+                    from = end;
+                    return Some((open, end));
+                }
+                None => from = open + 1,
+            }
+        }
+        None
+    })
+}
+
+/// End (past `]`) of the [`BRACKET`] match starting at the `[` at `open`, if there is one.
+fn bracket_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let is_blank = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let mut i = open + 1;
+    loop {
+        let digits = bytes
+            .get(i..)?
+            .iter()
+            .take(5)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if !(1..=4).contains(&digits) {
+            return None;
+        }
+        i += digits;
+        while bytes.get(i).copied().is_some_and(is_blank) {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            // `]` right after the digits only: `\s*` belongs to the separator group.
+            b']' if bytes[i - 1].is_ascii_digit() => return Some(i + 1),
+            b'-' | b',' => i += 1,
+            _ => return None,
+        }
+        while bytes.get(i).copied().is_some_and(is_blank) {
+            i += 1;
+        }
+    }
 }
 
 /// `"2, 3"` → 2, 3; `"4-6"` → 4, 5, 6.
@@ -110,6 +174,53 @@ mod tests {
         assert!(labels("[a] [] [1a] [ 1] [x, 2] [1](http://x) [1]: def").is_empty());
         let text = "code `[3]` here";
         assert!(find(text, &[(5, 10)]).is_empty());
+    }
+
+    /// The regex path on any text, for comparison with the ASCII fast path.
+    fn find_with_regex(text: &str, excluded: &[(usize, usize)]) -> Vec<Marker> {
+        let mut out = Vec::new();
+        for caps in BRACKET.captures_iter(text) {
+            if let Some(whole) = caps.get(0) {
+                push_marker(&mut out, text, excluded, whole.start(), whole.end());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_regex() {
+        let fixed = [
+            "A [1] b [2, 3] c [4-6] d [7,8].",
+            "[12345] [1234] [0] [00001] [1 ] [ 1] [1 ,2] [1,\t\n2] [1--2] [1,] [,1] [1-2-3]",
+            "[[1]] [1][2] [1](x) [1]: y [1]z [9999-1] [1 - 100] [5-300] ]1[ [",
+            "[1\x0b,\x0c2] [1\r\n-\r\n2] [3\x01] [1,2,3,4,5,6,7,8,9,10] [1, 2 , 3]",
+            "",
+            "[",
+            "[1",
+            "[1,",
+            "[1, 2",
+        ];
+        for text in fixed {
+            assert_eq!(find(text, &[]), find_with_regex(text, &[]), "{text:?}");
+            assert_eq!(find(text, &[(0, 5)]), find_with_regex(text, &[(0, 5)]));
+        }
+        // Generated strings over the characters the pattern cares about.
+        let alphabet = b"[]0123456789 ,-\t\n\x0b\x0c\ra(:";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let len = (state % 24) as usize;
+            let mut text = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push(alphabet[(state % alphabet.len() as u64) as usize] as char);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            assert_eq!(find(&text, &[]), find_with_regex(&text, &[]), "{text:?}");
+        }
     }
 
     #[test]

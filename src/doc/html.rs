@@ -7,6 +7,7 @@
 use super::builder::Builder;
 use super::collector::Collector;
 use super::html_scan::{self, Scan};
+use super::html_tree;
 use super::{byline, comment, json_ld, BlockKind, Byline, Document, Image, Text};
 use crate::span::Span;
 use ego_tree::iter::Edge;
@@ -99,8 +100,8 @@ pub(crate) fn fill(doc: &mut Document) {
         }
         None => (Cow::Borrowed(source), scan),
     };
-    let html = Html::parse_document(&parsed);
     let mut walker = Walker::new(&parsed, &scan);
+    let html = html_tree::parse_document(&parsed, walker.start_tags.len());
     walker.walk(&html);
     walker.finish_into(doc);
     drop(scan);

@@ -19,6 +19,7 @@ mod collector;
 mod front_matter;
 mod html;
 mod html_scan;
+mod html_tree;
 mod json_ld;
 mod markdown;
 mod references;

@@ -18,6 +18,58 @@ const NEVER_FINAL: &[&str] = &[
 /// the next word is capitalised ("... pears, etc. They ...").
 const SOMETIMES_FINAL: &[&str] = &["etc", "inc", "ltd", "co", "corp", "jr", "sr", "llc", "plc"];
 
+/// A word of up to 7 bytes as one number (bytes big-endian, length in the low byte), so that
+/// the lists above are searched by comparing integers: this runs at most sentence ends.
+const fn word_key(word: &[u8]) -> Option<u64> {
+    if word.len() > 7 {
+        return None;
+    }
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < 7 {
+        let byte = if i < word.len() { word[i] } else { 0 };
+        key = (key << 8) | byte as u64;
+        i += 1;
+    }
+    Some((key << 8) | word.len() as u64)
+}
+
+/// [`word_key`]s of the `N` `words`, sorted for binary search. Every word must be at most 7
+/// bytes (checked when compiling).
+const fn sorted_keys<const N: usize>(words: &[&str]) -> [u64; N] {
+    assert!(words.len() == N);
+    let mut keys = [0u64; N];
+    let mut i = 0;
+    while i < N {
+        keys[i] = match word_key(words[i].as_bytes()) {
+            Some(key) => key,
+            None => panic!("abbreviation longer than 7 bytes"),
+        };
+        i += 1;
+    }
+    // Insertion sort: a few dozen keys, once, at compile time.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            let t = keys[j - 1];
+            keys[j - 1] = keys[j];
+            keys[j] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    keys
+}
+
+const NEVER_FINAL_KEYS: [u64; NEVER_FINAL.len()] = sorted_keys(NEVER_FINAL);
+const SOMETIMES_FINAL_KEYS: [u64; SOMETIMES_FINAL.len()] = sorted_keys(SOMETIMES_FINAL);
+
+/// Whether `word` is one of the words whose sorted keys are `keys`.
+fn is_listed(keys: &[u64], word: &str) -> bool {
+    word_key(word.as_bytes()).is_some_and(|key| keys.binary_search(&key).is_ok())
+}
+
 /// Characters that may follow the terminal punctuation and still belong to the sentence.
 fn is_closer(c: char) -> bool {
     matches!(
@@ -28,8 +80,14 @@ fn is_closer(c: char) -> bool {
 
 /// Split `text` into sentences: byte ranges with surrounding whitespace trimmed.
 pub fn split(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
+    split_into(text, &mut out);
+    out
+}
+
+/// [`split`], appending the ranges to `out` (one buffer for all blocks of a document).
+pub fn split_into(text: &str, out: &mut Vec<(usize, usize)>) {
+    let bytes = text.as_bytes();
     let mut sentence_start = skip_ws(text, 0);
     let mut i = sentence_start;
     let ascii = text.is_ascii();
@@ -86,7 +144,6 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
     if trimmed_end > sentence_start {
         out.push((sentence_start, trimmed_end));
     }
-    out
 }
 
 /// After terminal punctuation: closing quotes/brackets and citation markers (`[1]`, `[^a]`)
@@ -166,14 +223,14 @@ fn ends_sentence(text: &str, sentence_start: usize, at: usize, punct: &str, next
         &owned
     };
     let lower = lower.trim_start_matches(['(', '"', '\'', '“', '‘', '[']);
-    if NEVER_FINAL.contains(&lower) {
+    if is_listed(&NEVER_FINAL_KEYS, lower) {
         return false;
     }
     if lower == "no" || lower == "nos" {
         // "No. 5" is an abbreviation; "No. We ..." is an answer.
         return !next_char.is_ascii_digit();
     }
-    if SOMETIMES_FINAL.contains(&lower) {
+    if is_listed(&SOMETIMES_FINAL_KEYS, lower) {
         return next_is_upper_or_digit;
     }
     // Initials ("J. R. R. Tolkien") and dotted abbreviations ("U.S.A.").
@@ -223,6 +280,38 @@ mod tests {
 
     fn sentences(text: &str) -> Vec<&str> {
         split(text).into_iter().map(|(s, e)| &text[s..e]).collect()
+    }
+
+    #[test]
+    fn abbreviation_keys_find_exactly_the_listed_words() {
+        let mut probes: Vec<String> = NEVER_FINAL
+            .iter()
+            .chain(SOMETIMES_FINAL)
+            .map(|w| w.to_string())
+            .collect();
+        for w in probes.clone() {
+            probes.push(format!("{w}\0"));
+            probes.push(format!("{w}x"));
+            probes.push(w[..w.len() - 1].to_owned());
+        }
+        probes.extend(
+            [
+                "", "\0", "mr\0\0", "é", "messrsx", "approxim", "no", "study",
+            ]
+            .map(String::from),
+        );
+        for word in &probes {
+            assert_eq!(
+                is_listed(&NEVER_FINAL_KEYS, word),
+                NEVER_FINAL.contains(&word.as_str()),
+                "{word:?}"
+            );
+            assert_eq!(
+                is_listed(&SOMETIMES_FINAL_KEYS, word),
+                SOMETIMES_FINAL.contains(&word.as_str()),
+                "{word:?}"
+            );
+        }
     }
 
     #[test]
