@@ -9,13 +9,22 @@ use scraper::{Html, HtmlTreeSink, Node};
 use std::borrow::Cow;
 
 /// Parse `source` as a whole document. `start_tags` (from the source scan) sizes the tree: each
-/// element is one node, with usually a text node inside and one (whitespace) after it.
+/// element is one node, with usually a text node inside and one (whitespace) after it. The
+/// guess is capped so a tag-dense huge page reserves no more up front than a large article
+/// needs; past that the tree grows as it fills.
 pub(crate) fn parse_document(source: &str, start_tags: usize) -> Html {
     let mut html = Html::new_document();
-    html.tree = ego_tree::Tree::with_capacity(Node::Document, 3 * start_tags + 16);
+    let nodes = start_tags
+        .saturating_mul(3)
+        .saturating_add(16)
+        .min(MAX_RESERVED_NODES);
+    html.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
     html5ever::driver::parse_document(QuietSink(HtmlTreeSink::new(html)), Default::default())
         .one(source)
 }
+
+/// Nodes reserved at most before parsing (a few MB; articles use a few thousand).
+const MAX_RESERVED_NODES: usize = 1 << 16;
 
 /// scraper's sink without the parse-error log; every tree operation is scraper's own.
 struct QuietSink(HtmlTreeSink);
