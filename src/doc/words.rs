@@ -362,7 +362,7 @@ mod tests {
                     text.push(' ');
                 } else if roll < 60 {
                     let letter = b'a' + (roll % 26) as u8;
-                    let upper = stream.next() % 5 == 0;
+                    let upper = stream.next().is_multiple_of(5);
                     text.push(char::from(if upper {
                         letter.to_ascii_uppercase()
                     } else {
