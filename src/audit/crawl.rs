@@ -355,6 +355,8 @@ struct DownloadBody {
 /// One fetched and analysed page, before it joins the shared state.
 struct FetchedPage {
     record: PageRecord,
+    /// Key of the requested URL (`record.url`), computed before the shared state is locked.
+    requested_key: u64,
     final_key: Option<u64>,
     analysed: Option<page::Analysed>,
 }
@@ -410,6 +412,7 @@ fn analyse(
         depth,
         outcome,
     } = fetched;
+    let requested_key = urlnorm::key(&url);
     let mut record = PageRecord {
         url: url.to_string(),
         final_url: url.to_string(),
@@ -433,6 +436,7 @@ fn analyse(
             record.findings = http_checks::fetch_error_findings(engine, url.as_str(), &err);
             return FetchedPage {
                 record,
+                requested_key,
                 final_key: None,
                 analysed: None,
             };
@@ -494,6 +498,7 @@ fn analyse(
     ));
     FetchedPage {
         record,
+        requested_key,
         final_key: Some(final_key),
         analysed,
     }
@@ -509,13 +514,12 @@ fn record(
 ) {
     let FetchedPage {
         mut record,
+        requested_key,
         final_key,
         analysed,
     } = fetched;
     let idx = state.crawled.pages.len();
-    if let Ok(url) = Url::parse(&record.url) {
-        state.crawled.index.insert(urlnorm::key(&url), idx);
-    }
+    state.crawled.index.insert(requested_key, idx);
     if let Some(key) = final_key {
         let slot = state.crawled.index.entry(key).or_insert(idx);
         if *slot == usize::MAX {
@@ -545,7 +549,8 @@ fn queue(state: &mut Shared, engine: &Engine, url: Url, depth: u32) {
     if let Err(Skip::PatternCapped {
         pattern,
         first_time: true,
-    }) = state.frontier.push(url.clone(), depth)
+        url,
+    }) = state.frontier.push(url, depth)
     {
         state.crawled.site_findings.extend(page::audit_finding(
             engine,

@@ -29,13 +29,17 @@ pub enum Skip {
     PatternCapped {
         pattern: String,
         first_time: bool,
+        /// The URL not queued, handed back so the caller need not keep a copy to report it.
+        url: Url,
     },
 }
 
 pub struct Frontier {
     limits: FrontierLimits,
     queue: VecDeque<(Url, u32)>,
-    seen: HashSet<u64>,
+    /// URL keys ([`urlnorm::key`]): already hashes, so a fast hasher suffices (its
+    /// per-process seed still varies the table layout between runs).
+    seen: HashSet<u64, foldhash::fast::RandomState>,
     per_pattern: HashMap<String, usize>,
     capped_reported: HashSet<String>,
     queued_total: usize,
@@ -46,7 +50,7 @@ impl Frontier {
         Frontier {
             limits,
             queue: VecDeque::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             per_pattern: HashMap::new(),
             capped_reported: HashSet::new(),
             queued_total: 0,
@@ -92,6 +96,7 @@ impl Frontier {
                 return Err(Skip::PatternCapped {
                     pattern,
                     first_time,
+                    url,
                 });
             }
             *count += 1;

@@ -3,8 +3,9 @@
 use crate::finding::{Evidence, Severity};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 /// The result of one audit run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -87,45 +88,46 @@ pub struct AuditFinding {
 
 /// One shared copy of a text that many findings repeat (help texts).
 pub fn shared_text(text: &str) -> Arc<str> {
-    static TABLE: Interner = Interner::new(4096);
-    TABLE.share(text)
+    thread_local! {
+        static TABLE: RefCell<Interner> = RefCell::new(Interner::new(4096));
+    }
+    TABLE.with(|table| table.borrow_mut().share(text))
 }
 
 /// One shared copy of a finding message: most rules word every finding alike ("sentence
 /// states a percentage without a citation"), and a large audit holds millions of them.
 pub fn shared_message(text: &str) -> Arc<str> {
-    static TABLE: Interner = Interner::new(1 << 16);
-    TABLE.share(text)
+    thread_local! {
+        static TABLE: RefCell<Interner> = RefCell::new(Interner::new(1 << 16));
+    }
+    TABLE.with(|table| table.borrow_mut().share(text))
 }
 
 /// A table of shared texts that stops growing at `max` entries, after which texts are simply
-/// copied (so memory stays bounded whatever a site holds).
+/// copied (so memory stays bounded whatever a site holds). One per thread: no lock on each
+/// finding, and a shared text's reference count is only ever touched by the thread whose
+/// table holds it while analysing, so the analysis threads do not bounce its cache line.
 struct Interner {
     max: usize,
     /// foldhash: seeded per process, several times faster than SipHash on these short texts.
-    table: OnceLock<Mutex<HashSet<Arc<str>, foldhash::fast::RandomState>>>,
+    table: HashSet<Arc<str>, foldhash::fast::RandomState>,
 }
 
 impl Interner {
-    const fn new(max: usize) -> Self {
+    fn new(max: usize) -> Self {
         Interner {
             max,
-            table: OnceLock::new(),
+            table: HashSet::default(),
         }
     }
 
-    fn share(&self, text: &str) -> Arc<str> {
-        let mut table = self
-            .table
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(shared) = table.get(text) {
+    fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.table.get(text) {
             return shared.clone();
         }
         let shared: Arc<str> = text.into();
-        if table.len() < self.max {
-            table.insert(shared.clone());
+        if self.table.len() < self.max {
+            self.table.insert(shared.clone());
         }
         shared
     }
@@ -211,4 +213,25 @@ pub struct CategoryScore {
     pub errors: u32,
     pub warnings: u32,
     pub infos: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_texts_are_one_copy_per_thread_with_the_same_text() {
+        let a = shared_message("sentence states a percentage without a citation");
+        let b = shared_message(&String::from(
+            "sentence states a percentage without a citation",
+        ));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*a, "sentence states a percentage without a citation");
+        assert_ne!(&*shared_message("another"), &*a);
+        let elsewhere = std::thread::spawn(|| shared_text("help text"))
+            .join()
+            .expect("thread");
+        assert_eq!(&*elsewhere, "help text");
+        assert_eq!(&*shared_text("help text"), "help text");
+    }
 }

@@ -181,7 +181,8 @@ pub fn analyse_with(
     let page_url: Arc<str> = Arc::from(url_text);
     let doc = doc::parse(url_text, source, Format::Html);
     // The fingerprint's words are hashed on the walk that counts them for the rules.
-    let mut word_hashes = Vec::new();
+    // About one word per seven bytes of HTML on text-heavy pages: sized once, not regrown.
+    let mut word_hashes = Vec::with_capacity(source.len() / 7);
     doc.visit_words(|word| word_hashes.extend(simhash::hash_word(word)));
     let mut check = engine.check_document(&doc);
     if let Some(citations) = citations {
@@ -202,6 +203,7 @@ pub fn analyse_with(
     // Per page, so the hasher's per-process seed is enough against crafted link lists.
     let mut seen_internal: HashSet<u64, foldhash::fast::RandomState> = HashSet::default();
     let mut seen_external: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
+    let own_key = urlnorm::key(url);
     for link in &doc.links {
         let Some(target) = resolve_link(url, &link.href, local_root) else {
             continue;
@@ -209,7 +211,7 @@ pub fn analyse_with(
         let pos = pos_of(&doc, link.span.start);
         if urlnorm::same_site(url, &target) {
             let key = urlnorm::key(&target);
-            if key != urlnorm::key(url) && seen_internal.insert(key) {
+            if key != own_key && seen_internal.insert(key) {
                 facts.internal.push(LinkRef { target: key, pos });
                 if !link.rel.iter().any(|r| r.eq_ignore_ascii_case("nofollow")) {
                     discovered.push(target);
@@ -227,7 +229,7 @@ pub fn analyse_with(
         .as_ref()
         .and_then(|c| resolve_link(url, &c.text, local_root).map(|u| (u, c.span)));
     if let Some((target, span)) = &canonical {
-        if urlnorm::key(target) != urlnorm::key(url) {
+        if urlnorm::key(target) != own_key {
             facts.canonical_elsewhere = Some((target.to_string(), pos_of(&doc, span.start)));
             if urlnorm::same_site(url, target) {
                 discovered.push(target.clone());

@@ -53,34 +53,90 @@ fn word_hash(word: &str) -> Option<u64> {
     hasher.finish()
 }
 
-/// [`word_hash`] of a word met while counting the text ([`crate::doc::Document::visit_words`]):
-/// a plain word (ASCII letters and digits only) is lower-cased and hashed eight bytes per
-/// load, with no byte-by-byte filtering.
+/// [`word_hash`] of a word met while counting the text ([`crate::doc::Document::visit_words`]).
+/// An ASCII word whose letters and digits form one run (a plain word, or one with leading or
+/// trailing punctuation: `"(see"`, `"design."`) is hashed eight bytes per load, lower-cased
+/// by setting bit `0x20`, with no byte-by-byte filtering; other words take [`word_hash`].
+#[inline]
 pub fn hash_word(word: Word<'_>) -> Option<u64> {
-    if !word.plain {
-        return word_hash(word.text);
-    }
     let bytes = word.text.as_bytes();
-    if bytes.is_empty() {
+    let run = if word.plain {
+        0..bytes.len()
+    } else {
+        match ascii_alnum_run(bytes) {
+            Some(run) => run,
+            None => return word_hash(word.text),
+        }
+    };
+    // `tail` starts at the word (the same bytes, not a copy); otherwise the word alone serves
+    // and its last lane is assembled from overlapping loads.
+    let source =
+        if std::ptr::eq(word.tail.as_ptr(), bytes.as_ptr()) && word.tail.len() >= bytes.len() {
+            word.tail
+        } else {
+            bytes
+        };
+    let (Some(core), Some(after)) = (bytes.get(run.clone()), source.get(run.start..)) else {
+        return word_hash(word.text);
+    };
+    if core.is_empty() {
         return None;
     }
     // Setting bit 0x20 lower-cases ASCII letters and leaves digits as they are.
     const LOWER: u64 = 0x2020_2020_2020_2020;
     let mut h = LANE_SEED;
-    let mut lanes = bytes.chunks_exact(8);
-    for lane in &mut lanes {
-        let mut full = [0u8; 8];
-        full.copy_from_slice(lane);
-        h = absorb_lane(h, u64::from_le_bytes(full) | LOWER);
+    let full = core.len() / 8;
+    for k in 0..full {
+        h = absorb_lane(h, load_lane(&core[8 * k..]) | LOWER);
     }
-    let rest = lanes.remainder();
-    if !rest.is_empty() {
-        let mut padded = [0u8; 8];
-        padded[..rest.len()].copy_from_slice(rest);
-        let lower = LOWER >> (8 * (8 - rest.len()));
-        h = absorb_lane(h, u64::from_le_bytes(padded) | lower);
+    let rest = core.len() % 8;
+    if rest > 0 {
+        let keep = u64::MAX >> (8 * (8 - rest));
+        let lane = match after.get(8 * full..8 * full + 8) {
+            // Eight bytes are there: one load, the bytes past the word masked off.
+            Some(eight) => load_lane(eight) & keep,
+            None => short_lane(&core[8 * full..]),
+        };
+        h = absorb_lane(h, lane | (LOWER & keep));
     }
     Some(mix(h))
+}
+
+/// The range of `word`'s ASCII letters and digits when they form one run, with only ASCII
+/// punctuation before and after it; `None` otherwise (punctuation inside, non-ASCII bytes).
+fn ascii_alnum_run(word: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = word.iter().position(|b| !b.is_ascii_punctuation())?;
+    let end = word.iter().rposition(|b| !b.is_ascii_punctuation())? + 1;
+    word[start..end]
+        .iter()
+        .all(u8::is_ascii_alphanumeric)
+        .then_some(start..end)
+}
+
+/// The first eight bytes of `bytes` (at least eight) as a little-endian lane.
+#[inline]
+fn load_lane(bytes: &[u8]) -> u64 {
+    let mut lane = [0u8; 8];
+    lane.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(lane)
+}
+
+/// One to seven bytes as a zero-padded little-endian lane, from two overlapping loads of the
+/// bytes themselves: a byte-wise copy into a stack buffer would stall the lane's load.
+#[inline]
+fn short_lane(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let low_and_high = |width: usize, load: fn(&[u8]) -> u64| {
+        load(bytes) | load(&bytes[n - width..]) << (8 * (n - width))
+    };
+    match n {
+        0 => 0,
+        1 => u64::from(bytes[0]),
+        2..=3 => low_and_high(2, |b| u64::from(u16::from_le_bytes([b[0], b[1]]))),
+        _ => low_and_high(4, |b| {
+            u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        }),
+    }
 }
 
 /// Bytes packed eight to a lane, one multiply per lane (most words fill one). No byte pushed
@@ -193,9 +249,6 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
 
 /// Fingerprint of a text from its words' hashes ([`hash_word`]), in order.
 pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
-    let exact = words
-        .iter()
-        .fold(0x243f_6a88_85a3_08d3u64, |acc, w| mix(acc ^ w));
     // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
     let mut bit_counts = BitCounts::new();
     let mut grams = 0u32;
@@ -208,13 +261,21 @@ pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
     };
     // Order matters within a shingle: "a b c" and "c b a" hash apart.
     let step = |acc: u64, w: u64| mix(acc.rotate_left(23) ^ w);
+    // The exact hash is a chain of dependent mixes, one per word: folded on the same loop as
+    // the shingles, whose work is independent of it, its latency overlaps theirs.
+    let mut exact = 0x243f_6a88_85a3_08d3u64;
     if words.len() >= 3 {
         for gram in words.windows(3) {
+            exact = mix(exact ^ gram[0]);
             add(step(step(step(0, gram[0]), gram[1]), gram[2]));
+        }
+        for w in &words[words.len() - 2..] {
+            exact = mix(exact ^ w);
         }
     } else if !words.is_empty() {
         // A text of one or two words is one shingle.
         add(words.iter().fold(0, |acc, &w| step(acc, w)));
+        exact = words.iter().fold(exact, |acc, w| mix(acc ^ w));
     }
     let ones = bit_counts.finish();
     let simhash = ones
@@ -332,6 +393,54 @@ mod tests {
             assert_eq!(met, per_word, "{text:?}");
             let hashes: Vec<u64> = met.into_iter().flatten().collect();
             assert_eq!(fingerprint_of_words(&hashes), fingerprint([text]));
+        }
+    }
+
+    /// Random texts of letters, digits, punctuation, non-ASCII letters and spaces (words of
+    /// every length, punctuation before, inside and after them, at the text's end or not):
+    /// each word met while counting hashes as [`word_hash`] of it, whether the word comes
+    /// with the rest of its text or alone.
+    #[test]
+    fn generated_words_hash_as_the_per_word_hash() {
+        const PIECES: [&str; 14] = [
+            "a", "B", "q", "Z", "7", "0", ".", ",", "(", "'", "-", "\u{e9}", "\u{2014}", "\u{a0}",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1d);
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..stream.next() % 60 {
+                let roll = stream.next() % 100;
+                if roll < 15 {
+                    text.push(if roll < 2 { '\n' } else { ' ' });
+                } else if roll < 75 {
+                    text.push(char::from(b'a' + (roll % 26) as u8));
+                } else {
+                    text.push_str(PIECES[(stream.next() % PIECES.len() as u64) as usize]);
+                }
+            }
+            let mut met = Vec::new();
+            let mut alone = Vec::new();
+            crate::doc::words::TextCounts::of_visiting(&text, &mut |w| {
+                met.push(hash_word(w));
+                alone.push(hash_word(Word {
+                    tail: w.text.as_bytes(),
+                    ..w
+                }));
+            });
+            let per_word: Vec<Option<u64>> =
+                crate::doc::words::words(&text).map(word_hash).collect();
+            assert_eq!(met, per_word, "{text:?}");
+            assert_eq!(alone, per_word, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn short_lanes_equal_zero_padded_copies() {
+        let bytes = b"abcdefg";
+        for n in 0..=7 {
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(short_lane(&bytes[..n]), u64::from_le_bytes(padded), "{n}");
         }
     }
 

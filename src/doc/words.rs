@@ -102,6 +102,10 @@ pub struct Word<'a> {
     /// Whether every byte is an ASCII letter or digit: then its lower-case form is each byte
     /// with bit `0x20` set, and nothing needs filtering.
     pub plain: bool,
+    /// The counted text from the word's first byte to its end (the word, then what follows
+    /// it): a hasher may load whole 8-byte lanes from it past the word's end, instead of
+    /// assembling the last lane byte by byte.
+    pub tail: &'a [u8],
 }
 
 impl TextCounts {
@@ -112,26 +116,44 @@ impl TextCounts {
     /// [`TextCounts::of`], handing each word (see [`words`]) to `visit` in order.
     pub fn of_visiting<'t>(text: &'t str, visit: &mut impl FnMut(Word<'t>)) -> TextCounts {
         let mut counts = TextCounts::default();
-        if !text.is_ascii() {
-            for token in text.split_whitespace() {
-                counts.tokens += 1;
-                if token.chars().any(char::is_alphanumeric) {
-                    counts.add_word(syllables(token));
-                    let plain = token.bytes().all(|b| b.is_ascii_alphanumeric());
-                    visit(Word { text: token, plain });
-                }
-            }
-            return counts;
-        }
-        counts.add_ascii(text, visit);
+        counts.add_text(text, visit);
         counts
     }
 
-    /// [`TextCounts::of`] for ASCII text: one pass with a byte-class table (this runs over
-    /// every sentence of every page). Spaces and each token are walked by their own loop, so
-    /// the only hard-to-predict branch is a token's end; a word's last letters, which only the
-    /// syllable corrections need, are read back from the token once it ends.
-    fn add_ascii<'t>(&mut self, text: &'t str, visit: &mut impl FnMut(Word<'t>)) {
+    /// Counts of a token holding non-ASCII bytes, by chars: it may hold Unicode whitespace
+    /// too, so it is split again. `start` is its offset in `text`.
+    #[cold]
+    fn add_non_ascii<'t>(
+        &mut self,
+        text: &'t str,
+        start: usize,
+        end: usize,
+        visit: &mut impl FnMut(Word<'t>),
+    ) {
+        let Some(token) = text.get(start..end) else {
+            return;
+        };
+        for piece in token.split_whitespace() {
+            self.tokens += 1;
+            if piece.chars().any(char::is_alphanumeric) {
+                self.add_word(syllables(piece));
+                // `piece` lies inside `text`: its offset is the distance between their starts.
+                let offset = piece.as_ptr() as usize - text.as_ptr() as usize;
+                visit(Word {
+                    text: piece,
+                    plain: piece.bytes().all(|b| b.is_ascii_alphanumeric()),
+                    tail: text.as_bytes().get(offset..).unwrap_or(piece.as_bytes()),
+                });
+            }
+        }
+    }
+
+    /// [`TextCounts::of`] in one pass with a byte-class table (this runs over every sentence
+    /// of every page); tokens holding non-ASCII bytes, rare in English prose, are handed to
+    /// [`TextCounts::add_non_ascii`] whole. Spaces and each token are walked by their own
+    /// loop, so the only hard-to-predict branch is a token's end; a word's last three letters,
+    /// which the syllable corrections need, ride along in one register.
+    fn add_text<'t>(&mut self, text: &'t str, visit: &mut impl FnMut(Word<'t>)) {
         let bytes = text.as_bytes();
         let mut i = 0;
         loop {
@@ -141,9 +163,11 @@ impl TextCounts {
             if i >= bytes.len() {
                 return;
             }
-            self.tokens += 1;
             let start = i;
             let mut groups = 0u32;
+            // The token's last three letters, lower-cased, newest in the low byte; zero bytes
+            // where it has fewer (the syllable corrections read them).
+            let mut last_three = 0u32;
             let mut prev_vowel = false;
             // Class bits some byte has, and those every byte has.
             let mut any = 0u8;
@@ -159,13 +183,20 @@ impl TextCounts {
                     let vowel = class & VOWEL != 0;
                     groups += u32::from(vowel && !prev_vowel);
                     prev_vowel = vowel;
+                    last_three = (last_three << 8) | u32::from(b | 0x20);
                 }
                 i += 1;
             }
+            if any & NON_ASCII != 0 {
+                self.add_non_ascii(text, start, i, visit);
+                continue;
+            }
+            self.tokens += 1;
             if any & ALNUM != 0 {
-                let token = &bytes[start..i];
                 let syllables = if any & ALPHA != 0 {
-                    estimate(groups as usize, 1, last_letters(token))
+                    let [_, oldest, middle, newest] = last_three.to_be_bytes();
+                    let last = [oldest, middle, newest].map(char::from);
+                    estimate(groups as usize, 1, last)
                 } else {
                     0
                 };
@@ -175,6 +206,7 @@ impl TextCounts {
                     visit(Word {
                         text: word,
                         plain: every & ALNUM != 0,
+                        tail: &bytes[start..],
                     });
                 }
             }
@@ -188,23 +220,6 @@ impl TextCounts {
             .saturating_add(syllables.min(u32::MAX as usize) as u32);
         self.complex_words += u32::from(syllables >= 3);
     }
-}
-
-/// The last three ASCII letters of `token`, lower-cased, oldest first; `'\0'` where it has
-/// fewer.
-fn last_letters(token: &[u8]) -> [char; 3] {
-    let mut last = ['\0'; 3];
-    let mut slot = 3;
-    for &b in token.iter().rev() {
-        if b.is_ascii_alphabetic() {
-            slot -= 1;
-            last[slot] = char::from(b.to_ascii_lowercase());
-            if slot == 0 {
-                break;
-            }
-        }
-    }
-    last
 }
 
 impl std::ops::AddAssign for TextCounts {
@@ -222,9 +237,12 @@ const DIGIT: u8 = 4;
 const VOWEL: u8 = 8;
 /// Letter or digit.
 const ALNUM: u8 = 16;
+/// A byte of a multi-byte UTF-8 char.
+const NON_ASCII: u8 = 32;
 
 /// Class bits of each byte: `char::is_whitespace` for ASCII (vertical tab included), letters,
-/// digits (and both as [`ALNUM`]), and the vowels of [`syllables`] (a e i o u y, either case).
+/// digits (and both as [`ALNUM`]), the vowels of [`syllables`] (a e i o u y, either case),
+/// and the bytes of non-ASCII chars.
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
@@ -241,6 +259,8 @@ const BYTE_CLASS: [u8; 256] = {
             }
         } else if c.is_ascii_digit() {
             DIGIT | ALNUM
+        } else if !c.is_ascii() {
+            NON_ASCII
         } else {
             0
         };
@@ -306,9 +326,73 @@ mod tests {
                 .map(|w| Word {
                     text: w,
                     plain: w.bytes().all(|b| b.is_ascii_alphanumeric()),
+                    tail: w.as_bytes(),
                 })
                 .collect();
-            assert_eq!(seen, expected, "{t:?}");
+            let without_tails: Vec<Word<'_>> = seen
+                .iter()
+                .map(|w| {
+                    assert!(w.tail.starts_with(w.text.as_bytes()), "{t:?}");
+                    assert!(t.as_bytes().ends_with(w.tail), "{t:?}");
+                    Word {
+                        tail: w.text.as_bytes(),
+                        ..*w
+                    }
+                })
+                .collect();
+            assert_eq!(without_tails, expected, "{t:?}");
+        }
+    }
+
+    /// Random texts of ASCII letters (vowels often), digits, punctuation, ASCII and Unicode
+    /// whitespace and non-ASCII letters: the one-pass counts and visited words equal the
+    /// word-by-word definitions.
+    #[test]
+    fn generated_texts_count_as_word_by_word() {
+        const PIECES: [&str; 16] = [
+            "e", "a", "y", "d", "l", "7", ".", "-", "'", "\t", "\x0b", "\u{e9}", "\u{ef}",
+            "\u{a0}", "\u{3000}", "\u{2014}",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..5000 {
+            let mut text = String::new();
+            for _ in 0..stream.next() % 50 {
+                let roll = stream.next() % 100;
+                if roll < 15 {
+                    text.push(' ');
+                } else if roll < 60 {
+                    let letter = b'a' + (roll % 26) as u8;
+                    let upper = stream.next().is_multiple_of(5);
+                    text.push(char::from(if upper {
+                        letter.to_ascii_uppercase()
+                    } else {
+                        letter
+                    }));
+                } else {
+                    text.push_str(PIECES[(stream.next() % PIECES.len() as u64) as usize]);
+                }
+            }
+            let mut seen = Vec::new();
+            let c = TextCounts::of_visiting(&text, &mut |w| seen.push(w));
+            assert_eq!(
+                c.tokens as usize,
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+            assert_eq!(c.words as usize, words(&text).count(), "{text:?}");
+            let by_word: usize = words(&text).map(syllables).sum();
+            assert_eq!(c.syllables as usize, by_word, "{text:?}");
+            let complex = words(&text).filter(|w| syllables(w) >= 3).count();
+            assert_eq!(c.complex_words as usize, complex, "{text:?}");
+            let visited: Vec<(&str, bool)> = seen.iter().map(|w| (w.text, w.plain)).collect();
+            let expected: Vec<(&str, bool)> = words(&text)
+                .map(|w| (w, w.bytes().all(|b| b.is_ascii_alphanumeric())))
+                .collect();
+            assert_eq!(visited, expected, "{text:?}");
+            for w in &seen {
+                assert!(w.tail.starts_with(w.text.as_bytes()), "{text:?}");
+                assert!(text.as_bytes().ends_with(w.tail), "{text:?}");
+            }
         }
     }
 

@@ -77,27 +77,119 @@ pub fn write(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
 /// `pages` as consecutive array elements, indented as inside the report, comma-separated
 /// (the comma before the first one is the caller's).
 fn render_pages(pages: &[PageRecord]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut page_text = Vec::new();
+    // Sized from the findings (about 400 bytes each in a generated site's report), so the
+    // buffer is rarely regrown and copied.
+    let findings: usize = pages.iter().map(|p| p.findings.len()).sum();
+    let mut out = Vec::with_capacity(pages.len() * 1024 + findings * 400);
     for (i, page) in pages.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        page_text.clear();
-        serde_json::to_writer_pretty(&mut page_text, page).map_err(io::Error::other)?;
-        // The pretty format only breaks lines between tokens (newlines inside strings are
-        // escaped), so indenting after every newline nests the page two levels deeper.
         out.push(b'\n');
         out.extend_from_slice(PAGE_INDENT);
-        let mut rest = &page_text[..];
-        while let Some(nl) = memchr::memchr(b'\n', rest) {
-            out.extend_from_slice(&rest[..=nl]);
-            out.extend_from_slice(PAGE_INDENT);
-            rest = &rest[nl + 1..];
-        }
-        out.extend_from_slice(rest);
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut out, NestedPretty::at_level(2));
+        page.serialize(&mut serializer).map_err(io::Error::other)?;
     }
     Ok(out)
+}
+
+/// `serde_json`'s pretty format (two-space indent) for a value that sits `level` levels deep
+/// in a larger pretty document: the page is written in place, not rendered at the top level
+/// and then copied again with every line re-indented.
+struct NestedPretty {
+    level: usize,
+    /// As in `serde_json::ser::PrettyFormatter`: whether the container being closed got a
+    /// value (one flag for all levels, as there).
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn at_level(level: usize) -> Self {
+        NestedPretty {
+            level,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + Write>(&self, writer: &mut W) -> io::Result<()> {
+        const SPACES: &[u8; 32] = b"                                ";
+        let mut left = 2 * self.level;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            writer.write_all(&SPACES[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn next_line<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
