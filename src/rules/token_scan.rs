@@ -189,7 +189,7 @@ fn hash_word(bytes: &[u8], start: usize, end: usize) -> u64 {
 /// The `n <= 8` bytes at `bytes[at..]`, little-endian, each with its `0x20` bit set, zero
 /// above them. Reads eight bytes at once where the text has them (no copy per word).
 #[inline]
-fn load8(bytes: &[u8], at: usize, n: usize) -> u64 {
+pub(crate) fn load8(bytes: &[u8], at: usize, n: usize) -> u64 {
     let keep = u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
     let fold = 0x2020_2020_2020_2020u64 & keep;
     let raw = match bytes.get(at..at + 8) {

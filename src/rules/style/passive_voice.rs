@@ -2,6 +2,7 @@
 use crate::doc::{BlockKind, Document, Sentence};
 use crate::finding::{Finding, Severity};
 use crate::rules::declarative::SharedHits;
+use crate::rules::token_scan::load8;
 use crate::rules::{text, Rule, RuleContext, RuleMeta, RuleOption};
 use crate::Span;
 use regex::Regex;
@@ -197,7 +198,7 @@ fn passive_at(b: &[u8], start: usize, end: usize) -> Option<Verdict> {
     let len = end - start;
     if !(2..=AUXILIARY_MAX_LEN).contains(&len)
         || start > 0 && is_word_byte(b[start - 1])
-        || !AUXILIARY_KEYS.contains(&folded_key(b, start, len))
+        || !AUXILIARY_KEYS.contains(&load8(b, start, len))
     {
         return None;
     }
@@ -220,28 +221,7 @@ fn passive_at(b: &[u8], start: usize, end: usize) -> Option<Verdict> {
 
 const AUXILIARY_MAX_LEN: usize = 6;
 
-/// The letters `b[start..start + len]` (`len <= 8`), lower-cased (`| 0x20`), little-endian,
-/// zero above them: one load where the text has eight bytes there.
-#[inline]
-fn folded_key(b: &[u8], start: usize, len: usize) -> u64 {
-    let keep = u64::MAX >> (64 - 8 * len as u32);
-    let raw = match b.get(start..start + 8) {
-        Some(eight) => {
-            let mut buf = [0u8; 8];
-            buf.copy_from_slice(eight);
-            u64::from_le_bytes(buf)
-        }
-        None => {
-            let mut buf = [0u8; 8];
-            let part = b.get(start..start + len).unwrap_or_default();
-            buf[..part.len()].copy_from_slice(part);
-            u64::from_le_bytes(buf)
-        }
-    };
-    (raw | 0x2020_2020_2020_2020) & keep
-}
-
-/// Each auxiliary as [`folded_key`] reads a word (all are 2 to 6 letters).
+/// Each auxiliary as [`load8`] reads a word, lower-cased (all are 2 to 6 letters).
 const AUXILIARY_KEYS: [u64; 11] = {
     let mut keys = [0u64; 11];
     let mut i = 0;
