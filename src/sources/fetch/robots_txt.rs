@@ -11,8 +11,7 @@
 //! - a 5xx answer or a network error is never cached (it is transient; the run treats the
 //!   origin as fully disallowed, or fails the page, and the next run asks again).
 use super::response::{
-    classify, header_string, host_key, is_redirect, read_limited, read_limited_async,
-    redirect_target,
+    classify, header_string, host_key, is_redirect, read_limited_async, redirect_target,
 };
 use super::{FetchError, Fetcher, RobotsSlot};
 use crate::sources::cache::CacheMeta;
@@ -65,42 +64,18 @@ impl Fetcher {
         Ok(robots)
     }
 
+    /// [`Fetcher::load_robots_async`] driven to its end on the fetcher's runtime: callers of the
+    /// blocking fetch path are never inside a runtime themselves (the blocking client would
+    /// refuse to run there too), so one request loop serves both paths.
     fn load_robots(&self, page: &Url) -> Result<Robots, FetchError> {
-        let mut url = robots_url(page)?;
-        // A few redirects are normal for robots.txt (http to https, bare to www).
-        for _ in 0..=self.options.max_redirects {
-            let cached = match self.robots_cached(&url)? {
-                Cached::Fresh(robots) => return Ok(robots),
-                Cached::Stale(cached) => cached,
-            };
-            let response = {
-                let _permit = self.gate.acquire(&host_key(&url));
-                self.client
-                    .get(url.clone())
-                    .headers(conditional_headers(cached.as_ref()))
-                    .send()
-                    .map_err(classify)?
-            };
-            let status = response.status().as_u16();
-            if is_redirect(status) {
-                url = redirect_target(&url, response.headers())?;
-                continue;
-            }
-            let headers = response.headers().clone();
-            let body = if (200..300).contains(&status) {
-                read_limited(response, ROBOTS_MAX_BYTES)?
-            } else {
-                Vec::new()
-            };
-            return Ok(self.robots_answer(&url, status, &headers, cached, &body));
-        }
-        Ok(Robots::allow_all())
+        self.block_on(self.load_robots_async(page))?
     }
 
-    /// [`Fetcher::load_robots`] with the async client.
+    /// The robots.txt rules for `page`'s origin, from the cache or the network.
     async fn load_robots_async(&self, page: &Url) -> Result<Robots, FetchError> {
         let client = self.async_client()?;
         let mut url = robots_url(page)?;
+        // A few redirects are normal for robots.txt (http to https, bare to www).
         for _ in 0..=self.options.max_redirects {
             let cached = match self.robots_cached(&url)? {
                 Cached::Fresh(robots) => return Ok(robots),
