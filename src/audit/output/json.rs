@@ -97,7 +97,7 @@ fn render_pages(pages: &[PageRecord]) -> io::Result<Vec<u8>> {
 /// `serde_json`'s pretty format (two-space indent) for a value that sits `level` levels deep
 /// in a larger pretty document: the page is written in place, not rendered at the top level
 /// and then copied again with every line re-indented.
-struct NestedPretty {
+pub(super) struct NestedPretty {
     level: usize,
     /// As in `serde_json::ser::PrettyFormatter`: whether the container being closed got a
     /// value (one flag for all levels, as there).
@@ -105,7 +105,7 @@ struct NestedPretty {
 }
 
 impl NestedPretty {
-    fn at_level(level: usize) -> Self {
+    pub(super) fn at_level(level: usize) -> Self {
         NestedPretty {
             level,
             has_value: false,
