@@ -47,8 +47,12 @@ pub(crate) fn from_front_matter(source: &str, fm: &FrontMatter) -> Option<Byline
 pub(crate) fn clean_name(text: &str) -> Option<(usize, usize)> {
     let trimmed_start = text.len() - text.trim_start().len();
     let mut start = trimmed_start;
-    if let Some(caps) = BY_LINE.captures(&text[trimmed_start..]) {
-        start = trimmed_start + caps.get(1)?.start();
+    // `(?i:by)` can only match a leading `b` or `B`: no regex search for other texts.
+    let may_start_with_by = matches!(text.as_bytes().get(trimmed_start), Some(b'b' | b'B'));
+    if may_start_with_by {
+        if let Some(caps) = BY_LINE.captures(&text[trimmed_start..]) {
+            start = trimmed_start + caps.get(1)?.start();
+        }
     }
     let rest = &text[start..];
     let mut end = rest.len();

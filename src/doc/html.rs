@@ -232,6 +232,8 @@ struct Walker<'s> {
     pos: usize,
     /// A stretch of source known to hold only markup and whitespace.
     markup_only: std::cell::Cell<(usize, usize)>,
+    /// Where [`Self::close_end`] last found its first tag: the next search starts there.
+    close_hint: std::cell::Cell<usize>,
     stack: Vec<Frame>,
     hidden: usize,
     chrome: usize,
@@ -256,13 +258,14 @@ struct Walker<'s> {
 
 impl<'s> Walker<'s> {
     fn new(source: &'s str, scan: &'s Scan) -> Self {
-        let start_tags = scan
-            .tags
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.is_end)
-            .map(|(i, _)| i)
-            .collect();
+        let mut start_tags = Vec::with_capacity(scan.tags.len());
+        start_tags.extend(
+            scan.tags
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !t.is_end)
+                .map(|(i, _)| i),
+        );
         Walker {
             source,
             scan,
@@ -271,6 +274,7 @@ impl<'s> Walker<'s> {
             next_tag: 0,
             pos: 0,
             markup_only: std::cell::Cell::new((0, 0)),
+            close_hint: std::cell::Cell::new(0),
             stack: Vec::new(),
             hidden: 0,
             chrome: 0,
@@ -398,7 +402,10 @@ impl<'s> Walker<'s> {
     /// The end of the element closing now: just past its end tag when only markup separates it
     /// from the element's last text, else the end of that text.
     fn close_end(&self, name: &str, after: usize) -> usize {
-        let from = self.scan.tags.partition_point(|t| t.span.start < after);
+        // Elements close in source order, so the answer is near the last one: searched from
+        // there instead of bisecting all tags at every end.
+        let from = partition_from(&self.scan.tags, self.close_hint.get(), after);
+        self.close_hint.set(from);
         self.scan.tags[from..]
             .iter()
             .take(TAG_LOOKAHEAD)
@@ -785,6 +792,52 @@ impl<'s> Walker<'s> {
             .or_else(|| byline::from_text(&body.blocks, &body.headings, &body.links));
         doc.set_body(body);
     }
+}
+
+/// `tags.partition_point(|t| t.span.start < offset)`, searched outwards from `hint` (any index)
+/// in doubling steps: logarithmic in the distance from the hint, not in the number of tags.
+fn partition_from(tags: &[html_scan::Tag], hint: usize, offset: usize) -> usize {
+    let before = |i: usize| tags[i].span.start < offset;
+    let hint = hint.min(tags.len());
+    // The answer is the first index that is not before `offset`: find a range holding it.
+    let (mut low, mut high) = if hint < tags.len() && before(hint) {
+        let mut step = 1;
+        let mut low = hint + 1;
+        loop {
+            let probe = hint + step;
+            if probe >= tags.len() {
+                break (low, tags.len());
+            }
+            if !before(probe) {
+                break (low, probe);
+            }
+            low = probe + 1;
+            step *= 2;
+        }
+    } else {
+        let mut step = 1;
+        let mut high = hint;
+        loop {
+            if step > high {
+                break (0, high);
+            }
+            let probe = high - step;
+            if before(probe) {
+                break (probe + 1, high);
+            }
+            high = probe;
+            step *= 2;
+        }
+    };
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if before(mid) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    low
 }
 
 /// `@graph` members or the top-level object(s) of a JSON-LD value.
@@ -1175,6 +1228,33 @@ mod tests {
             for p in pieces {
                 assert!(p.src <= src.len());
                 assert!(p.text.1 <= text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn partition_from_any_hint_equals_partition_point() {
+        let starts = [0usize, 3, 3, 7, 9, 9, 9, 20, 31, 40, 41, 58];
+        let tags: Vec<html_scan::Tag> = starts
+            .iter()
+            .map(|&s| html_scan::Tag {
+                name: "p".into(),
+                span: Span::new(s, s + 1),
+                is_end: false,
+                self_closing: false,
+            })
+            .collect();
+        for len in 0..=tags.len() {
+            let tags = &tags[..len];
+            for offset in 0..62 {
+                let expected = tags.partition_point(|t| t.span.start < offset);
+                for hint in 0..=len + 2 {
+                    assert_eq!(
+                        partition_from(tags, hint, offset),
+                        expected,
+                        "len {len} offset {offset} hint {hint}"
+                    );
+                }
             }
         }
     }

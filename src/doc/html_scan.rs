@@ -194,7 +194,11 @@ pub(crate) struct Scan {
 /// Scan `source[from..to]`.
 pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
     let to = to.min(source.len());
-    let mut out = Scan::default();
+    // About one tag per 64 bytes of a typical page: the tag list grows rarely after this.
+    let mut out = Scan {
+        tags: Vec::with_capacity((to.saturating_sub(from) / 64).min(1 << 16)),
+        ..Scan::default()
+    };
     let mut i = from.min(to);
     while i < to {
         let Some(off) = memchr::memchr(b'<', &source.as_bytes()[i..to]) else {
