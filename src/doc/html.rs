@@ -1,17 +1,16 @@
-//! HTML documents: scraper builds the tree, [`html_scan`] supplies source positions.
+//! HTML documents: html5ever builds the tree ([`html_tree`]), [`html_scan`] supplies source
+//! positions.
 //!
 //! Elements are matched to start tags of the scan in document order (with a bounded look-ahead,
 //! so elements the parser invented, like an implied `<tbody>`, simply get no tag), and text nodes
-//! are aligned with the source from a cursor that only moves forward. The tree is walked with
-//! ego-tree's iterative traversal, so nesting depth costs no stack.
+//! are aligned with the source from a cursor that only moves forward. The tree is walked
+//! iteratively, so nesting depth costs no stack.
 use super::builder::Builder;
 use super::collector::Collector;
 use super::html_scan::{self, Scan};
-use super::html_tree;
+use super::html_tree::{self, Edge, Element, HtmlTree, NodeData, NodeId};
 use super::{byline, comment, json_ld, BlockKind, Byline, Document, Image, Text};
 use crate::span::Span;
-use ego_tree::iter::Edge;
-use scraper::{Html, Node};
 use std::borrow::Cow;
 
 /// How many source tags ahead an element may be matched (elements the parser invented find none).
@@ -101,8 +100,8 @@ pub(crate) fn fill(doc: &mut Document) {
         None => (Cow::Borrowed(source), scan),
     };
     let mut walker = Walker::new(&parsed, &scan);
-    let html = html_tree::parse_document(&parsed, walker.start_tags.len());
-    walker.walk(&html);
+    let tree = html_tree::parse_document(&parsed, walker.start_tags.len());
+    walker.walk(&tree);
     walker.finish_into(doc);
     drop(scan);
     doc.source = owned_source;
@@ -296,12 +295,12 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn walk(&mut self, html: &Html) {
-        for edge in html.tree.root().traverse() {
+    fn walk(&mut self, tree: &HtmlTree) {
+        for edge in tree.traverse() {
             match edge {
-                Edge::Open(node) => match node.value() {
-                    Node::Element(el) => self.open_element(node, el),
-                    Node::Text(text) => {
+                Edge::Open(node) => match tree.data(node) {
+                    NodeData::Element(el) => self.open_element(tree, node, el),
+                    NodeData::Text(text) => {
                         let parent_tag_end =
                             self.stack.last().and_then(|f| f.tag).map_or(0, |t| t.end);
                         self.text(&text[..], parent_tag_end);
@@ -309,7 +308,7 @@ impl<'s> Walker<'s> {
                     _ => {}
                 },
                 Edge::Close(node) => {
-                    if let Node::Element(el) = node.value() {
+                    if let NodeData::Element(el) = tree.data(node) {
                         self.close_element(el.name());
                     }
                 }
@@ -414,7 +413,7 @@ impl<'s> Walker<'s> {
             .map_or(after, |t| t.span.end)
     }
 
-    fn open_element(&mut self, node: ego_tree::NodeRef<'_, Node>, el: &scraper::node::Element) {
+    fn open_element(&mut self, tree: &HtmlTree, node: NodeId, el: &Element) {
         let name = el.name();
         let matched = self.match_tag(name);
         let tag = matched.map(|(_, span)| span);
@@ -433,7 +432,7 @@ impl<'s> Walker<'s> {
             }
             "title" if self.title.value.is_none() && self.foreign == 0 => {
                 if let Some((index, _)) = matched {
-                    self.title_from_raw_text(index, node);
+                    self.title_from_raw_text(index, tree, node);
                 }
             }
             "meta" => self.meta(el, tag),
@@ -443,7 +442,7 @@ impl<'s> Walker<'s> {
                 match content {
                     Some(span) => self.json_ld.push(json_ld::parse_block(self.source, span)),
                     None => {
-                        let text: String = node_text(node);
+                        let text: String = node_text(tree, node);
                         let mut block = json_ld::parse_text(&text);
                         block.span = Span::new(start, start);
                         self.json_ld.push(block);
@@ -540,7 +539,7 @@ impl<'s> Walker<'s> {
                 span: tag.unwrap_or(Span::new(start, start)),
             });
         }
-        if visible && name == "sup" && is_citation_sup(node) {
+        if visible && name == "sup" && is_citation_sup(tree, node) {
             frame.citation_sup = true;
             self.route_at("[", start);
         }
@@ -679,8 +678,8 @@ impl<'s> Walker<'s> {
         Some(self.scan.raw_texts[i].1)
     }
 
-    fn title_from_raw_text(&mut self, tag_index: usize, node: ego_tree::NodeRef<'_, Node>) {
-        let text = node_text(node);
+    fn title_from_raw_text(&mut self, tag_index: usize, tree: &HtmlTree, node: NodeId) {
+        let text = node_text(tree, node);
         let span = self
             .raw_text_span(tag_index)
             .map_or(Span::new(0, 0), |s| trim_span(self.source, s));
@@ -693,7 +692,7 @@ impl<'s> Walker<'s> {
         );
     }
 
-    fn meta(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn meta(&mut self, el: &Element, tag: Option<Span>) {
         let Some(content) = el.attr("content") else {
             return;
         };
@@ -725,7 +724,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn link_element(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn link_element(&mut self, el: &Element, tag: Option<Span>) {
         let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) else {
             return;
         };
@@ -736,7 +735,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn time(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn time(&mut self, el: &Element, tag: Option<Span>) {
         let Some(datetime) = el.attr("datetime") else {
             return;
         };
@@ -869,10 +868,10 @@ fn json_string_span(source: &str, block: Span, value: &str) -> Span {
 }
 
 /// Concatenated text of a node's descendants (small elements only: title, sup, script).
-fn node_text(node: ego_tree::NodeRef<'_, Node>) -> String {
+fn node_text(tree: &HtmlTree, node: NodeId) -> String {
     let mut out = String::new();
-    for d in node.descendants() {
-        if let Node::Text(t) = d.value() {
+    for d in tree.descendants(node) {
+        if let NodeData::Text(t) = tree.data(d) {
             out.push_str(&t[..]);
         }
     }
@@ -880,16 +879,16 @@ fn node_text(node: ego_tree::NodeRef<'_, Node>) -> String {
 }
 
 /// `<sup>` holding only a number (or list) inside an in-page link: a citation marker.
-fn is_citation_sup(node: ego_tree::NodeRef<'_, Node>) -> bool {
+fn is_citation_sup(tree: &HtmlTree, node: NodeId) -> bool {
     let mut has_fragment_link = false;
     let mut text = String::new();
-    for (seen, d) in node.descendants().enumerate() {
+    for (seen, d) in tree.descendants(node).enumerate() {
         if seen > 32 {
             return false;
         }
-        match d.value() {
-            Node::Text(t) => text.push_str(&t[..]),
-            Node::Element(e) if e.name() == "a" => {
+        match tree.data(d) {
+            NodeData::Text(t) => text.push_str(&t[..]),
+            NodeData::Element(e) if e.name() == "a" => {
                 has_fragment_link |= e.attr("href").is_some_and(|h| h.starts_with('#'));
             }
             _ => {}
@@ -904,7 +903,7 @@ fn is_citation_sup(node: ego_tree::NodeRef<'_, Node>) -> bool {
 }
 
 /// `[rel=author]`, `[itemprop=author]`, `.byline`, `.author`.
-fn is_author_element(el: &scraper::node::Element) -> bool {
+fn is_author_element(el: &Element) -> bool {
     if matches!(
         el.name(),
         "meta" | "link" | "script" | "body" | "html" | "article"
