@@ -233,6 +233,8 @@ struct Walker<'s> {
     markup_only: std::cell::Cell<(usize, usize)>,
     /// Where [`Self::close_end`] last found its first tag: the next search starts there.
     close_hint: std::cell::Cell<usize>,
+    /// Where [`Self::walk_markup`] last found its first tag: the next search starts there.
+    markup_hint: std::cell::Cell<usize>,
     stack: Vec<Frame>,
     hidden: usize,
     chrome: usize,
@@ -274,6 +276,7 @@ impl<'s> Walker<'s> {
             pos: 0,
             markup_only: std::cell::Cell::new((0, 0)),
             close_hint: std::cell::Cell::new(0),
+            markup_hint: std::cell::Cell::new(0),
             stack: Vec::new(),
             hidden: 0,
             chrome: 0,
@@ -367,7 +370,9 @@ impl<'s> Walker<'s> {
         let bytes = self.source.as_bytes();
         let tags = &self.scan.tags;
         let comments = &self.scan.comments;
-        let mut ti = tags.partition_point(|t| t.span.start < from);
+        // The cursor moves forward, so the first tag is near the one the last walk found.
+        let mut ti = partition_from(tags, self.markup_hint.get(), from);
+        self.markup_hint.set(ti);
         let mut ci = comments.partition_point(|c| c.start < from);
         let mut p = from;
         while p < to {
@@ -950,22 +955,66 @@ struct Piece {
 fn align(source: &str, text: &str, from: usize, pieces: &mut Vec<Piece>) -> usize {
     pieces.clear();
     let bytes = source.as_bytes();
-    // Most text nodes are their source verbatim: one comparison instead of a walk char by
-    // char. Without `&` the walk below would make exactly this one verbatim piece.
-    if !text.is_empty()
-        && bytes
-            .get(from..)
-            .is_some_and(|rest| rest.starts_with(text.as_bytes()))
-        && memchr::memchr(b'&', text.as_bytes()).is_none()
-    {
-        pieces.push(Piece {
-            text: (0, text.len()),
-            src: from,
-            verbatim: true,
-        });
-        return from + text.len();
+    // Most text nodes are their source verbatim, often after markup the cursor has not passed
+    // yet (the end tag of a link before the rest of a paragraph): the walk below skips to
+    // where the first character matches, and from there, without `&` in the text, makes
+    // exactly one verbatim piece. So: that skip, then one comparison.
+    if memchr::memchr(b'&', text.as_bytes()).is_none() {
+        if let Some(start) = first_char_source(source, text, from) {
+            if bytes
+                .get(start..)
+                .is_some_and(|rest| rest.starts_with(text.as_bytes()))
+            {
+                pieces.push(Piece {
+                    text: (0, text.len()),
+                    src: start,
+                    verbatim: true,
+                });
+                return start + text.len();
+            }
+        }
     }
     align_char_by_char(source, text, from, pieces)
+}
+
+/// Where [`align_char_by_char`] matches the first character of `text` verbatim, skipping
+/// exactly what it skips (whitespace, markup, stray source); `None` when it would do anything
+/// else first (decode an entity, map CRLF or NUL, give up), or `text` is empty.
+fn first_char_source(source: &str, text: &str, from: usize) -> Option<usize> {
+    let c = text.chars().next()?;
+    let bytes = source.as_bytes();
+    let mut s = from.min(source.len());
+    let mut budget = ALIGN_SKIP_BUDGET;
+    loop {
+        let sc = source.get(s..).and_then(|r| r.chars().next())?;
+        if sc == '&' && entity_len(&source[s..]).is_some() {
+            return None;
+        }
+        if sc == c {
+            return Some(s);
+        }
+        if (sc == '\r' && c == '\n') || (sc == '\0' && c == '\u{fffd}') {
+            return None;
+        }
+        if sc.is_whitespace() && !c.is_whitespace() {
+            s += sc.len_utf8();
+            continue;
+        }
+        if budget == 0 {
+            return None;
+        }
+        budget -= 1;
+        if sc == '<' {
+            let skip_to = if bytes[s..].starts_with(b"<!--") {
+                html_scan::comment_end(source, s, source.len())
+            } else {
+                html_scan::parse_tag(source, s).map_or(s + 1, |tag| tag.span.end)
+            };
+            s = skip_to.max(s + 1);
+            continue;
+        }
+        s += sc.len_utf8();
+    }
 }
 
 /// [`align`]'s general case: entities, dropped markup and whitespace, CRLF, NUL.
@@ -1211,6 +1260,69 @@ mod tests {
             align_char_by_char(src, "a &amp; b", script)
         );
         assert_eq!(align(src, "", 3), (Vec::new(), 3));
+    }
+
+    #[test]
+    fn short_path_after_skipped_markup_equals_the_walk() {
+        // Sources built from markup, entities, line ends and text; every text a slice of the
+        // source or of its decoded form, from every position: the short path may only ever
+        // give the walk's own answer.
+        const PARTS: &[&str] = &[
+            "ab",
+            " ",
+            "\n",
+            "\r\n",
+            "</a>",
+            "<b>",
+            "<!-- c -->",
+            "&amp;",
+            "&",
+            "é",
+            "x y",
+            "\0",
+            "<",
+            ">",
+            "\t",
+            "AT&T",
+            "<br/>",
+            "✓",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..400 {
+            let src: String = (0..next(12)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let decoded = src.replace("&amp;", "&").replace("\r\n", "\n");
+            for text_source in [&src, &decoded] {
+                let boundaries: Vec<usize> = (0..=text_source.len())
+                    .filter(|&i| text_source.is_char_boundary(i))
+                    .collect();
+                for _ in 0..8 {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    let text = &text_source[a.min(b)..a.max(b)];
+                    let from = boundaries[next(boundaries.len())].min(src.len());
+                    let from = (0..=from)
+                        .rev()
+                        .find(|&i| src.is_char_boundary(i))
+                        .unwrap_or(0);
+                    assert_eq!(
+                        align(&src, text, from),
+                        align_char_by_char(&src, text, from),
+                        "{src:?} {text:?} {from}"
+                    );
+                }
+            }
+        }
+        let src = "<p>Read <a href=\"/x\">this</a> now.</p>";
+        let after_link = src.find("this").unwrap() + 4;
+        let (pieces, end) = align(src, " now.", after_link);
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(&src[pieces[0].src..end], " now.");
     }
 
     #[test]
