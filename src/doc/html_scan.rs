@@ -166,9 +166,78 @@ const KNOWN_KEYS: [u128; KNOWN_NAMES.len()] = {
     keys
 };
 
+/// Slots of [`SHORT_NAMES`]: a power of two, about twice the names it holds.
+const SHORT_SLOTS: usize = 256;
+
+/// A name of up to 8 bytes as one number, little-endian and zero-padded (distinct names of
+/// distinct lengths differ in the padding, as a name's bytes are never zero).
+const fn short_key(name: &[u8]) -> u64 {
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < name.len() && i < 8 {
+        key |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// The first slot tried for `key` (Fibonacci hashing: the top byte of a multiplication).
+const fn short_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+}
+
+/// The known names of up to 8 bytes (nearly every tag) in an open-addressing table: per slot
+/// the name's [`short_key`] and its index in [`KNOWN_NAMES`] plus one (0: empty). A lookup
+/// is one multiplication and usually one probe, where a binary search over all names takes
+/// seven dependent compares.
+const SHORT_NAMES: ([u64; SHORT_SLOTS], [u8; SHORT_SLOTS]) = {
+    let mut keys = [0u64; SHORT_SLOTS];
+    let mut indices = [0u8; SHORT_SLOTS];
+    let mut i = 0;
+    while i < KNOWN_NAMES.len() {
+        let name = KNOWN_NAMES[i].as_bytes();
+        if name.len() <= 8 {
+            let key = short_key(name);
+            let mut slot = short_slot(key);
+            while indices[slot] != 0 {
+                slot = (slot + 1) % SHORT_SLOTS;
+            }
+            keys[slot] = key;
+            indices[slot] = (i + 1) as u8;
+        }
+        i += 1;
+    }
+    (keys, indices)
+};
+
+/// The known name `raw` (1 to 8 bytes) is, in any case; `None` for other names.
+fn known_short_name(raw: &[u8]) -> Option<&'static str> {
+    // Setting 0x20 in every byte lower-cases letters (digits have it already); what else it
+    // changes, the check of the found name rejects.
+    let lower_bits = u64::MAX >> (8 * (8 - raw.len()));
+    let key = short_key(raw) | (0x2020_2020_2020_2020 & lower_bits);
+    let (keys, indices) = &SHORT_NAMES;
+    let mut slot = short_slot(key);
+    loop {
+        let index = usize::from(indices[slot]);
+        if index == 0 {
+            return None;
+        }
+        if keys[slot] == key {
+            let name = KNOWN_NAMES[index - 1];
+            return name.as_bytes().eq_ignore_ascii_case(raw).then_some(name);
+        }
+        slot = (slot + 1) % SHORT_SLOTS;
+    }
+}
+
 /// `raw` lower-cased (ASCII letters only, as HTML does); a known name costs no allocation.
 fn tag_name(raw: &str) -> Cow<'static, str> {
-    if (1..=16).contains(&raw.len()) {
+    if (1..=8).contains(&raw.len()) {
+        if let Some(name) = known_short_name(raw.as_bytes()) {
+            return Cow::Borrowed(name);
+        }
+    } else if (9..=16).contains(&raw.len()) {
         let lower_bits = name_key(&[0x20; 16]) << (8 * (16 - raw.len()));
         // Setting 0x20 lower-cases letters (digits have it already); what else it changes,
         // the check of the found name rejects.
@@ -518,8 +587,29 @@ mod tests {
                 assert!(matches!(tag_name(&raw), Cow::Borrowed(_)));
             }
         }
-        // Bytes that only look like a known name once 0x20 is set.
-        for raw in ["h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z"] {
+        // Every slot of the short-name table holds its name's key, and every short name is
+        // in it once.
+        let (keys, indices) = &SHORT_NAMES;
+        let held: Vec<usize> = indices
+            .iter()
+            .filter(|&&i| i != 0)
+            .map(|&i| usize::from(i) - 1)
+            .collect();
+        let short = KNOWN_NAMES.iter().filter(|n| n.len() <= 8).count();
+        assert_eq!(held.len(), short);
+        for (slot, &i) in indices.iter().enumerate() {
+            if i != 0 {
+                assert_eq!(
+                    keys[slot],
+                    short_key(KNOWN_NAMES[usize::from(i) - 1].as_bytes())
+                );
+            }
+        }
+        // Bytes that only look like a known name once 0x20 is set, and near misses.
+        for raw in [
+            "h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z", "p\u{0}", "\u{0}", "tablex", "tabl", "h7",
+            "H1\u{0}", "@", "`", "brr", "STRONG1", "strongly",
+        ] {
             let name = tag_name(raw);
             assert_eq!(name, raw.to_ascii_lowercase(), "{raw:?}");
             assert!(matches!(name, Cow::Owned(_)), "{raw:?}");
