@@ -1034,7 +1034,22 @@ fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Pi
         }
     };
     let mut lost = false;
-    for (t, c) in text.char_indices() {
+    let mut t = 0;
+    while let Some(c) = text.get(t..).and_then(|rest| rest.chars().next()) {
+        if !lost {
+            // A stretch the text shares with the source, with no `&` in the source: every
+            // character of it would match at once below, so it joins the run in one step
+            // (paragraphs with one entity are otherwise walked char by char in full).
+            let shared = verbatim_stretch(text, t, bytes, s);
+            if shared > 0 {
+                if run.is_none() {
+                    run = Some((t, s));
+                }
+                t += shared;
+                s += shared;
+                continue;
+            }
+        }
         if lost {
             // Alignment gave up: everything left maps to where it stopped.
             pieces.push(Piece {
@@ -1134,9 +1149,30 @@ fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Pi
             // Source text that is not in this node: skip it.
             s += sc.len_utf8();
         }
+        t += c.len_utf8();
     }
     close_run(&mut run, pieces, text.len());
     s.min(source.len())
+}
+
+/// How many bytes from `text[t..]` equal `source[s..]` before the source's next `&`, in
+/// whole characters.
+fn verbatim_stretch(text: &str, t: usize, source: &[u8], s: usize) -> usize {
+    let (Some(ours), Some(theirs)) = (text.as_bytes().get(t..), source.get(s..)) else {
+        return 0;
+    };
+    let limit = ours.len().min(theirs.len());
+    let limit = memchr::memchr(b'&', &theirs[..limit]).unwrap_or(limit);
+    let mut shared = ours[..limit]
+        .iter()
+        .zip(&theirs[..limit])
+        .position(|(a, b)| a != b)
+        .unwrap_or(limit);
+    // Equal bytes up to a differing one may end inside a character: back to its start.
+    while shared > 0 && !text.is_char_boundary(t + shared) {
+        shared -= 1;
+    }
+    shared
 }
 
 /// Length of a character reference at the start of `s` (`&amp;`, `&#8212;`, `&copy`).
@@ -1260,6 +1296,197 @@ mod tests {
             align_char_by_char(src, "a &amp; b", script)
         );
         assert_eq!(align(src, "", 3), (Vec::new(), 3));
+    }
+
+    /// The walk as it was before verbatim stretches were taken whole: one character per step.
+    fn align_one_char_at_a_time(
+        source: &str,
+        text: &str,
+        from: usize,
+        pieces: &mut Vec<Piece>,
+    ) -> usize {
+        let bytes = source.as_bytes();
+        let mut s = from.min(source.len());
+        let mut run: Option<(usize, usize)> = None; // (text start, src start) of the verbatim run
+        let close_run =
+            |run: &mut Option<(usize, usize)>, pieces: &mut Vec<Piece>, t_end: usize| {
+                if let Some((t0, s0)) = run.take() {
+                    if t_end > t0 {
+                        pieces.push(Piece {
+                            text: (t0, t_end),
+                            src: s0,
+                            verbatim: true,
+                        });
+                    }
+                }
+            };
+        let mut lost = false;
+        for (t, c) in text.char_indices() {
+            if lost {
+                // Alignment gave up: everything left maps to where it stopped.
+                pieces.push(Piece {
+                    text: (t, text.len()),
+                    src: s.min(source.len().saturating_sub(1)),
+                    verbatim: false,
+                });
+                break;
+            }
+            let mut budget = ALIGN_SKIP_BUDGET;
+            let char_start = s;
+            loop {
+                let Some(sc) = source.get(s..).and_then(|r| r.chars().next()) else {
+                    lost = true;
+                    close_run(&mut run, pieces, t);
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: source.len().saturating_sub(1),
+                        verbatim: false,
+                    });
+                    break;
+                };
+                let entity_end = if sc == '&' {
+                    entity_len(&source[s..]).map(|l| s + l)
+                } else {
+                    None
+                };
+                if let Some(end) = entity_end {
+                    close_run(&mut run, pieces, t);
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s = end;
+                    break;
+                }
+                if sc == c {
+                    if run.is_none() {
+                        run = Some((t, s));
+                    }
+                    s += sc.len_utf8();
+                    break;
+                }
+                close_run(&mut run, pieces, t);
+                if sc == '\r' && c == '\n' {
+                    // CRLF became LF.
+                    pieces.push(Piece {
+                        text: (t, t + 1),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s += if bytes.get(s + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    break;
+                }
+                if sc == '\0' && c == '\u{fffd}' {
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s += 1;
+                    break;
+                }
+                if sc.is_whitespace() && !c.is_whitespace() {
+                    // Source whitespace the parser dropped (newline after <pre>, between elements).
+                    s += sc.len_utf8();
+                    continue;
+                }
+                if budget == 0 {
+                    // This text is not where the cursor is: map the rest of it here and stop, so
+                    // one odd node does not drag the cursor through the page.
+                    lost = true;
+                    s = char_start;
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    break;
+                }
+                budget -= 1;
+                if sc == '<' {
+                    // Markup the parser dropped from the text (stray end tag, comment).
+                    let skip_to = if bytes[s..].starts_with(b"<!--") {
+                        html_scan::comment_end(source, s, source.len())
+                    } else {
+                        html_scan::parse_tag(source, s).map_or(s + 1, |tag| tag.span.end)
+                    };
+                    s = skip_to.max(s + 1);
+                    continue;
+                }
+                // Source text that is not in this node: skip it.
+                s += sc.len_utf8();
+            }
+        }
+        close_run(&mut run, pieces, text.len());
+        s.min(source.len())
+    }
+
+    #[test]
+    fn verbatim_stretches_give_the_pieces_of_one_char_at_a_time() {
+        const PARTS: &[&str] = &[
+            "ab",
+            " ",
+            "\n",
+            "\r\n",
+            "</a>",
+            "<b>",
+            "<!-- c -->",
+            "&amp;",
+            "&",
+            "é",
+            "x y",
+            "\0",
+            "<",
+            ">",
+            "\t",
+            "AT&T",
+            "<br/>",
+            "✓",
+            "&#x27;",
+            "&copy",
+            "ée",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..600 {
+            let src: String = (0..next(14)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let decoded = src
+                .replace("&amp;", "&")
+                .replace("&#x27;", "'")
+                .replace("\r\n", "\n");
+            for text_source in [&src, &decoded] {
+                let boundaries: Vec<usize> = (0..=text_source.len())
+                    .filter(|&i| text_source.is_char_boundary(i))
+                    .collect();
+                for _ in 0..8 {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    let text = &text_source[a.min(b)..a.max(b)];
+                    let from = next(src.len() + 1);
+                    let from = (0..=from)
+                        .rev()
+                        .find(|&i| src.is_char_boundary(i))
+                        .unwrap_or(0);
+                    let mut reference = Vec::new();
+                    let end = align_one_char_at_a_time(&src, text, from, &mut reference);
+                    assert_eq!(
+                        align_char_by_char(&src, text, from),
+                        (reference, end),
+                        "{src:?} {text:?} {from}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

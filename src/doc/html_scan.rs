@@ -4,6 +4,7 @@
 //! panics and touches each byte a bounded number of times.
 use crate::span::Span;
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Elements whose content is raw text (no tags inside).
 const RAW_TEXT: &[&str] = &[
@@ -260,13 +261,37 @@ pub(crate) struct Scan {
     pub raw_texts: Vec<(usize, Span)>,
 }
 
+thread_local! {
+    /// The emptied tag list of a finished scan on this thread: the next scan fills it instead
+    /// of allocating (and the allocator merging) a page-sized list every time.
+    static SPARE_TAGS: Cell<Vec<Tag>> = const { Cell::new(Vec::new()) };
+}
+
+/// Tag lists up to this capacity are kept for the next scan; bigger ones are freed.
+const MAX_SPARE_TAGS: usize = 1 << 14;
+
+impl Drop for Scan {
+    fn drop(&mut self) {
+        let mut tags = std::mem::take(&mut self.tags);
+        if tags.capacity() <= MAX_SPARE_TAGS {
+            tags.clear();
+            // During thread exit the slot may be gone: then the list is simply freed.
+            let _ = SPARE_TAGS.try_with(|spare| spare.set(tags));
+        }
+    }
+}
+
 /// Scan `source[from..to]`.
 pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
     let to = to.min(source.len());
     // About one tag per 64 bytes of a typical page: the tag list grows rarely after this.
+    let mut tags = SPARE_TAGS.try_with(Cell::take).unwrap_or_default();
+    tags.clear();
+    tags.reserve((to.saturating_sub(from) / 64).min(MAX_SPARE_TAGS));
     let mut out = Scan {
-        tags: Vec::with_capacity((to.saturating_sub(from) / 64).min(1 << 16)),
-        ..Scan::default()
+        tags,
+        comments: Vec::new(),
+        raw_texts: Vec::new(),
     };
     let mut i = from.min(to);
     while i < to {

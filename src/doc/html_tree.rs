@@ -10,7 +10,7 @@ use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::{local_name, ns, Attribute, QualName};
 use std::borrow::Cow;
-use std::cell::{Ref, RefCell};
+use std::cell::{Cell, Ref, RefCell};
 use std::sync::LazyLock;
 
 /// Index of a node in [`HtmlTree::nodes`].
@@ -90,6 +90,26 @@ pub(crate) struct HtmlTree {
     nodes: Vec<Node>,
 }
 
+thread_local! {
+    /// The emptied node vector of a dropped tree on this thread: the next page's tree is built
+    /// in it instead of allocating (and the allocator merging) a page-sized block every time.
+    static SPARE_NODES: Cell<Vec<Node>> = const { Cell::new(Vec::new()) };
+}
+
+/// Node vectors up to this capacity are kept for the next tree; bigger ones are freed.
+const MAX_SPARE_NODES: usize = 1 << 14;
+
+impl Drop for HtmlTree {
+    fn drop(&mut self) {
+        let mut nodes = std::mem::take(&mut self.nodes);
+        if nodes.capacity() <= MAX_SPARE_NODES {
+            nodes.clear();
+            // During thread exit the slot may be gone: then the vector is simply freed.
+            let _ = SPARE_NODES.try_with(|spare| spare.set(nodes));
+        }
+    }
+}
+
 /// A step of a depth-first walk: entering or leaving a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Edge {
@@ -149,7 +169,9 @@ pub(crate) fn parse_document(source: &str, start_tags: usize) -> HtmlTree {
         .saturating_mul(3)
         .saturating_add(16)
         .min(MAX_RESERVED_NODES);
-    let mut nodes = Vec::with_capacity(capacity);
+    let mut nodes = SPARE_NODES.try_with(Cell::take).unwrap_or_default();
+    nodes.clear();
+    nodes.reserve(capacity);
     nodes.push(Node::orphan(NodeData::Document));
     let sink = Sink {
         nodes: RefCell::new(nodes),
