@@ -1,7 +1,7 @@
 //! A light, linear scan of HTML source for tags, attributes and comments with byte spans.
 //!
-//! The tree parser (scraper/html5ever) has no source positions; this scan supplies them. It never
-//! panics and touches each byte a bounded number of times.
+//! The tree parser (html5ever) has no source positions; this scan supplies them. It never panics
+//! and touches each byte a bounded number of times.
 use crate::span::Span;
 use std::borrow::Cow;
 use std::cell::Cell;
