@@ -47,32 +47,46 @@ pub(crate) fn from_front_matter(source: &str, fm: &FrontMatter) -> Option<Byline
 pub(crate) fn clean_name(text: &str) -> Option<(usize, usize)> {
     let trimmed_start = text.len() - text.trim_start().len();
     let mut start = trimmed_start;
-    if let Some(caps) = BY_LINE.captures(&text[trimmed_start..]) {
-        start = trimmed_start + caps.get(1)?.start();
-    }
-    let rest = &text[start..];
-    let mut end = rest.len();
-    for sep in [
-        " on ",
-        " | ",
-        " · ",
-        ",",
-        " — ",
-        " – ",
-        " - ",
-        "\n",
-        " updated ",
-        " published ",
-    ] {
-        if let Some(p) = rest.find(sep) {
-            end = end.min(p);
+    // `(?i:by)` can only match a leading `b` or `B`: no regex search for other texts.
+    let may_start_with_by = matches!(text.as_bytes().get(trimmed_start), Some(b'b' | b'B'));
+    if may_start_with_by {
+        if let Some(caps) = BY_LINE.captures(&text[trimmed_start..]) {
+            start = trimmed_start + caps.get(1)?.start();
         }
     }
+    let rest = &text[start..];
+    let end = first_separator(rest).unwrap_or(rest.len());
     let name = rest[..end].trim_end_matches(|c: char| c.is_whitespace() || c == '.');
     if name.is_empty() || name.eq_ignore_ascii_case("by") {
         return None;
     }
     Some((start, start + name.len()))
+}
+
+/// What ends a name in a byline: a date, a role or a second part after these.
+const NAME_SEPARATORS: [&str; 10] = [
+    " on ",
+    " | ",
+    " · ",
+    ",",
+    " — ",
+    " – ",
+    " - ",
+    "\n",
+    " updated ",
+    " published ",
+];
+
+/// Where the first of [`NAME_SEPARATORS`] starts in `rest`. Each starts with a space, a comma
+/// or a line break, so only those positions are tried (one search instead of one per
+/// separator).
+fn first_separator(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    memchr::memchr3_iter(b' ', b',', b'\n', bytes).find(|&p| {
+        NAME_SEPARATORS
+            .iter()
+            .any(|sep| bytes[p..].starts_with(sep.as_bytes()))
+    })
 }
 
 /// A "By Jane Doe" paragraph among the first blocks, before any second-level heading.
@@ -121,6 +135,31 @@ mod tests {
         assert_eq!(name("By Jane Doe on May 3, 2024"), Some("Jane Doe"));
         assert_eq!(name("  Jane Doe | News  "), Some("Jane Doe"));
         assert_eq!(name("By "), None);
+    }
+
+    #[test]
+    fn first_separator_is_the_earliest_of_the_searches() {
+        for rest in [
+            "",
+            "Jane Doe",
+            "Jane Doe on May 3",
+            "Jane, Doe | x",
+            "Jane Doe · News — x",
+            "Jane – Doe - x",
+            "Jane\nDoe",
+            "Jane Doe updated today",
+            "Jane Doe published, x",
+            "Jane  on",
+            "Jané Dœ · x",
+            " on ",
+            "Jane onion",
+        ] {
+            let by_search = NAME_SEPARATORS
+                .iter()
+                .filter_map(|sep| rest.find(sep))
+                .min();
+            assert_eq!(first_separator(rest), by_search, "{rest:?}");
+        }
     }
 
     #[test]

@@ -137,8 +137,13 @@ fn is_single_spaced_ascii(text: &str) -> bool {
     text.is_ascii()
         && memchr::memchr3(b'\n', b'\t', b'\r', bytes).is_none()
         && memchr::memchr2(0x0b, 0x0c, bytes).is_none()
-        && memchr::memmem::find(bytes, b"  ").is_none()
+        && DOUBLE_SPACE.find(bytes).is_none()
 }
+
+/// The searcher for two spaces, built once: `memmem::find` would build one per text node,
+/// which costs more than the search.
+static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
 
 #[cfg(test)]
 mod tests {

@@ -1,17 +1,16 @@
-//! HTML documents: scraper builds the tree, [`html_scan`] supplies source positions.
+//! HTML documents: html5ever builds the tree ([`html_tree`]), [`html_scan`] supplies source
+//! positions.
 //!
 //! Elements are matched to start tags of the scan in document order (with a bounded look-ahead,
 //! so elements the parser invented, like an implied `<tbody>`, simply get no tag), and text nodes
-//! are aligned with the source from a cursor that only moves forward. The tree is walked with
-//! ego-tree's iterative traversal, so nesting depth costs no stack.
+//! are aligned with the source from a cursor that only moves forward. The tree is walked
+//! iteratively, so nesting depth costs no stack.
 use super::builder::Builder;
 use super::collector::Collector;
 use super::html_scan::{self, Scan};
-use super::html_tree;
+use super::html_tree::{self, Edge, Element, HtmlTree, NodeData, NodeId};
 use super::{byline, comment, json_ld, BlockKind, Byline, Document, Image, Text};
 use crate::span::Span;
-use ego_tree::iter::Edge;
-use scraper::{Html, Node};
 use std::borrow::Cow;
 
 /// How many source tags ahead an element may be matched (elements the parser invented find none).
@@ -101,8 +100,8 @@ pub(crate) fn fill(doc: &mut Document) {
         None => (Cow::Borrowed(source), scan),
     };
     let mut walker = Walker::new(&parsed, &scan);
-    let html = html_tree::parse_document(&parsed, walker.start_tags.len());
-    walker.walk(&html);
+    let tree = html_tree::parse_document(&parsed, walker.start_tags.len());
+    walker.walk(&tree);
     walker.finish_into(doc);
     drop(scan);
     doc.source = owned_source;
@@ -232,6 +231,10 @@ struct Walker<'s> {
     pos: usize,
     /// A stretch of source known to hold only markup and whitespace.
     markup_only: std::cell::Cell<(usize, usize)>,
+    /// Where [`Self::close_end`] last found its first tag: the next search starts there.
+    close_hint: std::cell::Cell<usize>,
+    /// Where [`Self::walk_markup`] last found its first tag: the next search starts there.
+    markup_hint: std::cell::Cell<usize>,
     stack: Vec<Frame>,
     hidden: usize,
     chrome: usize,
@@ -256,13 +259,14 @@ struct Walker<'s> {
 
 impl<'s> Walker<'s> {
     fn new(source: &'s str, scan: &'s Scan) -> Self {
-        let start_tags = scan
-            .tags
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.is_end)
-            .map(|(i, _)| i)
-            .collect();
+        let mut start_tags = Vec::with_capacity(scan.tags.len());
+        start_tags.extend(
+            scan.tags
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !t.is_end)
+                .map(|(i, _)| i),
+        );
         Walker {
             source,
             scan,
@@ -271,6 +275,8 @@ impl<'s> Walker<'s> {
             next_tag: 0,
             pos: 0,
             markup_only: std::cell::Cell::new((0, 0)),
+            close_hint: std::cell::Cell::new(0),
+            markup_hint: std::cell::Cell::new(0),
             stack: Vec::new(),
             hidden: 0,
             chrome: 0,
@@ -292,12 +298,12 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn walk(&mut self, html: &Html) {
-        for edge in html.tree.root().traverse() {
+    fn walk(&mut self, tree: &HtmlTree) {
+        for edge in tree.traverse() {
             match edge {
-                Edge::Open(node) => match node.value() {
-                    Node::Element(el) => self.open_element(node, el),
-                    Node::Text(text) => {
+                Edge::Open(node) => match tree.data(node) {
+                    NodeData::Element(el) => self.open_element(tree, node, el),
+                    NodeData::Text(text) => {
                         let parent_tag_end =
                             self.stack.last().and_then(|f| f.tag).map_or(0, |t| t.end);
                         self.text(&text[..], parent_tag_end);
@@ -305,7 +311,7 @@ impl<'s> Walker<'s> {
                     _ => {}
                 },
                 Edge::Close(node) => {
-                    if let Node::Element(el) = node.value() {
+                    if let NodeData::Element(el) = tree.data(node) {
                         self.close_element(el.name());
                     }
                 }
@@ -364,7 +370,9 @@ impl<'s> Walker<'s> {
         let bytes = self.source.as_bytes();
         let tags = &self.scan.tags;
         let comments = &self.scan.comments;
-        let mut ti = tags.partition_point(|t| t.span.start < from);
+        // The cursor moves forward, so the first tag is near the one the last walk found.
+        let mut ti = partition_from(tags, self.markup_hint.get(), from);
+        self.markup_hint.set(ti);
         let mut ci = comments.partition_point(|c| c.start < from);
         let mut p = from;
         while p < to {
@@ -398,7 +406,10 @@ impl<'s> Walker<'s> {
     /// The end of the element closing now: just past its end tag when only markup separates it
     /// from the element's last text, else the end of that text.
     fn close_end(&self, name: &str, after: usize) -> usize {
-        let from = self.scan.tags.partition_point(|t| t.span.start < after);
+        // Elements close in source order, so the answer is near the last one: searched from
+        // there instead of bisecting all tags at every end.
+        let from = partition_from(&self.scan.tags, self.close_hint.get(), after);
+        self.close_hint.set(from);
         self.scan.tags[from..]
             .iter()
             .take(TAG_LOOKAHEAD)
@@ -407,7 +418,7 @@ impl<'s> Walker<'s> {
             .map_or(after, |t| t.span.end)
     }
 
-    fn open_element(&mut self, node: ego_tree::NodeRef<'_, Node>, el: &scraper::node::Element) {
+    fn open_element(&mut self, tree: &HtmlTree, node: NodeId, el: &Element) {
         let name = el.name();
         let matched = self.match_tag(name);
         let tag = matched.map(|(_, span)| span);
@@ -426,7 +437,7 @@ impl<'s> Walker<'s> {
             }
             "title" if self.title.value.is_none() && self.foreign == 0 => {
                 if let Some((index, _)) = matched {
-                    self.title_from_raw_text(index, node);
+                    self.title_from_raw_text(index, tree, node);
                 }
             }
             "meta" => self.meta(el, tag),
@@ -436,7 +447,7 @@ impl<'s> Walker<'s> {
                 match content {
                     Some(span) => self.json_ld.push(json_ld::parse_block(self.source, span)),
                     None => {
-                        let text: String = node_text(node);
+                        let text: String = node_text(tree, node);
                         let mut block = json_ld::parse_text(&text);
                         block.span = Span::new(start, start);
                         self.json_ld.push(block);
@@ -533,7 +544,7 @@ impl<'s> Walker<'s> {
                 span: tag.unwrap_or(Span::new(start, start)),
             });
         }
-        if visible && name == "sup" && is_citation_sup(node) {
+        if visible && name == "sup" && is_citation_sup(tree, node) {
             frame.citation_sup = true;
             self.route_at("[", start);
         }
@@ -672,8 +683,8 @@ impl<'s> Walker<'s> {
         Some(self.scan.raw_texts[i].1)
     }
 
-    fn title_from_raw_text(&mut self, tag_index: usize, node: ego_tree::NodeRef<'_, Node>) {
-        let text = node_text(node);
+    fn title_from_raw_text(&mut self, tag_index: usize, tree: &HtmlTree, node: NodeId) {
+        let text = node_text(tree, node);
         let span = self
             .raw_text_span(tag_index)
             .map_or(Span::new(0, 0), |s| trim_span(self.source, s));
@@ -686,7 +697,7 @@ impl<'s> Walker<'s> {
         );
     }
 
-    fn meta(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn meta(&mut self, el: &Element, tag: Option<Span>) {
         let Some(content) = el.attr("content") else {
             return;
         };
@@ -718,7 +729,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn link_element(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn link_element(&mut self, el: &Element, tag: Option<Span>) {
         let (Some(rel), Some(href)) = (el.attr("rel"), el.attr("href")) else {
             return;
         };
@@ -729,7 +740,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn time(&mut self, el: &scraper::node::Element, tag: Option<Span>) {
+    fn time(&mut self, el: &Element, tag: Option<Span>) {
         let Some(datetime) = el.attr("datetime") else {
             return;
         };
@@ -787,6 +798,52 @@ impl<'s> Walker<'s> {
     }
 }
 
+/// `tags.partition_point(|t| t.span.start < offset)`, searched outwards from `hint` (any index)
+/// in doubling steps: logarithmic in the distance from the hint, not in the number of tags.
+fn partition_from(tags: &[html_scan::Tag], hint: usize, offset: usize) -> usize {
+    let before = |i: usize| tags[i].span.start < offset;
+    let hint = hint.min(tags.len());
+    // The answer is the first index that is not before `offset`: find a range holding it.
+    let (mut low, mut high) = if hint < tags.len() && before(hint) {
+        let mut step = 1;
+        let mut low = hint + 1;
+        loop {
+            let probe = hint + step;
+            if probe >= tags.len() {
+                break (low, tags.len());
+            }
+            if !before(probe) {
+                break (low, probe);
+            }
+            low = probe + 1;
+            step *= 2;
+        }
+    } else {
+        let mut step = 1;
+        let mut high = hint;
+        loop {
+            if step > high {
+                break (0, high);
+            }
+            let probe = high - step;
+            if before(probe) {
+                break (probe + 1, high);
+            }
+            high = probe;
+            step *= 2;
+        }
+    };
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if before(mid) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
 /// `@graph` members or the top-level object(s) of a JSON-LD value.
 fn json_ld_items(value: &serde_json::Value) -> Vec<&serde_json::Map<String, serde_json::Value>> {
     let mut out = Vec::new();
@@ -816,10 +873,10 @@ fn json_string_span(source: &str, block: Span, value: &str) -> Span {
 }
 
 /// Concatenated text of a node's descendants (small elements only: title, sup, script).
-fn node_text(node: ego_tree::NodeRef<'_, Node>) -> String {
+fn node_text(tree: &HtmlTree, node: NodeId) -> String {
     let mut out = String::new();
-    for d in node.descendants() {
-        if let Node::Text(t) = d.value() {
+    for d in tree.descendants(node) {
+        if let NodeData::Text(t) = tree.data(d) {
             out.push_str(&t[..]);
         }
     }
@@ -827,16 +884,16 @@ fn node_text(node: ego_tree::NodeRef<'_, Node>) -> String {
 }
 
 /// `<sup>` holding only a number (or list) inside an in-page link: a citation marker.
-fn is_citation_sup(node: ego_tree::NodeRef<'_, Node>) -> bool {
+fn is_citation_sup(tree: &HtmlTree, node: NodeId) -> bool {
     let mut has_fragment_link = false;
     let mut text = String::new();
-    for (seen, d) in node.descendants().enumerate() {
+    for (seen, d) in tree.descendants(node).enumerate() {
         if seen > 32 {
             return false;
         }
-        match d.value() {
-            Node::Text(t) => text.push_str(&t[..]),
-            Node::Element(e) if e.name() == "a" => {
+        match tree.data(d) {
+            NodeData::Text(t) => text.push_str(&t[..]),
+            NodeData::Element(e) if e.name() == "a" => {
                 has_fragment_link |= e.attr("href").is_some_and(|h| h.starts_with('#'));
             }
             _ => {}
@@ -851,7 +908,7 @@ fn is_citation_sup(node: ego_tree::NodeRef<'_, Node>) -> bool {
 }
 
 /// `[rel=author]`, `[itemprop=author]`, `.byline`, `.author`.
-fn is_author_element(el: &scraper::node::Element) -> bool {
+fn is_author_element(el: &Element) -> bool {
     if matches!(
         el.name(),
         "meta" | "link" | "script" | "body" | "html" | "article"
@@ -898,22 +955,66 @@ struct Piece {
 fn align(source: &str, text: &str, from: usize, pieces: &mut Vec<Piece>) -> usize {
     pieces.clear();
     let bytes = source.as_bytes();
-    // Most text nodes are their source verbatim: one comparison instead of a walk char by
-    // char. Without `&` the walk below would make exactly this one verbatim piece.
-    if !text.is_empty()
-        && bytes
-            .get(from..)
-            .is_some_and(|rest| rest.starts_with(text.as_bytes()))
-        && memchr::memchr(b'&', text.as_bytes()).is_none()
-    {
-        pieces.push(Piece {
-            text: (0, text.len()),
-            src: from,
-            verbatim: true,
-        });
-        return from + text.len();
+    // Most text nodes are their source verbatim, often after markup the cursor has not passed
+    // yet (the end tag of a link before the rest of a paragraph): the walk below skips to
+    // where the first character matches, and from there, without `&` in the text, makes
+    // exactly one verbatim piece. So: that skip, then one comparison.
+    if memchr::memchr(b'&', text.as_bytes()).is_none() {
+        if let Some(start) = first_char_source(source, text, from) {
+            if bytes
+                .get(start..)
+                .is_some_and(|rest| rest.starts_with(text.as_bytes()))
+            {
+                pieces.push(Piece {
+                    text: (0, text.len()),
+                    src: start,
+                    verbatim: true,
+                });
+                return start + text.len();
+            }
+        }
     }
     align_char_by_char(source, text, from, pieces)
+}
+
+/// Where [`align_char_by_char`] matches the first character of `text` verbatim, skipping
+/// exactly what it skips (whitespace, markup, stray source); `None` when it would do anything
+/// else first (decode an entity, map CRLF or NUL, give up), or `text` is empty.
+fn first_char_source(source: &str, text: &str, from: usize) -> Option<usize> {
+    let c = text.chars().next()?;
+    let bytes = source.as_bytes();
+    let mut s = from.min(source.len());
+    let mut budget = ALIGN_SKIP_BUDGET;
+    loop {
+        let sc = source.get(s..).and_then(|r| r.chars().next())?;
+        if sc == '&' && entity_len(&source[s..]).is_some() {
+            return None;
+        }
+        if sc == c {
+            return Some(s);
+        }
+        if (sc == '\r' && c == '\n') || (sc == '\0' && c == '\u{fffd}') {
+            return None;
+        }
+        if sc.is_whitespace() && !c.is_whitespace() {
+            s += sc.len_utf8();
+            continue;
+        }
+        if budget == 0 {
+            return None;
+        }
+        budget -= 1;
+        if sc == '<' {
+            let skip_to = if bytes[s..].starts_with(b"<!--") {
+                html_scan::comment_end(source, s, source.len())
+            } else {
+                html_scan::parse_tag(source, s).map_or(s + 1, |tag| tag.span.end)
+            };
+            s = skip_to.max(s + 1);
+            continue;
+        }
+        s += sc.len_utf8();
+    }
 }
 
 /// [`align`]'s general case: entities, dropped markup and whitespace, CRLF, NUL.
@@ -933,7 +1034,22 @@ fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Pi
         }
     };
     let mut lost = false;
-    for (t, c) in text.char_indices() {
+    let mut t = 0;
+    while let Some(c) = text.get(t..).and_then(|rest| rest.chars().next()) {
+        if !lost {
+            // A stretch the text shares with the source, with no `&` in the source: every
+            // character of it would match at once below, so it joins the run in one step
+            // (paragraphs with one entity are otherwise walked char by char in full).
+            let shared = verbatim_stretch(text, t, bytes, s);
+            if shared > 0 {
+                if run.is_none() {
+                    run = Some((t, s));
+                }
+                t += shared;
+                s += shared;
+                continue;
+            }
+        }
         if lost {
             // Alignment gave up: everything left maps to where it stopped.
             pieces.push(Piece {
@@ -1033,9 +1149,30 @@ fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Pi
             // Source text that is not in this node: skip it.
             s += sc.len_utf8();
         }
+        t += c.len_utf8();
     }
     close_run(&mut run, pieces, text.len());
     s.min(source.len())
+}
+
+/// How many bytes from `text[t..]` equal `source[s..]` before the source's next `&`, in
+/// whole characters.
+fn verbatim_stretch(text: &str, t: usize, source: &[u8], s: usize) -> usize {
+    let (Some(ours), Some(theirs)) = (text.as_bytes().get(t..), source.get(s..)) else {
+        return 0;
+    };
+    let limit = ours.len().min(theirs.len());
+    let limit = memchr::memchr(b'&', &theirs[..limit]).unwrap_or(limit);
+    let mut shared = ours[..limit]
+        .iter()
+        .zip(&theirs[..limit])
+        .position(|(a, b)| a != b)
+        .unwrap_or(limit);
+    // Equal bytes up to a differing one may end inside a character: back to its start.
+    while shared > 0 && !text.is_char_boundary(t + shared) {
+        shared -= 1;
+    }
+    shared
 }
 
 /// Length of a character reference at the start of `s` (`&amp;`, `&#8212;`, `&copy`).
@@ -1161,6 +1298,260 @@ mod tests {
         assert_eq!(align(src, "", 3), (Vec::new(), 3));
     }
 
+    /// The walk as it was before verbatim stretches were taken whole: one character per step.
+    fn align_one_char_at_a_time(
+        source: &str,
+        text: &str,
+        from: usize,
+        pieces: &mut Vec<Piece>,
+    ) -> usize {
+        let bytes = source.as_bytes();
+        let mut s = from.min(source.len());
+        let mut run: Option<(usize, usize)> = None; // (text start, src start) of the verbatim run
+        let close_run =
+            |run: &mut Option<(usize, usize)>, pieces: &mut Vec<Piece>, t_end: usize| {
+                if let Some((t0, s0)) = run.take() {
+                    if t_end > t0 {
+                        pieces.push(Piece {
+                            text: (t0, t_end),
+                            src: s0,
+                            verbatim: true,
+                        });
+                    }
+                }
+            };
+        let mut lost = false;
+        for (t, c) in text.char_indices() {
+            if lost {
+                // Alignment gave up: everything left maps to where it stopped.
+                pieces.push(Piece {
+                    text: (t, text.len()),
+                    src: s.min(source.len().saturating_sub(1)),
+                    verbatim: false,
+                });
+                break;
+            }
+            let mut budget = ALIGN_SKIP_BUDGET;
+            let char_start = s;
+            loop {
+                let Some(sc) = source.get(s..).and_then(|r| r.chars().next()) else {
+                    lost = true;
+                    close_run(&mut run, pieces, t);
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: source.len().saturating_sub(1),
+                        verbatim: false,
+                    });
+                    break;
+                };
+                let entity_end = if sc == '&' {
+                    entity_len(&source[s..]).map(|l| s + l)
+                } else {
+                    None
+                };
+                if let Some(end) = entity_end {
+                    close_run(&mut run, pieces, t);
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s = end;
+                    break;
+                }
+                if sc == c {
+                    if run.is_none() {
+                        run = Some((t, s));
+                    }
+                    s += sc.len_utf8();
+                    break;
+                }
+                close_run(&mut run, pieces, t);
+                if sc == '\r' && c == '\n' {
+                    // CRLF became LF.
+                    pieces.push(Piece {
+                        text: (t, t + 1),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s += if bytes.get(s + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    break;
+                }
+                if sc == '\0' && c == '\u{fffd}' {
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    s += 1;
+                    break;
+                }
+                if sc.is_whitespace() && !c.is_whitespace() {
+                    // Source whitespace the parser dropped (newline after <pre>, between elements).
+                    s += sc.len_utf8();
+                    continue;
+                }
+                if budget == 0 {
+                    // This text is not where the cursor is: map the rest of it here and stop, so
+                    // one odd node does not drag the cursor through the page.
+                    lost = true;
+                    s = char_start;
+                    pieces.push(Piece {
+                        text: (t, t + c.len_utf8()),
+                        src: s,
+                        verbatim: false,
+                    });
+                    break;
+                }
+                budget -= 1;
+                if sc == '<' {
+                    // Markup the parser dropped from the text (stray end tag, comment).
+                    let skip_to = if bytes[s..].starts_with(b"<!--") {
+                        html_scan::comment_end(source, s, source.len())
+                    } else {
+                        html_scan::parse_tag(source, s).map_or(s + 1, |tag| tag.span.end)
+                    };
+                    s = skip_to.max(s + 1);
+                    continue;
+                }
+                // Source text that is not in this node: skip it.
+                s += sc.len_utf8();
+            }
+        }
+        close_run(&mut run, pieces, text.len());
+        s.min(source.len())
+    }
+
+    #[test]
+    fn verbatim_stretches_give_the_pieces_of_one_char_at_a_time() {
+        const PARTS: &[&str] = &[
+            "ab",
+            " ",
+            "\n",
+            "\r\n",
+            "</a>",
+            "<b>",
+            "<!-- c -->",
+            "&amp;",
+            "&",
+            "é",
+            "x y",
+            "\0",
+            "<",
+            ">",
+            "\t",
+            "AT&T",
+            "<br/>",
+            "✓",
+            "&#x27;",
+            "&copy",
+            "ée",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..600 {
+            let src: String = (0..next(14)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let decoded = src
+                .replace("&amp;", "&")
+                .replace("&#x27;", "'")
+                .replace("\r\n", "\n");
+            for text_source in [&src, &decoded] {
+                let boundaries: Vec<usize> = (0..=text_source.len())
+                    .filter(|&i| text_source.is_char_boundary(i))
+                    .collect();
+                for _ in 0..8 {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    let text = &text_source[a.min(b)..a.max(b)];
+                    let from = next(src.len() + 1);
+                    let from = (0..=from)
+                        .rev()
+                        .find(|&i| src.is_char_boundary(i))
+                        .unwrap_or(0);
+                    let mut reference = Vec::new();
+                    let end = align_one_char_at_a_time(&src, text, from, &mut reference);
+                    assert_eq!(
+                        align_char_by_char(&src, text, from),
+                        (reference, end),
+                        "{src:?} {text:?} {from}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_path_after_skipped_markup_equals_the_walk() {
+        // Sources built from markup, entities, line ends and text; every text a slice of the
+        // source or of its decoded form, from every position: the short path may only ever
+        // give the walk's own answer.
+        const PARTS: &[&str] = &[
+            "ab",
+            " ",
+            "\n",
+            "\r\n",
+            "</a>",
+            "<b>",
+            "<!-- c -->",
+            "&amp;",
+            "&",
+            "é",
+            "x y",
+            "\0",
+            "<",
+            ">",
+            "\t",
+            "AT&T",
+            "<br/>",
+            "✓",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..400 {
+            let src: String = (0..next(12)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let decoded = src.replace("&amp;", "&").replace("\r\n", "\n");
+            for text_source in [&src, &decoded] {
+                let boundaries: Vec<usize> = (0..=text_source.len())
+                    .filter(|&i| text_source.is_char_boundary(i))
+                    .collect();
+                for _ in 0..8 {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    let text = &text_source[a.min(b)..a.max(b)];
+                    let from = boundaries[next(boundaries.len())].min(src.len());
+                    let from = (0..=from)
+                        .rev()
+                        .find(|&i| src.is_char_boundary(i))
+                        .unwrap_or(0);
+                    assert_eq!(
+                        align(&src, text, from),
+                        align_char_by_char(&src, text, from),
+                        "{src:?} {text:?} {from}"
+                    );
+                }
+            }
+        }
+        let src = "<p>Read <a href=\"/x\">this</a> now.</p>";
+        let after_link = src.find("this").unwrap() + 4;
+        let (pieces, end) = align(src, " now.", after_link);
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(&src[pieces[0].src..end], " now.");
+    }
+
     #[test]
     fn alignment_never_leaves_the_source() {
         for (src, text) in [
@@ -1175,6 +1566,33 @@ mod tests {
             for p in pieces {
                 assert!(p.src <= src.len());
                 assert!(p.text.1 <= text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn partition_from_any_hint_equals_partition_point() {
+        let starts = [0usize, 3, 3, 7, 9, 9, 9, 20, 31, 40, 41, 58];
+        let tags: Vec<html_scan::Tag> = starts
+            .iter()
+            .map(|&s| html_scan::Tag {
+                name: "p".into(),
+                span: Span::new(s, s + 1),
+                is_end: false,
+                self_closing: false,
+            })
+            .collect();
+        for len in 0..=tags.len() {
+            let tags = &tags[..len];
+            for offset in 0..62 {
+                let expected = tags.partition_point(|t| t.span.start < offset);
+                for hint in 0..=len + 2 {
+                    assert_eq!(
+                        partition_from(tags, hint, offset),
+                        expected,
+                        "len {len} offset {offset} hint {hint}"
+                    );
+                }
             }
         }
     }

@@ -1,9 +1,10 @@
 //! A light, linear scan of HTML source for tags, attributes and comments with byte spans.
 //!
-//! The tree parser (scraper/html5ever) has no source positions; this scan supplies them. It never
-//! panics and touches each byte a bounded number of times.
+//! The tree parser (html5ever) has no source positions; this scan supplies them. It never panics
+//! and touches each byte a bounded number of times.
 use crate::span::Span;
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Elements whose content is raw text (no tags inside).
 const RAW_TEXT: &[&str] = &[
@@ -166,9 +167,78 @@ const KNOWN_KEYS: [u128; KNOWN_NAMES.len()] = {
     keys
 };
 
+/// Slots of [`SHORT_NAMES`]: a power of two, about twice the names it holds.
+const SHORT_SLOTS: usize = 256;
+
+/// A name of up to 8 bytes as one number, little-endian and zero-padded (distinct names of
+/// distinct lengths differ in the padding, as a name's bytes are never zero).
+const fn short_key(name: &[u8]) -> u64 {
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < name.len() && i < 8 {
+        key |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// The first slot tried for `key` (Fibonacci hashing: the top byte of a multiplication).
+const fn short_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+}
+
+/// The known names of up to 8 bytes (nearly every tag) in an open-addressing table: per slot
+/// the name's [`short_key`] and its index in [`KNOWN_NAMES`] plus one (0: empty). A lookup
+/// is one multiplication and usually one probe, where a binary search over all names takes
+/// seven dependent compares.
+const SHORT_NAMES: ([u64; SHORT_SLOTS], [u8; SHORT_SLOTS]) = {
+    let mut keys = [0u64; SHORT_SLOTS];
+    let mut indices = [0u8; SHORT_SLOTS];
+    let mut i = 0;
+    while i < KNOWN_NAMES.len() {
+        let name = KNOWN_NAMES[i].as_bytes();
+        if name.len() <= 8 {
+            let key = short_key(name);
+            let mut slot = short_slot(key);
+            while indices[slot] != 0 {
+                slot = (slot + 1) % SHORT_SLOTS;
+            }
+            keys[slot] = key;
+            indices[slot] = (i + 1) as u8;
+        }
+        i += 1;
+    }
+    (keys, indices)
+};
+
+/// The known name `raw` (1 to 8 bytes) is, in any case; `None` for other names.
+fn known_short_name(raw: &[u8]) -> Option<&'static str> {
+    // Setting 0x20 in every byte lower-cases letters (digits have it already); what else it
+    // changes, the check of the found name rejects.
+    let lower_bits = u64::MAX >> (8 * (8 - raw.len()));
+    let key = short_key(raw) | (0x2020_2020_2020_2020 & lower_bits);
+    let (keys, indices) = &SHORT_NAMES;
+    let mut slot = short_slot(key);
+    loop {
+        let index = usize::from(indices[slot]);
+        if index == 0 {
+            return None;
+        }
+        if keys[slot] == key {
+            let name = KNOWN_NAMES[index - 1];
+            return name.as_bytes().eq_ignore_ascii_case(raw).then_some(name);
+        }
+        slot = (slot + 1) % SHORT_SLOTS;
+    }
+}
+
 /// `raw` lower-cased (ASCII letters only, as HTML does); a known name costs no allocation.
 fn tag_name(raw: &str) -> Cow<'static, str> {
-    if (1..=16).contains(&raw.len()) {
+    if (1..=8).contains(&raw.len()) {
+        if let Some(name) = known_short_name(raw.as_bytes()) {
+            return Cow::Borrowed(name);
+        }
+    } else if (9..=16).contains(&raw.len()) {
         let lower_bits = name_key(&[0x20; 16]) << (8 * (16 - raw.len()));
         // Setting 0x20 lower-cases letters (digits have it already); what else it changes,
         // the check of the found name rejects.
@@ -191,10 +261,38 @@ pub(crate) struct Scan {
     pub raw_texts: Vec<(usize, Span)>,
 }
 
+thread_local! {
+    /// The emptied tag list of a finished scan on this thread: the next scan fills it instead
+    /// of allocating (and the allocator merging) a page-sized list every time.
+    static SPARE_TAGS: Cell<Vec<Tag>> = const { Cell::new(Vec::new()) };
+}
+
+/// Tag lists up to this capacity are kept for the next scan; bigger ones are freed.
+const MAX_SPARE_TAGS: usize = 1 << 14;
+
+impl Drop for Scan {
+    fn drop(&mut self) {
+        let mut tags = std::mem::take(&mut self.tags);
+        if tags.capacity() <= MAX_SPARE_TAGS {
+            tags.clear();
+            // During thread exit the slot may be gone: then the list is simply freed.
+            let _ = SPARE_TAGS.try_with(|spare| spare.set(tags));
+        }
+    }
+}
+
 /// Scan `source[from..to]`.
 pub(crate) fn scan(source: &str, from: usize, to: usize) -> Scan {
     let to = to.min(source.len());
-    let mut out = Scan::default();
+    // About one tag per 64 bytes of a typical page: the tag list grows rarely after this.
+    let mut tags = SPARE_TAGS.try_with(Cell::take).unwrap_or_default();
+    tags.clear();
+    tags.reserve((to.saturating_sub(from) / 64).min(MAX_SPARE_TAGS));
+    let mut out = Scan {
+        tags,
+        comments: Vec::new(),
+        raw_texts: Vec::new(),
+    };
     let mut i = from.min(to);
     while i < to {
         let Some(off) = memchr::memchr(b'<', &source.as_bytes()[i..to]) else {
@@ -514,8 +612,29 @@ mod tests {
                 assert!(matches!(tag_name(&raw), Cow::Borrowed(_)));
             }
         }
-        // Bytes that only look like a known name once 0x20 is set.
-        for raw in ["h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z"] {
+        // Every slot of the short-name table holds its name's key, and every short name is
+        // in it once.
+        let (keys, indices) = &SHORT_NAMES;
+        let held: Vec<usize> = indices
+            .iter()
+            .filter(|&&i| i != 0)
+            .map(|&i| usize::from(i) - 1)
+            .collect();
+        let short = KNOWN_NAMES.iter().filter(|n| n.len() <= 8).count();
+        assert_eq!(held.len(), short);
+        for (slot, &i) in indices.iter().enumerate() {
+            if i != 0 {
+                assert_eq!(
+                    keys[slot],
+                    short_key(KNOWN_NAMES[usize::from(i) - 1].as_bytes())
+                );
+            }
+        }
+        // Bytes that only look like a known name once 0x20 is set, and near misses.
+        for raw in [
+            "h\u{11}", "\u{1}", "sp\u{1}n", "x-y", "Z", "p\u{0}", "\u{0}", "tablex", "tabl", "h7",
+            "H1\u{0}", "@", "`", "brr", "STRONG1", "strongly",
+        ] {
             let name = tag_name(raw);
             assert_eq!(name, raw.to_ascii_lowercase(), "{raw:?}");
             assert!(matches!(name, Cow::Owned(_)), "{raw:?}");

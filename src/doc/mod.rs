@@ -2,10 +2,11 @@
 //!
 //! Rules see only this model, never the raw syntax tree, so every rule works on both formats.
 //!
-//! [`parse`] is the entry point. `markdown` (pulldown-cmark events) and `html` (scraper tree plus
-//! the `html_scan` tag scanner for positions) report structure to `builder`, which collects
-//! text through `collector` into blocks with offset maps; `sentences` and `citations` split and
-//! mark that text; `front_matter`, `byline`, `references` and `json_ld` read the rest.
+//! [`parse`] is the entry point. `markdown` (pulldown-cmark events) and `html` (html5ever into
+//! the lean `html_tree`, plus the `html_scan` tag scanner for positions) report structure to
+//! `builder`, which collects text through `collector` into blocks with offset maps; `sentences`
+//! and `citations` split and mark that text; `front_matter`, `byline`, `references` and
+//! `json_ld` read the rest.
 use crate::finding::Finding;
 use crate::span::{LineIndex, Span};
 use serde_json::Value;

@@ -39,6 +39,13 @@ pub fn is_references_heading(text: &str) -> bool {
 
 /// A leading `[n]`, `n.` or `n)` label: the number and the length of the label with its spacing.
 pub fn leading_label(text: &str) -> Option<(String, usize)> {
+    // The label starts at the first non-space character with `[` or a digit (`\s` is
+    // White_Space, as `trim_start`; every `\d` is numeric): most entries and lines start
+    // otherwise, and a regex search with captures costs more than this check.
+    let first = text.trim_start().chars().next()?;
+    if first != '[' && !first.is_numeric() {
+        return None;
+    }
     let caps = LEADING_LABEL.captures(text)?;
     let number = caps.get(1).or_else(|| caps.get(2))?;
     Some((number.as_str().to_owned(), caps.get(0)?.end()))
@@ -61,21 +68,30 @@ pub fn build(default_label: Option<String>, text: &str, span: Span, links: &[&Li
     let url = first_link
         .map(|l| l.href.clone())
         .or_else(|| BARE_URL.find(text).map(|m| m.as_str().to_owned()));
-    let quoted = QUOTED_TITLE.captures(text).and_then(|c| {
-        c.get(1)
-            .or_else(|| c.get(2))
-            .map(|m| m.as_str().trim().to_owned())
-    });
     let link_title = first_link
         .map(|l| l.text.trim().to_owned())
         .filter(|t| !t.is_empty() && !looks_like_url(t));
+    // The quoted title is only the fallback, and needs a quote mark to exist.
+    let title = link_title.or_else(|| quoted_title(text));
     Reference {
         label,
         text: text.trim().to_owned(),
         url,
-        title: link_title.or(quoted),
+        title,
         span,
     }
+}
+
+/// The first `"..."` or `“...”` title of an entry.
+fn quoted_title(text: &str) -> Option<String> {
+    if memchr::memchr(b'"', text.as_bytes()).is_none() && !text.contains('“') {
+        return None;
+    }
+    QUOTED_TITLE.captures(text).and_then(|c| {
+        c.get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_str().trim().to_owned())
+    })
 }
 
 #[cfg(test)]
@@ -112,6 +128,30 @@ mod tests {
         assert_eq!(leading_label("[12] Foo"), Some(("12".to_owned(), 5)));
         assert_eq!(leading_label("3. Foo").map(|l| l.0), Some("3".to_owned()));
         assert_eq!(leading_label("Foo [1]"), None);
+        // The first-character check agrees with the regex alone (Unicode digits and spaces).
+        for text in [
+            "",
+            " ",
+            "[",
+            "[1]",
+            "  [12] x",
+            "1.",
+            "12) x",
+            "\u{a0}\u{2003}3. x",
+            "\u{663}. x",
+            "\u{663}\u{664}) x",
+            "\u{2167}. x",
+            "x1.",
+            "[x]",
+            "\t\n[9999]x",
+            "[12345] x",
+        ] {
+            let by_regex = LEADING_LABEL.captures(text).and_then(|caps| {
+                let number = caps.get(1).or_else(|| caps.get(2))?;
+                Some((number.as_str().to_owned(), caps.get(0)?.end()))
+            });
+            assert_eq!(leading_label(text), by_regex, "{text:?}");
+        }
     }
 
     #[test]
@@ -139,6 +179,10 @@ mod tests {
         assert_eq!(r.label, "4");
         assert_eq!(r.url.as_deref(), Some("https://example.com/x"));
         assert_eq!(r.title.as_deref(), Some("Why rust wins"));
+        let curly = build(None, "Doe, “Curly title” 2020", Span::new(0, 1), &[]);
+        assert_eq!(curly.title.as_deref(), Some("Curly title"));
+        let none = build(None, "Doe, no quotes 2020", Span::new(0, 1), &[]);
+        assert_eq!(none.title, None);
     }
 
     #[test]
