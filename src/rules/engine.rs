@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -355,6 +356,8 @@ impl Engine {
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut hits: Option<DocumentHits> = None;
+        // Built by the first declarative rule that needs them, shared by the others.
+        let segments = OnceCell::new();
         for (ri, (rule, a)) in self.rules.iter().zip(active).enumerate() {
             let Some(a) = a else {
                 continue;
@@ -372,16 +375,18 @@ impl Engine {
             };
             let start = out.len();
             // A bug in one rule must not end the whole run: report it as a finding instead.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match shared {
-                Some((scan, slot)) => {
-                    let hits = hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc));
-                    let shared = SharedHits { hits, slot };
-                    match rule.as_declarative() {
-                        Some(decl) => decl.check_shared(&ctx, doc, Some(shared), &mut out),
-                        None => rule.check_with_hits(&ctx, doc, shared, &mut out),
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let shared = shared.map(|(scan, slot)| SharedHits {
+                    hits: hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc)),
+                    slot,
+                });
+                match (rule.as_declarative(), shared) {
+                    (Some(decl), shared) => {
+                        decl.check_segments(&ctx, doc, &segments, shared, &mut out)
                     }
+                    (None, Some(shared)) => rule.check_with_hits(&ctx, doc, shared, &mut out),
+                    (None, None) => rule.check(&ctx, doc, &mut out),
                 }
-                None => rule.check(&ctx, doc, &mut out),
             }));
             if let (Some(timings), Some(started)) = (&self.timings, started) {
                 let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);

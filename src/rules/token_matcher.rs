@@ -320,6 +320,13 @@ fn prefilter(tokens: &[String], ignorecase: bool, windows: Windows) -> Option<Pr
             piece.to_string()
         });
     }
+    // Pieces without letters ("!") are found alike in any case: search the text itself, not
+    // a lower-cased copy (with an ASCII piece, neither the Kelvin sign nor the long s can
+    // stand for one of its bytes).
+    let ignorecase = ignorecase
+        && pieces
+            .iter()
+            .any(|p| p.bytes().any(|b| b.is_ascii_alphabetic()));
     // Leftmost-first lets the searcher use its packed SIMD prefilter (Teddy), which the
     // standard match kind does not; the windows are the same whichever piece is found.
     let pieces = AhoCorasick::builder()
@@ -502,6 +509,24 @@ mod tests {
             assert_eq!(spans(&m, &text), want, "{text:?}");
             assert_eq!(spans(&words, &text), want, "{text:?}");
             assert_eq!(shared_spans(&words, &text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn letterless_pieces_search_the_text_itself() {
+        let m = matcher(&["!", "?!"], true);
+        assert!(m.prefilter.as_ref().is_some_and(|p| !p.ignorecase));
+        assert!(matcher(&["!", "wow!"], true)
+            .prefilter
+            .is_some_and(|p| p.ignorecase));
+        for text in [
+            "Wow! Really?! Yes!!",
+            "no marks here",
+            "\u{212A}! \u{17F}?! é!",
+            "!",
+            "",
+        ] {
+            assert_eq!(spans(&m, text), by_regex(&m, text), "{text:?}");
         }
     }
 

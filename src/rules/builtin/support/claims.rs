@@ -216,10 +216,20 @@ pub fn has_number(sentence: &str) -> bool {
 
 /// `sentence` with citation markers blanked out; borrows when there are none.
 fn mask_markers(sentence: &str) -> std::borrow::Cow<'_, str> {
-    if !sentence.contains('[') {
+    if !may_hold_marker(sentence.as_bytes()) {
         return std::borrow::Cow::Borrowed(sentence);
     }
     MARKER.replace_all(sentence, " ")
+}
+
+/// Whether [`MARKER`] may match: it needs a `[` followed by `^` or a `\d` char, whose first
+/// byte is an ASCII digit or, beyond ASCII, a byte of 0x80 or more. Most sentences with a
+/// `[` hold link text ("[see the guide](...)"), not a marker, and skip the regex.
+fn may_hold_marker(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', text).any(|i| {
+        text.get(i + 1)
+            .is_some_and(|&b| b == b'^' || b.is_ascii_digit() || b >= 0x80)
+    })
 }
 
 #[cfg(test)]
@@ -398,5 +408,47 @@ mod tests {
             matched += usize::from(before);
         }
         assert!(matched >= 100, "{matched}");
+    }
+
+    #[test]
+    fn marker_check_agrees_with_the_marker_regex() {
+        let pieces = [
+            "[",
+            "]",
+            "^",
+            "1",
+            "12",
+            ", ",
+            "–",
+            "-",
+            " ",
+            "[see the guide](https://x.org/3)",
+            "note",
+            "\u{0663}",
+            "é",
+            "\u{2003}",
+            "a",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            if MARKER.is_match(&text) {
+                assert!(may_hold_marker(text.as_bytes()), "{text:?}");
+            }
+            assert_eq!(
+                mask_markers(&text),
+                MARKER.replace_all(&text, " "),
+                "{text:?}"
+            );
+        }
+        assert!(!may_hold_marker(b"[see the guide](https://x.org/3) 42"));
+        assert!(may_hold_marker("[\u{0663}]".as_bytes()));
+        assert!(may_hold_marker(b"[^a]"));
     }
 }
