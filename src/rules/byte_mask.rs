@@ -87,6 +87,10 @@ pub fn word_mask(chunk: &[u8; CHUNK]) -> u64 {
 /// `bytes` split into 64-byte chunks, the last one padded with `pad`: (chunk, its length).
 pub fn chunks(bytes: &[u8], pad: u8) -> impl Iterator<Item = ([u8; CHUNK], usize)> + '_ {
     bytes.chunks(CHUNK).map(move |part| {
+        // Full chunks as a fixed-size copy (a few vector moves, not a `memcpy` call).
+        if let Ok(full) = <&[u8; CHUNK]>::try_from(part) {
+            return (*full, CHUNK);
+        }
         let mut chunk = [pad; CHUNK];
         chunk[..part.len()].copy_from_slice(part);
         (chunk, part.len())

@@ -696,12 +696,21 @@ impl Mapper<'_> {
     }
 }
 
+/// The first place of `needle` in `haystack`, for the short haystack of one heading element:
+/// a byte search for the needle's first byte and a comparison at each, with no searcher to
+/// build per call (`memmem::find` and `str::find` build one).
+fn find_short(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    memchr::memchr_iter(first, haystack).find(|&i| haystack[i..].starts_with(needle))
+}
+
 fn heading_mapper<'a>(doc: &'a Document, text: &str, span: Span) -> Mapper<'a> {
-    // memmem: `str::find` builds a two-way searcher per call, for every heading of every rule.
     match doc
         .source
         .get(span.start..span.end)
-        .and_then(|src| memchr::memmem::find(src.as_bytes(), text.as_bytes()))
+        .and_then(|src| find_short(src.as_bytes(), text.as_bytes()))
     {
         Some(i) if !text.is_empty() => Mapper::Linear(span.start + i),
         _ => Mapper::Whole(span),

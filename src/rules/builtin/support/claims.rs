@@ -99,7 +99,10 @@ fn claim_kind_searching(sentence: &str, narrow: bool) -> Option<ClaimKind> {
     }
     // A percentage is the first kind in order, so a match settles it without the set; most
     // percentages are written with `%`.
-    if has_digit && text.contains('%') && PERCENTAGE.is_match(text) {
+    if has_digit
+        && text.contains('%')
+        && PERCENTAGE.is_match_at(text, percentage_start(text, narrow))
+    {
         return Some(ClaimKind::Percentage);
     }
     // Every pattern in one pass; the first kind in `NUMERIC_KINDS` order wins.
@@ -137,6 +140,15 @@ static NUMERIC_CLAIMS: LazyLock<RegexSet> = LazyLock::new(|| {
     ])
     .expect("built-in patterns are valid")
 });
+
+/// Where a search of [`PERCENTAGE`] can start: every match begins with a `\d`, which in ASCII
+/// text is an ASCII digit, so at the first one (the sentence start beyond ASCII).
+fn percentage_start(text: &str, narrow: bool) -> usize {
+    if !narrow || !text.is_ascii() {
+        return 0;
+    }
+    text.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0)
+}
 
 /// Where a search of [`NUMERIC_CLAIMS`] can start in `text` and still find every pattern that
 /// matches (the regex still sees the text before it for `\b`). In ASCII text, every match but
