@@ -511,6 +511,14 @@ impl DeclarativeRule {
     }
 
     fn message(&self, value: &str, replacement: &str) -> String {
+        // One pass when the second replacement cannot change anything: no `%r` in the
+        // template, and no `%` that could start one next to the inserted value.
+        if !self.message.contains('%') {
+            return self.message.clone();
+        }
+        if !value.contains('%') && !self.message.contains("%r") && !self.message.contains("%%") {
+            return self.message.replace("%s", value);
+        }
         self.message.replace("%s", value).replace("%r", replacement)
     }
 

@@ -336,3 +336,31 @@ fn short_search_finds_what_memmem_finds() {
         );
     }
 }
+
+#[test]
+fn messages_fill_placeholders_as_two_replacements_do() {
+    let templates = [
+        "got %s (%r)",
+        "Cut '%s'",
+        "no placeholder",
+        "100%%s",
+        "%s%%r",
+        "%r then %s",
+        "%",
+        "%s",
+    ];
+    let values = ["", "x", "%", "rate", "%r", "a%s", "r"];
+    for template in templates {
+        let mut r = rule("existence", "tokens = [\"x\"]");
+        r.message = template.to_string();
+        for value in values {
+            for replacement in ["use", "%s", ""] {
+                assert_eq!(
+                    r.message(value, replacement),
+                    template.replace("%s", value).replace("%r", replacement),
+                    "{template:?} {value:?} {replacement:?}"
+                );
+            }
+        }
+    }
+}
