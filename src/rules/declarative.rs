@@ -33,6 +33,7 @@ use crate::finding::{Applicability, Edit, Finding, Fix, Severity};
 use crate::span::Span;
 use regex::Regex;
 use serde::Deserialize;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -510,6 +511,14 @@ impl DeclarativeRule {
     }
 
     fn message(&self, value: &str, replacement: &str) -> String {
+        // One pass when the second replacement cannot change anything: no `%r` in the
+        // template, and no `%` that could start one next to the inserted value.
+        if !self.message.contains('%') {
+            return self.message.clone();
+        }
+        if !value.contains('%') && !self.message.contains("%r") && !self.message.contains("%%") {
+            return self.message.replace("%s", value);
+        }
         self.message.replace("%s", value).replace("%r", replacement)
     }
 
@@ -572,6 +581,7 @@ fn render_doc(spec: &RuleSpec, options: &[RuleOption]) -> String {
 }
 
 /// A stretch of document text and how its offsets map back to the source.
+#[derive(Clone, Copy)]
 struct Segment<'a> {
     text: &'a str,
     map: Mapper<'a>,
@@ -583,6 +593,70 @@ struct Segment<'a> {
 enum SegmentSource {
     Block(usize),
     Heading(usize),
+}
+
+/// The texts declarative rules search in one document, per scope, built once and shared by
+/// every declarative rule of an engine (finding each heading in the source and ordering the
+/// headings among the blocks is per document work, not per rule).
+pub struct DocumentSegments<'a> {
+    /// Prose blocks (not code), in document order: scope `text`.
+    text: Vec<Segment<'a>>,
+    /// Headings, in document order: scope `heading`.
+    headings: Vec<Segment<'a>>,
+    /// Both, in reading order (by source offset): scope `all`.
+    all: Vec<Segment<'a>>,
+}
+
+impl<'a> DocumentSegments<'a> {
+    pub fn of(doc: &'a Document) -> DocumentSegments<'a> {
+        let text: Vec<Segment<'a>> = doc
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind != BlockKind::Code)
+            .map(|(i, b)| Segment {
+                text: &b.text,
+                map: Mapper::Block(&b.map),
+                source: SegmentSource::Block(i),
+            })
+            .collect();
+        let headings: Vec<Segment<'a>> = doc
+            .headings
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Segment {
+                text: &h.text,
+                map: heading_mapper(doc, &h.text, h.span),
+                source: SegmentSource::Heading(i),
+            })
+            .collect();
+        // Headings sit between blocks in the source; keep findings in reading order. The
+        // sort is stable, on keys computed once: blocks first, then headings, as before.
+        let mut keyed: Vec<(usize, Segment<'a>)> = text
+            .iter()
+            .chain(&headings)
+            .map(|s| (s.map.span(0, 0).start, *s))
+            .collect();
+        keyed.sort_by_key(|k| k.0);
+        DocumentSegments {
+            text,
+            headings,
+            all: keyed.into_iter().map(|k| k.1).collect(),
+        }
+    }
+
+    fn scope(&self, scope: Scope) -> &[Segment<'a>] {
+        match scope {
+            Scope::Text => &self.text,
+            Scope::Heading => &self.headings,
+            Scope::All => &self.all,
+        }
+    }
+
+    /// The mapper of heading `i`.
+    fn heading_map(&self, i: usize) -> Option<Mapper<'a>> {
+        self.headings.get(i).map(|s| s.map)
+    }
 }
 
 /// A scan of the document that an engine shares between its token rules, and which of the
@@ -611,6 +685,7 @@ fn segment_matches<'t>(
     }
 }
 
+#[derive(Clone, Copy)]
 enum Mapper<'a> {
     Block(&'a OffsetMap),
     /// The text sits verbatim in the source at this offset.
@@ -629,43 +704,25 @@ impl Mapper<'_> {
     }
 }
 
+/// The first place of `needle` in `haystack`, for the short haystack of one heading element:
+/// a byte search for the needle's first byte and a comparison at each, with no searcher to
+/// build per call (`memmem::find` and `str::find` build one).
+fn find_short(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    memchr::memchr_iter(first, haystack).find(|&i| haystack[i..].starts_with(needle))
+}
+
 fn heading_mapper<'a>(doc: &'a Document, text: &str, span: Span) -> Mapper<'a> {
-    // memmem: `str::find` builds a two-way searcher per call, for every heading of every rule.
     match doc
         .source
         .get(span.start..span.end)
-        .and_then(|src| memchr::memmem::find(src.as_bytes(), text.as_bytes()))
+        .and_then(|src| find_short(src.as_bytes(), text.as_bytes()))
     {
         Some(i) if !text.is_empty() => Mapper::Linear(span.start + i),
         _ => Mapper::Whole(span),
     }
-}
-
-fn segments(doc: &Document, scope: Scope) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    if scope != Scope::Heading {
-        for (i, b) in doc.blocks.iter().enumerate() {
-            if b.kind != BlockKind::Code {
-                out.push(Segment {
-                    text: &b.text,
-                    map: Mapper::Block(&b.map),
-                    source: SegmentSource::Block(i),
-                });
-            }
-        }
-    }
-    if scope != Scope::Text {
-        for (i, h) in doc.headings.iter().enumerate() {
-            out.push(Segment {
-                text: &h.text,
-                map: heading_mapper(doc, &h.text, h.span),
-                source: SegmentSource::Heading(i),
-            });
-        }
-        // Headings sit between blocks in the source; keep findings in reading order.
-        out.sort_by_key(|s| s.map.span(0, 0).start);
-    }
-    out
 }
 
 /// Whether `source[span]` is exactly `text`, so an edit of `span` replaces what was matched.
@@ -781,10 +838,24 @@ impl DeclarativeRule {
         shared: Option<SharedHits<'_>>,
         out: &mut Vec<Finding>,
     ) {
+        self.check_segments(ctx, doc, &OnceCell::new(), shared, out)
+    }
+
+    /// [`DeclarativeRule::check_shared`], with the document's segments taken from (or built
+    /// into) `segments`, which the engine shares between the declarative rules of a document.
+    pub fn check_segments<'d>(
+        &self,
+        ctx: &RuleContext,
+        doc: &'d Document,
+        segments: &OnceCell<DocumentSegments<'d>>,
+        shared: Option<SharedHits<'_>>,
+        out: &mut Vec<Finding>,
+    ) {
+        let segments = || segments.get_or_init(|| DocumentSegments::of(doc));
         match &self.kind {
             Kind::Existence { matcher } => {
-                for seg in segments(doc, self.scope) {
-                    for m in segment_matches(matcher, &seg, shared) {
+                for seg in segments().scope(self.scope) {
+                    for m in segment_matches(matcher, seg, shared) {
                         let span = seg.map.span(m.start(), m.end());
                         out.push(self.finding(ctx, self.message(m.as_str(), ""), span));
                     }
@@ -795,8 +866,8 @@ impl DeclarativeRule {
                 swaps,
                 applicability,
             } => {
-                for seg in segments(doc, self.scope) {
-                    for m in segment_matches(matcher, &seg, shared) {
+                for seg in segments().scope(self.scope) {
+                    for m in segment_matches(matcher, seg, shared) {
                         let Some(right) = swaps.get(&swap_key(m.as_str(), self.ignorecase)) else {
                             continue;
                         };
@@ -827,7 +898,7 @@ impl DeclarativeRule {
             } => {
                 let max = bound(ctx, "max", *max);
                 let min = bound(ctx, "min", *min);
-                let segs = segments(doc, self.scope);
+                let segs = segments().scope(self.scope);
                 let mut check_unit = |segs: &[Segment], unit_span: Span| {
                     let mut count = 0usize;
                     let mut excess: Option<Span> = None;
@@ -853,10 +924,10 @@ impl DeclarativeRule {
                     Per::Paragraph => {
                         for seg in segs {
                             let unit = seg.map.span(0, seg.text.len());
-                            check_unit(std::slice::from_ref(&seg), unit);
+                            check_unit(std::slice::from_ref(seg), unit);
                         }
                     }
-                    _ => check_unit(&segs, Span::file_start()),
+                    _ => check_unit(segs, Span::file_start()),
                 }
             }
             Kind::Metric {
@@ -955,7 +1026,7 @@ impl DeclarativeRule {
                 exceptions,
             } => {
                 let extra = extra_strings(ctx, "exceptions");
-                let segs = segments(doc, self.scope);
+                let segs = segments().scope(self.scope);
                 let may_match = |run: &Option<Box<RunPrefilter>>, text: &str| {
                     run.as_ref().is_none_or(|run| run.may_match(text))
                 };
@@ -1017,15 +1088,18 @@ impl DeclarativeRule {
                     .unwrap_or(*case);
                 let extra = extra_strings(ctx, "exceptions");
                 let is_exception = |w: &str| exceptions.contains(w) || extra.iter().any(|e| e == w);
-                for h in doc
+                for (i, h) in doc
                     .headings
                     .iter()
-                    .filter(|h| usize::from(h.level) >= min_level)
+                    .enumerate()
+                    .filter(|(_, h)| usize::from(h.level) >= min_level)
                 {
                     let Some(fixed) = recase(&h.text, case, &is_exception) else {
                         continue;
                     };
-                    let map = heading_mapper(doc, &h.text, h.span);
+                    let map = segments()
+                        .heading_map(i)
+                        .unwrap_or_else(|| heading_mapper(doc, &h.text, h.span));
                     let span = map.span(0, h.text.len());
                     let mut f = self.finding(ctx, self.message(&h.text, &fixed), span);
                     if verbatim(doc, span, &h.text) {

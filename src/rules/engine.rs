@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -355,6 +356,8 @@ impl Engine {
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut hits: Option<DocumentHits> = None;
+        // Built by the first declarative rule that needs them, shared by the others.
+        let segments = OnceCell::new();
         for (ri, (rule, a)) in self.rules.iter().zip(active).enumerate() {
             let Some(a) = a else {
                 continue;
@@ -372,16 +375,18 @@ impl Engine {
             };
             let start = out.len();
             // A bug in one rule must not end the whole run: report it as a finding instead.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match shared {
-                Some((scan, slot)) => {
-                    let hits = hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc));
-                    let shared = SharedHits { hits, slot };
-                    match rule.as_declarative() {
-                        Some(decl) => decl.check_shared(&ctx, doc, Some(shared), &mut out),
-                        None => rule.check_with_hits(&ctx, doc, shared, &mut out),
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let shared = shared.map(|(scan, slot)| SharedHits {
+                    hits: hits.get_or_insert_with(|| DocumentHits::of(&scan.scanner, doc)),
+                    slot,
+                });
+                match (rule.as_declarative(), shared) {
+                    (Some(decl), shared) => {
+                        decl.check_segments(&ctx, doc, &segments, shared, &mut out)
                     }
+                    (None, Some(shared)) => rule.check_with_hits(&ctx, doc, shared, &mut out),
+                    (None, None) => rule.check(&ctx, doc, &mut out),
                 }
-                None => rule.check(&ctx, doc, &mut out),
             }));
             if let (Some(timings), Some(started)) = (&self.timings, started) {
                 let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -451,16 +456,37 @@ struct PendingEntry {
     entry: SetEntry,
 }
 
-/// Order findings by span start, code, span end and message.
+/// Order findings by span start, code, span end and message (a stable sort).
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        a.span
-            .start
-            .cmp(&b.span.start)
-            .then_with(|| a.code.cmp(&b.code))
-            .then_with(|| a.span.end.cmp(&b.span.end))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    if findings.is_sorted_by(|a, b| finding_order(a, b).is_le()) {
+        return;
+    }
+    // Sort positions, then move each finding into place along the permutation's cycles: a
+    // finding is a few hundred bytes, which a merge sort would move several times each.
+    let mut from: Vec<usize> = (0..findings.len()).collect();
+    from.sort_by(|&a, &b| finding_order(&findings[a], &findings[b]));
+    // `from[k]`: where the finding that belongs at `k` is now; set to `k` once placed.
+    for first in 0..from.len() {
+        let mut at = first;
+        loop {
+            let source = from[at];
+            from[at] = at;
+            if source == first {
+                break;
+            }
+            findings.swap(at, source);
+            at = source;
+        }
+    }
+}
+
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.span
+        .start
+        .cmp(&b.span.start)
+        .then_with(|| a.code.cmp(&b.code))
+        .then_with(|| a.span.end.cmp(&b.span.end))
+        .then_with(|| a.message.cmp(&b.message))
 }
 
 fn internal_error(code: &str, payload: &(dyn std::any::Any + Send)) -> Finding {

@@ -4,6 +4,7 @@
 //! code-backed rules under `builtin/` (SEO, structured data, E-E-A-T, citations) and `style/`,
 //! and declarative rules loaded from the TOML packs in the top-level `rules/` folder.
 pub mod builtin;
+pub mod byte_mask;
 pub mod declarative;
 pub mod diagnostics;
 pub mod docs;

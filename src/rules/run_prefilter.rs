@@ -6,6 +6,7 @@
 //! The run is read off the regex's syntax tree, so any rule pattern gets the prefilter when
 //! it has such a run and none when it has not.
 
+use super::byte_mask::{self, low_bits, ByteRanges, CHUNK};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A set of ASCII bytes, one bit each.
@@ -15,6 +16,9 @@ type AsciiSet = u128;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPrefilter {
     class: [bool; 256],
+    /// `class` as byte ranges, when it has few: then a chunk's members are found with
+    /// vector compares instead of a lookup per byte.
+    ranges: Option<ByteRanges>,
     len: usize,
 }
 
@@ -36,14 +40,50 @@ impl RunPrefilter {
         }
         Some(RunPrefilter {
             class,
+            ranges: ByteRanges::of(|b| class[usize::from(b)]),
             len: run.len,
         })
     }
 
     /// Whether `text` holds the run, so that the regex may match it.
     pub fn may_match(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        if self.len > CHUNK {
+            return self.may_match_bytewise(bytes);
+        }
+        // Per chunk, the bit mask of members; bit `j` of `run` stays set when bytes
+        // `j - len + 1 ..= j` are all members, the earlier ones possibly in the previous
+        // chunk (`previous`). Padding bytes are masked off, so they never join a run.
+        let mut previous = 0u64;
+        for (chunk, filled) in byte_mask::chunks(bytes, 0) {
+            let members = low_bits(filled)
+                & match &self.ranges {
+                    Some(ranges) => ranges.mask(&chunk),
+                    None => {
+                        let mut flags = [0u8; CHUNK];
+                        for (flag, &b) in flags.iter_mut().zip(&chunk) {
+                            *flag = u8::from(self.class[usize::from(b)]);
+                        }
+                        byte_mask::pack(&flags)
+                    }
+                };
+            let mut run = members;
+            for k in 1..self.len {
+                run &= (members << k) | (previous >> (CHUNK - k));
+            }
+            if run != 0 {
+                return true;
+            }
+            previous = members;
+        }
+        false
+    }
+
+    /// [`RunPrefilter::may_match`] one byte at a time: the definition, and the way for runs
+    /// longer than a chunk.
+    fn may_match_bytewise(&self, bytes: &[u8]) -> bool {
         let mut run = 0;
-        for &b in text.as_bytes() {
+        for &b in bytes {
             run = if self.class[usize::from(b)] {
                 run + 1
             } else {
@@ -312,5 +352,66 @@ mod tests {
         let acronym = RunPrefilter::of(patterns[0]).unwrap();
         assert!(!acronym.may_match("AB CD no run of three"));
         assert!(acronym.may_match("xxABCxx"));
+    }
+    #[test]
+    fn chunked_search_agrees_with_the_bytewise_one() {
+        let patterns = [
+            r"(?-u:\b)([A-Z]{3,5})s?(?-u:\b)",
+            r"[0-9]{2}[0-9a-f]{2}",
+            r"[A-Z]{9}",
+            r"[a-z]{70}",
+            // Seven separate bytes: more ranges than the vector path takes.
+            r"[aceg!#%]{3}",
+        ];
+        let pieces = [
+            "A",
+            "AB",
+            "ABC",
+            "x",
+            " ",
+            "é",
+            "É",
+            "NASA",
+            "12",
+            "ab",
+            "9f",
+            "a",
+            "c",
+            "!",
+            "%",
+            "abcdefghij",
+            "\n",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for pattern in patterns {
+            let prefilter = RunPrefilter::of(pattern).expect("has a run");
+            for _ in 0..400 {
+                let mut text = String::new();
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let count = (state >> 58) as usize * 4;
+                for _ in 0..count {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+                }
+                assert_eq!(
+                    prefilter.may_match(&text),
+                    prefilter.may_match_bytewise(text.as_bytes()),
+                    "{pattern} on {text:?}"
+                );
+            }
+        }
+        // A run across the chunk boundary, and one that ends at the text's end.
+        let acronym = RunPrefilter::of(patterns[0]).expect("has a run");
+        let across = format!("{}ABC{}", "x".repeat(62), "x".repeat(10));
+        assert!(acronym.may_match(&across));
+        assert!(acronym.may_match(&format!("{}ABC", "x".repeat(125))));
+        assert!(!acronym.may_match(&format!("{}AB", "x".repeat(126))));
+        assert!(RunPrefilter::of(patterns[3])
+            .expect("has a run")
+            .may_match(&"q".repeat(70)));
     }
 }

@@ -189,6 +189,37 @@ impl TokenMatcher {
         }
     }
 
+    /// A hand-written `regex` whose every match holds one of `anchors` as a whole word (ASCII
+    /// letters, digits and `_` between non-word bytes; in any case with `ignorecase`), and
+    /// whose matches hold no ASCII punctuation but the bytes of `joiners`: the regex then only
+    /// runs on the clauses around the anchor words found, and an engine can find the words for
+    /// it in its shared scan ([`TokenMatcher::anchor_words`], [`TokenMatcher::find_with_hits`]).
+    /// `None` when an anchor is not made of ASCII word bytes. The caller's promise, to be held
+    /// by the caller's test.
+    pub fn with_anchor_words_in_clauses(
+        regex: Regex,
+        anchors: &[&str],
+        ignorecase: bool,
+        joiners: &str,
+    ) -> Option<Self> {
+        let mut anchors: Vec<String> = anchors.iter().map(|w| w.to_string()).collect();
+        anchors.sort();
+        anchors.dedup();
+        let scanner = WordScanner::new(std::slice::from_ref(&anchors))?;
+        let mut kept = anchors.clone();
+        kept.push(joiners.to_string());
+        Some(TokenMatcher {
+            regex,
+            prefilter: None,
+            words: Some(WordSearch {
+                anchors,
+                scanner,
+                windows: Windows::of(&kept),
+            }),
+            ignorecase,
+        })
+    }
+
     /// The regex's matches in `text`; none without a search when no token can occur in it.
     pub fn find_iter<'r, 't>(&'r self, text: &'t str) -> impl Iterator<Item = Match<'t>> + 'r
     where
@@ -320,6 +351,13 @@ fn prefilter(tokens: &[String], ignorecase: bool, windows: Windows) -> Option<Pr
             piece.to_string()
         });
     }
+    // Pieces without letters ("!") are found alike in any case: search the text itself, not
+    // a lower-cased copy (with an ASCII piece, neither the Kelvin sign nor the long s can
+    // stand for one of its bytes).
+    let ignorecase = ignorecase
+        && pieces
+            .iter()
+            .any(|p| p.bytes().any(|b| b.is_ascii_alphabetic()));
     // Leftmost-first lets the searcher use its packed SIMD prefilter (Teddy), which the
     // standard match kind does not; the windows are the same whichever piece is found.
     let pieces = AhoCorasick::builder()
@@ -502,6 +540,24 @@ mod tests {
             assert_eq!(spans(&m, &text), want, "{text:?}");
             assert_eq!(spans(&words, &text), want, "{text:?}");
             assert_eq!(shared_spans(&words, &text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn letterless_pieces_search_the_text_itself() {
+        let m = matcher(&["!", "?!"], true);
+        assert!(m.prefilter.as_ref().is_some_and(|p| !p.ignorecase));
+        assert!(matcher(&["!", "wow!"], true)
+            .prefilter
+            .is_some_and(|p| p.ignorecase));
+        for text in [
+            "Wow! Really?! Yes!!",
+            "no marks here",
+            "\u{212A}! \u{17F}?! é!",
+            "!",
+            "",
+        ] {
+            assert_eq!(spans(&m, text), by_regex(&m, text), "{text:?}");
         }
     }
 

@@ -315,3 +315,52 @@ fn a_rule_may_name_its_own_pack() {
     assert_eq!(rules[1].meta().pack, "own");
     assert_eq!(rules[1].meta().default_severity, Severity::Info);
 }
+
+#[test]
+fn short_search_finds_what_memmem_finds() {
+    let pieces = ["a", "b", "ab", "<h2>", "</h2>", "é", " ", "aab"];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % n
+    };
+    for _ in 0..5_000 {
+        let haystack: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+        let needle: String = (0..next(4)).map(|_| pieces[next(pieces.len())]).collect();
+        assert_eq!(
+            find_short(haystack.as_bytes(), needle.as_bytes()),
+            memchr::memmem::find(haystack.as_bytes(), needle.as_bytes()),
+            "{needle:?} in {haystack:?}"
+        );
+    }
+}
+
+#[test]
+fn messages_fill_placeholders_as_two_replacements_do() {
+    let templates = [
+        "got %s (%r)",
+        "Cut '%s'",
+        "no placeholder",
+        "100%%s",
+        "%s%%r",
+        "%r then %s",
+        "%",
+        "%s",
+    ];
+    let values = ["", "x", "%", "rate", "%r", "a%s", "r"];
+    for template in templates {
+        let mut r = rule("existence", "tokens = [\"x\"]");
+        r.message = template.to_string();
+        for value in values {
+            for replacement in ["use", "%s", ""] {
+                assert_eq!(
+                    r.message(value, replacement),
+                    template.replace("%s", value).replace("%r", replacement),
+                    "{template:?} {value:?} {replacement:?}"
+                );
+            }
+        }
+    }
+}

@@ -538,3 +538,46 @@ fn shared_token_scan_finds_what_each_rule_finds_alone() {
         assert_shared_scan_agrees(&mut engine, &doc);
     }
 }
+
+#[test]
+fn sorting_findings_matches_a_stable_sort() {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % n
+    };
+    for round in 0..500 {
+        let n = next(40);
+        let mut findings: Vec<Finding> = (0..n)
+            .map(|i| {
+                let start = next(6);
+                let mut f = Finding::new(
+                    ["A1", "B2", "C3"][next(3)],
+                    Severity::Warning,
+                    ["m", "n"][next(2)],
+                    Span::new(start, start + next(3)),
+                );
+                // Equal keys keep their order: the help tells them apart.
+                f.help = Some(i.to_string());
+                f
+            })
+            .collect();
+        if round % 5 == 0 {
+            findings.sort_by(finding_order);
+        }
+        let mut expected = findings.clone();
+        expected.sort_by(finding_order);
+        sort_findings(&mut findings);
+        let got: Vec<(String, Option<String>)> = findings
+            .iter()
+            .map(|f| (f.code.clone(), f.help.clone()))
+            .collect();
+        let want: Vec<(String, Option<String>)> = expected
+            .iter()
+            .map(|f| (f.code.clone(), f.help.clone()))
+            .collect();
+        assert_eq!(got, want);
+    }
+}

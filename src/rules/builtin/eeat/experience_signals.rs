@@ -1,8 +1,9 @@
 //! EEAT009: pages that recommend things show first-hand experience or expertise.
-use crate::doc::Document;
+use crate::doc::{BlockKind, Document};
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::page;
 use crate::rules::builtin::support::pattern::compile;
+use crate::rules::declarative::SharedHits;
 use crate::rules::token_matcher::TokenMatcher;
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
 use crate::span::Span;
@@ -49,8 +50,31 @@ pick because..."
     fixable: false,
 };
 
-/// Every alternative of [`RECOMMENDATION`] holds one of these words: blocks without any are
-/// skipped without running the regex (most blocks of most pages).
+/// Every alternative of [`RECOMMENDATION`] holds one of these as a whole word: "we" or "I"
+/// before the verb, the noun after "our"/"my" (with its optional `s`), "pick", "should",
+/// "best", "must", "worth". Blocks without any are skipped without running the regex (most
+/// blocks of most pages), and the words come from the engine's shared scan.
+const RECOMMENDATION_ANCHORS: &[&str] = &[
+    "we",
+    "i",
+    "pick",
+    "picks",
+    "choice",
+    "choices",
+    "favorite",
+    "favorites",
+    "favourite",
+    "favourites",
+    "recommendation",
+    "recommendations",
+    "should",
+    "best",
+    "must",
+    "worth",
+];
+
+/// Every alternative of [`RECOMMENDATION`] holds one of these words (as a word or the start
+/// of one): the prefilter when the anchor words cannot be used.
 const RECOMMENDATION_WORDS: &[&str] = &[
     "recommend",
     "suggest",
@@ -66,12 +90,20 @@ const RECOMMENDATION_WORDS: &[&str] = &[
 
 static RECOMMENDATION_MATCHER: LazyLock<TokenMatcher> = LazyLock::new(|| {
     // `must-have` is the only punctuation in a recommendation.
-    TokenMatcher::with_required_words_in_clauses(
+    TokenMatcher::with_anchor_words_in_clauses(
         RECOMMENDATION.clone(),
-        RECOMMENDATION_WORDS,
+        RECOMMENDATION_ANCHORS,
         true,
         "-",
     )
+    .unwrap_or_else(|| {
+        TokenMatcher::with_required_words_in_clauses(
+            RECOMMENDATION.clone(),
+            RECOMMENDATION_WORDS,
+            true,
+            "-",
+        )
+    })
 });
 
 static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -117,11 +149,53 @@ impl Rule for ExperienceSignalsMissing {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
-        let needed = ctx.opt_usize("min_recommendations", 2).max(1);
-        // Most pages recommend nothing: count first, look for signals only when it matters.
         let recommendations: usize = page::prose_blocks(doc)
             .map(|block| RECOMMENDATION_MATCHER.find_iter(&block.text).count())
             .sum();
+        self.judge(ctx, doc, recommendations, out);
+    }
+
+    fn scan_words(&self) -> Option<&'static [&'static str]> {
+        RECOMMENDATION_MATCHER
+            .anchor_words()
+            .is_some()
+            .then_some(RECOMMENDATION_ANCHORS)
+    }
+
+    fn check_with_hits(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        shared: SharedHits<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        let recommendations: usize = doc
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind != BlockKind::Code)
+            .map(|(i, block)| {
+                let (hits, special_folds) = shared.hits.block(i);
+                RECOMMENDATION_MATCHER
+                    .find_with_hits(&block.text, hits, shared.slot, special_folds)
+                    .len()
+            })
+            .sum();
+        self.judge(ctx, doc, recommendations, out);
+    }
+}
+
+impl ExperienceSignalsMissing {
+    /// The finding, given how many recommendation phrases the prose holds.
+    fn judge(
+        &self,
+        ctx: &RuleContext,
+        doc: &Document,
+        recommendations: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let needed = ctx.opt_usize("min_recommendations", 2).max(1);
+        // Most pages recommend nothing: count first, look for signals only when it matters.
         if recommendations < needed {
             return;
         }
@@ -216,6 +290,13 @@ mod tests {
             "favourite",
             "choice",
             "strongly",
+            "recommendations",
+            "favorites",
+            "choices",
+            "\u{e9}",
+            "advised",
+            "My",
+            "WE",
         ];
         let joins = [
             " ", ", ", ". ", "-", " - ", "\n", ";", "(", ") ", "'", "\u{a0}", "_", "",
@@ -235,11 +316,38 @@ mod tests {
                 .into_iter()
                 .map(|(_, text)| text),
         );
+        let words_only = TokenMatcher::with_required_words_in_clauses(
+            RECOMMENDATION.clone(),
+            RECOMMENDATION_WORDS,
+            true,
+            "-",
+        );
+        // The anchors as an engine's shared scan finds them, beside another rule's words.
+        let anchors = RECOMMENDATION_MATCHER
+            .anchor_words()
+            .expect("the matcher searches by anchor words")
+            .to_vec();
+        let scanner = crate::rules::token_scan::WordScanner::new(&[
+            vec!["the".to_string(), "is".to_string()],
+            anchors,
+        ])
+        .expect("scanner");
         let mut found = 0;
         for text in &texts {
             let expected = RECOMMENDATION.find_iter(text).count();
             assert_eq!(
                 RECOMMENDATION_MATCHER.find_iter(text).count(),
+                expected,
+                "{text:.80}"
+            );
+            assert_eq!(words_only.find_iter(text).count(), expected, "{text:.80}");
+            let mut hits = Vec::new();
+            scanner.scan(text, &mut hits);
+            let special_folds = text.contains('\u{212A}') || text.contains('\u{17F}');
+            assert_eq!(
+                RECOMMENDATION_MATCHER
+                    .find_with_hits(text, &hits, 0b10, special_folds)
+                    .len(),
                 expected,
                 "{text:.80}"
             );

@@ -1,6 +1,7 @@
 //! Detects sentences that state checkable facts: statistics, measured quantities, money,
 //! date-bound facts and direct quotations.
 use super::pattern::compile;
+use crate::rules::byte_mask::{self, low_bits, pack, CHUNK};
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
@@ -78,6 +79,12 @@ static QUOTE: LazyLock<Regex> =
 
 /// The first kind of claim found in `sentence`, ignoring citation markers.
 pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
+    claim_kind_searching(sentence, true)
+}
+
+/// [`claim_kind`]; with `narrow`, the numeric patterns are searched from
+/// [`numeric_search_start`] instead of the sentence's start (same answer, less text).
+fn claim_kind_searching(sentence: &str, narrow: bool) -> Option<ClaimKind> {
     let masked = mask_markers(sentence);
     let text = masked.as_ref();
     // Cheap byte tests first: this runs on every sentence of every checked or crawled page,
@@ -92,11 +99,19 @@ pub fn claim_kind(sentence: &str) -> Option<ClaimKind> {
     }
     // A percentage is the first kind in order, so a match settles it without the set; most
     // percentages are written with `%`.
-    if has_digit && text.contains('%') && PERCENTAGE.is_match(text) {
+    if has_digit
+        && text.contains('%')
+        && PERCENTAGE.is_match_at(text, percentage_start(text, narrow))
+    {
         return Some(ClaimKind::Percentage);
     }
     // Every pattern in one pass; the first kind in `NUMERIC_KINDS` order wins.
-    let matched = NUMERIC_CLAIMS.matches(text);
+    let start = if narrow && has_digit {
+        numeric_search_start(text)
+    } else {
+        0
+    };
+    let matched = NUMERIC_CLAIMS.matches_at(text, start);
     NUMERIC_KINDS
         .iter()
         .enumerate()
@@ -126,6 +141,44 @@ static NUMERIC_CLAIMS: LazyLock<RegexSet> = LazyLock::new(|| {
     .expect("built-in patterns are valid")
 });
 
+/// Where a search of [`PERCENTAGE`] can start: every match begins with a `\d`, which in ASCII
+/// text is an ASCII digit, so at the first one (the sentence start beyond ASCII).
+fn percentage_start(text: &str, narrow: bool) -> usize {
+    if !narrow || !text.is_ascii() {
+        return 0;
+    }
+    text.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0)
+}
+
+/// Where a search of [`NUMERIC_CLAIMS`] can start in `text` and still find every pattern that
+/// matches (the regex still sees the text before it for `\b`). In ASCII text, every match but
+/// a worded ratio ([`may_hold_worded_ratio`]) holds an ASCII digit, and before its first
+/// digit a match holds only whitespace, letters, `.` and `$` ("since 2019", "Sept. 5, 2020",
+/// "$ 5"): so no match starts before the first digit of the text less such bytes before it.
+/// Sentences whose only digits sit in a trailing link or marker skip most of their text.
+fn numeric_search_start(text: &str) -> usize {
+    if !text.is_ascii() {
+        return 0;
+    }
+    let bytes = text.as_bytes();
+    let Some(first_digit) = bytes.iter().position(u8::is_ascii_digit) else {
+        return 0;
+    };
+    let mut start = first_digit;
+    // A superset of what a match holds before its first digit: every control byte and space
+    // (all of ASCII `\s`), letters, `.` and `$`.
+    let may_lead = |b: u8| b <= b' ' || b.is_ascii_alphabetic() || matches!(b, b'.' | b'$');
+    while start > 0 && may_lead(bytes[start - 1]) {
+        start -= 1;
+    }
+    // A worded ratio that starts before `start` holds no digit (its leading bytes are all
+    // `may_lead`), so it lies before the first digit.
+    if start > 0 && may_hold_worded_ratio(&text[..first_digit]) {
+        return 0;
+    }
+    start
+}
+
 /// Whether `text` holds `"` or `“` (the quote marks [`QUOTE`] opens with), by byte search:
 /// `“` is the only char whose UTF-8 form is `E2 80 9C`, and no other char's bytes hold `"`.
 fn has_double_quote(text: &[u8]) -> bool {
@@ -150,22 +203,42 @@ fn is_ascii_space(b: u8) -> bool {
 }
 
 /// Whether `text` has "in" in any case between two ASCII whitespace bytes: the ASCII form of
-/// a worded ratio needs one, and few sentences have it. Branch-free over shifted views, which
-/// the compiler vectorizes.
+/// a worded ratio needs one, and few sentences have it.
+#[cfg(test)]
 fn has_spaced_in_word(text: &[u8]) -> bool {
-    let n = text.len();
-    if n < 4 {
-        return false;
+    any_spaced_in_word(text, |_| true)
+}
+
+/// Whether `at(i)` holds for some `i` where `text[i..i + 2]` is "in" in any case between two
+/// ASCII whitespace bytes, trying them in text order. The places are found 64 bytes at a time
+/// from bit masks (vector compares), not byte by byte.
+fn any_spaced_in_word(text: &[u8], mut at: impl FnMut(usize) -> bool) -> bool {
+    // Masks of the previous chunk: bits 61..=63 continue into this one.
+    let (mut last_space, mut last_i, mut last_n) = (0u64, 0u64, 0u64);
+    for (index, (chunk, filled)) in byte_mask::chunks(text, 0).enumerate() {
+        let (mut space, mut i, mut n) = ([0u8; CHUNK], [0u8; CHUNK], [0u8; CHUNK]);
+        for (j, &b) in chunk.iter().enumerate() {
+            space[j] = u8::from(is_ascii_space(b));
+            i[j] = u8::from(b | 0x20 == b'i');
+            n[j] = u8::from(b | 0x20 == b'n');
+        }
+        let keep = low_bits(filled);
+        let (space, i, n) = (pack(&space) & keep, pack(&i) & keep, pack(&n) & keep);
+        // Bit `e`: whitespace at `e`, "n" at `e - 1`, "i" at `e - 2`, whitespace at `e - 3`.
+        let mut ends = space
+            & ((n << 1) | (last_n >> 63))
+            & ((i << 2) | (last_i >> 62))
+            & ((space << 3) | (last_space >> 61));
+        while ends != 0 {
+            let end = index * CHUNK + ends.trailing_zeros() as usize;
+            if at(end - 2) {
+                return true;
+            }
+            ends &= ends - 1;
+        }
+        (last_space, last_i, last_n) = (space, i, n);
     }
-    let (before, i, nn, after) = (&text[..n - 3], &text[1..n - 2], &text[2..n - 1], &text[3..]);
-    before
-        .iter()
-        .zip(i)
-        .zip(nn)
-        .zip(after)
-        .fold(false, |seen, (((&a, &b), &c), &d)| {
-            seen | (is_ascii_space(a) & (b | 0x20 == b'i') & (c | 0x20 == b'n') & is_ascii_space(d))
-        })
+    false
 }
 
 /// Whether `text` has "in" in any case: a ratio without digits ("one in five") needs it.
@@ -184,14 +257,8 @@ fn may_hold_worded_ratio(text: &str) -> bool {
         return has_in_word(text);
     }
     let b = text.as_bytes();
-    if !has_spaced_in_word(b) {
-        return false;
-    }
     let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    (1..b.len().saturating_sub(2)).any(|i| {
-        if !(b[i] | 0x20 == b'i' && b[i + 1] | 0x20 == b'n' && space(b[i - 1]) && space(b[i + 2])) {
-            return false;
-        }
+    any_spaced_in_word(b, |i| {
         let mut end = i;
         while end > 0 && space(b[end - 1]) {
             end -= 1;
@@ -216,10 +283,20 @@ pub fn has_number(sentence: &str) -> bool {
 
 /// `sentence` with citation markers blanked out; borrows when there are none.
 fn mask_markers(sentence: &str) -> std::borrow::Cow<'_, str> {
-    if !sentence.contains('[') {
+    if !may_hold_marker(sentence.as_bytes()) {
         return std::borrow::Cow::Borrowed(sentence);
     }
     MARKER.replace_all(sentence, " ")
+}
+
+/// Whether [`MARKER`] may match: it needs a `[` followed by `^` or a `\d` char, whose first
+/// byte is an ASCII digit or, beyond ASCII, a byte of 0x80 or more. Most sentences with a
+/// `[` hold link text ("[see the guide](...)"), not a marker, and skip the regex.
+fn may_hold_marker(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', text).any(|i| {
+        text.get(i + 1)
+            .is_some_and(|&b| b == b'^' || b.is_ascii_digit() || b >= 0x80)
+    })
 }
 
 #[cfg(test)]
@@ -398,5 +475,120 @@ mod tests {
             matched += usize::from(before);
         }
         assert!(matched >= 100, "{matched}");
+    }
+
+    #[test]
+    fn marker_check_agrees_with_the_marker_regex() {
+        let pieces = [
+            "[",
+            "]",
+            "^",
+            "1",
+            "12",
+            ", ",
+            "–",
+            "-",
+            " ",
+            "[see the guide](https://x.org/3)",
+            "note",
+            "\u{0663}",
+            "é",
+            "\u{2003}",
+            "a",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            if MARKER.is_match(&text) {
+                assert!(may_hold_marker(text.as_bytes()), "{text:?}");
+            }
+            assert_eq!(
+                mask_markers(&text),
+                MARKER.replace_all(&text, " "),
+                "{text:?}"
+            );
+        }
+        assert!(!may_hold_marker(b"[see the guide](https://x.org/3) 42"));
+        assert!(may_hold_marker("[\u{0663}]".as_bytes()));
+        assert!(may_hold_marker(b"[^a]"));
+    }
+
+    #[test]
+    fn narrowed_numeric_search_agrees_with_the_whole_sentence_search() {
+        let pieces = [
+            "In",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "2019",
+            "1850",
+            "5",
+            "12",
+            "3.5",
+            ",",
+            ".",
+            "$",
+            "€",
+            "%",
+            "kg",
+            "mAh",
+            "million",
+            "people",
+            "one",
+            "in",
+            "five",
+            "out of",
+            "every",
+            "x",
+            "-fold",
+            "Sept",
+            "Jan",
+            "since",
+            "as of",
+            "between",
+            "USD",
+            "dollars",
+            "(",
+            ")",
+            "[3]",
+            "[see the guide](https://x.org/652)",
+            "é",
+            "\u{0663}",
+            "percent",
+            "°C",
+            "the",
+            "rose",
+        ];
+        let mut state: u64 = 0xD1B5_4A32_D192_ED03;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let count = 1 + (state >> 60) as usize;
+            for _ in 0..count {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(
+                claim_kind(&text),
+                claim_kind_searching(&text, false),
+                "{text:?}"
+            );
+        }
+        // The digits of a trailing link: the search starts at them.
+        let linked = "The budget limits the review ([see the guide](https://x.org/65)).";
+        assert_eq!(numeric_search_start(linked), linked.find("65").unwrap_or(0));
+        assert_eq!(numeric_search_start("Costs rose, since Sept. 5, 2020"), 11);
+        assert_eq!(numeric_search_start("one in five rose by 3"), 0);
     }
 }

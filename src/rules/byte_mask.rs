@@ -1,0 +1,183 @@
+//! Bit masks of byte classes over 64-byte chunks, one bit per byte (bit `j` for byte `j`).
+//!
+//! Written so the compiler vectorizes them: a class made of a few byte ranges is tested with
+//! range compares over a whole 64-byte array (16 or 32 bytes per instruction), and the
+//! per-byte results are packed into bits eight at a time with one multiplication. A
+//! per-byte table lookup shifted into a `u64` does not vectorize and costs several times more.
+
+/// Bytes per chunk: one bit each in a `u64`.
+pub const CHUNK: usize = 64;
+
+/// A set of bytes as at most [`ByteRanges::MAX`] ranges, for [`ByteRanges::mask`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRanges {
+    /// `(first byte, length)` of each range; the first `count` are used.
+    ranges: [(u8, u8); ByteRanges::MAX],
+    count: usize,
+}
+
+impl ByteRanges {
+    /// The most ranges a set may have.
+    pub const MAX: usize = 4;
+
+    /// The ranges of `member` over all 256 bytes; `None` when there are more than
+    /// [`ByteRanges::MAX`] (or a range of all 256 bytes, whose length does not fit a byte).
+    pub fn of(member: impl Fn(u8) -> bool) -> Option<ByteRanges> {
+        let mut ranges = [(0u8, 0u8); ByteRanges::MAX];
+        let mut count = 0;
+        let mut b = 0usize;
+        while b < 256 {
+            if !member(b as u8) {
+                b += 1;
+                continue;
+            }
+            let start = b;
+            while b < 256 && member(b as u8) {
+                b += 1;
+            }
+            if count == ByteRanges::MAX {
+                return None;
+            }
+            ranges[count] = (start as u8, u8::try_from(b - start).ok()?);
+            count += 1;
+        }
+        Some(ByteRanges { ranges, count })
+    }
+
+    /// Bit `j` set when `chunk[j]` is in the set.
+    #[inline]
+    pub fn mask(&self, chunk: &[u8; CHUNK]) -> u64 {
+        let mut flags = [0u8; CHUNK];
+        for &(first, len) in &self.ranges[..self.count] {
+            for (flag, &b) in flags.iter_mut().zip(chunk) {
+                *flag |= u8::from(b.wrapping_sub(first) < len);
+            }
+        }
+        pack(&flags)
+    }
+}
+
+/// Bit `j` set when `flags[j]` is 1 (each flag 0 or 1). Per eight flags, the multiplication
+/// moves flag `i` (bit `8i`) to bit `56 + i`, and no two partial products share a bit.
+#[inline]
+pub fn pack(flags: &[u8; CHUNK]) -> u64 {
+    let mut mask = 0u64;
+    for (k, eight) in flags.chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        let spread = u64::from_le_bytes(word);
+        mask |= (spread.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    mask
+}
+
+/// Bit `j` set when `chunk[j]` is an ASCII word byte (letter, digit or `_`), as
+/// `(?-u:\b)` sees them.
+#[inline]
+pub fn word_mask(chunk: &[u8; CHUNK]) -> u64 {
+    let mut flags = [0u8; CHUNK];
+    for (flag, &b) in flags.iter_mut().zip(chunk) {
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        *flag = u8::from(letter | digit | (b == b'_'));
+    }
+    pack(&flags)
+}
+
+/// `bytes` split into 64-byte chunks, the last one padded with `pad`: (chunk, its length).
+pub fn chunks(bytes: &[u8], pad: u8) -> impl Iterator<Item = ([u8; CHUNK], usize)> + '_ {
+    bytes.chunks(CHUNK).map(move |part| {
+        // Full chunks as a fixed-size copy (a few vector moves, not a `memcpy` call).
+        if let Ok(full) = <&[u8; CHUNK]>::try_from(part) {
+            return (*full, CHUNK);
+        }
+        let mut chunk = [pad; CHUNK];
+        chunk[..part.len()].copy_from_slice(part);
+        (chunk, part.len())
+    })
+}
+
+/// The low `n` bits (all 64 for `n >= 64`).
+#[inline]
+pub fn low_bits(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes of every value, in a scrambled order, so each chunk mixes classes.
+    fn all_bytes_scrambled(seed: u64) -> Vec<u8> {
+        let mut state = seed;
+        (0..1024)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (state >> 56) as u8
+            })
+            .collect()
+    }
+
+    fn mask_by_bytes(chunk: &[u8; CHUNK], member: impl Fn(u8) -> bool) -> u64 {
+        chunk
+            .iter()
+            .enumerate()
+            .fold(0, |m, (j, &b)| m | (u64::from(member(b)) << j))
+    }
+
+    #[test]
+    fn word_mask_marks_exactly_the_word_bytes() {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        for seed in 0..8 {
+            for (chunk, _) in chunks(&all_bytes_scrambled(seed), 0) {
+                assert_eq!(word_mask(&chunk), mask_by_bytes(&chunk, is_word));
+            }
+        }
+        let mut every = [0u8; CHUNK];
+        for start in (0..256).step_by(CHUNK) {
+            for (j, b) in every.iter_mut().enumerate() {
+                *b = (start + j) as u8;
+            }
+            assert_eq!(word_mask(&every), mask_by_bytes(&every, is_word));
+        }
+    }
+
+    #[test]
+    fn range_masks_agree_with_membership() {
+        let sets: [&dyn Fn(u8) -> bool; 5] = [
+            &|b: u8| b.is_ascii_uppercase(),
+            &|b: u8| b.is_ascii_hexdigit(),
+            &|b: u8| b == 0 || b == 255 || b == b'(',
+            &|b: u8| b >= 0x80,
+            &|b: u8| b != b' ',
+        ];
+        for member in sets {
+            let ranges = ByteRanges::of(member).expect("few ranges");
+            for seed in 0..8 {
+                for (chunk, _) in chunks(&all_bytes_scrambled(seed), 7) {
+                    assert_eq!(ranges.mask(&chunk), mask_by_bytes(&chunk, member));
+                }
+            }
+        }
+        assert_eq!(ByteRanges::of(|b| b % 2 == 0), None);
+        assert_eq!(ByteRanges::of(|_| true), None);
+        assert_eq!(ByteRanges::of(|_| false).map(|r| r.count), Some(0));
+    }
+
+    #[test]
+    fn chunks_pad_the_last_one() {
+        let bytes: Vec<u8> = (0..130).map(|i| i as u8).collect();
+        let parts: Vec<([u8; CHUNK], usize)> = chunks(&bytes, b'#').collect();
+        assert_eq!(parts.iter().map(|p| p.1).collect::<Vec<_>>(), [64, 64, 2]);
+        assert_eq!(parts[2].0[..3], [128, 129, b'#']);
+        assert_eq!(low_bits(0), 0);
+        assert_eq!(low_bits(3), 0b111);
+        assert_eq!(low_bits(64), u64::MAX);
+    }
+}
