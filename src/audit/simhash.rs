@@ -210,14 +210,30 @@ impl BitCounts {
 
     #[inline]
     fn add(&mut self, h: u64) {
+        if self.pending >= 255 {
+            self.flush();
+        }
         const LOW_BITS: u64 = 0x0101_0101_0101_0101;
         for (j, lane) in self.lanes.iter_mut().enumerate() {
             *lane += (h >> j) & LOW_BITS;
         }
         self.pending += 1;
-        if self.pending == 255 {
+    }
+
+    /// `count` hashes (at most 15) already counted in bit-sliced 4-bit counters: bit `b` of
+    /// `planes[p]` is bit `p` of position `b`'s count.
+    #[inline]
+    fn add_planes(&mut self, planes: &[u64; 4], count: u32) {
+        if self.pending + count > 255 {
             self.flush();
         }
+        const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for (p, plane) in planes.iter().enumerate() {
+                *lane += ((plane >> j) & LOW_BITS) << p;
+            }
+        }
+        self.pending += count;
     }
 
     fn flush(&mut self) {
@@ -251,10 +267,16 @@ pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
     printer.finish()
 }
 
-/// A text's fingerprint built word by word as the words are met, so the word hashes need no
-/// buffer and the exact hash's chain of dependent mixes overlaps the work that finds the
-/// words.
+/// Word hashes a [`Fingerprinter`] gathers before it folds them in.
+const BATCH: usize = 64;
+
+/// A text's fingerprint built from its words' hashes as the words are met, so they need no
+/// per-page buffer. They are folded in a batch at a time: the fold's state stays in
+/// registers, and each shingle's ones go into 64 bit-sliced counters with a few logic
+/// operations (see [`Fingerprinter::fold_pending`]).
 pub struct Fingerprinter {
+    pending: [u64; BATCH],
+    pending_len: usize,
     exact: u64,
     words: u64,
     /// The shingle prefix of the last word alone, and of the last two words.
@@ -272,9 +294,17 @@ impl Default for Fingerprinter {
     }
 }
 
+/// Order matters within a shingle: "a b c" and "c b a" hash apart.
+#[inline]
+fn step(acc: u64, w: u64) -> u64 {
+    mix(acc.rotate_left(23) ^ w)
+}
+
 impl Fingerprinter {
     pub fn new() -> Self {
         Fingerprinter {
+            pending: [0; BATCH],
+            pending_len: 0,
             exact: 0x243f_6a88_85a3_08d3,
             words: 0,
             last_one: 0,
@@ -296,18 +326,61 @@ impl Fingerprinter {
     /// The next word's hash.
     #[inline]
     pub fn push(&mut self, w: u64) {
-        // Order matters within a shingle: "a b c" and "c b a" hash apart.
-        let step = |acc: u64, w: u64| mix(acc.rotate_left(23) ^ w);
-        self.exact = mix(self.exact ^ w);
-        if self.words >= 2 {
-            self.add_shingle(step(self.last_two, w));
+        if let Some(slot) = self.pending.get_mut(self.pending_len) {
+            *slot = w;
+            self.pending_len += 1;
         }
-        self.last_two = step(self.last_one, w);
-        self.last_one = step(0, w);
-        self.words += 1;
+        if self.pending_len >= BATCH {
+            self.fold_pending();
+        }
     }
 
-    #[inline]
+    /// Fold the gathered hashes in: the exact hash chains them all; every word from the third
+    /// on ends a shingle of three. A shingle's bits go into 4-bit counters, one per bit
+    /// position, sliced across four words (bit `b` of `planes[p]` is bit `p` of position
+    /// `b`'s count), which take at most 15 shingles before they are added to the byte lanes.
+    fn fold_pending(&mut self) {
+        let (mut exact, mut last_one, mut last_two) = (self.exact, self.last_one, self.last_two);
+        let mut words = self.words;
+        let mut planes = [0u64; 4];
+        let mut in_planes = 0u32;
+        for k in 0..self.pending_len.min(BATCH) {
+            let w = self.pending[k];
+            exact = mix(exact ^ w);
+            if words >= 2 {
+                let h = step(last_two, w);
+                let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
+                self.minhash[bin] = self.minhash[bin].min(h as u32);
+                // A ripple-carry increment of the positions whose bit is set.
+                let carry = planes[0] & h;
+                planes[0] ^= h;
+                let carry2 = planes[1] & carry;
+                planes[1] ^= carry;
+                let carry4 = planes[2] & carry2;
+                planes[2] ^= carry2;
+                planes[3] ^= carry4;
+                in_planes += 1;
+                if in_planes == 15 {
+                    self.bit_counts.add_planes(&planes, in_planes);
+                    planes = [0; 4];
+                    in_planes = 0;
+                }
+            }
+            last_two = step(last_one, w);
+            last_one = step(0, w);
+            words += 1;
+        }
+        if in_planes > 0 {
+            self.bit_counts.add_planes(&planes, in_planes);
+        }
+        self.grams = self
+            .grams
+            .saturating_add(words.saturating_sub(self.words.max(2)) as u32);
+        (self.exact, self.last_one, self.last_two) = (exact, last_one, last_two);
+        self.words = words;
+        self.pending_len = 0;
+    }
+
     fn add_shingle(&mut self, h: u64) {
         let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
         self.minhash[bin] = self.minhash[bin].min(h as u32);
@@ -316,6 +389,7 @@ impl Fingerprinter {
     }
 
     pub fn finish(mut self) -> TextPrint {
+        self.fold_pending();
         // A text of one or two words is one shingle.
         match self.words {
             1 => self.add_shingle(self.last_one),
@@ -522,7 +596,7 @@ mod tests {
 
     #[test]
     fn fingerprint_equals_the_plain_definition() {
-        for n in [0, 1, 2, 3, 4, 300, 1000] {
+        for n in [0, 1, 2, 3, 4, 17, 63, 64, 65, 66, 130, 300, 1000] {
             let words: Vec<u64> = (0..n as u64).map(|i| mix(i ^ 0x5bd1)).collect();
             assert_eq!(
                 fingerprint_of_words(&words),
@@ -559,6 +633,42 @@ mod tests {
             fingerprint([BASE]).exact,
             fingerprint([BASE.to_uppercase().as_str()]).exact
         );
+    }
+
+    #[test]
+    fn sliced_counts_equal_counting_bit_by_bit() {
+        // Groups of every size up to 15, through every lane flush; all-ones hashes too.
+        let hashes: Vec<u64> = (0..2000u64)
+            .map(|i| if i % 7 == 0 { u64::MAX } else { mix(i) })
+            .collect();
+        let mut fast = BitCounts::new();
+        let mut slow = [0u32; 64];
+        let mut rest = &hashes[..];
+        let mut size = 1;
+        while !rest.is_empty() {
+            let (group, after) = rest.split_at(size.min(rest.len()));
+            let mut planes = [0u64; 4];
+            for &h in group {
+                let mut carry = h;
+                for plane in &mut planes {
+                    let next = *plane & carry;
+                    *plane ^= carry;
+                    carry = next;
+                }
+                for (bit, count) in slow.iter_mut().enumerate() {
+                    *count += ((h >> bit) & 1) as u32;
+                }
+            }
+            fast.add_planes(&planes, group.len() as u32);
+            // Single adds in between, as a one- or two-word text's shingle comes.
+            fast.add(group[0]);
+            for (bit, count) in slow.iter_mut().enumerate() {
+                *count += ((group[0] >> bit) & 1) as u32;
+            }
+            rest = after;
+            size = size % 15 + 1;
+        }
+        assert_eq!(fast.finish(), slow);
     }
 
     #[test]
