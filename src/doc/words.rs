@@ -1,7 +1,7 @@
 //! Counting words and syllables: the numbers behind the length and readability rules, the
 //! thin-content check and the audit's word counts. Each block's and sentence's counts are
-//! computed once per document ([`super::Document::block_counts`]) in one pass over the bytes
-//! when the text is ASCII, however many rules read them.
+//! computed once per document ([`super::Document::block_counts`]), a 64-byte window of text at
+//! a time, however many rules read them.
 
 /// Words in `text`: whitespace-separated tokens holding at least one letter or digit.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
