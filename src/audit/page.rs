@@ -180,10 +180,9 @@ pub fn analyse_with(
     let url_text = url.as_str();
     let page_url: Arc<str> = Arc::from(url_text);
     let doc = doc::parse(url_text, source, Format::Html);
-    // The fingerprint's words are hashed on the walk that counts them for the rules.
-    // About one word per seven bytes of HTML on text-heavy pages: sized once, not regrown.
-    let mut word_hashes = Vec::with_capacity(source.len() / 7);
-    doc.visit_words(|word| word_hashes.extend(simhash::hash_word(word)));
+    // The fingerprint is built on the walk that counts the words for the rules.
+    let mut printer = simhash::Fingerprinter::new();
+    doc.visit_words(|word| printer.push_word(word));
     let mut check = engine.check_document(&doc);
     if let Some(citations) = citations {
         check.findings.extend(citations.findings(engine, &doc, url));
@@ -277,8 +276,7 @@ pub fn analyse_with(
         pos: pos_of(&doc, b.span.start),
     });
 
-    facts.print = Some(simhash::fingerprint_of_words(&word_hashes));
-    drop(word_hashes);
+    facts.print = Some(printer.finish());
     facts.anchors.push((0, Pos { line: 1, column: 1 }));
     for span in [doc.title.as_ref(), doc.meta_description.as_ref()]
         .into_iter()

@@ -54,50 +54,45 @@ fn word_hash(word: &str) -> Option<u64> {
 }
 
 /// [`word_hash`] of a word met while counting the text ([`crate::doc::Document::visit_words`]).
-/// An ASCII word whose letters and digits form one run (a plain word, or one with leading or
-/// trailing punctuation: `"(see"`, `"design."`) is hashed eight bytes per load, lower-cased
-/// by setting bit `0x20`, with no byte-by-byte filtering; other words take [`word_hash`].
+/// The counting pass hands most words over folded already (lower-cased letters and digits in
+/// one register): those are one or two lane absorbs. A longer ASCII word whose letters and
+/// digits form one run is hashed eight bytes per load; other words take [`word_hash`].
 #[inline]
 pub fn hash_word(word: Word<'_>) -> Option<u64> {
-    let bytes = word.text.as_bytes();
-    let run = if word.plain {
-        0..bytes.len()
-    } else {
-        match ascii_alnum_run(bytes) {
-            Some(run) => run,
-            None => return word_hash(word.text),
+    match word.folded {
+        Some(folded) if folded != 0 => {
+            let (low, high) = (folded as u64, (folded >> 64) as u64);
+            let mut h = absorb_lane(LANE_SEED, low);
+            // Letters and digits are never zero bytes: a zero high lane means none are there.
+            if high != 0 {
+                h = absorb_lane(h, high);
+            }
+            Some(mix(h))
         }
-    };
-    // `tail` starts at the word (the same bytes, not a copy); otherwise the word alone serves
-    // and its last lane is assembled from overlapping loads.
-    let source =
-        if std::ptr::eq(word.tail.as_ptr(), bytes.as_ptr()) && word.tail.len() >= bytes.len() {
-            word.tail
-        } else {
-            bytes
-        };
-    let (Some(core), Some(after)) = (bytes.get(run.clone()), source.get(run.start..)) else {
-        return word_hash(word.text);
-    };
+        _ => match ascii_alnum_run(word.text.as_bytes()) {
+            Some(run) => hash_ascii_run(&word.text.as_bytes()[run]),
+            None => word_hash(word.text),
+        },
+    }
+}
+
+/// [`word_hash`] of ASCII letters and digits (`core`), eight bytes per load, lower-cased by
+/// setting bit `0x20`.
+fn hash_ascii_run(core: &[u8]) -> Option<u64> {
     if core.is_empty() {
         return None;
     }
     // Setting bit 0x20 lower-cases ASCII letters and leaves digits as they are.
     const LOWER: u64 = 0x2020_2020_2020_2020;
     let mut h = LANE_SEED;
-    let full = core.len() / 8;
-    for k in 0..full {
-        h = absorb_lane(h, load_lane(&core[8 * k..]) | LOWER);
+    let mut lanes = core.chunks_exact(8);
+    for lane in &mut lanes {
+        h = absorb_lane(h, load_lane(lane) | LOWER);
     }
-    let rest = core.len() % 8;
-    if rest > 0 {
-        let keep = u64::MAX >> (8 * (8 - rest));
-        let lane = match after.get(8 * full..8 * full + 8) {
-            // Eight bytes are there: one load, the bytes past the word masked off.
-            Some(eight) => load_lane(eight) & keep,
-            None => short_lane(&core[8 * full..]),
-        };
-        h = absorb_lane(h, lane | (LOWER & keep));
+    let rest = lanes.remainder();
+    if !rest.is_empty() {
+        let keep = u64::MAX >> (8 * (8 - rest.len()));
+        h = absorb_lane(h, short_lane(rest) | (LOWER & keep));
     }
     Some(mix(h))
 }
@@ -215,14 +210,30 @@ impl BitCounts {
 
     #[inline]
     fn add(&mut self, h: u64) {
+        if self.pending >= 255 {
+            self.flush();
+        }
         const LOW_BITS: u64 = 0x0101_0101_0101_0101;
         for (j, lane) in self.lanes.iter_mut().enumerate() {
             *lane += (h >> j) & LOW_BITS;
         }
         self.pending += 1;
-        if self.pending == 255 {
+    }
+
+    /// `count` hashes (at most 15) already counted in bit-sliced 4-bit counters: bit `b` of
+    /// `planes[p]` is bit `p` of position `b`'s count.
+    #[inline]
+    fn add_planes(&mut self, planes: &[u64; 4], count: u32) {
+        if self.pending + count > 255 {
             self.flush();
         }
+        const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for (p, plane) in planes.iter().enumerate() {
+                *lane += ((plane >> j) & LOW_BITS) << p;
+            }
+        }
+        self.pending += count;
     }
 
     fn flush(&mut self) {
@@ -249,45 +260,155 @@ pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> TextPrint {
 
 /// Fingerprint of a text from its words' hashes ([`hash_word`]), in order.
 pub fn fingerprint_of_words(words: &[u64]) -> TextPrint {
-    // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
-    let mut bit_counts = BitCounts::new();
-    let mut grams = 0u32;
-    let mut minhash = [u32::MAX; MINHASH_BINS];
-    let mut add = |h: u64| {
-        let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
-        minhash[bin] = minhash[bin].min(h as u32);
-        bit_counts.add(h);
-        grams += 1;
-    };
-    // Order matters within a shingle: "a b c" and "c b a" hash apart.
-    let step = |acc: u64, w: u64| mix(acc.rotate_left(23) ^ w);
-    // The exact hash is a chain of dependent mixes, one per word: folded on the same loop as
-    // the shingles, whose work is independent of it, its latency overlaps theirs.
-    let mut exact = 0x243f_6a88_85a3_08d3u64;
-    if words.len() >= 3 {
-        for gram in words.windows(3) {
-            exact = mix(exact ^ gram[0]);
-            add(step(step(step(0, gram[0]), gram[1]), gram[2]));
-        }
-        for w in &words[words.len() - 2..] {
-            exact = mix(exact ^ w);
-        }
-    } else if !words.is_empty() {
-        // A text of one or two words is one shingle.
-        add(words.iter().fold(0, |acc, &w| step(acc, w)));
-        exact = words.iter().fold(exact, |acc, w| mix(acc ^ w));
+    let mut printer = Fingerprinter::new();
+    for &w in words {
+        printer.push(w);
     }
-    let ones = bit_counts.finish();
-    let simhash = ones
-        .iter()
-        .enumerate()
-        .filter(|(_, &count)| 2 * count > grams)
-        .fold(0u64, |acc, (bit, _)| acc | 1 << bit);
-    TextPrint {
-        exact,
-        simhash,
-        minhash,
-        words: words.len().min(u32::MAX as usize) as u32,
+    printer.finish()
+}
+
+/// Word hashes a [`Fingerprinter`] gathers before it folds them in.
+const BATCH: usize = 64;
+
+/// A text's fingerprint built from its words' hashes as the words are met, so they need no
+/// per-page buffer. They are folded in a batch at a time: the fold's state stays in
+/// registers, and each shingle's ones go into 64 bit-sliced counters with a few logic
+/// operations (see [`Fingerprinter::fold_pending`]).
+pub struct Fingerprinter {
+    pending: [u64; BATCH],
+    pending_len: usize,
+    exact: u64,
+    words: u64,
+    /// The shingle prefix of the last word alone, and of the last two words.
+    last_one: u64,
+    last_two: u64,
+    // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
+    bit_counts: BitCounts,
+    grams: u32,
+    minhash: [u32; MINHASH_BINS],
+}
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Order matters within a shingle: "a b c" and "c b a" hash apart.
+#[inline]
+fn step(acc: u64, w: u64) -> u64 {
+    mix(acc.rotate_left(23) ^ w)
+}
+
+impl Fingerprinter {
+    pub fn new() -> Self {
+        Fingerprinter {
+            pending: [0; BATCH],
+            pending_len: 0,
+            exact: 0x243f_6a88_85a3_08d3,
+            words: 0,
+            last_one: 0,
+            last_two: 0,
+            bit_counts: BitCounts::new(),
+            grams: 0,
+            minhash: [u32::MAX; MINHASH_BINS],
+        }
+    }
+
+    /// The next word of the text, if it has a hash.
+    #[inline]
+    pub fn push_word(&mut self, word: Word<'_>) {
+        if let Some(h) = hash_word(word) {
+            self.push(h);
+        }
+    }
+
+    /// The next word's hash.
+    #[inline]
+    pub fn push(&mut self, w: u64) {
+        if let Some(slot) = self.pending.get_mut(self.pending_len) {
+            *slot = w;
+            self.pending_len += 1;
+        }
+        if self.pending_len >= BATCH {
+            self.fold_pending();
+        }
+    }
+
+    /// Fold the gathered hashes in: the exact hash chains them all; every word from the third
+    /// on ends a shingle of three. A shingle's bits go into 4-bit counters, one per bit
+    /// position, sliced across four words (bit `b` of `planes[p]` is bit `p` of position
+    /// `b`'s count), which take at most 15 shingles before they are added to the byte lanes.
+    fn fold_pending(&mut self) {
+        let (mut exact, mut last_one, mut last_two) = (self.exact, self.last_one, self.last_two);
+        let mut words = self.words;
+        let mut planes = [0u64; 4];
+        let mut in_planes = 0u32;
+        for k in 0..self.pending_len.min(BATCH) {
+            let w = self.pending[k];
+            exact = mix(exact ^ w);
+            if words >= 2 {
+                let h = step(last_two, w);
+                let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
+                self.minhash[bin] = self.minhash[bin].min(h as u32);
+                // A ripple-carry increment of the positions whose bit is set.
+                let carry = planes[0] & h;
+                planes[0] ^= h;
+                let carry2 = planes[1] & carry;
+                planes[1] ^= carry;
+                let carry4 = planes[2] & carry2;
+                planes[2] ^= carry2;
+                planes[3] ^= carry4;
+                in_planes += 1;
+                if in_planes == 15 {
+                    self.bit_counts.add_planes(&planes, in_planes);
+                    planes = [0; 4];
+                    in_planes = 0;
+                }
+            }
+            last_two = step(last_one, w);
+            last_one = step(0, w);
+            words += 1;
+        }
+        if in_planes > 0 {
+            self.bit_counts.add_planes(&planes, in_planes);
+        }
+        self.grams = self
+            .grams
+            .saturating_add(words.saturating_sub(self.words.max(2)) as u32);
+        (self.exact, self.last_one, self.last_two) = (exact, last_one, last_two);
+        self.words = words;
+        self.pending_len = 0;
+    }
+
+    fn add_shingle(&mut self, h: u64) {
+        let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
+        self.minhash[bin] = self.minhash[bin].min(h as u32);
+        self.bit_counts.add(h);
+        self.grams += 1;
+    }
+
+    pub fn finish(mut self) -> TextPrint {
+        self.fold_pending();
+        // A text of one or two words is one shingle.
+        match self.words {
+            1 => self.add_shingle(self.last_one),
+            2 => self.add_shingle(self.last_two),
+            _ => {}
+        }
+        let grams = self.grams;
+        let ones = self.bit_counts.finish();
+        let simhash = ones
+            .iter()
+            .enumerate()
+            .filter(|(_, &count)| 2 * count > grams)
+            .fold(0u64, |acc, (bit, _)| acc | 1 << bit);
+        TextPrint {
+            exact: self.exact,
+            simhash,
+            minhash: self.minhash,
+            words: self.words.min(u64::from(u32::MAX)) as u32,
+        }
     }
 }
 
@@ -398,8 +519,8 @@ mod tests {
 
     /// Random texts of letters, digits, punctuation, non-ASCII letters and spaces (words of
     /// every length, punctuation before, inside and after them, at the text's end or not):
-    /// each word met while counting hashes as [`word_hash`] of it, whether the word comes
-    /// with the rest of its text or alone.
+    /// each word met while counting hashes as [`word_hash`] of it, whether the counting pass
+    /// folded it or not.
     #[test]
     fn generated_words_hash_as_the_per_word_hash() {
         const PIECES: [&str; 14] = [
@@ -422,10 +543,7 @@ mod tests {
             let mut alone = Vec::new();
             crate::doc::words::TextCounts::of_visiting(&text, &mut |w| {
                 met.push(hash_word(w));
-                alone.push(hash_word(Word {
-                    tail: w.text.as_bytes(),
-                    ..w
-                }));
+                alone.push(hash_word(Word { folded: None, ..w }));
             });
             let per_word: Vec<Option<u64>> =
                 crate::doc::words::words(&text).map(word_hash).collect();
@@ -478,7 +596,7 @@ mod tests {
 
     #[test]
     fn fingerprint_equals_the_plain_definition() {
-        for n in [0, 1, 2, 3, 4, 300, 1000] {
+        for n in [0, 1, 2, 3, 4, 17, 63, 64, 65, 66, 130, 300, 1000] {
             let words: Vec<u64> = (0..n as u64).map(|i| mix(i ^ 0x5bd1)).collect();
             assert_eq!(
                 fingerprint_of_words(&words),
@@ -515,6 +633,42 @@ mod tests {
             fingerprint([BASE]).exact,
             fingerprint([BASE.to_uppercase().as_str()]).exact
         );
+    }
+
+    #[test]
+    fn sliced_counts_equal_counting_bit_by_bit() {
+        // Groups of every size up to 15, through every lane flush; all-ones hashes too.
+        let hashes: Vec<u64> = (0..2000u64)
+            .map(|i| if i % 7 == 0 { u64::MAX } else { mix(i) })
+            .collect();
+        let mut fast = BitCounts::new();
+        let mut slow = [0u32; 64];
+        let mut rest = &hashes[..];
+        let mut size = 1;
+        while !rest.is_empty() {
+            let (group, after) = rest.split_at(size.min(rest.len()));
+            let mut planes = [0u64; 4];
+            for &h in group {
+                let mut carry = h;
+                for plane in &mut planes {
+                    let next = *plane & carry;
+                    *plane ^= carry;
+                    carry = next;
+                }
+                for (bit, count) in slow.iter_mut().enumerate() {
+                    *count += ((h >> bit) & 1) as u32;
+                }
+            }
+            fast.add_planes(&planes, group.len() as u32);
+            // Single adds in between, as a one- or two-word text's shingle comes.
+            fast.add(group[0]);
+            for (bit, count) in slow.iter_mut().enumerate() {
+                *count += ((group[0] >> bit) & 1) as u32;
+            }
+            rest = after;
+            size = size % 15 + 1;
+        }
+        assert_eq!(fast.finish(), slow);
     }
 
     #[test]

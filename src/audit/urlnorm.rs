@@ -28,14 +28,21 @@ pub fn normalise(url: &Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https" | "file") {
         return None;
     }
-    let mut url = url.clone();
+    normalise_owned(url.clone())
+}
+
+/// [`normalise`] of a URL the caller no longer needs (a link just resolved): no copy.
+fn normalise_owned(mut url: Url) -> Option<Url> {
+    if !matches!(url.scheme(), "http" | "https" | "file") {
+        return None;
+    }
     url.set_fragment(None);
     if url.port().is_some() && url.port() == default_port(url.scheme()) {
         // Setting the port cannot fail on an http(s) URL with a host.
         let _ = url.set_port(None);
     }
     // Java-style session ids ride in the path: `/page;jsessionid=ABC`.
-    if let Some(pos) = url.path().to_ascii_lowercase().find(";jsessionid=") {
+    if let Some(pos) = jsessionid_at(url.path()) {
         let path = url.path()[..pos].to_string();
         url.set_path(&path);
     }
@@ -53,6 +60,18 @@ pub fn normalise(url: &Url) -> Option<Url> {
         }
     }
     Some(url)
+}
+
+/// Where `;jsessionid=` starts in `path`, in any case; paths rarely hold a `;`, so most are
+/// passed over by one byte search, with no lower-cased copy.
+fn jsessionid_at(path: &str) -> Option<usize> {
+    const PARAM: &[u8] = b";jsessionid=";
+    let bytes = path.as_bytes();
+    let first = memchr::memchr(b';', bytes)?;
+    bytes[first..]
+        .windows(PARAM.len())
+        .position(|w| w.eq_ignore_ascii_case(PARAM))
+        .map(|at| first + at)
 }
 
 fn default_port(scheme: &str) -> Option<u16> {
@@ -74,7 +93,7 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     if href.is_empty() || href.starts_with('#') {
         return None;
     }
-    normalise(&base.join(href).ok()?)
+    normalise_owned(base.join(href).ok()?)
 }
 
 /// 64-bit key of a normalised URL for the seen-set: 8 bytes per URL instead of the string.
@@ -172,6 +191,25 @@ mod tests {
         );
         assert_eq!(n("https://example.org:8443/"), "https://example.org:8443/");
         assert!(normalise(&Url::parse("mailto:a@example.org").expect("url")).is_none());
+    }
+
+    #[test]
+    fn session_ids_in_the_path_are_found_in_any_case() {
+        for path in [
+            "/a",
+            "/a;x=1",
+            "/a;JSESSIONID=1",
+            "/a;x;jSessionId=2",
+            "/;jsessionid=",
+            ";jsessionid",
+            "/\u{e9};jsessionid=3",
+        ] {
+            assert_eq!(
+                jsessionid_at(path),
+                path.to_ascii_lowercase().find(";jsessionid="),
+                "{path}"
+            );
+        }
     }
 
     #[test]
