@@ -302,9 +302,9 @@ mod tests {
             severity: [Severity::Error, Severity::Warning, Severity::Info][i % 3],
             category: Category::Style,
             message: format!("finding {i}: \"quoted\"\nline\ttab \u{e9}\u{1F600}").into(),
-            url: (i % 5 != 0).then(|| format!("https://example.test/p/{i}").into()),
+            url: (!i.is_multiple_of(5)).then(|| format!("https://example.test/p/{i}").into()),
             line: [None, Some(0), Some(i as u32 + 1)][i % 3],
-            column: (i % 2 == 0).then_some(i as u32 % 7),
+            column: i.is_multiple_of(2).then_some(i as u32 % 7),
             help: None,
             related: (0..i % 4)
                 .map(|k| format!("https://example.test/r/{i}/{k}"))
