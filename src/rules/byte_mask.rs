@@ -113,12 +113,10 @@ mod tests {
 
     /// Bytes of every value, in a scrambled order, so each chunk mixes classes.
     fn all_bytes_scrambled(seed: u64) -> Vec<u8> {
-        let mut state = seed;
+        let mut stream = crate::test_fixtures::Stream(0x9E37_79B9_7F4A_7C15 ^ seed);
         (0..1024)
             .map(|_| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                let state = stream.next();
                 (state >> 56) as u8
             })
             .collect()

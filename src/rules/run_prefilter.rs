@@ -382,19 +382,15 @@ mod tests {
             "abcdefghij",
             "\n",
         ];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut stream = crate::test_fixtures::Stream(0x2545_F491_4F6C_DD1D);
         for pattern in patterns {
             let prefilter = RunPrefilter::of(pattern).expect("has a run");
             for _ in 0..400 {
                 let mut text = String::new();
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                let state = stream.next();
                 let count = (state >> 58) as usize * 4;
                 for _ in 0..count {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1_442_695_040_888_963_407);
+                    let state = stream.next();
                     text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
                 }
                 assert_eq!(

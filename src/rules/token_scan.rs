@@ -466,13 +466,11 @@ mod tests {
             "9",
             "abc",
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut stream = crate::test_fixtures::Stream(0x9E37_79B9_7F4A_7C15);
         for _ in 0..500 {
             let mut text = String::new();
             for _ in 0..40 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                let state = stream.next();
                 text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
             }
             let mut hits = Vec::new();
@@ -489,11 +487,9 @@ mod tests {
     fn agrees_with_a_word_by_word_search_on_near_misses() {
         // Anchors of every length up to 20, and words that share their first and last bytes
         // and length (one inner byte changed), their case, or only their ends.
-        let mut state: u64 = 0x5DEE_CE66_D1CE_4E5B;
+        let mut stream = crate::test_fixtures::Stream(0x5DEE_CE66_D1CE_4E5B);
         let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            let state = stream.next();
             (state >> 33) as usize % n
         };
         let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";

@@ -541,11 +541,9 @@ fn shared_token_scan_finds_what_each_rule_finds_alone() {
 
 #[test]
 fn sorting_findings_matches_a_stable_sort() {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut stream = crate::test_fixtures::Stream(0x2545_F491_4F6C_DD1D);
     let mut next = |n: usize| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        let state = stream.next();
         (state >> 33) as usize % n
     };
     for round in 0..500 {

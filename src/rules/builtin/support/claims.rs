@@ -496,13 +496,11 @@ mod tests {
             "\u{2003}",
             "a",
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut stream = crate::test_fixtures::Stream(0x9E37_79B9_7F4A_7C15);
         for _ in 0..3000 {
             let mut text = String::new();
             for _ in 0..12 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                let state = stream.next();
                 text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
             }
             if MARKER.is_match(&text) {
@@ -566,17 +564,13 @@ mod tests {
             "the",
             "rose",
         ];
-        let mut state: u64 = 0xD1B5_4A32_D192_ED03;
+        let mut stream = crate::test_fixtures::Stream(0xD1B5_4A32_D192_ED03);
         for _ in 0..20_000 {
             let mut text = String::new();
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            let state = stream.next();
             let count = 1 + (state >> 60) as usize;
             for _ in 0..count {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                let state = stream.next();
                 text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
             }
             assert_eq!(
