@@ -16,6 +16,11 @@ impl Stream {
         self.0
     }
 
+    /// An index in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
     /// A value in [-1, 1] in steps of 1e-4.
     pub fn unit(&mut self) -> f32 {
         (self.next() % 20_001) as f32 / 10_000.0 - 1.0

@@ -536,7 +536,7 @@ mod tests {
                 } else if roll < 75 {
                     text.push(char::from(b'a' + (roll % 26) as u8));
                 } else {
-                    text.push_str(PIECES[(stream.next() % PIECES.len() as u64) as usize]);
+                    text.push_str(PIECES[stream.below(PIECES.len())]);
                 }
             }
             let mut met = Vec::new();

@@ -687,7 +687,7 @@ mod tests {
                         letter
                     }));
                 } else {
-                    text.push_str(PIECES[(stream.next() % PIECES.len() as u64) as usize]);
+                    text.push_str(PIECES[stream.below(PIECES.len())]);
                 }
             }
             let mut seen = Vec::new();

@@ -470,8 +470,7 @@ mod tests {
         for _ in 0..500 {
             let mut text = String::new();
             for _ in 0..40 {
-                let state = stream.next();
-                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+                text.push_str(pieces[stream.below(pieces.len())]);
             }
             let mut hits = Vec::new();
             scanner.scan(&text, &mut hits);
@@ -488,10 +487,7 @@ mod tests {
         // Anchors of every length up to 20, and words that share their first and last bytes
         // and length (one inner byte changed), their case, or only their ends.
         let mut stream = crate::test_fixtures::Stream(0x5DEE_CE66_D1CE_4E5B);
-        let mut next = |n: usize| {
-            let state = stream.next();
-            (state >> 33) as usize % n
-        };
+        let mut next = |n: usize| stream.below(n);
         let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
         let anchors: Vec<String> = (0..150)
             .map(|i| {

@@ -542,10 +542,7 @@ fn shared_token_scan_finds_what_each_rule_finds_alone() {
 #[test]
 fn sorting_findings_matches_a_stable_sort() {
     let mut stream = crate::test_fixtures::Stream(0x2545_F491_4F6C_DD1D);
-    let mut next = |n: usize| {
-        let state = stream.next();
-        (state >> 33) as usize % n
-    };
+    let mut next = |n: usize| stream.below(n);
     for round in 0..500 {
         let n = next(40);
         let mut findings: Vec<Finding> = (0..n)

@@ -449,7 +449,7 @@ mod tests {
             "\n\n```\n",
         ];
         let mut stream = crate::test_fixtures::Stream(0x5851_f42d_4c95_7f2du64);
-        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let mut next = |n: usize| stream.below(n);
         let (mut judged, mut passive) = (0, 0);
         for round in 0..1_500 {
             let mut source = String::new();
@@ -560,7 +560,7 @@ mod tests {
             " ", "  ", "\t", "\n", "\u{0b}", ", ", ".", "-", "", "\u{2003}",
         ];
         let mut stream = crate::test_fixtures::Stream(0x9e37_79b9_7f4a_7c15u64);
-        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let mut next = |n: usize| stream.below(n);
         let mut passive = 0;
         for _ in 0..20_000 {
             let mut sentence = String::new();

@@ -302,7 +302,7 @@ mod tests {
             " ", ", ", ". ", "-", " - ", "\n", ";", "(", ") ", "'", "\u{a0}", "_", "",
         ];
         let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1du64);
-        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let mut next = |n: usize| stream.below(n);
         for _ in 0..3_000 {
             let mut text = String::new();
             for _ in 0..2 + next(10) {

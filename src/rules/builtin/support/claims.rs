@@ -416,7 +416,7 @@ mod tests {
             "\tIn\n",
         ];
         let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1du64);
-        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let mut next = |n: usize| stream.below(n);
         let mut seen = [0usize; 3];
         for _ in 0..20_000 {
             let mut text = String::new();
@@ -458,7 +458,7 @@ mod tests {
         ];
         let joins = [" ", "  ", "\t", "\n", "\u{0b}", "-", ",", "", "\u{a0}"];
         let mut stream = crate::test_fixtures::Stream(0x853c_49e6_748f_ea9bu64);
-        let mut next = |n: usize| (stream.next() % n as u64) as usize;
+        let mut next = |n: usize| stream.below(n);
         let mut matched = 0;
         for _ in 0..20_000 {
             let mut text = String::new();
@@ -500,8 +500,7 @@ mod tests {
         for _ in 0..3000 {
             let mut text = String::new();
             for _ in 0..12 {
-                let state = stream.next();
-                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+                text.push_str(pieces[stream.below(pieces.len())]);
             }
             if MARKER.is_match(&text) {
                 assert!(may_hold_marker(text.as_bytes()), "{text:?}");
@@ -570,8 +569,7 @@ mod tests {
             let state = stream.next();
             let count = 1 + (state >> 60) as usize;
             for _ in 0..count {
-                let state = stream.next();
-                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+                text.push_str(pieces[stream.below(pieces.len())]);
             }
             assert_eq!(
                 claim_kind(&text),
