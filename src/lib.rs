@@ -19,6 +19,7 @@ pub mod sources;
 pub mod span;
 #[cfg(test)]
 mod test_fixtures;
+pub mod timing;
 pub mod verify;
 pub mod walk;
 

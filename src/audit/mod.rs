@@ -130,6 +130,7 @@ pub fn run(
     on_page: &(dyn Fn(usize) + Sync),
 ) -> Result<AuditReport> {
     let started = Instant::now();
+    let mut phases = crate::timing::Phases::start();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let local;
     let source = match start {
@@ -192,8 +193,10 @@ pub fn run(
         }
     }
 
+    phases.end("starts");
     let mut crawled = crawl::crawl(engine, &source, options, frontier, listed, starts, on_page)
         .map_err(|e| Error::Other(anyhow::anyhow!(e)))?;
+    phases.end("crawl");
 
     // A start page that is not HTML cannot be audited: say so instead of reporting nothing.
     for url in &explicit_pages {
@@ -215,6 +218,7 @@ pub fn run(
     }
 
     site::run(engine, &source, options, &mut crawled);
+    phases.end("site checks");
     let mut pages = crawled.pages;
     // Workers finish pages in no fixed order; the report lists them by depth, then URL, so
     // two audits of the same site can be diffed.
@@ -234,6 +238,7 @@ pub fn run(
         summary: AuditSummary::default(),
     };
     score::refresh(&mut report);
+    phases.end("sort, scores");
     Ok(report)
 }
 

@@ -258,7 +258,9 @@ pub fn run(args: AuditArgs) -> Result<i32> {
     }
 
     let metas: Vec<RuleMeta> = engine.rules().iter().map(|r| r.meta().clone()).collect();
+    let mut phases = crate::timing::Phases::start();
     write_report(&args, &report, &metas)?;
+    phases.end("report");
     let code = if gate::fails(&report, args.fail_level.severity()) {
         exit::FINDINGS
     } else {

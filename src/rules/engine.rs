@@ -107,9 +107,8 @@ impl Engine {
             validate(config, &rules, &o.rules, &format!("overrides[{i}]"))?;
         }
         let base = resolve(&rules, &[&config.rules]);
-        let timings = std::env::var_os("PRESSGATE_TIMING")
-            .filter(|v| !v.is_empty() && v != "0")
-            .map(|_| rules.iter().map(|_| AtomicU64::new(0)).collect());
+        let timings =
+            crate::timing::enabled().then(|| rules.iter().map(|_| AtomicU64::new(0)).collect());
         let token_scan = SharedTokenScan::of(&rules);
         Ok(Engine {
             rules,
