@@ -461,12 +461,12 @@ fn analyse(
         .is_none_or(|ct| matches!(ct, "text/html" | "application/xhtml+xml"));
 
     let mut analysed = None;
-    if let (Some(body), true, true) = (&probe.body, is_html, analyse_body) {
-        let text = crate::sources::decode::decode(body, probe.charset.as_deref(), true);
+    if let (Some(body), true, true) = (probe.body, is_html, analyse_body) {
+        let text = crate::sources::decode::decode_owned(body, probe.charset.as_deref(), true);
         let result = page::analyse_with(
             engine,
             &final_url,
-            &text,
+            text,
             source.local_root(),
             options.citations.as_deref(),
         );

@@ -165,7 +165,7 @@ pub fn resolve_link(base: &Url, href: &str, local_root: Option<&Url>) -> Option<
 
 /// Analyse an HTML page served at `url` (final URL after redirects).
 pub fn analyse(engine: &Engine, url: &Url, source: &str, local_root: Option<&Url>) -> Analysed {
-    analyse_with(engine, url, source, local_root, None)
+    analyse_with(engine, url, source.to_owned(), local_root, None)
 }
 
 /// [`analyse`], plus the fact check of the page's claims against its cited sources when
@@ -173,13 +173,13 @@ pub fn analyse(engine: &Engine, url: &Url, source: &str, local_root: Option<&Url
 pub fn analyse_with(
     engine: &Engine,
     url: &Url,
-    source: &str,
+    source: String,
     local_root: Option<&Url>,
     citations: Option<&CitationCheck>,
 ) -> Analysed {
     let url_text = url.as_str();
     let page_url: Arc<str> = Arc::from(url_text);
-    let doc = doc::parse(url_text, source, Format::Html);
+    let doc = doc::parse_owned(url_text, source, Format::Html);
     // The fingerprint is built on the walk that counts the words for the rules.
     let mut printer = simhash::Fingerprinter::new();
     doc.visit_words(|word| printer.push_word(word));
@@ -236,7 +236,7 @@ pub fn analyse_with(
         }
     }
 
-    let scan = page_scan::scan(source);
+    let scan = page_scan::scan(&doc.source);
     for alt in &scan.hreflangs {
         if let Some(target) = resolve_link(url, &alt.href, local_root) {
             facts.hreflangs.push(HreflangRef {

@@ -324,6 +324,11 @@ impl Document {
 
 /// Parse `source` as `format`. Never panics; problems become `diagnostics`.
 pub fn parse(path: &str, source: &str, format: Format) -> Document {
+    parse_owned(path, source.to_owned(), format)
+}
+
+/// [`parse`] of a text the caller is done with: the document keeps it without a copy.
+pub fn parse_owned(path: &str, source: String, format: Format) -> Document {
     let mut doc = Document::empty(path, source, format);
     match format {
         Format::Markdown => fill_markdown(&mut doc),
@@ -334,12 +339,13 @@ pub fn parse(path: &str, source: &str, format: Format) -> Document {
 }
 
 impl Document {
-    fn empty(path: &str, source: &str, format: Format) -> Document {
+    fn empty(path: &str, source: String, format: Format) -> Document {
+        let lines = LineIndex::new(&source);
         Document {
             path: path.replace('\\', "/"),
             format,
-            source: source.to_owned(),
-            lines: LineIndex::new(source),
+            source,
+            lines,
             front_matter: None,
             title: None,
             meta_description: None,
