@@ -61,6 +61,17 @@ fn url_tags(source: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         from = lt + 1;
         // The longest name (six bytes) and the byte after it.
         let window = &bytes[lt + 1..bytes.len().min(lt + 8)];
+        // Most tags (`p`, `a`, `h2`, end tags) fail on their first byte: an ASCII one that is
+        // not the first letter of an element name, in either case, cannot start a match.
+        if window.first().is_some_and(|&b| {
+            b.is_ascii()
+                && !matches!(
+                    b | 0x20,
+                    b'i' | b's' | b'l' | b'v' | b'a' | b'e' | b'o' | b'f'
+                )
+        }) {
+            continue;
+        }
         let name_end = if window.is_ascii() {
             let name = URL_ELEMENTS.iter().find(|name| {
                 window
@@ -206,6 +217,8 @@ mod tests {
             "<img\u{e9} src=a><img\u{a0}src=b><img src='>' alt=x><link",
             "<img src=unterminated",
             "<<<<img>",
+            "<p><a href=x><h2><br/></p></a><EMBED src=y><Frame><Source src=z><Video><Audio>",
+            "<Ilink><SVG><Object data=q><LINK rel=stylesheet href=s><!--<img src=c>--><\u{17f}cript>",
             "",
         ]
         .iter()
