@@ -19,6 +19,7 @@ pub mod citations;
 mod collector;
 mod front_matter;
 mod html;
+mod html_fast;
 mod html_scan;
 mod html_tree;
 mod json_ld;
