@@ -7,6 +7,7 @@
 //! iteratively, so nesting depth costs no stack.
 use super::builder::Builder;
 use super::collector::Collector;
+use super::html_fast;
 use super::html_scan::{self, Scan};
 use super::html_tree::{self, Edge, Element, HtmlTree, NodeData, NodeId};
 use super::{byline, comment, json_ld, BlockKind, Byline, Document, Image, Text};
@@ -100,7 +101,9 @@ pub(crate) fn fill(doc: &mut Document) {
         None => (Cow::Borrowed(source), scan),
     };
     let mut walker = Walker::new(&parsed, &scan);
-    let tree = html_tree::parse_document(&parsed, walker.start_tags.len());
+    // Well-formed pages get their tree straight from the scan; the rest from html5ever.
+    let tree = html_fast::parse(&parsed, &scan)
+        .unwrap_or_else(|| html_tree::parse_document(&parsed, walker.start_tags.len()));
     walker.walk(&tree);
     walker.finish_into(doc);
     drop(scan);

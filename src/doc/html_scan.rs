@@ -398,7 +398,7 @@ fn parse_tag_bounded(source: &str, lt: usize, to: usize) -> Option<Tag> {
         name_end += 1;
     }
     let name = tag_name(source.get(name_start..name_end)?);
-    let (end, self_closing) = walk_attributes(source, name_end, to, |_, _| {});
+    let (end, self_closing, _) = walk_attributes(source, name_end, to, |_, _| {});
     Some(Tag {
         name,
         span: Span::new(lt, end),
@@ -412,13 +412,14 @@ fn is_space(c: u8) -> bool {
 }
 
 /// Walk the attributes from `pos` (just after the tag name), calling `f(name, value)` with their
-/// spans (value without quotes). Returns the end of the tag (past `>`) and whether it is `/>`.
-fn walk_attributes(
+/// spans (value without quotes). Returns the end of the tag (past `>`), whether it is `/>`, and
+/// whether a `>` ended it (`false`: it ran to `to`).
+pub(crate) fn walk_attributes(
     source: &str,
     mut pos: usize,
     to: usize,
     mut f: impl FnMut(Span, Option<Span>),
-) -> (usize, bool) {
+) -> (usize, bool, bool) {
     let bytes = source.as_bytes();
     let mut self_closing = false;
     loop {
@@ -427,10 +428,10 @@ fn walk_attributes(
             pos += 1;
         }
         if pos >= to {
-            return (to, false);
+            return (to, false, false);
         }
         if bytes[pos] == b'>' {
-            return (pos + 1, self_closing);
+            return (pos + 1, self_closing, true);
         }
         self_closing = false;
         let name_start = pos;
@@ -451,7 +452,7 @@ fn walk_attributes(
             }
             if pos >= to {
                 f(name, Some(Span::new(to, to)));
-                return (to, false);
+                return (to, false, false);
             }
             let quote = bytes[pos];
             if quote == b'"' || quote == b'\'' {

@@ -59,6 +59,14 @@ impl Element {
     }
 }
 
+#[cfg(test)]
+impl Element {
+    /// Every attribute, in order.
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+}
+
 struct Node {
     parent: NodeId,
     prev: NodeId,
@@ -177,6 +185,57 @@ pub(crate) fn parse_document(source: &str, start_tags: usize) -> HtmlTree {
         nodes: RefCell::new(nodes),
     };
     html5ever::driver::parse_document(sink, Default::default()).one(source)
+}
+
+/// Builds a tree node by node in document order, for [`super::html_fast`], which knows where
+/// each node goes (no tree builder): elements and text are only ever appended as last children.
+pub(crate) struct TreeWriter {
+    /// Dropped unfinished (the page needs html5ever after all), its nodes go back to the spare.
+    tree: HtmlTree,
+}
+
+impl TreeWriter {
+    /// An empty document with room for `capacity` nodes (capped like [`parse_document`]'s).
+    pub fn new(capacity: usize) -> TreeWriter {
+        let mut nodes = SPARE_NODES.try_with(Cell::take).unwrap_or_default();
+        nodes.clear();
+        nodes.reserve(capacity.min(MAX_RESERVED_NODES));
+        nodes.push(Node::orphan(NodeData::Document));
+        TreeWriter {
+            tree: HtmlTree { nodes },
+        }
+    }
+
+    /// Append a new HTML element as the last child of `parent`.
+    pub fn element(&mut self, parent: NodeId, name: QualName, attrs: Vec<Attribute>) -> NodeId {
+        self.append(parent, NodeData::Element(Element { name, attrs }))
+    }
+
+    /// Append text to `parent`, merged into its last child when that is text (as the sink does).
+    pub fn text(&mut self, parent: NodeId, text: StrTendril) {
+        let nodes = &mut self.tree.nodes;
+        let last = nodes[parent].last;
+        if !push_text_into(nodes, last, &text) {
+            self.append(parent, NodeData::Text(text));
+        }
+    }
+
+    /// Append a comment or doctype node to `parent`.
+    pub fn other(&mut self, parent: NodeId) {
+        self.append(parent, NodeData::Other);
+    }
+
+    fn append(&mut self, parent: NodeId, data: NodeData) -> NodeId {
+        let nodes = &mut self.tree.nodes;
+        nodes.push(Node::orphan(data));
+        let id = nodes.len() - 1;
+        append_child(nodes, parent, id);
+        id
+    }
+
+    pub fn finish(self) -> HtmlTree {
+        self.tree
+    }
 }
 
 /// The tree being built. html5ever calls the sink through `&self`, hence the `RefCell`; no

@@ -2,8 +2,9 @@
 //!
 //! Rules see only this model, never the raw syntax tree, so every rule works on both formats.
 //!
-//! [`parse`] is the entry point. `markdown` (pulldown-cmark events) and `html` (html5ever into
-//! the lean `html_tree`, plus the `html_scan` tag scanner for positions) report structure to
+//! [`parse`] is the entry point. `markdown` (pulldown-cmark events) and `html` (the lean
+//! `html_tree`, built by `html_fast` straight from the `html_scan` tags for well-formed pages
+//! and by html5ever for the rest; the scan also gives positions) report structure to
 //! `builder`, which collects text through `collector` into blocks with offset maps; `sentences`
 //! and `citations` split and mark that text; `front_matter`, `byline`, `references` and
 //! `json_ld` read the rest.
@@ -19,6 +20,7 @@ pub mod citations;
 mod collector;
 mod front_matter;
 mod html;
+mod html_fast;
 mod html_scan;
 mod html_tree;
 mod json_ld;
