@@ -406,7 +406,7 @@ impl Engine {
         out.extend(
             doc.diagnostics
                 .iter()
-                .filter(|d| !self.codes.contains(d.code.as_str()))
+                .filter(|d| !self.codes.contains(&*d.code))
                 .cloned(),
         );
         out
@@ -488,7 +488,7 @@ fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         .then_with(|| a.message.cmp(&b.message))
 }
 
-fn internal_error(code: &str, payload: &(dyn std::any::Any + Send)) -> Finding {
+fn internal_error(code: &'static str, payload: &(dyn std::any::Any + Send)) -> Finding {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
