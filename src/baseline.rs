@@ -58,7 +58,7 @@ type Key = (String, String, String);
 fn key(file: &str, finding: &Finding, source: &str) -> Key {
     (
         file.to_owned(),
-        finding.code.clone(),
+        finding.code.to_string(),
         fingerprint(finding, source),
     )
 }
@@ -71,7 +71,7 @@ impl Baseline {
             for finding in &report.findings {
                 let entry = grouped
                     .entry(key(&report.path, finding, &report.source))
-                    .or_insert_with(|| (0, finding.message.clone()));
+                    .or_insert_with(|| (0, finding.message.to_string()));
                 entry.0 += 1;
             }
         }

@@ -1,6 +1,7 @@
 //! Findings: the one output type of every rule and check.
 use crate::span::Span;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -83,15 +84,17 @@ pub struct Evidence {
 /// One judgement about one place in a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable rule code, e.g. `SEO001`.
-    pub code: String,
+    /// Stable rule code, e.g. `SEO001`. Borrowed from the rule's metadata: an audit creates
+    /// hundreds of thousands of findings, and a copy of the code each cost an allocation.
+    pub code: Cow<'static, str>,
     pub severity: Severity,
-    pub message: String,
+    /// Borrowed where a rule words every finding alike, owned where it is formatted.
+    pub message: Cow<'static, str>,
     /// Byte span in the original source; `Span::file_start()` for document-level findings.
     pub span: Span,
     /// A hint on how to resolve it, shown under the code frame.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,9 +103,9 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(
-        code: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
         severity: Severity,
-        message: impl Into<String>,
+        message: impl Into<Cow<'static, str>>,
         span: Span,
     ) -> Self {
         Finding {
@@ -115,7 +118,7 @@ impl Finding {
             evidence: None,
         }
     }
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -154,7 +154,7 @@ fn realistic_report() -> AuditReport {
                     line: Some(at.line as u32),
                     column: Some(at.column as u32),
                     related: Vec::new(),
-                    code: f.code.into(),
+                    code: f.code,
                     severity: f.severity,
                     message: f.message.into(),
                     help: f.help.map(Into::into),

@@ -99,7 +99,7 @@ pub fn from_rule_finding(
         category: codes::category_of(&finding.code, meta.map(|m| m.pack)),
         code: match meta {
             Some(m) => Cow::Borrowed(m.code),
-            None => Cow::Owned(finding.code),
+            None => finding.code,
         },
         severity: finding.severity,
         message: shared_message(&finding.message),

@@ -222,7 +222,7 @@ fn io_report(path: &str, message: &str) -> FileReport {
         findings: vec![Finding::new(
             IO_CODE,
             Severity::Error,
-            message,
+            message.to_owned(),
             Span::file_start(),
         )],
     }
@@ -755,13 +755,8 @@ mod tests {
         let streamed_findings: Vec<Vec<Finding>> =
             streamed.iter().map(|r| r.findings.clone()).collect();
         assert_eq!(streamed_findings, together);
-        let codes = |i: usize| -> Vec<&str> {
-            streamed[i]
-                .findings
-                .iter()
-                .map(|f| f.code.as_str())
-                .collect()
-        };
+        let codes =
+            |i: usize| -> Vec<&str> { streamed[i].findings.iter().map(|f| &*f.code).collect() };
         assert!(codes(0).contains(&"SEO018") && codes(0).contains(&"SEO019"));
         assert!(codes(2).iter().all(|c| *c != "SEO018" && *c != "SEO019"));
         assert!(streamed

@@ -70,7 +70,7 @@ impl Verdict {
     pub fn counts_by_code(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
         for finding in &self.findings {
-            *counts.entry(finding.code.clone()).or_default() += 1;
+            *counts.entry(finding.code.to_string()).or_default() += 1;
         }
         counts
     }

@@ -153,10 +153,10 @@ pub fn render(input: &ReportInput) -> String {
         .map(|r| (r.code.to_owned(), rule_json(r)))
         .collect();
     for f in input.files.iter().flat_map(|r| &r.findings) {
-        if !rules.contains_key(&f.code) {
+        if !rules.contains_key(&*f.code) {
             let meta = input.rule(&f.code).map(rule_json);
             rules.insert(
-                f.code.clone(),
+                f.code.to_string(),
                 meta.unwrap_or_else(|| unknown_rule_json(&f.code, f.severity)),
             );
         }
@@ -194,12 +194,12 @@ pub fn render(input: &ReportInput) -> String {
                 .collect();
             results.push(SarifResult {
                 rule_id: &f.code,
-                rule_index: rule_index.get(f.code.as_str()).copied().unwrap_or(0),
+                rule_index: rule_index.get(&*f.code).copied().unwrap_or(0),
                 level: level(f.severity),
                 message: Text {
                     text: match &f.help {
                         Some(help) => format!("{}\nhelp: {help}", f.message),
-                        None => f.message.clone(),
+                        None => f.message.to_string(),
                     },
                 },
                 locations: [Location {

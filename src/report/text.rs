@@ -77,9 +77,7 @@ fn render_finding(
     locator: &Locator,
     f: &Finding,
 ) -> String {
-    let title = level(f.severity)
-        .primary_title(f.message.as_str())
-        .id(f.code.as_str());
+    let title = level(f.severity).primary_title(&*f.message).id(&*f.code);
     // Document-level findings (empty span at the start) and empty sources get the position only:
     // a caret under the first character would point at nothing in particular.
     let document_level = f.span.is_empty() && f.span.start == 0;
@@ -100,7 +98,7 @@ fn render_finding(
         )
     };
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(&**help));
     }
     if let Some(fix) = &f.fix {
         let kind = match fix.applicability {

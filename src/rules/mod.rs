@@ -63,7 +63,12 @@ pub struct RuleContext<'a> {
 }
 
 impl RuleContext<'_> {
-    pub fn finding(&self, code: &str, message: impl Into<String>, span: crate::Span) -> Finding {
+    pub fn finding(
+        &self,
+        code: &'static str,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+        span: crate::Span,
+    ) -> Finding {
         Finding::new(code, self.severity, message, span)
     }
     pub fn opt_usize(&self, name: &str, default: usize) -> usize {

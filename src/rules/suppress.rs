@@ -154,7 +154,7 @@ impl Suppressions {
     }
 
     pub fn suppresses(&self, doc: &Document, finding: &Finding) -> bool {
-        let code = finding.code.as_str();
+        let code: &str = &finding.code;
         if self.file.iter().any(|c| c.covers(code)) {
             return true;
         }
@@ -225,7 +225,12 @@ mod tests {
 
     fn at_line(d: &Document, code: &str, line: usize) -> Finding {
         let start = d.lines.line_start(line).unwrap();
-        Finding::new(code, Severity::Warning, "m", Span::new(start, start + 1))
+        Finding::new(
+            code.to_owned(),
+            Severity::Warning,
+            "m",
+            Span::new(start, start + 1),
+        )
     }
 
     #[test]

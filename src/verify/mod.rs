@@ -159,7 +159,7 @@ fn severity(code: &str) -> Severity {
 }
 
 fn finding(code: &str, message: String, span: Span) -> Finding {
-    Finding::new(code, severity(code), message, span)
+    Finding::new(code.to_owned(), severity(code), message, span)
 }
 
 impl Verifier {

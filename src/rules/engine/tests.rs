@@ -43,7 +43,7 @@ fn engine_error(text: &str) -> String {
 }
 
 fn codes(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.code.as_str()).collect()
+    findings.iter().map(|f| &*f.code).collect()
 }
 
 const FILLER: &str = "In conclusion, feed it. Utilize a scale.";
@@ -277,7 +277,7 @@ fn suppressions_work_on_parsed_markdown() {
         .iter()
         .map(|f| {
             (
-                f.code.clone(),
+                f.code.to_string(),
                 d.lines.line_col(&d.source, f.span.start).line,
             )
         })
@@ -555,7 +555,7 @@ fn sorting_findings_matches_a_stable_sort() {
                     Span::new(start, start + next(3)),
                 );
                 // Equal keys keep their order: the help tells them apart.
-                f.help = Some(i.to_string());
+                f.help = Some(i.to_string().into());
                 f
             })
             .collect();
@@ -567,11 +567,11 @@ fn sorting_findings_matches_a_stable_sort() {
         sort_findings(&mut findings);
         let got: Vec<(String, Option<String>)> = findings
             .iter()
-            .map(|f| (f.code.clone(), f.help.clone()))
+            .map(|f| (f.code.to_string(), f.help.as_deref().map(str::to_owned)))
             .collect();
         let want: Vec<(String, Option<String>)> = expected
             .iter()
-            .map(|f| (f.code.clone(), f.help.clone()))
+            .map(|f| (f.code.to_string(), f.help.as_deref().map(str::to_owned)))
             .collect();
         assert_eq!(got, want);
     }

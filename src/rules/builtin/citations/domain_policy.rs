@@ -139,7 +139,7 @@ mod tests {
             &ctx,
             std::slice::from_ref(&doc),
         );
-        let messages: Vec<&str> = found[0].iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = found[0].iter().map(|f| &*f.message).collect();
         assert_eq!(
             messages,
             vec!["cited domain someblog.net is not in allowed_domains"]

@@ -62,14 +62,10 @@ impl Rule for UncitedClaim {
             }
             if let Some(kind) = claims::claim_kind(&sentence.text) {
                 out.push(
-                    ctx.finding(
-                        META.code,
-                        format!("sentence states {} without a citation", kind.describe()),
-                        sentence.span,
-                    )
-                    .with_help(
-                        "add a [n] citation to a source that supports it, or an inline link",
-                    ),
+                    ctx.finding(META.code, kind.uncited_message(), sentence.span)
+                        .with_help(
+                            "add a [n] citation to a source that supports it, or an inline link",
+                        ),
                 );
             }
         }

@@ -32,7 +32,7 @@ pub fn entry_for(doc: &Document, field: Option<&Text>) -> Option<SetEntry> {
 pub fn report_duplicates(
     ctx: &RuleContext,
     entries: &[SetEntry],
-    code: &str,
+    code: &'static str,
     what: &str,
 ) -> Vec<(usize, Finding)> {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -27,6 +27,19 @@ impl ClaimKind {
             ClaimKind::Quote => "a direct quote",
         }
     }
+
+    /// "sentence states {describe} without a citation", written out: CITE001 reports a tenth
+    /// of an audit's findings, and a fixed text needs no allocation per finding.
+    pub fn uncited_message(self) -> &'static str {
+        match self {
+            ClaimKind::Percentage => "sentence states a percentage without a citation",
+            ClaimKind::Money => "sentence states an amount of money without a citation",
+            ClaimKind::Quantity => "sentence states a number with a unit without a citation",
+            ClaimKind::Ratio => "sentence states a ratio without a citation",
+            ClaimKind::DateBound => "sentence states a date-bound fact without a citation",
+            ClaimKind::Quote => "sentence states a direct quote without a citation",
+        }
+    }
 }
 
 /// Citation markers such as `[3]`, `[2, 4]`, `[5-7]`, `[^note]`: their digits are not claims.
@@ -373,6 +386,23 @@ mod tests {
         assert_eq!(claim_kind("Espresso needs a fine grind [3]."), None);
         assert_eq!(claim_kind("See the studies [2, 4] and [^note]."), None);
         assert_eq!(claim_kind("Step 2: rinse the filter."), None);
+    }
+
+    #[test]
+    fn uncited_messages_spell_out_each_kind() {
+        for kind in [
+            ClaimKind::Percentage,
+            ClaimKind::Money,
+            ClaimKind::Quantity,
+            ClaimKind::Ratio,
+            ClaimKind::DateBound,
+            ClaimKind::Quote,
+        ] {
+            assert_eq!(
+                kind.uncited_message(),
+                format!("sentence states {} without a citation", kind.describe())
+            );
+        }
     }
 
     #[test]

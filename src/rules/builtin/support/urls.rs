@@ -3,11 +3,26 @@
 
 /// Whether `url` is an absolute `http://` or `https://` URL with a host.
 pub fn is_http(url: &str) -> bool {
-    host(url).is_some()
+    // `host(url).is_some()` without building the host: lower-casing keeps the length, and
+    // with its trailing dots trimmed the host cannot be exactly `www.`, so it is empty only
+    // when the trimmed raw host is.
+    raw_host(url).is_some_and(|h| !h.trim_end_matches('.').is_empty())
 }
 
 /// Lower-cased host of an absolute http(s) URL, without `www.`, port or credentials.
 pub fn host(url: &str) -> Option<String> {
+    let host = raw_host(url)?.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
+    if host.is_empty() {
+        None
+    } else {
+        Some(host)
+    }
+}
+
+/// The host of an absolute http(s) URL as written (any case, trailing dots kept), without
+/// port or credentials; `None` when the URL is not http(s).
+fn raw_host(url: &str) -> Option<&str> {
     let rest = strip_http_scheme(url.trim())?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -21,13 +36,7 @@ pub fn host(url: &str) -> Option<String> {
     } else {
         authority.split(':').next().unwrap_or("")
     };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
-    if host.is_empty() {
-        None
-    } else {
-        Some(host)
-    }
+    Some(host)
 }
 
 /// Whether `host` is `domain` or one of its subdomains (`news.example.com` is in `example.com`).
@@ -129,6 +138,31 @@ mod tests {
         assert_eq!(host("https://"), None);
         assert!(is_http("HTTPS://example.org"));
         assert!(!is_http("mailto:a@b.c"));
+    }
+
+    /// `is_http` answers as `host(url).is_some()`, which it replaces: generated URLs of
+    /// schemes, credentials, dots, `www.` in any case, ports, IPv6 brackets and Unicode.
+    #[test]
+    fn is_http_agrees_with_host() {
+        let pieces = [
+            "http://", "HTTPS://", "https:/", "ftp://", " ", "www.", "WWW.", ".", "..", "a", "é",
+            "@", ":", ":80", "[", "]", "::1", "/", "?", "#", "x.org", "\u{2003}",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0x6A09_E667_F3BC_C909);
+        let mut http = 0;
+        for _ in 0..20_000 {
+            let mut url = String::new();
+            for _ in 0..1 + stream.below(6) {
+                url.push_str(pieces[stream.below(pieces.len())]);
+            }
+            let want = host(&url).is_some();
+            assert_eq!(is_http(&url), want, "{url:?}");
+            http += usize::from(want);
+        }
+        assert!((1_000..19_000).contains(&http), "{http}");
+        assert!(is_http("https://www.x"));
+        assert!(!is_http("https://..."));
+        assert!(!is_http("http://user@:8080/"));
     }
 
     #[test]
