@@ -220,7 +220,18 @@ pub fn run(
 
     site::run(engine, &source, options, &mut crawled);
     phases.end("site checks");
-    let mut pages = crawled.pages;
+    let crawl::Crawled {
+        mut pages,
+        site_findings,
+        facts,
+        checks,
+        index,
+        listed,
+        starts,
+    } = crawled;
+    // What only the site checks needed (a large site's links, prints and rule summaries: tens
+    // of thousands of allocations) is freed on a thread of its own while the report is made.
+    drop_in_background((facts, checks, index, listed, starts));
     // Workers finish pages in no fixed order; the report lists them by depth, then URL, so
     // two audits of the same site can be diffed.
     // Both sorts on the rayon pool: the cores are otherwise idle after the crawl.
@@ -236,12 +247,21 @@ pub fn run(
         seconds: started.elapsed().as_secs_f64(),
         start: start_names,
         pages,
-        site_findings: crawled.site_findings,
+        site_findings,
         summary: AuditSummary::default(),
     };
     score::refresh(&mut report);
     phases.end("sort, scores");
     Ok(report)
+}
+
+/// Drop `value` on a thread of its own, not joined: freeing what is left of a crawl takes
+/// milliseconds the caller need not wait for. When no thread can be started it is dropped here.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    // `spawn` hands the closure (and `value` with it) back to be dropped when it fails.
+    let _ = std::thread::Builder::new()
+        .name("pressgate-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Every page URL of a sitemap, following sitemap indexes (gzip too), at most

@@ -18,6 +18,7 @@
 //! error or warning never shows 100, so a single problem is never rounded away.
 use super::model::{AuditFinding, AuditReport, AuditSummary, Category, CategoryScore, PageRecord};
 use crate::finding::Severity;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// How much one finding of a severity costs its page, before the per-page cap of 1.
@@ -36,25 +37,43 @@ pub fn is_html_page(page: &PageRecord) -> bool {
     let html = page
         .content_type
         .as_deref()
-        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+        // "html" in any ASCII case, without a lower-cased copy per page.
+        .is_none_or(|ct| {
+            ct.as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
     ok && html
 }
 
 /// Counts and one [`CategoryScore`] per [`Category::ALL`] entry, in that order.
 pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
-    let html_pages = pages.iter().filter(|p| is_html_page(p)).count();
+    // Each page's own tally on the rayon pool (reading millions of findings is most of the
+    // work), then merged in page order.
+    let (html_pages, tallies): (usize, Vec<Option<PageTally>>) = rayon::join(
+        || pages.par_iter().filter(|p| is_html_page(p)).count(),
+        || pages.par_iter().map(PageTally::of).collect(),
+    );
     let mut counts = [Counts::default(); CATEGORIES];
     let mut charges = Charges::default();
 
-    for page in pages {
-        if page.findings.is_empty() {
+    for (page, tally) in pages.iter().zip(&tallies) {
+        let Some(tally) = tally else {
             continue;
+        };
+        for (total, page_counts) in counts.iter_mut().zip(&tally.counts) {
+            total.add(page_counts);
         }
         // A page's findings all charge its URL: its row is looked up once, not per finding.
-        let row = charges.row(PageKey::Url(&page.url));
-        for finding in &page.findings {
-            counts[finding.category as usize].count(finding.severity);
-            charges.charge(row, finding.category, finding.severity);
+        let (row, new) = charges.row(PageKey::Url(&page.url));
+        if new {
+            // The page's sums started from 0 as the row's would have: the same bits.
+            charges.set(row, tally);
+        } else {
+            // Two records of one URL: add finding by finding, in order, as one row.
+            for finding in &page.findings {
+                charges.charge(row, finding.category, finding.severity);
+            }
         }
     }
     for (i, finding) in site.iter().enumerate() {
@@ -62,12 +81,12 @@ pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
         let mut charged = false;
         let urls = finding.url.as_deref().into_iter();
         for url in urls.chain(finding.related.iter().map(String::as_str)) {
-            let row = charges.row(PageKey::Url(url));
+            let (row, _) = charges.row(PageKey::Url(url));
             charges.charge(row, finding.category, finding.severity);
             charged = true;
         }
         if !charged {
-            let row = charges.row(PageKey::SiteFinding(i));
+            let (row, _) = charges.row(PageKey::SiteFinding(i));
             charges.charge(row, finding.category, finding.severity);
         }
     }
@@ -122,6 +141,40 @@ impl Counts {
         };
         *n = n.saturating_add(1);
     }
+
+    fn add(&mut self, other: &Counts) {
+        self.errors = self.errors.saturating_add(other.errors);
+        self.warnings = self.warnings.saturating_add(other.warnings);
+        self.infos = self.infos.saturating_add(other.infos);
+    }
+}
+
+/// One page's findings: counts, and the weight charged to the page, per category.
+struct PageTally {
+    counts: [Counts; CATEGORIES],
+    weights: [f64; CATEGORIES],
+    charged: [bool; CATEGORIES],
+}
+
+impl PageTally {
+    /// `None` for a page without findings (it is not charged).
+    fn of(page: &PageRecord) -> Option<PageTally> {
+        if page.findings.is_empty() {
+            return None;
+        }
+        let mut tally = PageTally {
+            counts: [Counts::default(); CATEGORIES],
+            weights: [0.0; CATEGORIES],
+            charged: [false; CATEGORIES],
+        };
+        for finding in &page.findings {
+            let c = finding.category as usize;
+            tally.counts[c].count(finding.severity);
+            tally.weights[c] += severity_weight(finding.severity);
+            tally.charged[c] = true;
+        }
+        Some(tally)
+    }
 }
 
 /// The uncapped weight charged to each page, per category: one row per charged page (in the
@@ -135,14 +188,26 @@ struct Charges<'a> {
 }
 
 impl<'a> Charges<'a> {
-    fn row(&mut self, key: PageKey<'a>) -> usize {
+    /// The row of `key`, and whether it was made now.
+    fn row(&mut self, key: PageKey<'a>) -> (usize, bool) {
         let next = self.weights.len();
         let row = *self.rows.entry(key).or_insert(next);
-        if row == next {
+        let new = row == next;
+        if new {
             self.weights.push([0.0; CATEGORIES]);
             self.charged.push([false; CATEGORIES]);
         }
-        row
+        (row, new)
+    }
+
+    /// A new row takes a page's tally as it is.
+    fn set(&mut self, row: usize, tally: &PageTally) {
+        if let (Some(weights), Some(charged)) =
+            (self.weights.get_mut(row), self.charged.get_mut(row))
+        {
+            *weights = tally.weights;
+            *charged = tally.charged;
+        }
     }
 
     fn charge(&mut self, row: usize, category: Category, severity: Severity) {
@@ -219,6 +284,25 @@ mod tests {
             .find(|c| c.category == category)
             .map(|c| c.score)
             .unwrap_or(255)
+    }
+
+    #[test]
+    fn html_content_types_match_in_any_ascii_case() {
+        let mut p = page("https://e.test/", vec![]);
+        for (ct, html) in [
+            ("text/html", true),
+            ("TEXT/HTML; charset=utf-8", true),
+            ("application/xhtml+xml", true),
+            ("text/HtMl", true),
+            ("text/htm", false),
+            ("application/pdf", false),
+            ("", false),
+            ("text/\u{e9}html", true),
+        ] {
+            p.content_type = Some(ct.into());
+            assert_eq!(is_html_page(&p), html, "{ct}");
+            assert_eq!(html, ct.to_ascii_lowercase().contains("html"), "{ct}");
+        }
     }
 
     #[test]

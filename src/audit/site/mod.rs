@@ -99,13 +99,13 @@ fn url_text_key(url: &str) -> u64 {
 pub fn run(engine: &Engine, source: &SiteSource, options: &AuditOptions, crawled: &mut Crawled) {
     let index = KeyIndex::of(crawled);
     let keys = links::inlinks_and_sitemap(crawled, &index);
-    let checks = std::mem::take(&mut crawled.checks);
+    let mut checks = std::mem::take(&mut crawled.checks);
     let view: &Crawled = crawled;
     let index = &index;
     let ((sets, (orphans, internal)), ((external, relations), (duplicates, authors))) = rayon::join(
         || {
             rayon::join(
-                || set_rules(engine, view, checks),
+                || set_rules(engine, view, &mut checks),
                 || {
                     (
                         links::orphans(engine, view, &keys),
@@ -136,6 +136,8 @@ pub fn run(engine: &Engine, source: &SiteSource, options: &AuditOptions, crawled
             )
         },
     );
+    // The summaries are not needed any more; the caller frees them with the rest of the crawl.
+    crawled.checks = checks;
     for found in [
         sets, orphans, internal, external, relations, duplicates, authors,
     ] {
@@ -149,8 +151,8 @@ pub fn run(engine: &Engine, source: &SiteSource, options: &AuditOptions, crawled
 
 /// The page rules that compare documents (duplicate titles and descriptions), over the
 /// summaries kept from each page.
-fn set_rules(engine: &Engine, crawled: &Crawled, mut checks: Vec<DocumentCheck>) -> PageFindings {
-    engine.check_sets(&mut checks);
+fn set_rules(engine: &Engine, crawled: &Crawled, checks: &mut [DocumentCheck]) -> PageFindings {
+    engine.check_sets(checks);
     let mut found = Vec::new();
     for (i, check) in checks.iter_mut().enumerate() {
         if check.findings.is_empty() {
@@ -165,8 +167,6 @@ fn set_rules(engine: &Engine, crawled: &Crawled, mut checks: Vec<DocumentCheck>)
             found.push((i, page::from_rule_finding(engine, &url, finding, pos)));
         }
     }
-    // The summaries are not needed any more: dropped here, on this side of the join.
-    drop(checks);
     found
 }
 
