@@ -18,6 +18,7 @@
 //! error or warning never shows 100, so a single problem is never rounded away.
 use super::model::{AuditFinding, AuditReport, AuditSummary, Category, CategoryScore, PageRecord};
 use crate::finding::Severity;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// How much one finding of a severity costs its page, before the per-page cap of 1.
@@ -36,33 +37,57 @@ pub fn is_html_page(page: &PageRecord) -> bool {
     let html = page
         .content_type
         .as_deref()
-        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+        // "html" in any ASCII case, without a lower-cased copy per page.
+        .is_none_or(|ct| {
+            ct.as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
     ok && html
 }
 
 /// Counts and one [`CategoryScore`] per [`Category::ALL`] entry, in that order.
 pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
-    let html_pages = pages.iter().filter(|p| is_html_page(p)).count();
-    let mut tallies: Vec<Tally> = Category::ALL.iter().map(|_| Tally::default()).collect();
+    // Each page's own tally on the rayon pool (reading millions of findings is most of the
+    // work), then merged in page order.
+    let (html_pages, tallies): (usize, Vec<Option<PageTally>>) = rayon::join(
+        || pages.par_iter().filter(|p| is_html_page(p)).count(),
+        || pages.par_iter().map(PageTally::of).collect(),
+    );
+    let mut counts = [Counts::default(); CATEGORIES];
+    let mut charges = Charges::default();
 
-    for page in pages {
-        for finding in &page.findings {
-            let tally = &mut tallies[category_index(finding.category)];
-            tally.count(finding.severity);
-            tally.charge(PageKey::Url(&page.url), finding.severity);
+    for (page, tally) in pages.iter().zip(&tallies) {
+        let Some(tally) = tally else {
+            continue;
+        };
+        for (total, page_counts) in counts.iter_mut().zip(&tally.counts) {
+            total.add(page_counts);
+        }
+        // A page's findings all charge its URL: its row is looked up once, not per finding.
+        let (row, new) = charges.row(PageKey::Url(&page.url));
+        if new {
+            // The page's sums started from 0 as the row's would have: the same bits.
+            charges.set(row, tally);
+        } else {
+            // Two records of one URL: add finding by finding, in order, as one row.
+            for finding in &page.findings {
+                charges.charge(row, finding.category, finding.severity);
+            }
         }
     }
     for (i, finding) in site.iter().enumerate() {
-        let tally = &mut tallies[category_index(finding.category)];
-        tally.count(finding.severity);
+        counts[finding.category as usize].count(finding.severity);
         let mut charged = false;
         let urls = finding.url.as_deref().into_iter();
         for url in urls.chain(finding.related.iter().map(String::as_str)) {
-            tally.charge(PageKey::Url(url), finding.severity);
+            let (row, _) = charges.row(PageKey::Url(url));
+            charges.charge(row, finding.category, finding.severity);
             charged = true;
         }
         if !charged {
-            tally.charge(PageKey::SiteFinding(i), finding.severity);
+            let (row, _) = charges.row(PageKey::SiteFinding(i));
+            charges.charge(row, finding.category, finding.severity);
         }
     }
 
@@ -71,13 +96,14 @@ pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
         html_pages: saturating_u32(html_pages),
         ..AuditSummary::default()
     };
-    for (category, tally) in Category::ALL.iter().zip(&tallies) {
+    for category in Category::ALL {
+        let tally = &counts[category as usize];
         summary.errors = summary.errors.saturating_add(tally.errors);
         summary.warnings = summary.warnings.saturating_add(tally.warnings);
         summary.infos = summary.infos.saturating_add(tally.infos);
         summary.categories.push(CategoryScore {
-            category: *category,
-            score: tally.score(html_pages),
+            category,
+            score: score(tally, &charges, category, html_pages),
             errors: tally.errors,
             warnings: tally.warnings,
             infos: tally.infos,
@@ -86,12 +112,7 @@ pub fn summarize(pages: &[PageRecord], site: &[AuditFinding]) -> AuditSummary {
     summary
 }
 
-fn category_index(category: Category) -> usize {
-    Category::ALL
-        .iter()
-        .position(|c| *c == category)
-        .unwrap_or(0)
-}
+const CATEGORIES: usize = Category::ALL.len();
 
 fn saturating_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -104,16 +125,14 @@ enum PageKey<'a> {
     SiteFinding(usize),
 }
 
-#[derive(Default)]
-struct Tally<'a> {
+#[derive(Default, Clone, Copy)]
+struct Counts {
     errors: u32,
     warnings: u32,
     infos: u32,
-    /// Uncapped weight per charged page.
-    weight: HashMap<PageKey<'a>, f64>,
 }
 
-impl<'a> Tally<'a> {
+impl Counts {
     fn count(&mut self, severity: Severity) {
         let n = match severity {
             Severity::Error => &mut self.errors,
@@ -123,20 +142,102 @@ impl<'a> Tally<'a> {
         *n = n.saturating_add(1);
     }
 
-    fn charge(&mut self, key: PageKey<'a>, severity: Severity) {
-        *self.weight.entry(key).or_insert(0.0) += severity_weight(severity);
+    fn add(&mut self, other: &Counts) {
+        self.errors = self.errors.saturating_add(other.errors);
+        self.warnings = self.warnings.saturating_add(other.warnings);
+        self.infos = self.infos.saturating_add(other.infos);
+    }
+}
+
+/// One page's findings: counts, and the weight charged to the page, per category.
+struct PageTally {
+    counts: [Counts; CATEGORIES],
+    weights: [f64; CATEGORIES],
+    charged: [bool; CATEGORIES],
+}
+
+impl PageTally {
+    /// `None` for a page without findings (it is not charged).
+    fn of(page: &PageRecord) -> Option<PageTally> {
+        if page.findings.is_empty() {
+            return None;
+        }
+        let mut tally = PageTally {
+            counts: [Counts::default(); CATEGORIES],
+            weights: [0.0; CATEGORIES],
+            charged: [false; CATEGORIES],
+        };
+        for finding in &page.findings {
+            let c = finding.category as usize;
+            tally.counts[c].count(finding.severity);
+            tally.weights[c] += severity_weight(finding.severity);
+            tally.charged[c] = true;
+        }
+        Some(tally)
+    }
+}
+
+/// The uncapped weight charged to each page, per category: one row per charged page (in the
+/// order first charged), and which categories charged it.
+#[derive(Default)]
+struct Charges<'a> {
+    /// foldhash: one lookup per page with findings and per site-finding URL.
+    rows: HashMap<PageKey<'a>, usize, foldhash::fast::RandomState>,
+    weights: Vec<[f64; CATEGORIES]>,
+    charged: Vec<[bool; CATEGORIES]>,
+}
+
+impl<'a> Charges<'a> {
+    /// The row of `key`, and whether it was made now.
+    fn row(&mut self, key: PageKey<'a>) -> (usize, bool) {
+        let next = self.weights.len();
+        let row = *self.rows.entry(key).or_insert(next);
+        let new = row == next;
+        if new {
+            self.weights.push([0.0; CATEGORIES]);
+            self.charged.push([false; CATEGORIES]);
+        }
+        (row, new)
     }
 
-    fn score(&self, html_pages: usize) -> u8 {
-        let pages = html_pages.max(self.weight.len()).max(1) as f64;
-        let penalty: f64 = self.weight.values().map(|w| w.min(1.0)).sum();
-        let score = (100.0 * (1.0 - penalty / pages)).round().clamp(0.0, 100.0);
-        let score = score as u8;
-        if self.errors + self.warnings > 0 {
-            score.min(99)
-        } else {
-            score
+    /// A new row takes a page's tally as it is.
+    fn set(&mut self, row: usize, tally: &PageTally) {
+        if let (Some(weights), Some(charged)) =
+            (self.weights.get_mut(row), self.charged.get_mut(row))
+        {
+            *weights = tally.weights;
+            *charged = tally.charged;
         }
+    }
+
+    fn charge(&mut self, row: usize, category: Category, severity: Severity) {
+        let c = category as usize;
+        if let (Some(weights), Some(charged)) =
+            (self.weights.get_mut(row), self.charged.get_mut(row))
+        {
+            weights[c] += severity_weight(severity);
+            charged[c] = true;
+        }
+    }
+}
+
+fn score(counts: &Counts, charges: &Charges, category: Category, html_pages: usize) -> u8 {
+    let c = category as usize;
+    let mut charged_pages = 0usize;
+    let mut penalty = 0.0f64;
+    for (weights, charged) in charges.weights.iter().zip(&charges.charged) {
+        if charged[c] {
+            charged_pages += 1;
+            penalty += weights[c].min(1.0);
+        }
+    }
+    let pages = html_pages.max(charged_pages).max(1) as f64;
+    let score = (100.0 * (1.0 - penalty / pages)).round().clamp(0.0, 100.0);
+    let score = score as u8;
+    if counts.errors + counts.warnings > 0 {
+        score.min(99)
+    } else {
+        score
     }
 }
 
@@ -183,6 +284,147 @@ mod tests {
             .find(|c| c.category == category)
             .map(|c| c.score)
             .unwrap_or(255)
+    }
+
+    #[test]
+    fn html_content_types_match_in_any_ascii_case() {
+        let mut p = page("https://e.test/", vec![]);
+        for (ct, html) in [
+            ("text/html", true),
+            ("TEXT/HTML; charset=utf-8", true),
+            ("application/xhtml+xml", true),
+            ("text/HtMl", true),
+            ("text/htm", false),
+            ("application/pdf", false),
+            ("", false),
+            ("text/\u{e9}html", true),
+        ] {
+            p.content_type = Some(ct.into());
+            assert_eq!(is_html_page(&p), html, "{ct}");
+            assert_eq!(html, ct.to_ascii_lowercase().contains("html"), "{ct}");
+        }
+    }
+
+    #[test]
+    fn categories_index_rows_in_the_order_of_all() {
+        for (i, category) in Category::ALL.iter().enumerate() {
+            assert_eq!(*category as usize, i);
+        }
+    }
+
+    /// The definition the summary implements: per category, each charged page's uncapped
+    /// weight summed per finding, capped, summed over the pages (in the order each page was
+    /// first charged, so float sums match to the bit).
+    fn reference_scores(pages: &[PageRecord], site: &[AuditFinding]) -> Vec<(u8, u32, u32, u32)> {
+        let html_pages = pages.iter().filter(|p| is_html_page(p)).count();
+        // (charged page, category, severity) in finding order.
+        let mut charges: Vec<(String, Category, Severity)> = Vec::new();
+        for page in pages {
+            for f in &page.findings {
+                charges.push((format!("u{}", page.url), f.category, f.severity));
+            }
+        }
+        for (i, f) in site.iter().enumerate() {
+            let urls: Vec<&str> = f
+                .url
+                .as_deref()
+                .into_iter()
+                .chain(f.related.iter().map(String::as_str))
+                .collect();
+            for url in &urls {
+                charges.push((format!("u{url}"), f.category, f.severity));
+            }
+            if urls.is_empty() {
+                charges.push((format!("s{i}"), f.category, f.severity));
+            }
+        }
+        let mut order: Vec<&str> = Vec::new();
+        for (key, _, _) in &charges {
+            if !order.contains(&key.as_str()) {
+                order.push(key);
+            }
+        }
+        Category::ALL
+            .iter()
+            .map(|&category| {
+                let mut counts = Counts::default();
+                for f in pages.iter().flat_map(|p| &p.findings).chain(site) {
+                    if f.category == category {
+                        counts.count(f.severity);
+                    }
+                }
+                let mut charged = 0;
+                let mut penalty = 0.0;
+                for key in &order {
+                    let mine: Vec<Severity> = charges
+                        .iter()
+                        .filter(|(k, c, _)| k == key && *c == category)
+                        .map(|(_, _, s)| *s)
+                        .collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    charged += 1;
+                    let weight = mine.iter().fold(0.0, |w, s| w + severity_weight(*s));
+                    penalty += f64::min(weight, 1.0);
+                }
+                let pages = html_pages.max(charged).max(1) as f64;
+                let score = (100.0 * (1.0 - penalty / pages)).round().clamp(0.0, 100.0) as u8;
+                let score = if counts.errors + counts.warnings > 0 {
+                    score.min(99)
+                } else {
+                    score
+                };
+                (score, counts.errors, counts.warnings, counts.infos)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn generated_audits_score_as_the_per_category_definition() {
+        let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1d);
+        let severities = [Severity::Info, Severity::Warning, Severity::Error];
+        let random_finding = |stream: &mut crate::test_fixtures::Stream| {
+            let mut f = finding(
+                Category::ALL[stream.below(Category::ALL.len())],
+                severities[stream.below(3)],
+                None,
+            );
+            if stream.below(3) == 0 {
+                f.url = Some(format!("https://e.test/{}", stream.below(40)).into());
+            }
+            for _ in 0..stream.below(3) {
+                f.related
+                    .push(format!("https://e.test/{}", stream.below(40)));
+            }
+            f
+        };
+        for round in 0..200 {
+            let pages: Vec<PageRecord> = (0..stream.below(30))
+                .map(|_| {
+                    // Repeated URLs too: two records of one URL charge one page.
+                    let url = format!("https://e.test/{}", stream.below(40));
+                    let findings = (0..stream.below(8))
+                        .map(|_| random_finding(&mut stream))
+                        .collect();
+                    let mut p = page(&url, findings);
+                    if stream.below(5) == 0 {
+                        p.status = Some(404);
+                    }
+                    p
+                })
+                .collect();
+            let site: Vec<AuditFinding> = (0..stream.below(5))
+                .map(|_| random_finding(&mut stream))
+                .collect();
+            let summary = summarize(&pages, &site);
+            let got: Vec<(u8, u32, u32, u32)> = summary
+                .categories
+                .iter()
+                .map(|c| (c.score, c.errors, c.warnings, c.infos))
+                .collect();
+            assert_eq!(got, reference_scores(&pages, &site), "round {round}");
+        }
     }
 
     #[test]

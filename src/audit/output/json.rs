@@ -1,12 +1,15 @@
 //! The JSON report: `serde_json`'s pretty format, byte for byte, with the pages (nearly all of
-//! a large report) serialised in parallel chunks. On a 10,000-page site the report is over
-//! 100 MB, and one thread writing it after the crawl was a tenth of the run.
+//! a large report) rendered in parallel chunks by [`super::json_page`] while the chunks
+//! rendered before are written. On a 10,000-page site the report is over 100 MB, and one
+//! thread writing it after the crawl was a tenth of the run.
 
 use std::io::{self, Write};
+use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::json_page::write_page;
 use crate::audit::model::{AuditFinding, AuditReport, AuditSummary, PageRecord};
 
 /// Pages rendered per parallel task: large enough to amortise the task, small enough to keep
@@ -54,11 +57,33 @@ pub fn write(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(EMPTY_PAGES.as_bytes())?;
     } else {
         out.write_all(b"\"pages\": [")?;
-        let chunks: Vec<&[PageRecord]> = report.pages.chunks(PAGES_PER_CHUNK).collect();
+        write_pages(&report.pages, out)?;
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(tail.as_bytes())?;
+    writeln!(out)
+}
+
+/// The elements of the `pages` array, comma-separated, in order. A scoped thread renders
+/// batches of chunks on the rayon pool and hands each batch over a channel holding one, so
+/// this thread writes a batch while the next one renders (writing a large report is mostly
+/// the kernel copying it, which rendering need not wait for).
+fn write_pages(pages: &[PageRecord], out: &mut dyn Write) -> io::Result<()> {
+    let chunks: Vec<&[PageRecord]> = pages.chunks(PAGES_PER_CHUNK).collect();
+    let (sender, receiver) = sync_channel::<Vec<io::Result<Vec<u8>>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in chunks.chunks(CHUNKS_IN_FLIGHT) {
+                let rendered = batch.par_iter().map(|pages| render_pages(pages)).collect();
+                // The writer stopped (a write failed): nothing more to render.
+                if sender.send(rendered).is_err() {
+                    break;
+                }
+            }
+        });
+        // Returning early drops the receiver, which ends the rendering thread.
         let mut first = true;
-        for batch in chunks.chunks(CHUNKS_IN_FLIGHT) {
-            let rendered: Vec<io::Result<Vec<u8>>> =
-                batch.par_iter().map(|pages| render_pages(pages)).collect();
+        for rendered in receiver {
             for text in rendered {
                 let text = text?;
                 if !first {
@@ -68,10 +93,8 @@ pub fn write(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 out.write_all(&text)?;
             }
         }
-        out.write_all(b"\n  ]")?;
-    }
-    out.write_all(tail.as_bytes())?;
-    writeln!(out)
+        Ok(())
+    })
 }
 
 /// `pages` as consecutive array elements, indented as inside the report, comma-separated
@@ -87,9 +110,7 @@ fn render_pages(pages: &[PageRecord]) -> io::Result<Vec<u8>> {
         }
         out.push(b'\n');
         out.extend_from_slice(PAGE_INDENT);
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut out, NestedPretty::at_level(2));
-        page.serialize(&mut serializer).map_err(io::Error::other)?;
+        write_page(&mut out, page)?;
     }
     Ok(out)
 }

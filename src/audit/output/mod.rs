@@ -2,6 +2,7 @@
 //! own module.)
 mod csv;
 mod json;
+mod json_page;
 mod sarif;
 mod text;
 

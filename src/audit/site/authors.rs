@@ -1,6 +1,6 @@
 //! Author identity across the site: every byline should link to a working author page, and
 //! one person should have one name and one author page.
-use super::{state_of, TargetState};
+use super::{state_of, KeyIndex, PageFindings, TargetState};
 use crate::audit::codes;
 use crate::audit::crawl::Crawled;
 use crate::audit::page::{audit_finding, Pos};
@@ -10,12 +10,19 @@ use crate::rules::Engine;
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
 
-pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
+pub fn check(
+    engine: &Engine,
+    source: &SiteSource,
+    crawled: &Crawled,
+    index: &KeyIndex,
+) -> PageFindings {
     let mut found: Vec<(usize, &'static str, String, Pos, Vec<String>)> = Vec::new();
     // name (lower case) -> author page -> pages; author page -> name -> pages.
-    let mut pages_by_name: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-    let mut names_by_page: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-    let mut probed: HashMap<String, TargetState> = HashMap::new();
+    // Keys borrow the crawl's texts (only the lower-cased names are copies).
+    let mut pages_by_name: BTreeMap<String, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+    let mut names_by_page: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+    // Each author page's state, judged once: a site has few author pages and many bylines.
+    let mut states: HashMap<&str, TargetState, foldhash::fast::RandomState> = HashMap::default();
 
     for (i, facts) in crawled.facts.iter().enumerate() {
         let Some(byline) = &facts.byline else {
@@ -34,22 +41,22 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
             ));
             continue;
         };
-        let state = match Url::parse(author_url) {
-            Ok(url) => match crawled.page_for(urlnorm::key(&url)) {
-                Some(record) => state_of(record),
-                // Not crawled (limits, nofollow): ask once.
-                None => probed
-                    .entry(author_url.clone())
-                    .or_insert_with(|| match source.head(&url) {
+        let state = states
+            .entry(author_url.as_str())
+            .or_insert_with(|| match Url::parse(author_url) {
+                Ok(url) => match index.page(crawled, urlnorm::key(&url)) {
+                    Some(record) => state_of(record),
+                    // Not crawled (limits, nofollow): ask once.
+                    None => match source.head(&url) {
                         Ok(p) if p.status < 400 => TargetState::Ok,
                         Ok(p) => TargetState::Broken(format!("HTTP {}", p.status)),
                         Err(crate::sources::FetchError::RobotsDisallowed) => TargetState::Unknown,
                         Err(e) => TargetState::Broken(e.to_string()),
-                    })
-                    .clone(),
-            },
-            Err(_) => TargetState::Broken("not a valid URL".into()),
-        };
+                    },
+                },
+                Err(_) => TargetState::Broken("not a valid URL".into()),
+            })
+            .clone();
         if let TargetState::Broken(reason) = state {
             found.push((
                 i,
@@ -65,13 +72,13 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
         pages_by_name
             .entry(byline.name.to_lowercase())
             .or_default()
-            .entry(author_url.clone())
+            .entry(author_url.as_str())
             .or_default()
             .push(i);
         names_by_page
-            .entry(author_url.clone())
+            .entry(author_url.as_str())
             .or_default()
-            .entry(byline.name.clone())
+            .entry(byline.name.as_str())
             .or_default()
             .push(i);
     }
@@ -83,7 +90,7 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
             continue;
         }
         let main = majority(by_url);
-        for (url, pages) in by_url.iter().filter(|(u, _)| *u != main) {
+        for (url, pages) in by_url.iter().filter(|(u, _)| **u != main) {
             for &i in pages {
                 let pos = byline_pos(crawled, i);
                 found.push((
@@ -91,7 +98,7 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
                     codes::INCONSISTENT_AUTHOR,
                     format!("`{name}` links to {url} here but to {main} on other pages"),
                     pos,
-                    vec![url.clone(), main.to_string()],
+                    vec![url.to_string(), main.to_string()],
                 ));
             }
         }
@@ -101,7 +108,7 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
             continue;
         }
         let main = majority(by_name);
-        for (name, pages) in by_name.iter().filter(|(n, _)| *n != main) {
+        for (name, pages) in by_name.iter().filter(|(n, _)| **n != main) {
             // Case-only differences are already one name above; here they still differ in text.
             for &i in pages {
                 let pos = byline_pos(crawled, i);
@@ -110,35 +117,31 @@ pub fn check(engine: &Engine, source: &SiteSource, crawled: &mut Crawled) {
                     codes::INCONSISTENT_AUTHOR,
                     format!("the author page {url} is credited as `{name}` here but as `{main}` on other pages"),
                     pos,
-                    vec![url.clone()],
+                    vec![url.to_string()],
                 ));
             }
         }
     }
 
-    for (i, code, message, pos, related) in found {
-        if let Some(record) = crawled.pages.get_mut(i) {
-            record.findings.extend(audit_finding(
-                engine,
-                code,
-                Some(&record.url),
-                message,
-                Some(pos),
-                related,
-            ));
-        }
-    }
+    found
+        .into_iter()
+        .filter_map(|(i, code, message, pos, related)| {
+            let record = crawled.pages.get(i)?;
+            audit_finding(engine, code, Some(&record.url), message, Some(pos), related)
+                .map(|f| (i, f))
+        })
+        .collect()
 }
 
 /// The key with the most pages (the first in order on a tie).
-fn majority(map: &BTreeMap<String, Vec<usize>>) -> &str {
-    let mut best: Option<(&String, usize)> = None;
+fn majority<'a>(map: &BTreeMap<&'a str, Vec<usize>>) -> &'a str {
+    let mut best: Option<(&'a str, usize)> = None;
     for (k, v) in map {
         if best.is_none_or(|(_, n)| v.len() > n) {
             best = Some((k, v.len()));
         }
     }
-    best.map(|(k, _)| k.as_str()).unwrap_or("")
+    best.map(|(k, _)| k).unwrap_or("")
 }
 
 fn byline_pos(crawled: &Crawled, i: usize) -> Pos {

@@ -1,5 +1,5 @@
 //! Links between pages: inlink counts, orphans, broken internal and external links.
-use super::{state_of, TargetState};
+use super::{page_key, state_of, KeyIndex, PageFindings, TargetState};
 use crate::audit::codes;
 use crate::audit::crawl::Crawled;
 use crate::audit::page::audit_finding;
@@ -9,49 +9,70 @@ use crate::rules::Engine;
 use std::collections::{HashMap, HashSet};
 use url::Url;
 
-/// Count internal inlinks per page (from other pages) and report listed pages nobody links to.
-pub fn inlinks_and_orphans(engine: &Engine, crawled: &mut Crawled) {
-    let mut inlinks: HashMap<usize, u32> = HashMap::new();
+/// Count internal inlinks per page (from other pages) and mark the pages a sitemap lists.
+/// Returns each page's URL key (`None` when its URL does not parse), for the checks after.
+pub fn inlinks_and_sitemap(crawled: &mut Crawled, index: &KeyIndex) -> Vec<Option<u64>> {
+    let mut inlinks = vec![0u32; crawled.pages.len()];
     for (from, facts) in crawled.facts.iter().enumerate() {
         for link in &facts.internal {
-            if let Some(&to) = crawled.index.get(&link.target) {
+            if let Some(to) = index.get(link.target) {
                 if to != from {
-                    *inlinks.entry(to).or_default() += 1;
+                    if let Some(count) = inlinks.get_mut(to) {
+                        *count = count.saturating_add(1);
+                    }
                 }
             }
         }
     }
+    let mut keys = Vec::with_capacity(crawled.pages.len());
     for (i, record) in crawled.pages.iter_mut().enumerate() {
-        record.inlinks = inlinks.get(&i).copied().unwrap_or(0);
-        let key = Url::parse(&record.url).map(|u| crate::audit::urlnorm::key(&u));
-        let Ok(key) = key else { continue };
-        record.in_sitemap = crawled.listed.contains(&key);
-        // Start pages and the home page are entry points, not orphans.
-        let is_entry = crawled.starts.contains(&key)
+        record.inlinks = inlinks.get(i).copied().unwrap_or(0);
+        let key = page_key(index, i, record);
+        if let Some(key) = key {
+            record.in_sitemap = crawled.listed.contains(&key);
+        }
+        keys.push(key);
+    }
+    keys
+}
+
+/// Listed pages nobody links to (`keys` from [`inlinks_and_sitemap`]).
+pub fn orphans(engine: &Engine, crawled: &Crawled, keys: &[Option<u64>]) -> PageFindings {
+    let mut found = Vec::new();
+    for (i, record) in crawled.pages.iter().enumerate() {
+        let Some(Some(key)) = keys.get(i) else {
+            continue;
+        };
+        if !(record.in_sitemap && record.inlinks == 0 && state_of(record) == TargetState::Ok) {
+            continue;
+        }
+        // Start pages and the home page are entry points, not orphans (the URL is parsed only
+        // for the few pages that are otherwise orphans).
+        let is_entry = crawled.starts.contains(key)
             || Url::parse(&record.url).is_ok_and(|u| u.scheme() != "file" && u.path() == "/");
-        if record.in_sitemap
-            && record.inlinks == 0
-            && !is_entry
-            && state_of(record) == TargetState::Ok
-        {
-            record.findings.extend(audit_finding(
-                engine,
-                codes::ORPHAN_PAGE,
-                Some(&record.url),
-                "no crawled page links to this page".to_string(),
-                None,
-                Vec::new(),
-            ));
+        if !is_entry {
+            found.extend(
+                audit_finding(
+                    engine,
+                    codes::ORPHAN_PAGE,
+                    Some(&record.url),
+                    "no crawled page links to this page".to_string(),
+                    None,
+                    Vec::new(),
+                )
+                .map(|f| (i, f)),
+            );
         }
     }
+    found
 }
 
 /// Links to same-site pages that answered with an error or failed.
-pub fn broken_internal(engine: &Engine, crawled: &mut Crawled) {
+pub fn broken_internal(engine: &Engine, crawled: &Crawled, index: &KeyIndex) -> PageFindings {
     let mut found = Vec::new();
     for (from, facts) in crawled.facts.iter().enumerate() {
         for link in &facts.internal {
-            let Some(target) = crawled.page_for(link.target) else {
+            let Some(target) = index.page(crawled, link.target) else {
                 continue;
             };
             if let TargetState::Broken(reason) = state_of(target) {
@@ -72,11 +93,7 @@ pub fn broken_internal(engine: &Engine, crawled: &mut Crawled) {
             }
         }
     }
-    for (i, finding) in found {
-        if let Some(record) = crawled.pages.get_mut(i) {
-            record.findings.push(finding);
-        }
-    }
+    found
 }
 
 /// Check every distinct external link once (HEAD, GET when refused), `workers` at a time with
@@ -85,8 +102,8 @@ pub fn broken_external(
     engine: &Engine,
     source: &SiteSource,
     options: &AuditOptions,
-    crawled: &mut Crawled,
-) {
+    crawled: &Crawled,
+) -> PageFindings {
     let mut targets: Vec<String> = crawled
         .facts
         .iter()
@@ -122,18 +139,23 @@ pub fn broken_external(
         }
     });
     let broken = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    for (record, facts) in crawled.pages.iter_mut().zip(&crawled.facts) {
+    let mut found = Vec::new();
+    for (i, (record, facts)) in crawled.pages.iter().zip(&crawled.facts).enumerate() {
         for (target, pos) in &facts.external {
             if let Some(reason) = broken.get(target) {
-                record.findings.extend(audit_finding(
-                    engine,
-                    codes::BROKEN_EXTERNAL_LINK,
-                    Some(&record.url),
-                    format!("link to {target} is broken ({reason})"),
-                    Some(*pos),
-                    vec![target.clone()],
-                ));
+                found.extend(
+                    audit_finding(
+                        engine,
+                        codes::BROKEN_EXTERNAL_LINK,
+                        Some(&record.url),
+                        format!("link to {target} is broken ({reason})"),
+                        Some(*pos),
+                        vec![target.clone()],
+                    )
+                    .map(|f| (i, f)),
+                );
             }
         }
     }
+    found
 }

@@ -1,6 +1,6 @@
 //! Relations a page declares about other URLs: canonical targets, hreflang alternates, and
 //! indexability in the light of the sitemap.
-use super::{state_of, TargetState};
+use super::{page_key, state_of, KeyIndex, PageFindings, TargetState};
 use crate::audit::codes;
 use crate::audit::crawl::Crawled;
 use crate::audit::page::audit_finding;
@@ -13,8 +13,9 @@ fn key_of(url: &str) -> Option<u64> {
 }
 
 /// `X-Robots-Tag: noindex`, or a `noindex` meta tag on a page the sitemap asks to index.
-pub fn indexability(engine: &Engine, crawled: &mut Crawled) {
-    for record in crawled.pages.iter_mut() {
+pub fn indexability(engine: &Engine, crawled: &Crawled) -> PageFindings {
+    let mut found = Vec::new();
+    for (i, record) in crawled.pages.iter().enumerate() {
         let reason = match record.noindex_reason.as_deref() {
             Some(r @ "X-Robots-Tag: noindex") => r.to_string(),
             Some("meta robots noindex") if record.in_sitemap => {
@@ -22,25 +23,29 @@ pub fn indexability(engine: &Engine, crawled: &mut Crawled) {
             }
             _ => continue,
         };
-        record.findings.extend(audit_finding(
-            engine,
-            codes::NOT_INDEXABLE,
-            Some(&record.url),
-            format!("the page is not indexable: {reason}"),
-            None,
-            Vec::new(),
-        ));
+        found.extend(
+            audit_finding(
+                engine,
+                codes::NOT_INDEXABLE,
+                Some(&record.url),
+                format!("the page is not indexable: {reason}"),
+                None,
+                Vec::new(),
+            )
+            .map(|f| (i, f)),
+        );
     }
+    found
 }
 
 /// Canonical URLs that point at a crawled page which fails or redirects.
-pub fn canonical_targets(engine: &Engine, crawled: &mut Crawled) {
+pub fn canonical_targets(engine: &Engine, crawled: &Crawled, index: &KeyIndex) -> PageFindings {
     let mut found = Vec::new();
     for (i, facts) in crawled.facts.iter().enumerate() {
         let Some((target_url, pos)) = &facts.canonical_elsewhere else {
             continue;
         };
-        let Some(target) = key_of(target_url).and_then(|k| crawled.page_for(k)) else {
+        let Some(target) = key_of(target_url).and_then(|k| index.page(crawled, k)) else {
             continue;
         };
         let problem = match state_of(target) {
@@ -64,29 +69,41 @@ pub fn canonical_targets(engine: &Engine, crawled: &mut Crawled) {
             );
         }
     }
-    for (i, f) in found {
-        if let Some(record) = crawled.pages.get_mut(i) {
-            record.findings.push(f);
-        }
-    }
+    found
 }
 
 /// hreflang alternates whose (crawled) target does not name this page in return.
-pub fn hreflang_reciprocity(engine: &Engine, crawled: &mut Crawled) {
+/// `keys` are the pages' own URL keys (`links::inlinks_and_sitemap`).
+pub fn hreflang_reciprocity(
+    engine: &Engine,
+    crawled: &Crawled,
+    index: &KeyIndex,
+    keys: &[Option<u64>],
+) -> PageFindings {
     let mut found = Vec::new();
     for (i, facts) in crawled.facts.iter().enumerate() {
+        if facts.hreflangs.is_empty() {
+            continue;
+        }
         let Some(record) = crawled.pages.get(i) else {
             continue;
         };
-        let own: Vec<u64> = [&record.url, &record.final_url]
-            .into_iter()
-            .filter_map(|u| key_of(u))
-            .collect();
+        // The keys of the page's URL and final URL (the same text: the same key).
+        let url_key = match keys.get(i) {
+            Some(&key) => key,
+            None => page_key(index, i, record),
+        };
+        let final_key = if record.final_url == record.url {
+            url_key
+        } else {
+            key_of(&record.final_url)
+        };
+        let own: Vec<u64> = [url_key, final_key].into_iter().flatten().collect();
         for alt in &facts.hreflangs {
             if own.contains(&alt.target) {
                 continue;
             }
-            let Some(&j) = crawled.index.get(&alt.target) else {
+            let Some(j) = index.get(alt.target) else {
                 continue;
             };
             let (Some(target_facts), Some(target)) = (crawled.facts.get(j), crawled.pages.get(j))
@@ -122,9 +139,5 @@ pub fn hreflang_reciprocity(engine: &Engine, crawled: &mut Crawled) {
             );
         }
     }
-    for (i, f) in found {
-        if let Some(record) = crawled.pages.get_mut(i) {
-            record.findings.push(f);
-        }
-    }
+    found
 }
