@@ -112,6 +112,17 @@ pub fn check(engine: &Engine, crawled: &Crawled) -> PageFindings {
         a.extend(b);
         a
     });
+    report(engine, crawled, findings, near)
+}
+
+/// The findings of a search: `findings` (exact copies) plus one near-duplicate finding per
+/// later page of the `near` pairs (first, later), against the first page it resembles.
+fn report(
+    engine: &Engine,
+    crawled: &Crawled,
+    mut findings: Vec<(usize, &'static str, String, usize)>,
+    near: impl IntoIterator<Item = (usize, usize)>,
+) -> PageFindings {
     let url = |i: usize| crawled.pages.get(i).map_or("", |p| p.url.as_str());
     let mut near: Vec<(usize, usize)> = near.into_iter().collect();
     near.sort_unstable_by(|a, b| (url(a.0), url(a.1)).cmp(&(url(b.0), url(b.1))));
@@ -340,43 +351,7 @@ mod tests {
                 each_pair(bucket, |&i, &j| consider(i, j));
             }
         }
-        let mut near: Vec<(usize, usize)> = near.into_iter().collect();
-        near.sort_unstable_by(|a, b| (url(a.0), url(a.1)).cmp(&(url(b.0), url(b.1))));
-        let mut reported: HashSet<usize, FastState> = HashSet::default();
-        for (first, later) in near {
-            // One finding per later page, against the first page it resembles.
-            if reported.insert(later) {
-                findings.push((
-                    later,
-                    codes::NEAR_DUPLICATE_CONTENT,
-                    "has almost the same text as".into(),
-                    first,
-                ));
-            }
-        }
-
-        let mut found = Vec::new();
-        for (i, code, what, other) in findings {
-            let other_url = crawled
-                .pages
-                .get(other)
-                .map(|p| p.url.clone())
-                .unwrap_or_default();
-            if let Some(record) = crawled.pages.get(i) {
-                found.extend(
-                    audit_finding(
-                        engine,
-                        code,
-                        Some(&record.url),
-                        format!("this page {what} {other_url}"),
-                        None,
-                        vec![other_url],
-                    )
-                    .map(|f| (i, f)),
-                );
-            }
-        }
-        found
+        report(engine, crawled, findings, near)
     }
 
     /// Pages in clusters of near texts: a cluster's prints are one print with a few SimHash
