@@ -284,19 +284,17 @@ impl Engine {
     pub fn check_sets(&self, checks: &mut [DocumentCheck]) {
         let empty = toml::Table::new();
         let mut touched = vec![false; checks.len()];
-        for (ri, rule) in self.rules.iter().enumerate() {
-            // (document index, position in its entries) of this rule's entries, in document order.
-            let owners: Vec<(usize, usize)> = checks
-                .iter()
-                .enumerate()
-                .flat_map(|(di, c)| {
-                    c.set_entries
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, p)| p.rule == ri)
-                        .map(move |(pi, _)| (di, pi))
-                })
-                .collect();
+        // Per rule, (document index, position in its entries) of the rule's entries, in
+        // document order: one pass over all entries, not one per rule.
+        let mut owners_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
+        for (di, c) in checks.iter().enumerate() {
+            for (pi, p) in c.set_entries.iter().enumerate() {
+                if let Some(owners) = owners_of.get_mut(p.rule) {
+                    owners.push((di, pi));
+                }
+            }
+        }
+        for ((ri, rule), owners) in self.rules.iter().enumerate().zip(owners_of) {
             // Set rules compare whole corpora: skip those that are off for every document.
             if owners.is_empty()
                 || !owners
