@@ -1022,6 +1022,20 @@ fn first_char_source(source: &str, text: &str, from: usize) -> Option<usize> {
 
 /// [`align`]'s general case: entities, dropped markup and whitespace, CRLF, NUL.
 fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Piece>) -> usize {
+    align_walk(source, text, from, pieces, true)
+}
+
+/// [`align_char_by_char`]'s walk; with `whole_stretches` off it steps one character at a
+/// time through text it shares with the source too (the definition the tests hold the
+/// stretches to).
+#[inline]
+fn align_walk(
+    source: &str,
+    text: &str,
+    from: usize,
+    pieces: &mut Vec<Piece>,
+    whole_stretches: bool,
+) -> usize {
     let bytes = source.as_bytes();
     let mut s = from.min(source.len());
     let mut run: Option<(usize, usize)> = None; // (text start, src start) of the verbatim run
@@ -1039,7 +1053,7 @@ fn align_char_by_char(source: &str, text: &str, from: usize, pieces: &mut Vec<Pi
     let mut lost = false;
     let mut t = 0;
     while let Some(c) = text.get(t..).and_then(|rest| rest.chars().next()) {
-        if !lost {
+        if whole_stretches && !lost {
             // A stretch the text shares with the source, with no `&` in the source: every
             // character of it would match at once below, so it joins the run in one step
             // (paragraphs with one entity are otherwise walked char by char in full).
@@ -1308,125 +1322,7 @@ mod tests {
         from: usize,
         pieces: &mut Vec<Piece>,
     ) -> usize {
-        let bytes = source.as_bytes();
-        let mut s = from.min(source.len());
-        let mut run: Option<(usize, usize)> = None; // (text start, src start) of the verbatim run
-        let close_run =
-            |run: &mut Option<(usize, usize)>, pieces: &mut Vec<Piece>, t_end: usize| {
-                if let Some((t0, s0)) = run.take() {
-                    if t_end > t0 {
-                        pieces.push(Piece {
-                            text: (t0, t_end),
-                            src: s0,
-                            verbatim: true,
-                        });
-                    }
-                }
-            };
-        let mut lost = false;
-        for (t, c) in text.char_indices() {
-            if lost {
-                // Alignment gave up: everything left maps to where it stopped.
-                pieces.push(Piece {
-                    text: (t, text.len()),
-                    src: s.min(source.len().saturating_sub(1)),
-                    verbatim: false,
-                });
-                break;
-            }
-            let mut budget = ALIGN_SKIP_BUDGET;
-            let char_start = s;
-            loop {
-                let Some(sc) = source.get(s..).and_then(|r| r.chars().next()) else {
-                    lost = true;
-                    close_run(&mut run, pieces, t);
-                    pieces.push(Piece {
-                        text: (t, t + c.len_utf8()),
-                        src: source.len().saturating_sub(1),
-                        verbatim: false,
-                    });
-                    break;
-                };
-                let entity_end = if sc == '&' {
-                    entity_len(&source[s..]).map(|l| s + l)
-                } else {
-                    None
-                };
-                if let Some(end) = entity_end {
-                    close_run(&mut run, pieces, t);
-                    pieces.push(Piece {
-                        text: (t, t + c.len_utf8()),
-                        src: s,
-                        verbatim: false,
-                    });
-                    s = end;
-                    break;
-                }
-                if sc == c {
-                    if run.is_none() {
-                        run = Some((t, s));
-                    }
-                    s += sc.len_utf8();
-                    break;
-                }
-                close_run(&mut run, pieces, t);
-                if sc == '\r' && c == '\n' {
-                    // CRLF became LF.
-                    pieces.push(Piece {
-                        text: (t, t + 1),
-                        src: s,
-                        verbatim: false,
-                    });
-                    s += if bytes.get(s + 1) == Some(&b'\n') {
-                        2
-                    } else {
-                        1
-                    };
-                    break;
-                }
-                if sc == '\0' && c == '\u{fffd}' {
-                    pieces.push(Piece {
-                        text: (t, t + c.len_utf8()),
-                        src: s,
-                        verbatim: false,
-                    });
-                    s += 1;
-                    break;
-                }
-                if sc.is_whitespace() && !c.is_whitespace() {
-                    // Source whitespace the parser dropped (newline after <pre>, between elements).
-                    s += sc.len_utf8();
-                    continue;
-                }
-                if budget == 0 {
-                    // This text is not where the cursor is: map the rest of it here and stop, so
-                    // one odd node does not drag the cursor through the page.
-                    lost = true;
-                    s = char_start;
-                    pieces.push(Piece {
-                        text: (t, t + c.len_utf8()),
-                        src: s,
-                        verbatim: false,
-                    });
-                    break;
-                }
-                budget -= 1;
-                if sc == '<' {
-                    // Markup the parser dropped from the text (stray end tag, comment).
-                    let skip_to = if bytes[s..].starts_with(b"<!--") {
-                        html_scan::comment_end(source, s, source.len())
-                    } else {
-                        html_scan::parse_tag(source, s).map_or(s + 1, |tag| tag.span.end)
-                    };
-                    s = skip_to.max(s + 1);
-                    continue;
-                }
-                // Source text that is not in this node: skip it.
-                s += sc.len_utf8();
-            }
-        }
-        close_run(&mut run, pieces, text.len());
-        s.min(source.len())
+        super::align_walk(source, text, from, pieces, false)
     }
 
     #[test]
