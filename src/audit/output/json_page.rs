@@ -119,7 +119,7 @@ pub(super) fn write_page(out: &mut Vec<u8>, page: &PageRecord) -> io::Result<()>
     out.extend_from_slice(b",\n      \"depth\": ");
     uint(out, u64::from(page.depth));
     out.extend_from_slice(b",\n      \"redirects\": ");
-    redirects(out, &page.redirects);
+    redirects(out, &page.redirects)?;
     out.extend_from_slice(b",\n      \"response_ms\": ");
     uint(out, page.response_ms);
     out.extend_from_slice(b",\n      \"bytes\": ");
@@ -143,42 +143,50 @@ pub(super) fn write_page(out: &mut Vec<u8>, page: &PageRecord) -> io::Result<()>
     out.extend_from_slice(b",\n      \"words\": ");
     uint(out, u64::from(page.words));
     out.extend_from_slice(b",\n      \"findings\": ");
-    if page.findings.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        out.push(b'[');
-        for (i, finding) in page.findings.iter().enumerate() {
-            out.extend_from_slice(if i == 0 {
-                b"\n        "
-            } else {
-                b",\n        "
-            });
-            write_finding(out, finding)?;
-        }
-        out.extend_from_slice(b"\n      ]");
-    }
+    array(out, &page.findings, 8, write_finding)?;
     out.extend_from_slice(b"\n    }");
     Ok(())
 }
 
-fn redirects(out: &mut Vec<u8>, hops: &[RedirectHop]) {
-    if hops.is_empty() {
-        out.extend_from_slice(b"[]");
-        return;
-    }
-    out.push(b'[');
-    for (i, hop) in hops.iter().enumerate() {
-        out.extend_from_slice(if i == 0 {
-            b"\n        {\n          \"url\": "
-        } else {
-            b",\n        {\n          \"url\": "
-        });
+fn redirects(out: &mut Vec<u8>, hops: &[RedirectHop]) -> io::Result<()> {
+    let hop = |out: &mut Vec<u8>, hop: &RedirectHop| {
+        out.extend_from_slice(b"{\n          \"url\": ");
         string(out, &hop.url);
         out.extend_from_slice(b",\n          \"status\": ");
         uint(out, u64::from(hop.status));
         out.extend_from_slice(b"\n        }");
+        Ok(())
+    };
+    array(out, hops, 8, hop)
+}
+
+/// `items` as a pretty array whose elements sit `indent` spaces in (its closing bracket two
+/// fewer), each written by `element`; `[]` when there are none, as serde_json writes it.
+#[inline]
+fn array<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    indent: usize,
+    mut element: impl FnMut(&mut Vec<u8>, &T) -> io::Result<()>,
+) -> io::Result<()> {
+    const SPACES: &[u8; 16] = b"                ";
+    let Some(spaces) = SPACES.get(..indent) else {
+        return Err(io::Error::other("array nested deeper than the report goes"));
+    };
+    if items.is_empty() {
+        out.extend_from_slice(b"[]");
+        return Ok(());
     }
-    out.extend_from_slice(b"\n      ]");
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        out.extend_from_slice(spaces);
+        element(out, item)?;
+    }
+    out.push(b'\n');
+    out.extend_from_slice(spaces.get(2..).unwrap_or_default());
+    out.push(b']');
+    Ok(())
 }
 
 /// A finding as an element of a page's `findings` (object at indent 8, fields at 10).
@@ -201,20 +209,10 @@ fn write_finding(out: &mut Vec<u8>, finding: &AuditFinding) -> io::Result<()> {
     out.extend_from_slice(b",\n          \"help\": ");
     opt_string(out, finding.help.as_deref());
     out.extend_from_slice(b",\n          \"related\": ");
-    if finding.related.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        out.push(b'[');
-        for (i, url) in finding.related.iter().enumerate() {
-            out.extend_from_slice(if i == 0 {
-                b"\n            "
-            } else {
-                b",\n            "
-            });
-            string(out, url);
-        }
-        out.extend_from_slice(b"\n          ]");
-    }
+    array(out, &finding.related, 12, |out, url| {
+        string(out, url);
+        Ok(())
+    })?;
     out.extend_from_slice(b",\n          \"evidence\": ");
     match &finding.evidence {
         None => out.extend_from_slice(b"null"),
