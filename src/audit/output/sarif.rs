@@ -152,20 +152,8 @@ pub fn write(report: &AuditReport, rules: &[RuleMeta], out: &mut dyn Write) -> i
         .iter()
         .map(|code| descriptor(code, rules.iter().find(|m| m.code == *code)))
         .collect();
-    let shell = serde_json::to_string_pretty(&json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "pressgate",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors,
-            }},
-            "invocations": [{ "executionSuccessful": true, "startTimeUtc": report.started_at }],
-            "results": [],
-        }],
-    }))
-    .map_err(io::Error::other)?;
+    let shell = serde_json::to_string_pretty(&log(descriptors, &report.started_at, Vec::new()))
+        .map_err(io::Error::other)?;
     // The last occurrence: `results` is the run's last key, and a rule text quoting it would
     // hold escaped quotes anyway.
     let at = shell
@@ -219,6 +207,23 @@ fn render_results(
             .map_err(io::Error::other)?;
     }
     Ok(out)
+}
+
+/// The SARIF log of one pressgate run: its rule `descriptors`, start time and `results`.
+fn log(descriptors: Vec<Value>, started_at: &str, results: Vec<Value>) -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "pressgate",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": descriptors,
+            }},
+            "invocations": [{ "executionSuccessful": true, "startTimeUtc": started_at }],
+            "results": results,
+        }],
+    })
 }
 
 #[cfg(test)]
@@ -277,19 +282,7 @@ mod tests {
                 r
             })
             .collect();
-        let sarif = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "pressgate",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": descriptors,
-                }},
-                "invocations": [{ "executionSuccessful": true, "startTimeUtc": report.started_at }],
-                "results": results,
-            }],
-        });
+        let sarif = log(descriptors, &report.started_at, results);
         serde_json::to_string_pretty(&sarif).unwrap() + "\n"
     }
 
