@@ -438,6 +438,17 @@ mod tests {
         out
     }
 
+    /// The scanner's hits in `text` are [`naive`]'s words.
+    fn assert_scan_is_naive(scanner: &WordScanner, anchors: &[&str], text: &str) {
+        let mut hits = Vec::new();
+        scanner.scan(text, &mut hits);
+        let found: Vec<(usize, usize)> = hits
+            .iter()
+            .map(|h| (h.start as usize, h.end as usize))
+            .collect();
+        assert_eq!(found, naive(anchors, text), "{text:?}");
+    }
+
     #[test]
     fn agrees_with_a_word_by_word_search_across_chunks() {
         let anchors = [
@@ -472,13 +483,7 @@ mod tests {
             for _ in 0..40 {
                 text.push_str(pieces[stream.below(pieces.len())]);
             }
-            let mut hits = Vec::new();
-            scanner.scan(&text, &mut hits);
-            let found: Vec<(usize, usize)> = hits
-                .iter()
-                .map(|h| (h.start as usize, h.end as usize))
-                .collect();
-            assert_eq!(found, naive(&anchors, &text), "{text:?}");
+            assert_scan_is_naive(&scanner, &anchors, &text);
         }
     }
 
@@ -515,13 +520,7 @@ mod tests {
                 text.push_str(&pool[next(pool.len())]);
                 text.push_str(separators[next(separators.len())]);
             }
-            let mut hits = Vec::new();
-            scanner.scan(&text, &mut hits);
-            let found: Vec<(usize, usize)> = hits
-                .iter()
-                .map(|h| (h.start as usize, h.end as usize))
-                .collect();
-            assert_eq!(found, naive(&refs, &text), "{text:?}");
+            assert_scan_is_naive(&scanner, &refs, &text);
         }
     }
 
