@@ -4,7 +4,7 @@ use crate::finding::{Evidence, Severity};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The result of one audit run.
@@ -101,6 +101,38 @@ pub fn shared_message(text: &str) -> Arc<str> {
         static TABLE: RefCell<Interner> = RefCell::new(Interner::new(1 << 16));
     }
     TABLE.with(|table| table.borrow_mut().share(text))
+}
+
+/// [`shared_message`] or [`shared_text`] (`by_content`) of a finding's text: a static text
+/// (most rules' messages and help) is looked up by its address, which spares hashing and
+/// comparing its bytes for every finding.
+pub fn shared_cow(text: &Cow<'static, str>, by_content: fn(&str) -> Arc<str>) -> Arc<str> {
+    match text {
+        Cow::Borrowed(text) => shared_static(text, by_content),
+        Cow::Owned(text) => by_content(text),
+    }
+}
+
+/// One shared copy of a static text, by address (see [`shared_cow`]).
+fn shared_static(text: &'static str, by_content: fn(&str) -> Arc<str>) -> Arc<str> {
+    /// Static texts are the program's and its loaded rules', so few; bounded all the same.
+    const MAX: usize = 4096;
+    type ByAddress = HashMap<(usize, usize), Arc<str>, foldhash::fast::FixedState>;
+    thread_local! {
+        static TABLE: RefCell<ByAddress> = RefCell::new(HashMap::default());
+    }
+    TABLE.with(|table| {
+        let mut table = table.borrow_mut();
+        let key = (text.as_ptr() as usize, text.len());
+        if let Some(shared) = table.get(&key) {
+            return shared.clone();
+        }
+        let shared = by_content(text);
+        if table.len() < MAX {
+            table.insert(key, shared.clone());
+        }
+        shared
+    })
 }
 
 /// A table of shared texts that stops growing at `max` entries, after which texts are simply
@@ -218,6 +250,23 @@ pub struct CategoryScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_texts_are_shared_by_address_and_owned_ones_by_content() {
+        static MESSAGE: &str = "sentence states a number without a citation";
+        let a = shared_cow(&Cow::Borrowed(MESSAGE), shared_message);
+        let b = shared_cow(&Cow::Borrowed(MESSAGE), shared_message);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*a, MESSAGE);
+        // The same words, owned: one copy with the static text's.
+        let owned = shared_cow(&Cow::Owned(MESSAGE.to_string()), shared_message);
+        assert!(Arc::ptr_eq(&a, &owned));
+        // A static text that is a prefix of another is a different text.
+        let prefix = shared_cow(&Cow::Borrowed(&MESSAGE[..8]), shared_message);
+        assert_eq!(&*prefix, "sentence");
+        let help = shared_cow(&Cow::Borrowed("cite a source"), shared_text);
+        assert_eq!(&*help, "cite a source");
+    }
 
     #[test]
     fn shared_texts_are_one_copy_per_thread_with_the_same_text() {

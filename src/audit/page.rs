@@ -3,7 +3,7 @@
 //! findings with line/column, links as 64-bit keys, fingerprints. The HTML is dropped after.
 use super::citations::CitationCheck;
 use super::codes;
-use super::model::{shared_message, shared_text, AuditFinding, Category};
+use super::model::{shared_cow, shared_message, shared_text, AuditFinding, Category};
 use super::page_scan;
 use super::simhash::{self, TextPrint};
 use super::urlnorm;
@@ -102,11 +102,11 @@ pub fn from_rule_finding(
             None => finding.code,
         },
         severity: finding.severity,
-        message: shared_message(&finding.message),
+        message: shared_cow(&finding.message, shared_message),
         url: Some(url.clone()),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
-        help: finding.help.as_deref().map(shared_text),
+        help: finding.help.as_ref().map(|h| shared_cow(h, shared_text)),
         related: Vec::new(),
         evidence: finding.evidence.map(Box::new),
     }
