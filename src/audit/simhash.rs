@@ -279,7 +279,7 @@ pub struct Fingerprinter {
     pending_len: usize,
     exact: u64,
     words: u64,
-    /// The shingle prefix of the last word alone, and of the last two words.
+    /// The last word's hash, and the last two words' combined ([`pair`]).
     last_one: u64,
     last_two: u64,
     // Ones per bit over all shingles; a bit of the SimHash is set where most shingles set it.
@@ -294,10 +294,18 @@ impl Default for Fingerprinter {
     }
 }
 
-/// Order matters within a shingle: "a b c" and "c b a" hash apart.
+/// Two words' hashes combined, the first rotated: order matters within a shingle, so "a b c"
+/// and "c b a" hash apart. Word hashes are mixed already ([`hash_word`]), so rotations and
+/// xor keep them independent, and one [`mix`] per shingle ([`shingle`]) is enough.
 #[inline]
-fn step(acc: u64, w: u64) -> u64 {
-    mix(acc.rotate_left(23) ^ w)
+fn pair(first: u64, second: u64) -> u64 {
+    first.rotate_left(23) ^ second
+}
+
+/// The hash of a shingle: the [`pair`] of its first words, then its last word.
+#[inline]
+fn shingle(prefix: u64, last: u64) -> u64 {
+    mix(pair(prefix, last))
 }
 
 impl Fingerprinter {
@@ -348,7 +356,7 @@ impl Fingerprinter {
             let w = self.pending[k];
             exact = mix(exact ^ w);
             if words >= 2 {
-                let h = step(last_two, w);
+                let h = shingle(last_two, w);
                 let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
                 self.minhash[bin] = self.minhash[bin].min(h as u32);
                 // A ripple-carry increment of the positions whose bit is set.
@@ -366,8 +374,8 @@ impl Fingerprinter {
                     in_planes = 0;
                 }
             }
-            last_two = step(last_one, w);
-            last_one = step(0, w);
+            last_two = pair(last_one, w);
+            last_one = w;
             words += 1;
         }
         if in_planes > 0 {
@@ -392,8 +400,8 @@ impl Fingerprinter {
         self.fold_pending();
         // A text of one or two words is one shingle.
         match self.words {
-            1 => self.add_shingle(self.last_one),
-            2 => self.add_shingle(self.last_two),
+            1 => self.add_shingle(mix(self.last_one)),
+            2 => self.add_shingle(mix(self.last_two)),
             _ => {}
         }
         let grams = self.grams;
@@ -573,9 +581,8 @@ mod tests {
         let mut minhash = [u32::MAX; MINHASH_BINS];
         let mut grams = 0;
         for gram in words.windows(shingle) {
-            let h = gram
-                .iter()
-                .fold(0u64, |acc, w| mix(acc.rotate_left(23) ^ w));
+            // Each word rotated by 23 bits per word after it, all xor-ed, then mixed once.
+            let h = mix(gram.iter().fold(0u64, |acc, w| acc.rotate_left(23) ^ w));
             let bin = (h >> (64 - MINHASH_BINS.ilog2())) as usize;
             minhash[bin] = minhash[bin].min(h as u32);
             for (bit, count) in ones.iter_mut().enumerate() {
