@@ -134,7 +134,8 @@ impl WordScanner {
                     break;
                 }
                 self.check_word(bytes, base + first, base + end, out);
-                rest &= !low_bits(end);
+                // `end < CHUNK` here: a plain shift, no test for a whole-chunk mask.
+                rest &= u64::MAX << (end % CHUNK);
             }
         }
         if let Some(start) = open {
