@@ -2,6 +2,7 @@
 use crate::doc::{CitationKind, Document};
 use crate::finding::{Finding, Severity};
 use crate::rules::{Rule, RuleContext, RuleMeta};
+use std::collections::HashSet;
 
 pub struct UnresolvedCitation;
 
@@ -42,9 +43,12 @@ impl Rule for UnresolvedCitation {
     }
 
     fn check(&self, ctx: &RuleContext, doc: &Document, out: &mut Vec<Finding>) {
+        // Each label trimmed once, not once per citation it is compared with.
+        let listed: HashSet<&str, foldhash::fast::RandomState> =
+            doc.references.iter().map(|r| r.label.trim()).collect();
         for citation in &doc.citations {
             let label = citation.label.trim();
-            if doc.references.iter().any(|r| r.label.trim() == label) {
+            if listed.contains(label) {
                 continue;
             }
             let shown = match citation.kind {

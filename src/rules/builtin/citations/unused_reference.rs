@@ -2,6 +2,7 @@
 use crate::doc::Document;
 use crate::finding::{Finding, Severity};
 use crate::rules::{Rule, RuleContext, RuleMeta};
+use std::collections::HashSet;
 
 pub struct UnusedReference;
 
@@ -47,9 +48,12 @@ impl Rule for UnusedReference {
         if doc.citations.is_empty() {
             return;
         }
+        // Each label trimmed once, not once per reference it is compared with.
+        let cited: HashSet<&str, foldhash::fast::RandomState> =
+            doc.citations.iter().map(|c| c.label.trim()).collect();
         for reference in &doc.references {
             let label = reference.label.trim();
-            if doc.citations.iter().any(|c| c.label.trim() == label) {
+            if cited.contains(label) {
                 continue;
             }
             out.push(ctx.finding(
