@@ -1,5 +1,6 @@
 //! URL normalisation for the crawl: one spelling per page, so the seen-set and the per-pattern
 //! cap are not fooled by fragments, session ids, tracking parameters or parameter order.
+use crate::rules::builtin::support::urls::without_www;
 use url::Url;
 
 /// Query parameters that name a session or a campaign, never a different page.
@@ -160,9 +161,7 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
     if a.scheme() == "file" || b.scheme() == "file" {
         return a.scheme() == b.scheme();
     }
-    a.host_str().map(|h| h.trim_start_matches("www."))
-        == b.host_str().map(|h| h.trim_start_matches("www."))
-        && a.port() == b.port()
+    a.host_str().map(without_www) == b.host_str().map(without_www) && a.port() == b.port()
 }
 
 #[cfg(test)]

@@ -39,12 +39,18 @@ fn raw_host(url: &str) -> Option<&str> {
     Some(host)
 }
 
+/// `host` without its leading `www.`s, as `trim_start_matches("www.")` has it, without
+/// setting up a substring searcher (this runs for the hosts of every link and reference).
+pub fn without_www(mut host: &str) -> &str {
+    while let Some(rest) = host.strip_prefix("www.") {
+        host = rest;
+    }
+    host
+}
+
 /// Whether `host` is `domain` or one of its subdomains (`news.example.com` is in `example.com`).
 pub fn host_in_domain(host: &str, domain: &str) -> bool {
-    let domain = domain
-        .trim()
-        .trim_start_matches("www.")
-        .trim_end_matches('.');
+    let domain = without_www(domain.trim()).trim_end_matches('.');
     if domain.is_empty() {
         return false;
     }
@@ -122,6 +128,22 @@ fn strip_http_scheme(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_www_strips_as_trim_start_matches_does() {
+        for host in [
+            "www.example.org",
+            "www.www.example.org",
+            "example.org",
+            "www.",
+            "",
+            "wwwx.org",
+            "WWW.example.org",
+            "xwww.org",
+        ] {
+            assert_eq!(without_www(host), host.trim_start_matches("www."), "{host}");
+        }
+    }
 
     #[test]
     fn extracts_hosts() {
