@@ -59,9 +59,12 @@ fn word_hash(word: &str) -> Option<u64> {
 /// digits form one run is hashed eight bytes per load; other words take [`word_hash`].
 #[inline]
 pub fn hash_word(word: Word<'_>) -> Option<u64> {
-    match word.folded {
-        Some(folded) if folded != 0 => {
-            let (low, high) = (folded as u64, (folded >> 64) as u64);
+    let lanes = word
+        .folded
+        .map(|folded| (folded as u64, (folded >> 64) as u64));
+    match lanes {
+        // Tested lane by lane: a compare of the whole u128 takes a vector round trip.
+        Some((low, high)) if low | high != 0 => {
             let mut h = absorb_lane(LANE_SEED, low);
             // Letters and digits are never zero bytes: a zero high lane means none are there.
             if high != 0 {
