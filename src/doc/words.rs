@@ -423,7 +423,8 @@ struct Window {
 }
 
 impl Window {
-    #[inline]
+    // Inlined into its one caller, so the window's masks are not stored and read back.
+    #[inline(always)]
     fn load(text: &[u8], start: usize) -> Window {
         let mut bytes = [0u8; 80];
         let rest = text.get(start..).unwrap_or_default();
