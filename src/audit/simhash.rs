@@ -60,7 +60,9 @@ fn word_hash(word: &str) -> Option<u64> {
 #[inline]
 pub fn hash_word(word: Word<'_>) -> Option<u64> {
     match word.folded {
-        Some(folded) if folded != 0 => {
+        // A folded word's run starts at its low byte, so it holds letters or digits exactly
+        // when its low lane is not zero (one test instead of a vector compare of the u128).
+        Some(folded) if folded as u64 != 0 => {
             let (low, high) = (folded as u64, (folded >> 64) as u64);
             let mut h = absorb_lane(LANE_SEED, low);
             // Letters and digits are never zero bytes: a zero high lane means none are there.
@@ -334,11 +336,17 @@ impl Fingerprinter {
     /// The next word's hash.
     #[inline]
     pub fn push(&mut self, w: u64) {
-        if let Some(slot) = self.pending.get_mut(self.pending_len) {
-            *slot = w;
-            self.pending_len += 1;
-        }
-        if self.pending_len >= BATCH {
+        // The length is read once: the store to the slot need not be assumed to change it.
+        let len = self.pending_len;
+        let len = match self.pending.get_mut(len) {
+            Some(slot) => {
+                *slot = w;
+                len + 1
+            }
+            None => len,
+        };
+        self.pending_len = len;
+        if len >= BATCH {
             self.fold_pending();
         }
     }

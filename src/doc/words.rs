@@ -177,10 +177,12 @@ impl TextCounts {
             // Bytes past the text end a token as a space does.
             let ends = m.space | !window.valid;
             let mut from = !ends;
+            let mut syllables = WindowSyllables::default();
             while from != 0 {
                 let start = from.trailing_zeros();
                 let end = start + (ends >> start).trailing_zeros();
                 if end >= 64 {
+                    self.add_syllables(syllables);
                     // The token runs past the window: the next window starts at it, unless
                     // it is that long from the window's start already.
                     if start == 0 {
@@ -190,54 +192,63 @@ impl TextCounts {
                     }
                     continue 'windows;
                 }
-                self.add_token(text, i, start, end, &window, visit);
+                self.add_token(text, start, end, &window, &mut syllables, visit);
                 from = !ends & (u64::MAX << end);
             }
+            self.add_syllables(syllables);
             i += window.len;
         }
     }
 
-    /// The token at bits `start..end` (end < 64) of a window that starts at `at` in `text`.
+    /// The syllables of a window's words whose letters are one run.
+    #[inline]
+    fn add_syllables(&mut self, window: WindowSyllables) {
+        let syllables = window.kept_groups.count_ones() + window.without_groups;
+        self.syllables = self.syllables.saturating_add(syllables);
+    }
+
+    /// The token at bits `start..end` (end < 64) of a window of `text`.
     #[inline]
     fn add_token<'t>(
         &mut self,
         text: &'t str,
-        at: usize,
         start: u32,
         end: u32,
         window: &Window,
+        syllables: &mut WindowSyllables,
         visit: &mut impl FnMut(Word<'t>),
     ) {
         let m = &window.masks;
-        let len = end - start;
-        let token = (1u64 << len) - 1;
-        let (first, last) = (at + start as usize, at + end as usize);
-        if (m.non_ascii >> start) & token != 0 {
+        // The token's bits, in place in the window's masks.
+        let span = (1u64 << end) - (1u64 << start);
+        let (first, last) = (window.at + start as usize, window.at + end as usize);
+        if m.non_ascii & span != 0 {
             self.add_non_ascii(text, first, last, visit);
             return;
         }
         self.tokens += 1;
-        let alnum = ((m.alpha | m.digit) >> start) & token;
+        let alnum = (m.alpha | m.digit) & span;
         if alnum == 0 {
             return;
         }
-        let letters = (m.alpha >> start) & token;
-        let vowels = (m.vowel >> start) & token;
-        // The token's byte `k`, lower-cased if a letter.
-        let lower_at = |k: u32| window.bytes[(start + k) as usize] | 0x20;
-        let syllables = if letters == 0 {
-            0
+        let letters = m.alpha & span;
+        if letters == 0 {
+            self.add_word(0);
         } else if is_one_run(letters) {
-            // Each vowel group starts at a vowel whose previous byte is no vowel; the byte
-            // before the first letter is none.
-            let groups = (vowels & !(vowels << 1)).count_ones();
-            let first_letter = letters.trailing_zeros();
+            // The window's vowel groups and silent endings hold for a word whose letters are
+            // one run: the bytes before its first letter are no letters either.
+            let groups = window.group_starts & span;
+            let all_but_first = groups & groups.wrapping_sub(1);
             let newest = 63 - letters.leading_zeros();
-            let letter_at = |back: u32| match newest.checked_sub(back) {
-                Some(k) if k >= first_letter => lower_at(k),
-                _ => 0,
-            };
-            estimate_ascii(groups, [letter_at(2), letter_at(1), letter_at(0)])
+            let silent = (window.silent_endings >> newest) & 1 != 0 && all_but_first != 0;
+            // A group start per syllable; none for a word of at least one.
+            let kept = if silent { all_but_first } else { groups };
+            syllables.kept_groups |= kept;
+            syllables.without_groups += u32::from(kept == 0);
+            self.words += 1;
+            // Three syllables or more: two set bits cleared leave one.
+            let past_one = kept & kept.wrapping_sub(1);
+            self.complex_words += u32::from(past_one & past_one.wrapping_sub(1) != 0);
         } else {
             // Letters split by digits or punctuation ("trade-off", "x86s"): groups and the
             // last letters count over the letters alone, walked bit by bit.
@@ -246,29 +257,31 @@ impl TextCounts {
             while rest != 0 {
                 let k = rest.trailing_zeros();
                 rest &= rest - 1;
-                let vowel = vowels >> k & 1 != 0;
+                let vowel = m.vowel >> k & 1 != 0;
                 groups += u32::from(vowel && !prev_vowel);
                 prev_vowel = vowel;
-                last_three = (last_three << 8) | u32::from(lower_at(k));
+                last_three = (last_three << 8) | u32::from(window.bytes[k as usize] | 0x20);
             }
             let [_, oldest, middle, newest] = last_three.to_be_bytes();
-            estimate_ascii(groups, [oldest, middle, newest])
-        };
-        self.add_word(syllables);
-        let folded = (len < 16 && is_one_run(alnum)).then(|| {
-            let run_start = (start + alnum.trailing_zeros()) as usize;
+            self.add_word(estimate_ascii(groups, [oldest, middle, newest]));
+        }
+        let folded = (end - start < 16 && is_one_run(alnum)).then(|| {
+            let run_start = alnum.trailing_zeros() as usize;
             // One run: its length is the distance between its ends.
-            let run = 64 - alnum.leading_zeros() - alnum.trailing_zeros();
+            let run = (64 - alnum.leading_zeros() - alnum.trailing_zeros()) as usize;
             let mut sixteen = [0u8; 16];
             sixteen.copy_from_slice(&window.bytes[run_start..run_start + 16]);
             // Setting bit 0x20 lower-cases ASCII letters and leaves digits as they are.
             let lowered = u128::from_le_bytes(sixteen) | 0x2020_2020_2020_2020_2020_2020_2020_2020;
-            lowered & ((1u128 << (8 * run)) - 1)
+            lowered & LOW_BYTES[run]
         });
-        // Token bounds are ASCII whitespace, so the slice is on char boundaries.
-        if let Some(text) = text.get(first..last) {
-            visit(Word { text, folded });
-        }
+        debug_assert!(text.is_char_boundary(first) && text.is_char_boundary(last));
+        // SAFETY: `first..last` lies in `text` (the window's bytes are the text's from its `at`),
+        // and both ends are char boundaries: a token starts at the text's or a window's start
+        // (a token's start or the byte after ASCII whitespace) or after ASCII whitespace, and
+        // ends at ASCII whitespace or the text's end.
+        let text = unsafe { text.get_unchecked(first..last) };
+        visit(Word { text, folded });
     }
 
     /// A token of 64 bytes or more at `start`, byte by byte with the class table; returns
@@ -366,24 +379,61 @@ fn is_one_run(bits: u64) -> bool {
     low & (low + 1) == 0
 }
 
-/// Up to 64 bytes of a text from some offset, zero-padded (16 bytes more, so a token's
-/// 16 bytes can be read from any byte of the window), and their class masks.
+/// Syllables of a window's words whose letters are one run, summed once per window.
+#[derive(Default)]
+struct WindowSyllables {
+    /// The vowel groups that count as syllables: one per syllable of each such word that has
+    /// a vowel group (they are disjoint).
+    kept_groups: u64,
+    /// Such words without a vowel group: one syllable each.
+    without_groups: u32,
+}
+
+/// `LOW_BYTES[n]`: the low `n` bytes of a `u128` set.
+const LOW_BYTES: [u128; 16] = {
+    let mut masks = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        masks[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    masks
+};
+
+/// Up to 64 bytes of a text from some offset, followed by 16 more (the text's, or zeros
+/// past its end) so a token's 16 bytes can be read from any byte of the window, and their
+/// class masks.
 struct Window {
+    /// Where the window starts in the text.
+    at: usize,
     bytes: [u8; 80],
-    /// How many bytes are the text's.
+    /// How many bytes are the text's, up to 64.
     len: usize,
     /// Bit `k` set for each of them.
     valid: u64,
     masks: Masks,
+    /// The first vowel of each vowel group.
+    group_starts: u64,
+    /// The letters that end a word with a silent `e` or `-ed` ([`estimate_ascii`]'s
+    /// corrections), when the word's letters are one run: bit `k` is set where a word whose
+    /// last letter is byte `k` loses a syllable if it has more than one vowel group. The
+    /// bytes before a word's first letter are no letters, so they read as the missing
+    /// letters the corrections expect (no vowel, no `l`, `e`, `t` or `d`).
+    silent_endings: u64,
 }
 
 impl Window {
-    #[inline]
+    // Inlined into its one caller, so the window's masks are not stored and read back.
+    #[inline(always)]
     fn load(text: &[u8], start: usize) -> Window {
         let mut bytes = [0u8; 80];
         let rest = text.get(start..).unwrap_or_default();
         let len = rest.len().min(64);
-        bytes[..len].copy_from_slice(&rest[..len]);
+        // A fixed-size copy where the text is long enough: no call to a variable-length copy.
+        match rest.first_chunk::<80>() {
+            Some(full) => bytes = *full,
+            None => bytes[..len].copy_from_slice(&rest[..len]),
+        }
         let mut masks = Masks::default();
         for (k, chunk) in bytes[..64].chunks_exact(16).enumerate() {
             let mut sixteen = [0u8; 16];
@@ -395,8 +445,18 @@ impl Window {
             masks.digit |= part.digit << shift;
             masks.vowel |= part.vowel << shift;
             masks.non_ascii |= part.non_ascii << shift;
+            masks.e |= part.e << shift;
+            masks.d |= part.d << shift;
+            masks.l |= part.l << shift;
+            masks.t_or_d |= part.t_or_d << shift;
         }
+        let vowel = masks.vowel;
+        // Bit `k` of `x << n` is bit `k - n` of `x`: the letter `n` places before.
+        let consonant_le = (masks.l << 1) & !(vowel << 2);
+        let silent_e = masks.e & !(vowel << 1) & !consonant_le;
+        let silent_ed = masks.d & (masks.e << 1) & !(masks.t_or_d << 2) & !(vowel << 2);
         Window {
+            at: start,
             bytes,
             len,
             valid: if len == 64 {
@@ -405,6 +465,8 @@ impl Window {
                 (1u64 << len) - 1
             },
             masks,
+            group_starts: vowel & !(vowel << 1),
+            silent_endings: silent_e | silent_ed,
         }
     }
 }
@@ -420,6 +482,11 @@ struct Masks {
     vowel: u64,
     /// Bytes of multi-byte UTF-8 chars.
     non_ascii: u64,
+    /// The letters the syllable corrections look for, either case.
+    e: u64,
+    d: u64,
+    l: u64,
+    t_or_d: u64,
 }
 
 /// [`Masks`] of `chunk` with SSE2: a handful of compares for all 16 bytes instead of a table
@@ -461,11 +528,9 @@ fn classify_sse2(chunk: [u8; 16]) -> Masks {
     // a letter.
     let lower = _mm_or_si128(v, splat(0x20));
     let is = |b: u8| _mm_cmpeq_epi8(lower, splat(b));
+    let (e, d) = (is(b'e'), is(b'd'));
     let vowel = _mm_or_si128(
-        _mm_or_si128(
-            _mm_or_si128(is(b'a'), is(b'e')),
-            _mm_or_si128(is(b'i'), is(b'o')),
-        ),
+        _mm_or_si128(_mm_or_si128(is(b'a'), e), _mm_or_si128(is(b'i'), is(b'o'))),
         _mm_or_si128(is(b'u'), is(b'y')),
     );
     Masks {
@@ -474,6 +539,10 @@ fn classify_sse2(chunk: [u8; 16]) -> Masks {
         digit: mask(in_range(v, b'0', 10)),
         vowel: mask(vowel),
         non_ascii: mask(v),
+        e: mask(e),
+        d: mask(d),
+        l: mask(is(b'l')),
+        t_or_d: mask(_mm_or_si128(is(b't'), d)),
     }
 }
 
@@ -490,6 +559,12 @@ fn classify_bytewise(chunk: [u8; 16]) -> Masks {
         m.digit |= bit(DIGIT);
         m.vowel |= bit(VOWEL);
         m.non_ascii |= bit(NON_ASCII);
+        // Only the letters `E` and `e` have `e` with bit 0x20 set, and so on.
+        let letter = |l: u8| u64::from(b | 0x20 == l) << k;
+        m.e |= letter(b'e');
+        m.d |= letter(b'd');
+        m.l |= letter(b'l');
+        m.t_or_d |= letter(b't') | letter(b'd');
     }
     m
 }
@@ -708,6 +783,37 @@ mod tests {
                 words(&text).map(|w| (w, folded_of(w))).collect();
             assert_eq!(visited, expected, "{text:?}");
         }
+    }
+
+    /// Every word of up to five letters from the ones the syllable corrections look at (and
+    /// two that they do not), upper- and lower-case, after punctuation or none, at every
+    /// offset of a window: the window's group starts and silent endings count the syllables
+    /// of [`syllables`], and the complex words.
+    #[test]
+    fn window_syllables_equal_the_estimate_for_every_short_ending() {
+        const LETTERS: &[u8] = b"aedltyxLED";
+        let mut checked = 0;
+        let mut stream = crate::test_fixtures::Stream(0x2545_f491_4f6c_dd1d);
+        for len in 1..=5u32 {
+            for code in 0..LETTERS.len().pow(len) {
+                let mut word = String::new();
+                let mut rest = code;
+                for _ in 0..len {
+                    word.push(char::from(LETTERS[rest % LETTERS.len()]));
+                    rest /= LETTERS.len();
+                }
+                let expected = syllables(&word) as u32;
+                for prefix in ["", "(", "'-"] {
+                    let offset = stream.below(70);
+                    let text = format!("{}{prefix}{word} x", " ".repeat(offset));
+                    let counts = TextCounts::of(&text);
+                    assert_eq!(counts.syllables, expected + 1, "{text:?}");
+                    assert_eq!(counts.complex_words, u32::from(expected >= 3), "{text:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 3 * (10 + 100 + 1000 + 10_000 + 100_000));
     }
 
     #[test]
