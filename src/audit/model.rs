@@ -106,10 +106,10 @@ pub fn shared_message(text: &str) -> Arc<str> {
 /// [`shared_message`] or [`shared_text`] (`by_content`) of a finding's text: a static text
 /// (most rules' messages and help) is looked up by its address, which spares hashing and
 /// comparing its bytes for every finding.
-pub fn shared_cow(text: &Cow<'static, str>, by_content: fn(&str) -> Arc<str>) -> Arc<str> {
+pub fn shared_cow(text: Cow<'static, str>, by_content: fn(&str) -> Arc<str>) -> Arc<str> {
     match text {
         Cow::Borrowed(text) => shared_static(text, by_content),
-        Cow::Owned(text) => by_content(text),
+        Cow::Owned(text) => by_content(&text),
     }
 }
 
@@ -254,17 +254,17 @@ mod tests {
     #[test]
     fn static_texts_are_shared_by_address_and_owned_ones_by_content() {
         static MESSAGE: &str = "sentence states a number without a citation";
-        let a = shared_cow(&Cow::Borrowed(MESSAGE), shared_message);
-        let b = shared_cow(&Cow::Borrowed(MESSAGE), shared_message);
+        let a = shared_cow(Cow::Borrowed(MESSAGE), shared_message);
+        let b = shared_cow(Cow::Borrowed(MESSAGE), shared_message);
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(&*a, MESSAGE);
         // The same words, owned: one copy with the static text's.
-        let owned = shared_cow(&Cow::Owned(MESSAGE.to_string()), shared_message);
+        let owned = shared_cow(Cow::Owned(MESSAGE.to_string()), shared_message);
         assert!(Arc::ptr_eq(&a, &owned));
         // A static text that is a prefix of another is a different text.
-        let prefix = shared_cow(&Cow::Borrowed(&MESSAGE[..8]), shared_message);
+        let prefix = shared_cow(Cow::Borrowed(&MESSAGE[..8]), shared_message);
         assert_eq!(&*prefix, "sentence");
-        let help = shared_cow(&Cow::Borrowed("cite a source"), shared_text);
+        let help = shared_cow(Cow::Borrowed("cite a source"), shared_text);
         assert_eq!(&*help, "cite a source");
     }
 

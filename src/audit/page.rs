@@ -102,11 +102,11 @@ pub fn from_rule_finding(
             None => finding.code,
         },
         severity: finding.severity,
-        message: shared_cow(&finding.message, shared_message),
+        message: shared_cow(finding.message, shared_message),
         url: Some(url.clone()),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
-        help: finding.help.as_ref().map(|h| shared_cow(h, shared_text)),
+        help: finding.help.map(|h| shared_cow(h, shared_text)),
         related: Vec::new(),
         evidence: finding.evidence.map(Box::new),
     }

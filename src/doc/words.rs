@@ -276,10 +276,9 @@ impl TextCounts {
             lowered & LOW_BYTES[run]
         });
         debug_assert!(text.is_char_boundary(first) && text.is_char_boundary(last));
-        // SAFETY: `first..last` lies in `text` (the window's bytes are the text's from its `at`),
-        // and both ends are char boundaries: a token starts at the text's or a window's start
-        // (a token's start or the byte after ASCII whitespace) or after ASCII whitespace, and
-        // ends at ASCII whitespace or the text's end.
+        // SAFETY: `first..last` lies in `text` (the window's bytes are the text's from its
+        // `at`, and bits past the text end end a token), and every byte of it is ASCII (tokens
+        // with other bytes went to `add_non_ascii` above), so both ends are char boundaries.
         let text = unsafe { text.get_unchecked(first..last) };
         visit(Word { text, folded });
     }
