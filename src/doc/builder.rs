@@ -8,6 +8,13 @@ use super::{
 };
 use crate::span::Span;
 
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to give every element a new collector: the plain definition that the
+    /// reuse of spare buffers must not change.
+    pub(crate) static FRESH_COLLECTORS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A citation whose sentence is only known once the blocks are split.
 struct PendingCitation {
     label: String,
@@ -74,6 +81,9 @@ pub(crate) struct Builder<'s> {
     /// Level of the heading that opened the references section.
     refs_section: Option<u8>,
     ref_item: Option<OpenRef>,
+    /// Buffers of the last heading or reference entry collector, whose text is copied out and
+    /// not kept: the next one reuses them instead of growing new ones.
+    spare: Collector,
 }
 
 impl<'s> Builder<'s> {
@@ -95,6 +105,7 @@ impl<'s> Builder<'s> {
             lists: Vec::new(),
             refs_section: None,
             ref_item: None,
+            spare: Collector::default(),
         }
     }
 
@@ -266,7 +277,8 @@ impl<'s> Builder<'s> {
 
     pub fn begin_heading(&mut self, start: usize) {
         self.flush();
-        self.heading = Some((0, Collector::new(start)));
+        let col = self.reused_collector(start);
+        self.heading = Some((0, col));
     }
 
     pub fn end_heading(&mut self, level: u8, end: usize) {
@@ -276,6 +288,7 @@ impl<'s> Builder<'s> {
         col.trim_end();
         let (start, end) = self.trimmed(col.start, end.max(col.end));
         let text = col.text.trim().to_owned();
+        self.spare = col;
         let level = level.clamp(1, 6);
         if references::is_references_heading(&text) {
             self.refs_section = Some(level);
@@ -317,9 +330,10 @@ impl<'s> Builder<'s> {
         };
         self.containers.push(BlockKind::ListItem);
         if self.refs_section.is_some() && self.ref_item.is_none() && self.heading.is_none() {
+            let col = self.reused_collector(start);
             self.ref_item = Some(OpenRef {
                 label: position.map(|(n, _)| n.to_string()),
-                col: Collector::new(start),
+                col,
                 list_depth: Some(self.lists.len()),
             });
         }
@@ -343,9 +357,10 @@ impl<'s> Builder<'s> {
         if let Some(open) = self.ref_item.take() {
             self.push_ref(open, None);
         }
+        let col = self.reused_collector(start);
         self.ref_item = Some(OpenRef {
             label: Some(label.to_owned()),
-            col: Collector::new(start),
+            col,
             list_depth: None,
         });
     }
@@ -374,6 +389,18 @@ impl<'s> Builder<'s> {
         let links: Vec<&Link> = self.links_in(span).collect();
         let reference = references::build(open.label, &open.col.text, span, &links);
         self.references.push(reference);
+        self.spare = open.col;
+    }
+
+    /// An empty collector for a heading or reference entry, on the spare buffers.
+    fn reused_collector(&mut self, start: usize) -> Collector {
+        #[cfg(test)]
+        if FRESH_COLLECTORS.get() {
+            return Collector::new(start);
+        }
+        let mut col = std::mem::take(&mut self.spare);
+        col.reset(start);
+        col
     }
 
     // ----- inline content --------------------------------------------------------------------
