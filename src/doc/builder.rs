@@ -636,18 +636,25 @@ impl<'s> Builder<'s> {
                 continue;
             }
             let excluded = self.no_cite.get(index).map_or(&[][..], Vec::as_slice);
-            for marker in citations::find(&block.text, excluded) {
-                let span = block.map.span(marker.start, marker.end);
-                let sentence = sentence_at(index, marker.start);
-                for label in marker.labels {
-                    citations.push(Citation {
-                        label,
-                        kind: CitationKind::Bracket,
-                        span,
-                        sentence,
-                    });
-                }
-            }
+            // Labels of one marker come in a row: its span and sentence are looked up once.
+            let mut marker: Option<(usize, Span, Option<usize>)> = None;
+            citations::for_each_label(&block.text, excluded, |start, end, label| {
+                let (span, sentence) = match marker {
+                    Some((at, span, sentence)) if at == start => (span, sentence),
+                    _ => {
+                        let span = block.map.span(start, end);
+                        let sentence = sentence_at(index, start);
+                        marker = Some((start, span, sentence));
+                        (span, sentence)
+                    }
+                };
+                citations.push(Citation {
+                    label,
+                    kind: CitationKind::Bracket,
+                    span,
+                    sentence,
+                });
+            });
         }
         for p in self.pending {
             let sentence = p.at.and_then(|(b, at)| sentence_at(b, at));
