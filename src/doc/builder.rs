@@ -681,18 +681,8 @@ impl<'s> Builder<'s> {
 
 /// `text`'s words joined by single spaces; moved, not copied, when it is that already (most
 /// link texts are).
-fn collapse_whitespace(text: String) -> String {
-    let bytes = text.as_bytes();
-    let collapsed = text.is_ascii()
-        && !bytes.first().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
-        && !bytes
-            .windows(2)
-            .any(|pair| pair[0] == b' ' && pair[1] == b' ')
-        && !bytes
-            .iter()
-            .any(|&b| b != b' ' && b.is_ascii_whitespace() || b == 0x0b);
-    if collapsed {
+pub(crate) fn collapse_whitespace(text: String) -> String {
+    if is_collapsed(text.as_bytes()) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
@@ -703,6 +693,26 @@ fn collapse_whitespace(text: String) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `bytes` are ASCII words joined by single spaces, without spaces at either end: one
+/// pass (most link texts are short, so a pass beats several searches).
+fn is_collapsed(bytes: &[u8]) -> bool {
+    // Start as if after a space: a leading space is a run too.
+    let mut after_space = true;
+    for &b in bytes {
+        if b == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if b >= 0x80 || matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    bytes.is_empty() || !after_space
 }
 
 #[derive(Clone, Copy)]
@@ -745,6 +755,7 @@ mod tests {
 
     #[test]
     fn collapsed_whitespace_equals_joining_the_words() {
+        let joined = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         for text in [
             "",
             " ",
@@ -755,8 +766,22 @@ mod tests {
             "caf\u{e9}\u{a0}ol\u{e9}  x",
             "trailing ",
         ] {
-            let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(collapse_whitespace(text.to_owned()), joined, "{text:?}");
+            assert_eq!(
+                collapse_whitespace(text.to_owned()),
+                joined(text),
+                "{text:?}"
+            );
+        }
+        let pieces = [
+            "a", "Bc", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{e9}", "\u{2003}",
+            "\x1f", "!",
+        ];
+        let mut rng = crate::test_fixtures::Stream(0xc011_a95e);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.below(7))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            assert_eq!(collapse_whitespace(text.clone()), joined(&text), "{text:?}");
         }
     }
 }
