@@ -8,6 +8,13 @@ use super::{
 };
 use crate::span::Span;
 
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to give every element a new collector: the plain definition that the
+    /// reuse of spare buffers must not change.
+    pub(crate) static FRESH_COLLECTORS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A citation whose sentence is only known once the blocks are split.
 struct PendingCitation {
     label: String,
@@ -74,6 +81,9 @@ pub(crate) struct Builder<'s> {
     /// Level of the heading that opened the references section.
     refs_section: Option<u8>,
     ref_item: Option<OpenRef>,
+    /// Buffers of the last heading or reference entry collector, whose text is copied out and
+    /// not kept: the next one reuses them instead of growing new ones.
+    spare: Collector,
 }
 
 impl<'s> Builder<'s> {
@@ -95,6 +105,7 @@ impl<'s> Builder<'s> {
             lists: Vec::new(),
             refs_section: None,
             ref_item: None,
+            spare: Collector::default(),
         }
     }
 
@@ -266,7 +277,8 @@ impl<'s> Builder<'s> {
 
     pub fn begin_heading(&mut self, start: usize) {
         self.flush();
-        self.heading = Some((0, Collector::new(start)));
+        let col = self.reused_collector(start);
+        self.heading = Some((0, col));
     }
 
     pub fn end_heading(&mut self, level: u8, end: usize) {
@@ -276,6 +288,7 @@ impl<'s> Builder<'s> {
         col.trim_end();
         let (start, end) = self.trimmed(col.start, end.max(col.end));
         let text = col.text.trim().to_owned();
+        self.spare = col;
         let level = level.clamp(1, 6);
         if references::is_references_heading(&text) {
             self.refs_section = Some(level);
@@ -317,9 +330,10 @@ impl<'s> Builder<'s> {
         };
         self.containers.push(BlockKind::ListItem);
         if self.refs_section.is_some() && self.ref_item.is_none() && self.heading.is_none() {
+            let col = self.reused_collector(start);
             self.ref_item = Some(OpenRef {
                 label: position.map(|(n, _)| n.to_string()),
-                col: Collector::new(start),
+                col,
                 list_depth: Some(self.lists.len()),
             });
         }
@@ -343,9 +357,10 @@ impl<'s> Builder<'s> {
         if let Some(open) = self.ref_item.take() {
             self.push_ref(open, None);
         }
+        let col = self.reused_collector(start);
         self.ref_item = Some(OpenRef {
             label: Some(label.to_owned()),
-            col: Collector::new(start),
+            col,
             list_depth: None,
         });
     }
@@ -374,6 +389,18 @@ impl<'s> Builder<'s> {
         let links: Vec<&Link> = self.links_in(span).collect();
         let reference = references::build(open.label, &open.col.text, span, &links);
         self.references.push(reference);
+        self.spare = open.col;
+    }
+
+    /// An empty collector for a heading or reference entry, on the spare buffers.
+    fn reused_collector(&mut self, start: usize) -> Collector {
+        #[cfg(test)]
+        if FRESH_COLLECTORS.get() {
+            return Collector::new(start);
+        }
+        let mut col = std::mem::take(&mut self.spare);
+        col.reset(start);
+        col
     }
 
     // ----- inline content --------------------------------------------------------------------
@@ -609,18 +636,25 @@ impl<'s> Builder<'s> {
                 continue;
             }
             let excluded = self.no_cite.get(index).map_or(&[][..], Vec::as_slice);
-            for marker in citations::find(&block.text, excluded) {
-                let span = block.map.span(marker.start, marker.end);
-                let sentence = sentence_at(index, marker.start);
-                for label in marker.labels {
-                    citations.push(Citation {
-                        label,
-                        kind: CitationKind::Bracket,
-                        span,
-                        sentence,
-                    });
-                }
-            }
+            // Labels of one marker come in a row: its span and sentence are looked up once.
+            let mut marker: Option<(usize, Span, Option<usize>)> = None;
+            citations::for_each_label(&block.text, excluded, |start, end, label| {
+                let (span, sentence) = match marker {
+                    Some((at, span, sentence)) if at == start => (span, sentence),
+                    _ => {
+                        let span = block.map.span(start, end);
+                        let sentence = sentence_at(index, start);
+                        marker = Some((start, span, sentence));
+                        (span, sentence)
+                    }
+                };
+                citations.push(Citation {
+                    label,
+                    kind: CitationKind::Bracket,
+                    span,
+                    sentence,
+                });
+            });
         }
         for p in self.pending {
             let sentence = p.at.and_then(|(b, at)| sentence_at(b, at));
@@ -647,18 +681,8 @@ impl<'s> Builder<'s> {
 
 /// `text`'s words joined by single spaces; moved, not copied, when it is that already (most
 /// link texts are).
-fn collapse_whitespace(text: String) -> String {
-    let bytes = text.as_bytes();
-    let collapsed = text.is_ascii()
-        && !bytes.first().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
-        && !bytes
-            .windows(2)
-            .any(|pair| pair[0] == b' ' && pair[1] == b' ')
-        && !bytes
-            .iter()
-            .any(|&b| b != b' ' && b.is_ascii_whitespace() || b == 0x0b);
-    if collapsed {
+pub(crate) fn collapse_whitespace(text: String) -> String {
+    if is_collapsed(text.as_bytes()) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
@@ -669,6 +693,26 @@ fn collapse_whitespace(text: String) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `bytes` are ASCII words joined by single spaces, without spaces at either end: one
+/// pass (most link texts are short, so a pass beats several searches).
+fn is_collapsed(bytes: &[u8]) -> bool {
+    // Start as if after a space: a leading space is a run too.
+    let mut after_space = true;
+    for &b in bytes {
+        if b == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if b >= 0x80 || matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    bytes.is_empty() || !after_space
 }
 
 #[derive(Clone, Copy)]
@@ -711,6 +755,7 @@ mod tests {
 
     #[test]
     fn collapsed_whitespace_equals_joining_the_words() {
+        let joined = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         for text in [
             "",
             " ",
@@ -721,8 +766,22 @@ mod tests {
             "caf\u{e9}\u{a0}ol\u{e9}  x",
             "trailing ",
         ] {
-            let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(collapse_whitespace(text.to_owned()), joined, "{text:?}");
+            assert_eq!(
+                collapse_whitespace(text.to_owned()),
+                joined(text),
+                "{text:?}"
+            );
+        }
+        let pieces = [
+            "a", "Bc", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{e9}", "\u{2003}",
+            "\x1f", "!",
+        ];
+        let mut rng = crate::test_fixtures::Stream(0xc011_a95e);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.below(7))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            assert_eq!(collapse_whitespace(text.clone()), joined(&text), "{text:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ static BRACKET: LazyLock<Regex> = LazyLock::new(|| {
 const MAX_RANGE: u32 = 100;
 
 /// A marker found in a block's text.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
     /// Byte range of the whole `[...]` in the text.
@@ -21,36 +22,54 @@ pub struct Marker {
 
 /// All bracket markers in `text`, skipping those that start inside `excluded` ranges (inline code)
 /// and those followed by `(` or `[` (Markdown link syntax that did not resolve).
+#[cfg(test)]
 pub fn find(text: &str, excluded: &[(usize, usize)]) -> Vec<Marker> {
-    let mut out = Vec::new();
+    let mut out: Vec<Marker> = Vec::new();
+    for_each_label(text, excluded, |start, end, label| match out.last_mut() {
+        Some(last) if last.start == start => last.labels.push(label),
+        _ => out.push(Marker {
+            start,
+            end,
+            labels: vec![label],
+        }),
+    });
+    out
+}
+
+/// Each label of the markers of [`find`], in order, with its marker's byte range: the
+/// citations are built from these without a vector of markers and of labels per marker.
+pub fn for_each_label(
+    text: &str,
+    excluded: &[(usize, usize)],
+    mut label: impl FnMut(usize, usize, String),
+) {
     if memchr::memchr(b'[', text.as_bytes()).is_none() {
-        return out;
+        return;
     }
     if text.is_ascii() {
         // Most blocks are ASCII: match the brackets by hand (the regex engine's setup per
         // search costs more than the whole scan). Non-ASCII text keeps the regex, whose `\d`
         // and `\s` are Unicode classes.
         for (start, end) in ascii_brackets(text.as_bytes()) {
-            push_marker(&mut out, text, excluded, start, end);
+            marker_labels(text, excluded, start, end, &mut label);
         }
-        return out;
+        return;
     }
     for caps in BRACKET.captures_iter(text) {
         if let Some(whole) = caps.get(0) {
-            push_marker(&mut out, text, excluded, whole.start(), whole.end());
+            marker_labels(text, excluded, whole.start(), whole.end(), &mut label);
         }
     }
-    out
 }
 
-/// Keep the bracket `text[start..end]` (a match of [`BRACKET`]) unless it is excluded or is
-/// link syntax.
-fn push_marker(
-    out: &mut Vec<Marker>,
+/// The labels of the bracket `text[start..end]` (a match of [`BRACKET`]) unless it is
+/// excluded or is link syntax.
+fn marker_labels(
     text: &str,
     excluded: &[(usize, usize)],
     start: usize,
     end: usize,
+    label: &mut impl FnMut(usize, usize, String),
 ) {
     if excluded.iter().any(|&(s, e)| start >= s && start < e) {
         return;
@@ -58,10 +77,7 @@ fn push_marker(
     if matches!(text.as_bytes().get(end), Some(b'(') | Some(b':')) {
         return;
     }
-    let labels = expand(&text[start + 1..end - 1]);
-    if !labels.is_empty() {
-        out.push(Marker { start, end, labels });
-    }
+    expand(&text[start + 1..end - 1], |n| label(start, end, n));
 }
 
 /// The matches of [`BRACKET`] in ASCII `bytes`, leftmost first and not overlapping, as the
@@ -116,8 +132,7 @@ fn bracket_end(bytes: &[u8], open: usize) -> Option<usize> {
 }
 
 /// `"2, 3"` → 2, 3; `"4-6"` → 4, 5, 6.
-fn expand(inner: &str) -> Vec<String> {
-    let mut labels = Vec::new();
+fn expand(inner: &str, mut label: impl FnMut(String)) {
     for part in inner.split(',') {
         let part = part.trim();
         let mut bounds = part
@@ -129,16 +144,15 @@ fn expand(inner: &str) -> Vec<String> {
         };
         match bounds.next() {
             Some(last) if last >= first && last - first <= MAX_RANGE => {
-                labels.extend((first..=last).map(|n| n.to_string()));
+                (first..=last).for_each(|n| label(n.to_string()));
             }
             Some(last) => {
-                labels.push(first.to_string());
-                labels.push(last.to_string());
+                label(first.to_string());
+                label(last.to_string());
             }
-            None => labels.push(first.to_string()),
+            None => label(first.to_string()),
         }
     }
-    labels
 }
 
 #[cfg(test)]
@@ -181,7 +195,17 @@ mod tests {
         let mut out = Vec::new();
         for caps in BRACKET.captures_iter(text) {
             if let Some(whole) = caps.get(0) {
-                push_marker(&mut out, text, excluded, whole.start(), whole.end());
+                let (start, end) = (whole.start(), whole.end());
+                if excluded.iter().any(|&(s, e)| start >= s && start < e)
+                    || matches!(text.as_bytes().get(end), Some(b'(') | Some(b':'))
+                {
+                    continue;
+                }
+                let mut labels = Vec::new();
+                expand(&text[start + 1..end - 1], |n| labels.push(n));
+                if !labels.is_empty() {
+                    out.push(Marker { start, end, labels });
+                }
             }
         }
         out

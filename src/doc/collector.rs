@@ -23,6 +23,15 @@ impl Collector {
         }
     }
 
+    /// Empty it for an element starting at `start`, keeping the buffers' capacity.
+    pub fn reset(&mut self, start: usize) {
+        self.text.clear();
+        self.map.segments.clear();
+        self.no_cite.clear();
+        self.start = start;
+        self.end = start;
+    }
+
     /// Record that the next text byte comes from `src`, unless it continues the previous run.
     fn mark(&mut self, src: usize) {
         let t = self.text.len();

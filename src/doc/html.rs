@@ -5,7 +5,7 @@
 //! so elements the parser invented, like an implied `<tbody>`, simply get no tag), and text nodes
 //! are aligned with the source from a cursor that only moves forward. The tree is walked
 //! iteratively, so nesting depth costs no stack.
-use super::builder::Builder;
+use super::builder::{self, Builder};
 use super::collector::Collector;
 use super::html_fast;
 use super::html_scan::{self, Scan};
@@ -694,7 +694,7 @@ impl<'s> Walker<'s> {
         self.title.offer(
             0,
             Text {
-                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                text: builder::collapse_whitespace(text),
                 span,
             },
         );

@@ -590,31 +590,48 @@ impl<'a> Fast<'a> {
     /// decoded, a repeated name dropped (the first one wins).
     fn attributes(&self, tag: &Tag) -> Option<Vec<Attribute>> {
         let name_end = tag.span.start + 1 + tag.name.len();
-        let mut spans: Vec<(Span, Option<Span>)> = Vec::new();
-        html_scan::walk_attributes(self.source, name_end, tag.span.end, |n, v| {
-            spans.push((n, v));
-        });
-        let mut attrs: Vec<Attribute> = Vec::with_capacity(spans.len());
-        for (name, value) in spans {
-            let raw = self.source.get(name.start..name.end)?;
-            let local = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
-                LocalName::from(raw.to_ascii_lowercase())
-            } else {
-                LocalName::from(raw)
-            };
-            if attrs.iter().any(|a| a.name.local == local) {
-                continue;
+        // Each attribute goes in as the walk finds it (no list of spans first); any that
+        // cannot be read makes the whole element `None`, so the walk stops adding at the
+        // first.
+        let mut attrs: Vec<Attribute> = Vec::new();
+        let mut readable = true;
+        html_scan::walk_attributes(self.source, name_end, tag.span.end, |name, value| {
+            if readable && self.add_attribute(&mut attrs, name, value).is_none() {
+                readable = false;
             }
-            let value = match value {
-                Some(v) => self.decoded(v.start, v.end)?,
-                None => StrTendril::new(),
-            };
-            attrs.push(Attribute {
-                name: QualName::new(None, ns!(), local),
-                value,
-            });
+        });
+        if !readable {
+            return None;
         }
         Some(attrs)
+    }
+
+    /// Append the attribute `name`=`value` unless `attrs` has that name already; `None` when its
+    /// name or value cannot be read.
+    fn add_attribute(
+        &self,
+        attrs: &mut Vec<Attribute>,
+        name: Span,
+        value: Option<Span>,
+    ) -> Option<()> {
+        let raw = self.source.get(name.start..name.end)?;
+        let local = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            LocalName::from(raw.to_ascii_lowercase())
+        } else {
+            LocalName::from(raw)
+        };
+        if attrs.iter().any(|a| a.name.local == local) {
+            return Some(());
+        }
+        let value = match value {
+            Some(v) => self.decoded(v.start, v.end)?,
+            None => StrTendril::new(),
+        };
+        attrs.push(Attribute {
+            name: QualName::new(None, ns!(), local),
+            value,
+        });
+        Some(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Markdown body (CommonMark + GFM tables, footnotes, strikethrough) into the Document body,
 //! walking pulldown-cmark's events with their source ranges.
-use super::builder::{Body, Builder};
+use super::builder::{self, Body, Builder};
 use super::{html_scan, BlockKind, Image, Link, Reference};
 use crate::span::Span;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -312,7 +312,7 @@ fn html_block_media(b: &mut Builder<'_>, source: &str, span: Span) {
                     .unwrap_or_default();
                 b.link(Link {
                     href: href.value,
-                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    text: builder::collapse_whitespace(text),
                     rel,
                     span: Span::new(tag.span.start, end),
                 });

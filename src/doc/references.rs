@@ -12,29 +12,34 @@ static QUOTED_TITLE: LazyLock<Regex> =
 static LEADING_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s*").expect("label regex"));
 
+/// Headings (lowercase) that open the references section.
+const REFERENCES_HEADINGS: [&str; 13] = [
+    "references",
+    "reference",
+    "sources",
+    "source",
+    "bibliography",
+    "works cited",
+    "work cited",
+    "citations",
+    "notes",
+    "footnotes",
+    "notes and references",
+    "references and notes",
+    "sources and references",
+];
+
 /// Whether a heading opens the references section.
 pub fn is_references_heading(text: &str) -> bool {
-    let t = text
-        .trim()
-        .trim_end_matches([':', '.'])
-        .trim()
-        .to_lowercase();
-    matches!(
-        t.as_str(),
-        "references"
-            | "reference"
-            | "sources"
-            | "source"
-            | "bibliography"
-            | "works cited"
-            | "work cited"
-            | "citations"
-            | "notes"
-            | "footnotes"
-            | "notes and references"
-            | "references and notes"
-            | "sources and references"
-    )
+    let t = text.trim().trim_end_matches([':', '.']).trim();
+    // ASCII text (nearly every heading) compares without a lowercase copy; other text may
+    // lowercase into ASCII (the Kelvin sign to `k`), so it keeps `to_lowercase`.
+    if t.is_ascii() {
+        return REFERENCES_HEADINGS
+            .iter()
+            .any(|name| t.eq_ignore_ascii_case(name));
+    }
+    REFERENCES_HEADINGS.contains(&t.to_lowercase().as_str())
 }
 
 /// A leading `[n]`, `n.` or `n)` label: the number and the length of the label with its spacing.
@@ -121,6 +126,44 @@ mod tests {
         for h in ["Reference architecture", "Introduction", ""] {
             assert!(!is_references_heading(h), "{h}");
         }
+    }
+
+    #[test]
+    fn references_headings_match_their_lowercase_copy() {
+        let pieces = [
+            "References",
+            "NOTES",
+            "works",
+            "Work",
+            " ",
+            "cited",
+            "and",
+            "sources",
+            "\u{212a}",
+            "wor",
+            "s",
+            "\u{130}",
+            ":",
+            ".",
+            "\u{a0}",
+            "Bibliography",
+            "x",
+            "FOOTNOTES",
+        ];
+        let mut rng = crate::test_fixtures::Stream(0x4ead_1235);
+        for _ in 0..20_000 {
+            let text: String = (0..1 + rng.below(4))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let lower = text
+                .trim()
+                .trim_end_matches([':', '.'])
+                .trim()
+                .to_lowercase();
+            let expected = REFERENCES_HEADINGS.contains(&lower.as_str());
+            assert_eq!(is_references_heading(&text), expected, "{text:?}");
+        }
+        assert!(is_references_heading("Wor\u{212a}s cited"));
     }
 
     #[test]

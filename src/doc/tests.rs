@@ -973,3 +973,79 @@ fn visited_words_are_the_words_of_the_non_code_blocks() {
         assert_eq!(first.sentence_counts(), &counted[..], "{path}");
     }
 }
+
+/// A page of random headings, paragraphs, lists, reference sections, footnotes and links, in
+/// Markdown or HTML, with varied whitespace and entities.
+fn generated_page(rng: &mut crate::test_fixtures::Stream, html: bool) -> String {
+    const WORDS: &[&str] = &[
+        "alpha",
+        "beta",
+        "Dr.",
+        "cited[1]",
+        "[2, 3]",
+        "`[4]`",
+        "x&amp;y",
+        "caf\u{e9}",
+        "end.",
+        "  ",
+        "\n",
+        "\t",
+        "https://e.org/a",
+        "\"Quoted title\"",
+        "[^n]",
+        "References",
+        "Notes",
+    ];
+    let text = |rng: &mut crate::test_fixtures::Stream| {
+        let mut out = String::new();
+        for _ in 0..1 + rng.below(12) {
+            out.push_str(WORDS[rng.below(WORDS.len())]);
+            out.push_str([" ", " ", "  ", "\n"][rng.below(4)]);
+        }
+        out
+    };
+    let mut page = String::new();
+    for _ in 0..2 + rng.below(14) {
+        let t = text(rng);
+        let piece = match (rng.below(7), html) {
+            (0, false) => format!("## {t}\n\n"),
+            (0, true) => format!("<h2>{t}</h2>\n"),
+            (1, false) => "## References\n\n".to_owned(),
+            (1, true) => "<h2>Notes</h2>\n".to_owned(),
+            (2, false) => format!("1. {t}\n2. [{t}](https://e.org/{}) {t}\n\n", rng.below(9)),
+            (2, true) => format!(
+                "<ol><li>{t}</li><li value=\"7\"><a href=\"/r{}\">{t}</a> {t}</li></ol>\n",
+                rng.below(9)
+            ),
+            (3, false) => format!("- {t}\n  - {t}\n\n"),
+            (3, true) => format!("<ul><li>{t}<ul><li>{t}</li></ul></li></ul>\n"),
+            (4, false) => format!("[^n]: {t}\n\n"),
+            (4, true) => format!("<p>{t}<sup><a href=\"#n\">[1]</a></sup> <code>{t}</code></p>\n"),
+            (5, false) => format!("```\n{t}\n```\n\n"),
+            (5, true) => format!("<pre>{t}</pre>\n"),
+            (_, false) => format!("{t} [link {t}](/x) {t}\n\n"),
+            (_, true) => format!("<p>{t} <a href=\"/x\">link {t}</a> {t}</p>\n"),
+        };
+        page.push_str(&piece);
+    }
+    page
+}
+
+#[test]
+fn reused_collectors_build_the_same_documents_as_fresh_ones() {
+    let mut rng = crate::test_fixtures::Stream(0x5eed_d0c5);
+    let mut sources: Vec<(String, String)> = crate::test_fixtures::fixture_texts(&["md", "html"]);
+    for i in 0..400 {
+        let html = i % 2 == 1;
+        let path = if html { "g.html" } else { "g.md" };
+        sources.push((path.to_owned(), generated_page(&mut rng, html)));
+    }
+    for (path, source) in &sources {
+        let format = Format::from_path(path);
+        let reused = format!("{:?}", parse(path, source, format));
+        builder::FRESH_COLLECTORS.set(true);
+        let fresh = format!("{:?}", parse(path, source, format));
+        builder::FRESH_COLLECTORS.set(false);
+        assert_eq!(reused, fresh, "{path}: {source:?}");
+    }
+}
