@@ -4,7 +4,7 @@
 //! share. Pages of one site share vocabulary and templates, so their SimHashes sit closer
 //! than independent texts' would; the MinHash estimate confirms a candidate.
 
-use crate::doc::words::Word;
+use crate::doc::words::{is_whitespace_byte, Word};
 
 /// Fingerprints of one page's visible text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,8 +446,7 @@ fn word_hashes<'a>(parts: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
 fn ascii_word_hashes(bytes: &[u8], words: &mut Vec<u64>) {
     let mut hasher = LaneHasher::default();
     for &b in bytes {
-        // `char::is_whitespace` for ASCII, as `split_whitespace` splits (vertical tab too).
-        if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        if is_whitespace_byte(b) {
             words.extend(std::mem::take(&mut hasher).finish());
         } else if b.is_ascii_alphanumeric() {
             hasher.push(b.to_ascii_lowercase());

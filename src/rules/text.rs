@@ -1,5 +1,6 @@
 //! Word, syllable and sentence helpers shared by the style and declarative rules.
 //! Allocation-free: they run over every block of every checked document.
+use crate::doc::words::is_whitespace_byte;
 pub use crate::doc::words::{syllables, words, TextCounts};
 use crate::doc::{BlockKind, Document};
 
@@ -13,10 +14,9 @@ pub fn first_word(sentence: &str) -> Option<&str> {
     // Byte by byte while the text is ASCII (`char::is_whitespace` and `is_alphanumeric` are
     // then byte tests): this runs on every sentence, and the first word is near its start.
     let bytes = sentence.as_bytes();
-    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     let mut i = 0;
     loop {
-        while bytes.get(i).is_some_and(|&b| is_space(b)) {
+        while bytes.get(i).is_some_and(|&b| is_whitespace_byte(b)) {
             i += 1;
         }
         if i == bytes.len() {
@@ -24,7 +24,7 @@ pub fn first_word(sentence: &str) -> Option<&str> {
         }
         // The token's first and last letter or digit.
         let mut alnum: Option<(usize, usize)> = None;
-        while let Some(&b) = bytes.get(i).filter(|&&b| !is_space(b)) {
+        while let Some(&b) = bytes.get(i).filter(|&&b| !is_whitespace_byte(b)) {
             if !b.is_ascii() {
                 return first_word_by_chars(sentence);
             }

@@ -1,6 +1,7 @@
 //! Detects sentences that state checkable facts: statistics, measured quantities, money,
 //! date-bound facts and direct quotations.
 use super::pattern::compile;
+use crate::doc::words::is_whitespace_byte;
 use crate::rules::byte_mask::{self, low_bits, pack, CHUNK};
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
@@ -210,11 +211,6 @@ fn has_ascii_digit(text: &[u8]) -> bool {
     })
 }
 
-/// ASCII `\s`, as a branch-free test.
-fn is_ascii_space(b: u8) -> bool {
-    (b == b' ') | (b.wrapping_sub(b'\t') < 5)
-}
-
 /// Whether `text` has "in" in any case between two ASCII whitespace bytes: the ASCII form of
 /// a worded ratio needs one, and few sentences have it.
 #[cfg(test)]
@@ -231,7 +227,7 @@ fn any_spaced_in_word(text: &[u8], mut at: impl FnMut(usize) -> bool) -> bool {
     for (index, (chunk, filled)) in byte_mask::chunks(text, 0).enumerate() {
         let (mut space, mut i, mut n) = ([0u8; CHUNK], [0u8; CHUNK], [0u8; CHUNK]);
         for (j, &b) in chunk.iter().enumerate() {
-            space[j] = u8::from(is_ascii_space(b));
+            space[j] = u8::from(is_whitespace_byte(b));
             i[j] = u8::from(b | 0x20 == b'i');
             n[j] = u8::from(b | 0x20 == b'n');
         }
@@ -270,10 +266,9 @@ fn may_hold_worded_ratio(text: &str) -> bool {
         return has_in_word(text);
     }
     let b = text.as_bytes();
-    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     any_spaced_in_word(b, |i| {
         let mut end = i;
-        while end > 0 && space(b[end - 1]) {
+        while end > 0 && is_whitespace_byte(b[end - 1]) {
             end -= 1;
         }
         let mut start = end;
