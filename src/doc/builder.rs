@@ -610,7 +610,6 @@ impl<'s> Builder<'s> {
         {
             for &(s, e) in &ranges[first..first + count] {
                 sentences.push(Sentence {
-                    text: block.text[s..e].to_owned(),
                     span: block.map.span(s, e),
                     block: index,
                     text_range: (s, e),

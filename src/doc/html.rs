@@ -1570,7 +1570,7 @@ mod tests {
             slice(src, doc.blocks[0].span),
             "<p>First <a href=\"https://e.org\" rel=\"nofollow\">link</a> here. Second one.</p>"
         );
-        assert_eq!(doc.sentences[0].text, "First link here.");
+        assert_eq!(doc.sentences[0].text(&doc), "First link here.");
         assert_eq!(slice(src, doc.sentences[1].span), "Second one.");
         assert_eq!(
             slice(src, doc.sentences[0].span),

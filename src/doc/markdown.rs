@@ -414,7 +414,12 @@ mod tests {
         assert_eq!(body.citations[0].sentence, Some(0));
         assert_eq!(body.citations[1].sentence, Some(1));
         assert_eq!(body.citations[3].sentence, Some(1));
-        assert_eq!(body.sentences[0].text, "Rust is fast.[1]");
+        let first = &body.sentences[0];
+        let (start, end) = first.text_range;
+        assert_eq!(
+            &body.blocks[first.block].text[start..end],
+            "Rust is fast.[1]"
+        );
         assert_eq!(
             slice(src, body.sentences[1].span),
             "It is safe [2, 3] and fun.[^fn]"

@@ -134,14 +134,27 @@ pub struct Block {
     pub heading: Option<usize>,
 }
 
+/// A sentence of a block. Its text is not a copy: it is `text_range` of the block's text
+/// ([`Sentence::text`]), which saves an allocation per sentence.
 #[derive(Debug, Clone)]
 pub struct Sentence {
-    pub text: String,
     pub span: Span,
     /// Index into `Document::blocks`.
     pub block: usize,
     /// Byte range of the sentence inside its block's `text`.
     pub text_range: (usize, usize),
+}
+
+impl Sentence {
+    /// The sentence's text in `doc`, the document it belongs to. Empty when `block` or
+    /// `text_range` do not fit the document, which only a document built by hand can do.
+    pub fn text<'d>(&self, doc: &'d Document) -> &'d str {
+        let (start, end) = self.text_range;
+        doc.blocks
+            .get(self.block)
+            .and_then(|b| b.text.get(start..end))
+            .unwrap_or("")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -292,7 +305,7 @@ impl Document {
         self.sentence_counts.get_or_init(|| {
             self.sentences
                 .iter()
-                .map(|s| TextCounts::of(&s.text))
+                .map(|s| TextCounts::of(s.text(self)))
                 .collect()
         })
     }
@@ -305,14 +318,14 @@ impl Document {
     pub fn visit_words<'d>(&'d self, mut visit: impl FnMut(Word<'d>)) {
         if self.sentence_counts.get().is_some() {
             for sentence in &self.sentences {
-                TextCounts::of_visiting(&sentence.text, &mut visit);
+                TextCounts::of_visiting(sentence.text(self), &mut visit);
             }
             return;
         }
         let counts = self
             .sentences
             .iter()
-            .map(|s| TextCounts::of_visiting(&s.text, &mut visit))
+            .map(|s| TextCounts::of_visiting(s.text(self), &mut visit))
             .collect();
         // Set meanwhile by another reader only with the same counts.
         let _ = self.sentence_counts.set(counts);

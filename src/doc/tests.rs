@@ -54,12 +54,12 @@ fn assert_spans_valid(doc: &Document) {
         assert!(span.start <= span.end, "{span:?}");
         assert!(doc.source.get(span.start..span.end).is_some(), "{span:?}");
     }
+    // A sentence's text is its range of its block's text: the range must fit, or the text
+    // would come out empty.
     for sentence in &doc.sentences {
+        let (start, end) = sentence.text_range;
         let block = &doc.blocks[sentence.block];
-        assert_eq!(
-            &block.text[sentence.text_range.0..sentence.text_range.1],
-            sentence.text
-        );
+        assert!(block.text.get(start..end).is_some(), "{sentence:?}");
     }
 }
 
@@ -69,7 +69,7 @@ fn assert_sentences_match_source(doc: &Document) {
     for sentence in &doc.sentences {
         let source = slice(doc, sentence.span);
         let words: Vec<&str> = sentence
-            .text
+            .text(doc)
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
@@ -166,9 +166,9 @@ fn yaml_blog_post_body() {
         let sentence = &doc.sentences[citation.sentence.expect("in a sentence")];
         let marker = slice(&doc, citation.span);
         assert!(
-            sentence.text.contains(marker),
+            sentence.text(&doc).contains(marker),
             "{marker} in {}",
-            sentence.text
+            sentence.text(&doc)
         );
     }
     let quote = doc
@@ -179,7 +179,7 @@ fn yaml_blog_post_body() {
     assert!(quote
         .text
         .starts_with("\"The numbers surprised us,\" said Mr. Lee."));
-    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text.as_str()).collect();
+    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text(&doc)).collect();
     assert!(sentences.contains(&"\"The numbers surprised us,\" said Mr. Lee."));
     assert!(sentences.contains(
         &"Dr. Smith's team monitored 742 homes in the U.S. and Canada over two winters.[4-6]"
@@ -228,13 +228,13 @@ fn toml_blog_post() {
         Some("Sourdough starter")
     );
     assert_eq!(doc.citations.len(), 2);
-    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text.as_str()).collect();
+    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text(&doc)).collect();
     assert!(sentences
         .contains(&"Bake at 250 °C for 20 min. with the lid on, then 20 min. without it [2]."));
     let by = doc
         .sentences
         .iter()
-        .find(|s| s.text == "By Sam Roe")
+        .find(|s| s.text(&doc) == "By Sam Roe")
         .expect("by line");
     assert_eq!(
         slice(&doc, by.span),
@@ -327,7 +327,7 @@ fn html_news_article() {
         headings,
         vec!["City Council Approves New Bike Lanes", "References"]
     );
-    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text.as_str()).collect();
+    let sentences: Vec<&str> = doc.sentences.iter().map(|s| s.text(&doc)).collect();
     assert_eq!(
         sentences,
         vec![
@@ -902,7 +902,10 @@ fn cached_counts_follow_blocks_and_sentences() {
         .sum();
     assert_eq!(doc.word_count(), expected);
     for (s, c) in doc.sentences.iter().zip(doc.sentence_counts()) {
-        assert_eq!(c.words as usize, crate::doc::words::words(&s.text).count());
+        assert_eq!(
+            c.words as usize,
+            crate::doc::words::words(s.text(&doc)).count()
+        );
     }
 }
 
@@ -1048,4 +1051,62 @@ fn reused_collectors_build_the_same_documents_as_fresh_ones() {
         builder::FRESH_COLLECTORS.set(false);
         assert_eq!(reused, fresh, "{path}: {source:?}");
     }
+}
+
+/// Sentences hold no copy of their text: each one's text, read from its block, is the piece
+/// the sentence splitter cut from that block (what the builder used to copy), in order, on
+/// the fixtures and on generated pages.
+#[test]
+fn sentence_texts_are_the_split_pieces_of_their_blocks() {
+    let mut rng = crate::test_fixtures::Stream(0x5e47_e4ce);
+    let mut sources: Vec<(String, String)> = crate::test_fixtures::fixture_texts(&["md", "html"]);
+    for i in 0..300 {
+        let html = i % 2 == 1;
+        let path = if html { "g.html" } else { "g.md" };
+        sources.push((path.to_owned(), generated_page(&mut rng, html)));
+    }
+    let mut sentences_seen = 0;
+    for (path, source) in &sources {
+        let doc = parse(path, source, Format::from_path(path));
+        let expected: Vec<(usize, &str)> = doc
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind != BlockKind::Code)
+            .flat_map(|(i, b)| {
+                sentences::split(&b.text)
+                    .into_iter()
+                    .map(move |(s, e)| (i, &b.text[s..e]))
+            })
+            .collect();
+        let texts: Vec<(usize, &str)> = doc
+            .sentences
+            .iter()
+            .map(|s| (s.block, s.text(&doc)))
+            .collect();
+        assert_eq!(texts, expected, "{path}: {source:?}");
+        sentences_seen += texts.len();
+    }
+    assert!(sentences_seen > 2_000, "{sentences_seen}");
+}
+
+/// A sentence whose block or range does not fit the document (built by hand) has no text;
+/// one that fits reads its block's slice.
+#[test]
+fn a_sentence_that_does_not_fit_its_document_has_no_text() {
+    let doc = parse("t.md", "Caf\u{e9} au lait. Two.", Format::Markdown);
+    let text = doc.blocks[0].text.as_str();
+    let sentence = |block, text_range| Sentence {
+        span: Span::new(0, 0),
+        block,
+        text_range,
+    };
+    assert_eq!(sentence(0, (0, text.len())).text(&doc), text);
+    assert_eq!(sentence(0, (5, 9)).text(&doc), " au ");
+    assert_eq!(sentence(0, (3, 3)).text(&doc), "");
+    // No such block; an inverted range; one that ends inside the `é`; one past the end.
+    assert_eq!(sentence(1, (0, 1)).text(&doc), "");
+    assert_eq!(sentence(0, (9, 5)).text(&doc), "");
+    assert_eq!(sentence(0, (0, 4)).text(&doc), "");
+    assert_eq!(sentence(0, (0, text.len() + 1)).text(&doc), "");
 }

@@ -770,10 +770,11 @@ fn sentences_per_block(doc: &Document) -> Vec<usize> {
     counts
 }
 
-/// The formula's variables for a text with `counts` (cached on the document).
-fn counts_of(
+/// The formula's variables for a text with `counts` (cached on the document). The text is
+/// asked for only when the formula counts characters: a sentence's text is looked up.
+fn counts_of<'t>(
     counts: &text::TextCounts,
-    text_: &str,
+    text_: impl FnOnce() -> &'t str,
     sentences: usize,
     paragraphs: usize,
     formula: &Expr,
@@ -785,7 +786,7 @@ fn counts_of(
         sentences: sentences.max(usize::from(words > 0)) as f64,
         paragraphs: paragraphs as f64,
         characters: if formula.uses(Var::Characters) {
-            text::char_count(text_) as f64
+            text::char_count(text_()) as f64
         } else {
             0.0
         },
@@ -948,7 +949,7 @@ impl DeclarativeRule {
                         let counts = doc.sentence_counts();
                         for i in text::prose_sentences(doc) {
                             let s = &doc.sentences[i];
-                            let c = counts_of(&counts[i], &s.text, 1, 1, formula);
+                            let c = counts_of(&counts[i], || s.text(doc), 1, 1, formula);
                             if let Some(v) = formula.eval(&c) {
                                 report(v, s.span);
                             }
@@ -962,7 +963,7 @@ impl DeclarativeRule {
                                 continue;
                             }
                             let n = per_block.get(i).copied().unwrap_or(0);
-                            let c = counts_of(&counts[i], &b.text, n, 1, formula);
+                            let c = counts_of(&counts[i], || &b.text, n, 1, formula);
                             if let Some(v) = formula.eval(&c) {
                                 report(v, b.span);
                             }
@@ -1134,7 +1135,7 @@ fn document_counts(doc: &Document, formula: &Expr) -> Counts {
         if b.kind == BlockKind::Code {
             continue;
         }
-        let c = counts_of(counts, &b.text, 0, 1, formula);
+        let c = counts_of(counts, || &b.text, 0, 1, formula);
         words += c.words as usize;
         total.words += c.words;
         total.paragraphs += 1.0;

@@ -45,12 +45,12 @@ pub fn doc(parts: &[&str]) -> Document {
                 let end_of_sentence =
                     matches!(b, b'.' | b'!' | b'?') && bytes.get(i + 1).is_none_or(|&n| n == b' ');
                 if end_of_sentence {
-                    push_sentence(&mut d, block, p, off, start, i + 1);
+                    push_sentence(&mut d, block, off, start, i + 1);
                     start = i + 2;
                 }
             }
             if start < p.len() {
-                push_sentence(&mut d, block, p, off, start, p.len());
+                push_sentence(&mut d, block, off, start, p.len());
             }
         }
         off += p.len() + 2;
@@ -58,9 +58,8 @@ pub fn doc(parts: &[&str]) -> Document {
     d
 }
 
-fn push_sentence(d: &mut Document, block: usize, p: &str, off: usize, start: usize, end: usize) {
+fn push_sentence(d: &mut Document, block: usize, off: usize, start: usize, end: usize) {
     d.sentences.push(Sentence {
-        text: p[start..end].to_owned(),
         span: Span::new(off + start, off + end),
         block,
         text_range: (start, end),

@@ -51,8 +51,8 @@ pub fn extract(doc: &Document, source_count: usize) -> Vec<Claim> {
         if block.kind == BlockKind::Code || in_references(sentence.span) {
             continue;
         }
-        let words = sentence
-            .text
+        let text = sentence.text(doc);
+        let words = text
             .split_whitespace()
             .filter(|w| w.chars().any(char::is_alphanumeric))
             .count();
@@ -62,10 +62,10 @@ pub fn extract(doc: &Document, source_count: usize) -> Vec<Claim> {
         by_sentence[i] = Some(claims.len());
         claims.push(Claim {
             span: sentence.span,
-            text: sentence.text.clone(),
+            text: text.to_owned(),
             cited: Vec::new(),
             unresolved: Vec::new(),
-            needs_citation: claim_kind(&sentence.text).is_some() || has_number(&sentence.text),
+            needs_citation: claim_kind(text).is_some() || has_number(text),
         });
     }
     for citation in &doc.citations {

@@ -119,25 +119,41 @@ fn odd_document() -> Document {
             span: far,
         },
     ];
+    let block_text = "In 2023, 45% “of all the people” said so [1] [";
     doc.blocks = vec![Block {
         kind: BlockKind::Paragraph,
-        text: "In 2023, 45% “of all the people” said so [1] [".into(),
+        text: block_text.into(),
         span: far,
         map: OffsetMap::default(),
         heading: Some(99),
     }];
+    // A claim over the whole block, then ranges that do not fit: a missing block, an
+    // inverted range, an empty one, one that ends inside the `“`.
     doc.sentences = vec![
         Sentence {
-            text: "In 2023, 45% of people said so.".into(),
+            span: far,
+            block: 0,
+            text_range: (0, block_text.len()),
+        },
+        Sentence {
             span: far,
             block: 7,
             text_range: (9, 3),
         },
         Sentence {
-            text: String::new(),
+            span: Span::new(10, 2),
+            block: 0,
+            text_range: (9, 3),
+        },
+        Sentence {
             span: Span::new(10, 2),
             block: 0,
             text_range: (0, 0),
+        },
+        Sentence {
+            span: far,
+            block: 0,
+            text_range: (0, 14),
         },
     ];
     doc.links = vec![

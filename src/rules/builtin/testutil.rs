@@ -221,7 +221,7 @@ fn dump_document() {
         println!("block {:?} line {}: {:.60}", b.kind, line(b.span), b.text);
     }
     for s in &doc.sentences {
-        println!("sentence line {}: {:.70}", line(s.span), s.text);
+        println!("sentence line {}: {:.70}", line(s.span), s.text(&doc));
     }
     for l in &doc.links {
         println!(

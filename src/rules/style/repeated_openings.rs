@@ -65,7 +65,7 @@ impl Rule for RepeatedSentenceOpenings {
         let mut last = 0;
         for i in text::prose_sentences(doc) {
             let s = &doc.sentences[i];
-            let word = text::first_word(&s.text);
+            let word = text::first_word(s.text(doc));
             let continues = match (run, word) {
                 (Some((block, w, _)), Some(word)) => {
                     block == s.block && last + 1 == i && w.eq_ignore_ascii_case(word)

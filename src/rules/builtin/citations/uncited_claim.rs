@@ -60,7 +60,7 @@ impl Rule for UncitedClaim {
             if in_code {
                 continue;
             }
-            if let Some(kind) = claims::claim_kind(&sentence.text) {
+            if let Some(kind) = claims::claim_kind(sentence.text(doc)) {
                 out.push(
                     ctx.finding(META.code, kind.uncited_message(), sentence.span)
                         .with_help(

@@ -55,7 +55,7 @@ impl Rule for YmylUncitedNumber {
                 .is_none_or(|b| b.kind == BlockKind::Code);
             if in_code
                 || cited.get(i).copied().unwrap_or(false)
-                || !claims::has_number(&sentence.text)
+                || !claims::has_number(sentence.text(doc))
             {
                 continue;
             }
