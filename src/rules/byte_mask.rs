@@ -132,6 +132,98 @@ pub fn chunks(bytes: &[u8], pad: u8) -> impl Iterator<Item = ([u8; CHUNK], usize
     })
 }
 
+/// Whether `at(i)` holds for some `i` where `text[i..i + 2]` is `pair` (two lower-case ASCII
+/// letters) in any case, trying them in text order. The places are found 16 bytes at a time
+/// (two loads, two compares, one `movemask`), not byte by byte: a sentence costs a few
+/// dozen instructions when the pair is rare.
+pub fn any_pair_ignoring_case(
+    text: &[u8],
+    pair: [u8; 2],
+    mut at: impl FnMut(usize) -> bool,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so every CPU this build runs on has it.
+        unsafe { any_pair_sse2(text, pair, &mut at) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        any_pair_by_bytes(text, pair, at)
+    }
+}
+
+/// [`any_pair_ignoring_case`] byte by byte: the definition, and the search beyond x86-64.
+#[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+fn any_pair_by_bytes(text: &[u8], pair: [u8; 2], mut at: impl FnMut(usize) -> bool) -> bool {
+    (0..text.len().saturating_sub(1))
+        .any(|i| text[i] | 0x20 == pair[0] && text[i + 1] | 0x20 == pair[1] && at(i))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn any_pair_sse2(text: &[u8], pair: [u8; 2], at: &mut impl FnMut(usize) -> bool) -> bool {
+    /// Bytes a block reads: 16 places and the byte after the last.
+    const READ: usize = 17;
+    // Short texts from a zero-padded copy: zero is no letter, so the padding adds no pair.
+    if text.len() < READ {
+        let mut padded = [0u8; READ];
+        padded[..text.len()].copy_from_slice(text);
+        return tries(pair_bits(&padded, pair), 0, at);
+    }
+    // Blocks at 0, 16, 32, ... and a last one that ends at the text's end, overlapping the
+    // one before: its places already tried are dropped.
+    let last = text.len() - READ;
+    let mut next = 0;
+    loop {
+        let start = next.min(last);
+        let block: &[u8; READ] = text[start..start + READ]
+            .try_into()
+            .expect("a block is READ bytes");
+        let fresh = pair_bits(block, pair) & (u32::MAX << (next - start));
+        if tries(fresh, start, at) {
+            return true;
+        }
+        if start == last {
+            return false;
+        }
+        next += 16;
+    }
+}
+
+/// Bit `j` set when `block[j..j + 2]` is `pair` in any case (lower-case letters: setting a
+/// byte's `0x20` bit lower-cases a letter and turns no other byte into one).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn pair_bits(block: &[u8; 17], pair: [u8; 2]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let case = _mm_set1_epi8(0x20);
+    // SAFETY: both loads read 16 of the block's 17 bytes; no alignment is required.
+    let (first, second) = unsafe {
+        (
+            _mm_loadu_si128(block.as_ptr().cast::<__m128i>()),
+            _mm_loadu_si128(block.as_ptr().add(1).cast::<__m128i>()),
+        )
+    };
+    let first = _mm_cmpeq_epi8(_mm_or_si128(first, case), _mm_set1_epi8(pair[0] as i8));
+    let second = _mm_cmpeq_epi8(_mm_or_si128(second, case), _mm_set1_epi8(pair[1] as i8));
+    _mm_movemask_epi8(_mm_and_si128(first, second)) as u32 & 0xffff
+}
+
+/// Whether `at(offset + j)` holds for some set bit `j` of `bits`, tried from the lowest.
+#[inline]
+fn tries(mut bits: u32, offset: usize, at: &mut impl FnMut(usize) -> bool) -> bool {
+    while bits != 0 {
+        if at(offset + bits.trailing_zeros() as usize) {
+            return true;
+        }
+        bits &= bits - 1;
+    }
+    false
+}
+
 /// The low `n` bits (all 64 for `n >= 64`).
 #[inline]
 pub fn low_bits(n: usize) -> u64 {
@@ -162,6 +254,52 @@ mod tests {
             .iter()
             .enumerate()
             .fold(0, |m, (j, &b)| m | (u64::from(member(b)) << j))
+    }
+
+    #[test]
+    fn pair_search_tries_the_places_a_byte_walk_tries() {
+        let pieces: [&[u8]; 12] = [
+            b"i",
+            b"I",
+            b"n",
+            b"N",
+            b"in",
+            b"IN",
+            b" ",
+            b"x",
+            b"\xc3\xa9",
+            b"\x49\x4e",
+            b"\x69",
+            b"\0",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0xA076_1D64_78BD_642F);
+        let mut tried = 0;
+        for round in 0..4_000 {
+            let mut text = Vec::new();
+            for _ in 0..stream.below(60) {
+                text.extend_from_slice(pieces[stream.below(pieces.len())]);
+            }
+            // Every place in order, then a stop at the k-th place.
+            let stop = stream.below(4);
+            for stop_at in [usize::MAX, stop] {
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                let found_fast = any_pair_ignoring_case(&text, *b"in", |i| {
+                    fast.push(i);
+                    fast.len() > stop_at
+                });
+                let found_slow = any_pair_by_bytes(&text, *b"in", |i| {
+                    slow.push(i);
+                    slow.len() > stop_at
+                });
+                assert_eq!(
+                    (found_fast, &fast),
+                    (found_slow, &slow),
+                    "{round}: {text:?}"
+                );
+                tried += slow.len();
+            }
+        }
+        assert!(tried > 10_000, "{tried}");
     }
 
     #[test]
