@@ -132,6 +132,55 @@ pub fn chunks(bytes: &[u8], pad: u8) -> impl Iterator<Item = ([u8; CHUNK], usize
     })
 }
 
+/// Whether every byte of `bytes` is ASCII, as `<[u8]>::is_ascii`: that one tests a text's
+/// last `len % 64` bytes one at a time, most of a sentence. Here 16 bytes at a time, the last
+/// block overlapping the one before, and texts under 16 bytes in two 8-byte words.
+#[inline]
+pub fn is_ascii(bytes: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so every CPU this build runs on has it.
+        unsafe { is_ascii_sse2(bytes) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        bytes.is_ascii()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn is_ascii_sse2(bytes: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_setzero_si128,
+    };
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    if n < 16 {
+        let word = |at: usize| {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(eight)
+        };
+        return if n >= 8 {
+            (word(0) | word(n - 8)) & HIGH == 0
+        } else {
+            bytes.iter().fold(0u8, |seen, &b| seen | b) < 0x80
+        };
+    }
+    let load = |block: &[u8]| {
+        debug_assert!(block.len() >= 16);
+        // SAFETY: `block` has at least 16 readable bytes; no alignment is required.
+        unsafe { _mm_loadu_si128(block.as_ptr().cast::<__m128i>()) }
+    };
+    let mut seen = _mm_setzero_si128();
+    for block in bytes.chunks_exact(16) {
+        seen = _mm_or_si128(seen, load(block));
+    }
+    seen = _mm_or_si128(seen, load(&bytes[n - 16..]));
+    _mm_movemask_epi8(seen) == 0
+}
+
 /// Whether `at(i)` holds for some `i` where `text[i..i + 2]` is `pair` (two lower-case ASCII
 /// letters) in any case, trying them in text order. The places are found 16 bytes at a time
 /// (two loads, two compares, one `movemask`), not byte by byte: a sentence costs a few
@@ -254,6 +303,28 @@ mod tests {
             .iter()
             .enumerate()
             .fold(0, |m, (j, &b)| m | (u64::from(member(b)) << j))
+    }
+
+    #[test]
+    fn ascii_test_agrees_with_the_standard_one() {
+        let mut stream = crate::test_fixtures::Stream(0x3C6E_F372_FE94_F82B);
+        for len in 0..200 {
+            let ascii: Vec<u8> = (0..len).map(|_| stream.below(128) as u8).collect();
+            assert!(is_ascii(&ascii), "{len}");
+            // One byte of 0x80 or more at every place in turn.
+            for at in 0..len {
+                let mut text = ascii.clone();
+                text[at] = 0x80 | stream.below(128) as u8;
+                assert!(!is_ascii(&text), "{len} {at}");
+            }
+        }
+        let scrambled = all_bytes_scrambled(3);
+        for start in 0..64 {
+            for len in 0..100 {
+                let part = &scrambled[start..start + len];
+                assert_eq!(is_ascii(part), part.is_ascii(), "{start} {len}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! Whole-word token rules go one step further: they look for whole anchor words instead of
 //! literal pieces (see [`super::token_scan`]), and the engine finds the anchor words of all
 //! such rules in one pass over each text ([`TokenMatcher::find_with_hits`]).
+use super::byte_mask;
 use super::token_scan::{anchor_word, WordHit, WordScanner};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Match, Regex};
@@ -319,7 +320,7 @@ impl Prefilter {
 /// Whether `text` holds a character that `(?i)` folds to an ASCII letter: the Kelvin sign
 /// (k) or the long s (s). ASCII searches cannot see those matches.
 fn has_special_folds(text: &str) -> bool {
-    !text.is_ascii() && (text.contains('\u{212A}') || text.contains('\u{17F}'))
+    !byte_mask::is_ascii(text.as_bytes()) && (text.contains('\u{212A}') || text.contains('\u{17F}'))
 }
 
 /// The regex's matches in the windows around `found` (byte ranges in `text`, in text order,

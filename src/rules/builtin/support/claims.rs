@@ -113,7 +113,7 @@ fn claim_kind_searching(sentence: &str, narrow: bool) -> Option<ClaimKind> {
     }
     // Where the numeric patterns can start matching (see `numeric_search_start`): the
     // sentence's start beyond ASCII, or without narrowing.
-    let narrowed_from = first_digit.filter(|_| narrow && text.is_ascii());
+    let narrowed_from = first_digit.filter(|_| narrow && byte_mask::is_ascii(text.as_bytes()));
     // A percentage is the first kind in order, so a match settles it without the set; most
     // percentages are written with `%`. Every match begins with a `\d`, which in ASCII text
     // is an ASCII digit: so at the first one.
@@ -223,7 +223,7 @@ fn may_hold_worded_ratio(text: &str) -> bool {
     });
     // A spaced "in" after a number word is also an "in": true as the ASCII test and the
     // test beyond ASCII both answer.
-    spaced_after_number || (any_in && !text.is_ascii())
+    spaced_after_number || (any_in && !byte_mask::is_ascii(b))
 }
 
 /// Whether the word before `b[at..]` (past whitespace) is a number word of [`RATIO`]'s
