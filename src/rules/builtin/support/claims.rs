@@ -106,7 +106,7 @@ fn claim_kind_searching(sentence: &str, narrow: bool) -> Option<ClaimKind> {
     if has_double_quote(text.as_bytes()) && QUOTE.is_match(text) {
         return Some(ClaimKind::Quote);
     }
-    let first_digit = first_ascii_digit(text.as_bytes());
+    let first_digit = byte_mask::first_ascii_digit(text.as_bytes());
     let worded_ratio = || may_hold_worded_ratio(text) && RATIO.is_match(text);
     if first_digit.is_none() && !worded_ratio() {
         return None;
@@ -184,26 +184,6 @@ fn numeric_search_start(text: &str, first_digit: usize) -> usize {
 fn has_double_quote(text: &[u8]) -> bool {
     memchr::memchr2_iter(b'"', 0xE2, text)
         .any(|i| text[i] == b'"' || text.get(i + 1..i + 3) == Some(&[0x80, 0x9C][..]))
-}
-
-/// Where `text`'s first ASCII digit is. Branch-free over 32-byte blocks, which the compiler
-/// turns into vector compares (`Iterator::position` stops at every byte); byte by byte only
-/// in the block that holds it.
-fn first_ascii_digit(text: &[u8]) -> Option<usize> {
-    let mut block_start = 0;
-    for block in text.chunks(32) {
-        let seen = block
-            .iter()
-            .fold(0u8, |seen, &b| seen | u8::from(b.wrapping_sub(b'0') < 10));
-        if seen != 0 {
-            return block
-                .iter()
-                .position(u8::is_ascii_digit)
-                .map(|i| block_start + i);
-        }
-        block_start += block.len();
-    }
-    None
 }
 
 /// Whether [`RATIO`] may match `text` when it holds no ASCII digit, checked closely where the
@@ -475,7 +455,7 @@ mod tests {
             assert_eq!(has_double_quote(b), quote, "{text:?}");
             let digit = text.bytes().any(|c| c.is_ascii_digit());
             assert_eq!(
-                first_ascii_digit(b),
+                byte_mask::first_ascii_digit(b),
                 text.bytes().position(|c| c.is_ascii_digit()),
                 "{text:?}"
             );
@@ -654,7 +634,10 @@ mod tests {
         // The digits of a trailing link: the search starts at them.
         let linked = "The budget limits the review ([see the guide](https://x.org/65)).";
         let start = |text: &str| {
-            numeric_search_start(text, first_ascii_digit(text.as_bytes()).unwrap_or(0))
+            numeric_search_start(
+                text,
+                byte_mask::first_ascii_digit(text.as_bytes()).unwrap_or(0),
+            )
         };
         assert_eq!(start(linked), linked.find("65").unwrap_or(0));
         assert_eq!(start("Costs rose, since Sept. 5, 2020"), 11);
