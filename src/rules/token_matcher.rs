@@ -8,6 +8,7 @@
 //! Whole-word token rules go one step further: they look for whole anchor words instead of
 //! literal pieces (see [`super::token_scan`]), and the engine finds the anchor words of all
 //! such rules in one pass over each text ([`TokenMatcher::find_with_hits`]).
+use super::byte_mask;
 use super::token_scan::{anchor_word, WordHit, WordScanner};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::{Match, Regex};
@@ -21,7 +22,13 @@ pub struct TokenMatcher {
     words: Option<WordSearch>,
     /// The regex folds case (then also the Kelvin sign and the long s).
     ignorecase: bool,
+    /// With anchor words: whether the anchor word at `start..end` of a text's bytes may be
+    /// part of a match; windows of anchors it rejects are not searched.
+    anchor_check: Option<AnchorCheck>,
 }
+
+/// See [`TokenMatcher::with_anchor_check`].
+pub type AnchorCheck = fn(bytes: &[u8], start: usize, end: usize) -> bool;
 
 /// The anchor words of a whole-word token rule and the windows its regex runs in.
 #[derive(Debug)]
@@ -99,6 +106,7 @@ impl TokenMatcher {
             prefilter,
             words: None,
             ignorecase,
+            anchor_check: None,
         }
     }
 
@@ -131,6 +139,7 @@ impl TokenMatcher {
                 prefilter: None,
                 words: Some(words),
                 ignorecase,
+                anchor_check: None,
             },
             None => TokenMatcher::new(regex, tokens, false, ignorecase),
         }
@@ -163,7 +172,14 @@ impl TokenMatcher {
             .iter()
             .filter(|h| h.slots & slot != 0)
             .map(|h| (h.start as usize, h.end as usize));
-        search_windows(&self.regex, &words.windows, text, anchors)
+        match self.anchor_check {
+            Some(check) => {
+                let bytes = text.as_bytes();
+                let checked = anchors.filter(|&(start, end)| check(bytes, start, end));
+                search_windows(&self.regex, &words.windows, text, checked)
+            }
+            None => search_windows(&self.regex, &words.windows, text, anchors),
+        }
     }
 
     /// A hand-written `regex` behind a prefilter of `words`, at least one of which (in any
@@ -186,6 +202,7 @@ impl TokenMatcher {
             regex,
             words: None,
             ignorecase,
+            anchor_check: None,
         }
     }
 
@@ -217,7 +234,17 @@ impl TokenMatcher {
                 windows: Windows::of(&kept),
             }),
             ignorecase,
+            anchor_check: None,
         })
+    }
+
+    /// This matcher, searching only the windows of anchor words that `check` accepts: a
+    /// closer look at an anchor's neighbours where the anchor alone is a common word ("we").
+    /// The caller's promise, to be held by the caller's test: every match holds an anchor
+    /// word that `check` accepts (the Kelvin sign and the long s aside, which bypass it).
+    pub fn with_anchor_check(mut self, check: AnchorCheck) -> Self {
+        self.anchor_check = Some(check);
+        self
     }
 
     /// The regex's matches in `text`; none without a search when no token can occur in it.
@@ -229,7 +256,11 @@ impl TokenMatcher {
             (Some(words), _) if !(self.ignorecase && has_special_folds(text)) => {
                 let mut hits = Vec::new();
                 words.scanner.scan(text, &mut hits);
-                let anchors = hits.iter().map(|h| (h.start as usize, h.end as usize));
+                let bytes = text.as_bytes();
+                let anchors = hits
+                    .iter()
+                    .map(|h| (h.start as usize, h.end as usize))
+                    .filter(|&(start, end)| self.anchor_check.is_none_or(|c| c(bytes, start, end)));
                 (
                     None,
                     search_windows(&self.regex, &words.windows, text, anchors),
@@ -289,7 +320,7 @@ impl Prefilter {
 /// Whether `text` holds a character that `(?i)` folds to an ASCII letter: the Kelvin sign
 /// (k) or the long s (s). ASCII searches cannot see those matches.
 fn has_special_folds(text: &str) -> bool {
-    !text.is_ascii() && (text.contains('\u{212A}') || text.contains('\u{17F}'))
+    !byte_mask::is_ascii(text.as_bytes()) && (text.contains('\u{212A}') || text.contains('\u{17F}'))
 }
 
 /// The regex's matches in the windows around `found` (byte ranges in `text`, in text order,

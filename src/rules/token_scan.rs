@@ -271,7 +271,7 @@ impl DocumentHits {
             TextHits {
                 start,
                 end: hits.len(),
-                special_folds: !text.is_ascii()
+                special_folds: !byte_mask::is_ascii(text.as_bytes())
                     && (text.contains('\u{212A}') || text.contains('\u{17F}')),
             }
         };

@@ -1,6 +1,7 @@
 //! STYLE008: too large a share of sentences in the passive voice.
 use crate::doc::{BlockKind, Document, Sentence};
 use crate::finding::{Finding, Severity};
+use crate::rules::byte_mask;
 use crate::rules::declarative::SharedHits;
 use crate::rules::token_scan::load8;
 use crate::rules::{text, Rule, RuleContext, RuleMeta, RuleOption};
@@ -153,7 +154,7 @@ fn is_adjectival(m: &str) -> bool {
 /// whitespace (`\s` is Unicode's), nor a word char (`\b` is ASCII's) — so a byte-level walk
 /// may treat its bytes as plain punctuation.
 fn bytes_decide(sentence: &str) -> bool {
-    sentence.is_ascii()
+    byte_mask::is_ascii(sentence.as_bytes())
         || !sentence
             .chars()
             .any(|c| !c.is_ascii() && (c.is_whitespace() || c == '\u{212A}' || c == '\u{17F}'))

@@ -2,7 +2,7 @@
 //! date-bound facts and direct quotations.
 use super::pattern::compile;
 use crate::doc::words::is_whitespace_byte;
-use crate::rules::byte_mask::{self, low_bits, pack, CHUNK};
+use crate::rules::byte_mask;
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
@@ -106,25 +106,25 @@ fn claim_kind_searching(sentence: &str, narrow: bool) -> Option<ClaimKind> {
     if has_double_quote(text.as_bytes()) && QUOTE.is_match(text) {
         return Some(ClaimKind::Quote);
     }
-    let has_digit = has_ascii_digit(text.as_bytes());
+    let first_digit = byte_mask::first_ascii_digit(text.as_bytes());
     let worded_ratio = || may_hold_worded_ratio(text) && RATIO.is_match(text);
-    if !has_digit && !worded_ratio() {
+    if first_digit.is_none() && !worded_ratio() {
         return None;
     }
+    // Where the numeric patterns can start matching (see `numeric_search_start`): the
+    // sentence's start beyond ASCII, or without narrowing.
+    let narrowed_from = first_digit.filter(|_| narrow && byte_mask::is_ascii(text.as_bytes()));
     // A percentage is the first kind in order, so a match settles it without the set; most
-    // percentages are written with `%`.
-    if has_digit
+    // percentages are written with `%`. Every match begins with a `\d`, which in ASCII text
+    // is an ASCII digit: so at the first one.
+    if first_digit.is_some()
         && text.contains('%')
-        && PERCENTAGE.is_match_at(text, percentage_start(text, narrow))
+        && PERCENTAGE.is_match_at(text, narrowed_from.unwrap_or(0))
     {
         return Some(ClaimKind::Percentage);
     }
     // Every pattern in one pass; the first kind in `NUMERIC_KINDS` order wins.
-    let start = if narrow && has_digit {
-        numeric_search_start(text)
-    } else {
-        0
-    };
+    let start = narrowed_from.map_or(0, |first| numeric_search_start(text, first));
     let matched = NUMERIC_CLAIMS.matches_at(text, start);
     NUMERIC_KINDS
         .iter()
@@ -155,29 +155,15 @@ static NUMERIC_CLAIMS: LazyLock<RegexSet> = LazyLock::new(|| {
     .expect("built-in patterns are valid")
 });
 
-/// Where a search of [`PERCENTAGE`] can start: every match begins with a `\d`, which in ASCII
-/// text is an ASCII digit, so at the first one (the sentence start beyond ASCII).
-fn percentage_start(text: &str, narrow: bool) -> usize {
-    if !narrow || !text.is_ascii() {
-        return 0;
-    }
-    text.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0)
-}
-
 /// Where a search of [`NUMERIC_CLAIMS`] can start in `text` and still find every pattern that
 /// matches (the regex still sees the text before it for `\b`). In ASCII text, every match but
 /// a worded ratio ([`may_hold_worded_ratio`]) holds an ASCII digit, and before its first
 /// digit a match holds only whitespace, letters, `.` and `$` ("since 2019", "Sept. 5, 2020",
 /// "$ 5"): so no match starts before the first digit of the text less such bytes before it.
 /// Sentences whose only digits sit in a trailing link or marker skip most of their text.
-fn numeric_search_start(text: &str) -> usize {
-    if !text.is_ascii() {
-        return 0;
-    }
+/// `text` is ASCII and its first digit is at `first_digit`.
+fn numeric_search_start(text: &str, first_digit: usize) -> usize {
     let bytes = text.as_bytes();
-    let Some(first_digit) = bytes.iter().position(u8::is_ascii_digit) else {
-        return 0;
-    };
     let mut start = first_digit;
     // A superset of what a match holds before its first digit: every control byte and space
     // (all of ASCII `\s`), letters, `.` and `$`.
@@ -200,15 +186,51 @@ fn has_double_quote(text: &[u8]) -> bool {
         .any(|i| text[i] == b'"' || text.get(i + 1..i + 3) == Some(&[0x80, 0x9C][..]))
 }
 
-/// Whether `text` holds an ASCII digit. Branch-free over 32-byte blocks, which the compiler
-/// turns into vector compares (`Iterator::any` stops at every byte).
-fn has_ascii_digit(text: &[u8]) -> bool {
-    text.chunks(32).any(|block| {
-        block
-            .iter()
-            .fold(0u8, |seen, &b| seen | u8::from(b.wrapping_sub(b'0') < 10))
-            != 0
-    })
+/// Whether [`RATIO`] may match `text` when it holds no ASCII digit, checked closely where the
+/// text is ASCII: `\d` then takes no char, which leaves only the worded form, a number word,
+/// whitespace, "in" and whitespace ("one in five"). Beyond ASCII (digits of other scripts),
+/// any "in" lets the regex decide. One pass over the text finds the "in"s, 16 bytes at a
+/// time; the rest looks only at them.
+fn may_hold_worded_ratio(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut any_in = false;
+    let spaced_after_number = byte_mask::any_pair_ignoring_case(b, *b"in", |i| {
+        any_in = true;
+        i > 0
+            && is_whitespace_byte(b[i - 1])
+            && b.get(i + 2).is_some_and(|&c| is_whitespace_byte(c))
+            && follows_number_word(b, i)
+    });
+    // A spaced "in" after a number word is also an "in": true as the ASCII test and the
+    // test beyond ASCII both answer.
+    spaced_after_number || (any_in && !byte_mask::is_ascii(b))
+}
+
+/// Whether the word before `b[at..]` (past whitespace) is a number word of [`RATIO`]'s
+/// worded form.
+fn follows_number_word(b: &[u8], at: usize) -> bool {
+    let mut end = at;
+    while end > 0 && is_whitespace_byte(b[end - 1]) {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && b[start - 1].is_ascii_alphabetic() {
+        start -= 1;
+    }
+    ["one", "two", "three", "four", "five"]
+        .iter()
+        .any(|w| b[start..end].eq_ignore_ascii_case(w.as_bytes()))
+}
+
+/// [`may_hold_worded_ratio`] as it was written first, for its test: the ASCII test from bit
+/// masks of whole 64-byte chunks, and any "in" beyond ASCII.
+#[cfg(test)]
+fn may_hold_worded_ratio_by_masks(text: &str) -> bool {
+    if !text.is_ascii() {
+        return has_in_word(text);
+    }
+    let b = text.as_bytes();
+    any_spaced_in_word(b, |i| follows_number_word(b, i))
 }
 
 /// Whether `text` has "in" in any case between two ASCII whitespace bytes: the ASCII form of
@@ -219,9 +241,10 @@ fn has_spaced_in_word(text: &[u8]) -> bool {
 }
 
 /// Whether `at(i)` holds for some `i` where `text[i..i + 2]` is "in" in any case between two
-/// ASCII whitespace bytes, trying them in text order. The places are found 64 bytes at a time
-/// from bit masks (vector compares), not byte by byte.
+/// ASCII whitespace bytes, trying them in text order, from bit masks of 64-byte chunks.
+#[cfg(test)]
 fn any_spaced_in_word(text: &[u8], mut at: impl FnMut(usize) -> bool) -> bool {
+    use crate::rules::byte_mask::{low_bits, pack, CHUNK};
     // Masks of the previous chunk: bits 61..=63 continue into this one.
     let (mut last_space, mut last_i, mut last_n) = (0u64, 0u64, 0u64);
     for (index, (chunk, filled)) in byte_mask::chunks(text, 0).enumerate() {
@@ -251,34 +274,11 @@ fn any_spaced_in_word(text: &[u8], mut at: impl FnMut(usize) -> bool) -> bool {
 }
 
 /// Whether `text` has "in" in any case: a ratio without digits ("one in five") needs it.
+#[cfg(test)]
 fn has_in_word(text: &str) -> bool {
     text.as_bytes()
         .windows(2)
         .any(|w| w[0] | 0x20 == b'i' && w[1] | 0x20 == b'n')
-}
-
-/// Whether [`RATIO`] may match `text` when it holds no ASCII digit, checked more closely than
-/// [`has_in_word`] where the text is ASCII: `\d` then takes no char, which leaves only the
-/// worded form, a number word, whitespace, "in" and whitespace ("one in five"). Beyond ASCII
-/// (digits of other scripts), any "in" lets the regex decide.
-fn may_hold_worded_ratio(text: &str) -> bool {
-    if !text.is_ascii() {
-        return has_in_word(text);
-    }
-    let b = text.as_bytes();
-    any_spaced_in_word(b, |i| {
-        let mut end = i;
-        while end > 0 && is_whitespace_byte(b[end - 1]) {
-            end -= 1;
-        }
-        let mut start = end;
-        while start > 0 && b[start - 1].is_ascii_alphabetic() {
-            start -= 1;
-        }
-        ["one", "two", "three", "four", "five"]
-            .iter()
-            .any(|w| b[start..end].eq_ignore_ascii_case(w.as_bytes()))
-    })
 }
 
 /// Whether `sentence` contains any digit outside citation markers (YMYL pages cite every number).
@@ -454,7 +454,11 @@ mod tests {
             let quote = text.contains(['"', '“']);
             assert_eq!(has_double_quote(b), quote, "{text:?}");
             let digit = text.bytes().any(|c| c.is_ascii_digit());
-            assert_eq!(has_ascii_digit(b), digit, "{text:?}");
+            assert_eq!(
+                byte_mask::first_ascii_digit(b),
+                text.bytes().position(|c| c.is_ascii_digit()),
+                "{text:?}"
+            );
             let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
             let spaced_in = b.windows(4).any(|w| {
                 space(w[0])
@@ -500,6 +504,31 @@ mod tests {
             matched += usize::from(before);
         }
         assert!(matched >= 100, "{matched}");
+    }
+
+    /// The one-pass gate answers as the mask gate it replaces: texts of number words, "in"s
+    /// and whitespace of every kind, ASCII and not, across the 16- and 64-byte blocks.
+    #[test]
+    fn worded_ratio_gate_agrees_with_the_mask_gate() {
+        let pieces = [
+            "one", "Two", "THREE", "four", "FIVE", "five", "in", "IN", "iN", "In", "inside", "tin",
+            " ", "  ", "\t", "\n", "\r", "\u{0b}", "\u{0c}", "\u{a0}", "\u{2003}", "é", "x",
+            "\u{663}", ",", "someone", "i", "n",
+        ];
+        let mut stream = crate::test_fixtures::Stream(0x6A09_E667_F3BC_C908);
+        let mut next = |n: usize| stream.below(n);
+        let mut seen = [0usize; 2];
+        for _ in 0..30_000 {
+            let mut text = String::new();
+            let most = if next(3) == 0 { 60 } else { 12 };
+            for _ in 0..next(most) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let want = may_hold_worded_ratio_by_masks(&text);
+            assert_eq!(may_hold_worded_ratio(&text), want, "{text:?}");
+            seen[usize::from(want)] += 1;
+        }
+        assert!(seen.iter().all(|&n| n >= 3_000), "{seen:?}");
     }
 
     #[test]
@@ -604,8 +633,14 @@ mod tests {
         }
         // The digits of a trailing link: the search starts at them.
         let linked = "The budget limits the review ([see the guide](https://x.org/65)).";
-        assert_eq!(numeric_search_start(linked), linked.find("65").unwrap_or(0));
-        assert_eq!(numeric_search_start("Costs rose, since Sept. 5, 2020"), 11);
-        assert_eq!(numeric_search_start("one in five rose by 3"), 0);
+        let start = |text: &str| {
+            numeric_search_start(
+                text,
+                byte_mask::first_ascii_digit(text.as_bytes()).unwrap_or(0),
+            )
+        };
+        assert_eq!(start(linked), linked.find("65").unwrap_or(0));
+        assert_eq!(start("Costs rose, since Sept. 5, 2020"), 11);
+        assert_eq!(start("one in five rose by 3"), 0);
     }
 }
