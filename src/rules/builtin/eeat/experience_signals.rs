@@ -55,9 +55,17 @@ pick because..."
 /// before the verb, the noun after "our"/"my" (with its optional `s`), "pick", "should",
 /// "best", "must", "worth". Blocks without any are skipped without running the regex (most
 /// blocks of most pages), and the words come from the engine's shared scan.
-const RECOMMENDATION_ANCHORS: &[&str] = &[
-    "we",
-    "i",
+static RECOMMENDATION_ANCHORS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    [
+        &["we", "i"][..],
+        RECOMMENDATION_NOUNS,
+        &["should", "best", "must", "worth"],
+    ]
+    .concat()
+});
+
+/// The nouns of "our top pick", "my favourite", "our recommendations" (with their `s`).
+const RECOMMENDATION_NOUNS: &[&str] = &[
     "pick",
     "picks",
     "choice",
@@ -68,10 +76,6 @@ const RECOMMENDATION_ANCHORS: &[&str] = &[
     "favourites",
     "recommendation",
     "recommendations",
-    "should",
-    "best",
-    "must",
-    "worth",
 ];
 
 /// Every alternative of [`RECOMMENDATION`] holds one of these words (as a word or the start
@@ -93,7 +97,7 @@ static RECOMMENDATION_MATCHER: LazyLock<TokenMatcher> = LazyLock::new(|| {
     // `must-have` is the only punctuation in a recommendation.
     TokenMatcher::with_anchor_words_in_clauses(
         RECOMMENDATION.clone(),
-        RECOMMENDATION_ANCHORS,
+        &RECOMMENDATION_ANCHORS,
         true,
         "-",
     )
@@ -167,19 +171,7 @@ fn may_anchor_recommendation(bytes: &[u8], start: usize, end: usize) -> bool {
         return is(next_word(bytes, end), &["buying", "the"]);
     }
     // The nouns: after "our", "my" or "top" ("top pick", "our top picks").
-    let nouns = [
-        "pick",
-        "picks",
-        "choice",
-        "choices",
-        "favorite",
-        "favorites",
-        "favourite",
-        "favourites",
-        "recommendation",
-        "recommendations",
-    ];
-    if nouns.iter().any(|n| anchor(n)) {
+    if RECOMMENDATION_NOUNS.iter().any(|n| anchor(n)) {
         return is(previous_word(bytes, start), &["our", "my", "top"]);
     }
     true
@@ -291,7 +283,7 @@ impl Rule for ExperienceSignalsMissing {
         RECOMMENDATION_MATCHER
             .anchor_words()
             .is_some()
-            .then_some(RECOMMENDATION_ANCHORS)
+            .then_some(RECOMMENDATION_ANCHORS.as_slice())
     }
 
     fn check_with_hits(
