@@ -2,6 +2,7 @@
 //! structure (blocks, headings, lists, links, text) and this turns it into blocks with offset
 //! maps, headings, links, images and references, then sentences and citations.
 use super::collector::Collector;
+use super::words::is_whitespace_byte;
 use super::{
     citations, references, sentences, Block, BlockKind, Citation, CitationKind, Heading, Image,
     Link, Reference, Sentence,
@@ -705,7 +706,7 @@ fn is_collapsed(bytes: &[u8]) -> bool {
                 return false;
             }
             after_space = true;
-        } else if b >= 0x80 || matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        } else if b >= 0x80 || is_whitespace_byte(b) {
             return false;
         } else {
             after_space = false;

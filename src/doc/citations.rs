@@ -1,4 +1,5 @@
 //! Bracket citation markers in running text: `[1]`, `[2, 3]`, `[4-6]` (expanded to 4, 5, 6).
+use super::words::is_whitespace_byte;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -103,7 +104,6 @@ fn ascii_brackets(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// End (past `]`) of the [`BRACKET`] match starting at the `[` at `open`, if there is one.
 fn bracket_end(bytes: &[u8], open: usize) -> Option<usize> {
-    let is_blank = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
     let mut i = open + 1;
     loop {
         let digits = bytes
@@ -116,7 +116,7 @@ fn bracket_end(bytes: &[u8], open: usize) -> Option<usize> {
             return None;
         }
         i += digits;
-        while bytes.get(i).copied().is_some_and(is_blank) {
+        while bytes.get(i).copied().is_some_and(is_whitespace_byte) {
             i += 1;
         }
         match bytes.get(i)? {
@@ -125,7 +125,7 @@ fn bracket_end(bytes: &[u8], open: usize) -> Option<usize> {
             b'-' | b',' => i += 1,
             _ => return None,
         }
-        while bytes.get(i).copied().is_some_and(is_blank) {
+        while bytes.get(i).copied().is_some_and(is_whitespace_byte) {
             i += 1;
         }
     }

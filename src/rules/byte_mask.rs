@@ -106,6 +106,13 @@ fn pack_by_multiplying(flags: &[u8; CHUNK]) -> u64 {
     mask
 }
 
+/// An ASCII word byte (letter, digit or `_`), as `(?-u:\b)` sees them: the bytes
+/// [`word_mask`] marks.
+#[inline]
+pub fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// Bit `j` set when `chunk[j]` is an ASCII word byte (letter, digit or `_`), as
 /// `(?-u:\b)` sees them.
 #[inline]

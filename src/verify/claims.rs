@@ -52,10 +52,7 @@ pub fn extract(doc: &Document, source_count: usize) -> Vec<Claim> {
             continue;
         }
         let text = sentence.text(doc);
-        let words = text
-            .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .count();
+        let words = crate::doc::words::words(text).count();
         if words < MIN_WORDS {
             continue;
         }

@@ -1,7 +1,8 @@
 //! STYLE008: too large a share of sentences in the passive voice.
+use crate::doc::words::is_whitespace_byte;
 use crate::doc::{BlockKind, Document, Sentence};
 use crate::finding::{Finding, Severity};
-use crate::rules::byte_mask;
+use crate::rules::byte_mask::{self, is_word_byte};
 use crate::rules::declarative::SharedHits;
 use crate::rules::token_scan::load8;
 use crate::rules::{text, Rule, RuleContext, RuleMeta, RuleOption};
@@ -239,15 +240,6 @@ const AUXILIARY_KEYS: [u64; 11] = {
     keys
 };
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// `\s` for ASCII (vertical tab included).
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 fn letters_end(b: &[u8], from: usize) -> usize {
     b[from..]
         .iter()
@@ -258,7 +250,7 @@ fn letters_end(b: &[u8], from: usize) -> usize {
 fn whitespace_end(b: &[u8], from: usize) -> usize {
     b[from..]
         .iter()
-        .position(|&c| !is_space(c))
+        .position(|&c| !is_whitespace_byte(c))
         .map_or(b.len(), |n| from + n)
 }
 
@@ -268,7 +260,7 @@ fn adverb_end(b: &[u8], at: usize) -> Option<usize> {
     let word = &b[at..end];
     let adverb = word.len() >= 3
         && word[word.len() - 2..].eq_ignore_ascii_case(b"ly")
-        && b.get(end).copied().is_some_and(is_space);
+        && b.get(end).copied().is_some_and(is_whitespace_byte);
     adverb.then(|| whitespace_end(b, end))
 }
 

@@ -4,6 +4,7 @@ use crate::doc::{BlockKind, Document};
 use crate::finding::{Finding, Severity};
 use crate::rules::builtin::support::page;
 use crate::rules::builtin::support::pattern::compile;
+use crate::rules::byte_mask::is_word_byte;
 use crate::rules::declarative::SharedHits;
 use crate::rules::token_matcher::TokenMatcher;
 use crate::rules::{Rule, RuleContext, RuleMeta, RuleOption};
@@ -155,16 +156,7 @@ fn may_anchor_recommendation(bytes: &[u8], start: usize, end: usize) -> bool {
     }
     if anchor("must") {
         // `must[-\s]have`
-        let after_hyphen = (bytes.get(end) == Some(&b'-')).then(|| {
-            let from = end + 1;
-            (
-                from,
-                from + bytes[from..]
-                    .iter()
-                    .take_while(|&&b| is_word_byte(b))
-                    .count(),
-            )
-        });
+        let after_hyphen = (bytes.get(end) == Some(&b'-')).then(|| word_from(bytes, end + 1));
         return starts(after_hyphen, &["have"]) || starts(next_word(bytes, end), &["have"]);
     }
     if anchor("worth") {
@@ -192,15 +184,18 @@ fn next_word(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
             .iter()
             .take_while(|&&b| may_be_space(b))
             .count();
-    if start == at {
-        return None;
-    }
-    let end = start
-        + bytes[start..]
-            .iter()
-            .take_while(|&&b| is_word_byte(b))
-            .count();
-    Some((start, end))
+    (start > at).then(|| word_from(bytes, start))
+}
+
+/// The run of ASCII word bytes from `start` (empty when none is there).
+fn word_from(bytes: &[u8], start: usize) -> (usize, usize) {
+    let run = bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| is_word_byte(b))
+        .count();
+    (start, start + run)
 }
 
 /// The run of ASCII word bytes before the spaces ([`may_be_space`]) that precede `at`;
@@ -223,11 +218,6 @@ fn previous_word(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
             .take_while(|&&b| is_word_byte(b))
             .count();
     Some((start, end))
-}
-
-/// An ASCII word byte, as `(?-u:\b)` sees them.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 static RECOMMENDATION: LazyLock<Regex> = LazyLock::new(|| {
